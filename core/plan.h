@@ -1,0 +1,79 @@
+/* The borgbackup plan: what Clan would deploy, per machine. Produced by core/inventory
+ * (inventory_plan), consumed by core/units, core/keys, core/journal and the TUI.
+ * Plain data: every string is owned by the plan; plan_free releases all of it. */
+#ifndef CLAN_CORE_PLAN_H
+#define CLAN_CORE_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Where a value was defined in clan.nix (for "where does this come from"). */
+struct plan_origin {
+    char *level;       /* "default", "role", "tag:<t>", "machine", "destination" */
+    unsigned line, col; /* 0 when it is a built-in default */
+};
+
+/* A state hook script as written (shown verbatim, run verbatim). */
+struct plan_hook {
+    char *state;  /* clan.core.state.<name> */
+    char *script; /* the script text, decoded from the Nix string */
+};
+
+struct plan_job {
+    char *destination;   /* D: the server's machine name or the explicit destination name */
+    char *unit;          /* "borgbackup-job-D" (without .service/.timer) */
+    char *repo;          /* e.g. "borg@192.168.56.104:." */
+    char *rsh;           /* BORG_RSH */
+    bool explicit_dest;  /* from settings.destinations (else from a server of the instance) */
+    char *server;        /* the server machine for server destinations, else NULL */
+    char **paths;        /* union of state folders, states in name order, first kept */
+    size_t npaths;
+    char **exclude;      /* merged exclude patterns, in Clan's merge order */
+    struct plan_origin *exclude_origin; /* one per pattern */
+    size_t nexclude;
+    char *start_at;      /* systemd calendar expression */
+    struct plan_origin start_at_origin;
+    struct plan_hook *pre_backup;  /* state-name order */
+    size_t npre;
+    struct plan_hook *post_backup;
+    size_t npost;
+    struct plan_hook *pre_restore;
+    size_t npre_restore;
+    struct plan_hook *post_restore;
+    size_t npost_restore;
+};
+
+/* For a backup server: one client it accepts. */
+struct plan_server_client {
+    char *client;     /* machine name */
+    char *directory;  /* <server directory>/<client> */
+};
+
+struct plan_machine {
+    char *name;
+    char *target_host;  /* deploy.targetHost or NULL */
+    char **tags;
+    size_t ntags;
+    bool is_client;     /* a borgbackup client (of any instance) */
+    bool is_server;     /* a borgbackup server (of any instance) */
+    char *no_jobs_reason; /* a client without jobs says why (e.g. "no clan.core.state") */
+    struct plan_job *jobs;
+    size_t njobs;
+    /* server side */
+    char *address;      /* settings.address or the machine name */
+    char *directory;    /* settings.directory or /var/lib/borgbackup */
+    struct plan_server_client *clients;
+    size_t nclients;
+};
+
+struct plan {
+    char *meta_name;    /* meta.name or NULL */
+    char *meta_domain;
+    struct plan_machine *machines; /* every inventory machine, in inventory order */
+    size_t nmachines;
+};
+
+void plan_free(struct plan *p);
+const struct plan_machine *plan_find_machine(const struct plan *p, const char *name);
+
+#endif

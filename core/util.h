@@ -1,0 +1,76 @@
+/* Small shared utilities: growable buffers, whole-file I/O with atomic replace,
+ * unified diffs, JSON output. No global state. */
+#ifndef CLAN_CORE_UTIL_H
+#define CLAN_CORE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/diag.h"
+
+#define CLAN_CLEANUP(f) __attribute__((cleanup(f)))
+
+/* ---- growable byte buffer (always NUL-terminated when p != NULL) ---- */
+struct buf {
+    char *p;
+    size_t len, cap;
+};
+
+int buf_reserve(struct buf *b, size_t extra);
+int buf_append(struct buf *b, const void *data, size_t len);
+int buf_puts(struct buf *b, const char *s);
+int buf_putc(struct buf *b, char c);
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_reset(struct buf *b);
+/* Hand the bytes to the caller (NUL-terminated, never NULL unless out of memory). */
+char *buf_steal(struct buf *b);
+void buf_free(struct buf *b);
+
+/* ---- files ---- */
+
+/* What a file looked like when it was read, so a later write can refuse to clobber
+ * a file that changed on disk in the meantime. */
+struct file_stamp {
+    bool exists;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    int64_t mtime_ns;
+    uint64_t hash; /* FNV-1a of the content */
+};
+
+uint64_t hash_bytes(const void *data, size_t len);
+
+/* Read a whole file. *out is NUL-terminated (the NUL is not counted in *len).
+ * stamp may be NULL. */
+int file_read(const char *path, char **out, size_t *len, struct file_stamp *stamp,
+              struct diag *d);
+
+/* Does the file still match the stamp? 1 yes, 0 no (changed, removed, created), <0 error. */
+int file_stamp_check(const char *path, const struct file_stamp *stamp, struct diag *d);
+
+/* Replace path atomically: temp file in the same directory, write, fsync, rename,
+ * fsync the directory. When expect is non-NULL the write is refused (-ESTALE) if the
+ * file no longer matches it. The new file keeps the old one's mode (else `mode`).
+ * On any failure the original file is left as it was and no temp file remains. */
+int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                      const struct file_stamp *expect, struct diag *d);
+
+/* mkdir -p with the given mode for every directory it creates. */
+int mkdir_parents(const char *path, mode_t mode, struct diag *d);
+
+/* ---- unified diff ---- */
+
+/* Line-based unified diff (like `diff -u`) with `context` lines around each change.
+ * Returns an empty string when a and b are equal. Labels go on the ---/+++ lines. */
+int diff_unified(const char *a, size_t alen, const char *b, size_t blen,
+                 const char *label_a, const char *label_b, unsigned context,
+                 struct buf *out);
+
+/* ---- JSON output ---- */
+void json_put_string(struct buf *b, const char *s);
+void json_put_stringn(struct buf *b, const char *s, size_t n);
+
+#endif
