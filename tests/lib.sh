@@ -6,7 +6,7 @@ mkdir -p "$HOME"
 : "${top_srcdir:?}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/clan-tui-test.XXXXXX"); export T
 cleanup_dirs="$T $HOME"
-trap 'rm -rf $cleanup_dirs' EXIT
+trap 'if command -v sshd_stop >/dev/null 2>&1; then sshd_stop; fi; rm -rf $cleanup_dirs' EXIT
 fails=0
 passes=0
 ok() { passes=$((passes + 1)); echo "ok - $*"; }
