@@ -21,6 +21,7 @@ int buf_reserve(struct buf *b, size_t extra)
         return -ENOMEM;
     b->p = p;
     b->cap = cap;
+    b->p[b->len] = '\0';
     return 0;
 }
 
