@@ -1,0 +1,324 @@
+/* The Clan inventory read from clan.nix: meta, machines, service instances and their roles,
+ * each machine's clan.core.state (and the states clan.core.postgresql creates), role
+ * resolution (direct, tags, built-in tags), settings merged the way Clan's module system
+ * merges them (every effective value knows every definition), the borgbackup plan,
+ * diagnostics, and undoable edit operations that patch the text through core/nix.
+ *
+ * An inventory owns its source text and its Nix tree; every model pointer stays valid
+ * until the next edit, undo, redo or inventory_free. */
+#ifndef CLAN_CORE_INVENTORY_H
+#define CLAN_CORE_INVENTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/diag.h"
+#include "core/nix.h"
+#include "core/plan.h"
+#include "core/util.h"
+
+struct inventory;
+
+/* ---- loading ---- */
+
+/* Read and model path (keeps the file's stamp, so inventory_save refuses to overwrite a
+ * file that changed on disk). Returns 0 whenever the file could be read: syntax errors,
+ * unknown shapes and non-literal values go to diags (with FILE:LINE:COL) and the model
+ * holds everything that could be read. <0 (diag in diags) when the file cannot be read. */
+int inventory_load(const char *path, struct inventory **out, struct diag_list *diags);
+/* The same from text in memory; `name` is used in diagnostics. No file, so no save. */
+int inventory_from_text(const char *name, const char *text, size_t len, struct inventory **out,
+                        struct diag_list *diags);
+void inventory_free(struct inventory *inv);
+
+const char *inventory_name(const struct inventory *inv);          /* path or name */
+const char *inventory_text(const struct inventory *inv, size_t *len); /* current text */
+/* The current tree (read-only use; edits go through inventory_edit). */
+struct nix_file *inventory_nix(const struct inventory *inv);
+
+/* ---- the model ---- */
+
+/* A source position: 1-based line/col of the value (or key) and its byte range. All zero
+ * for something that is not written in the file (a default). */
+struct inv_loc {
+    unsigned line, col;
+    size_t start, end;
+};
+
+/* A string-valued field. s is the decoded string; when the value is not a literal string
+ * (a variable, a call, an interpolation) opaque is set and s is its source text, verbatim.
+ * s == NULL: not present. */
+struct inv_text {
+    char *s;
+    bool opaque;
+    struct inv_loc loc;
+};
+
+struct inv_meta {
+    struct inv_text name;   /* meta.name */
+    struct inv_text domain; /* meta.domain */
+};
+
+enum inv_hook {
+    INV_HOOK_PRE_BACKUP,   /* preBackupScript */
+    INV_HOOK_POST_BACKUP,  /* postBackupScript */
+    INV_HOOK_PRE_RESTORE,  /* preRestoreScript */
+    INV_HOOK_POST_RESTORE, /* postRestoreScript */
+    INV_NHOOKS,
+};
+/* "preBackupScript" etc. */
+const char *inv_hook_name(enum inv_hook h);
+
+/* clan.core.state.<name> of one machine. */
+struct inv_state {
+    char *name;
+    struct inv_loc loc;     /* the state's key */
+    char *database;         /* set when created by clan.core.postgresql.databases.<db> */
+    struct inv_text *folders;
+    size_t nfolders;
+    bool folders_opaque;    /* `folders` is not a list literal (see folders_text) */
+    struct inv_text folders_text;
+    struct inv_text hooks[INV_NHOOKS]; /* script text exactly as it will run; s NULL: none */
+};
+
+struct inv_machine {
+    char *name;
+    struct inv_loc loc;              /* key of inventory.machines.<name> */
+    struct inv_text target_host;     /* deploy.targetHost */
+    struct inv_text *tags;           /* tags as written, in order */
+    size_t ntags;
+    bool has_tags;                   /* a `tags` attribute exists */
+    struct inv_loc tags_loc;         /* the list literal */
+    const struct nix_value *node;    /* inventory.machines.<name>: all keys, for display */
+    /* The machine's configuration, machines.<name> (NULL when absent). */
+    const struct nix_value *config;
+    bool config_opaque;              /* machines.<name> could not be read (not a module) */
+    struct inv_state *states;        /* in state-name order (the order Clan uses) */
+    size_t nstates;
+};
+
+/* A machine or a tag listed in a role. */
+struct inv_role_entry {
+    char *name;
+    struct inv_loc loc;                /* its key, or the list element */
+    const struct nix_value *settings;  /* its `settings` (NULL when none) */
+    size_t nselected;                  /* tags: how many machines it selects */
+};
+
+struct inv_role {
+    char *name;
+    struct inv_loc loc;
+    struct inv_role_entry *machines;   /* roles.<r>.machines.<m> */
+    size_t nmachines;
+    struct inv_role_entry *tags;       /* roles.<r>.tags (list or attrset) */
+    size_t ntags;
+    bool tags_is_list;                 /* `tags = [ ... ]` rather than `tags.<t> = {...}` */
+    const struct nix_value *settings;  /* role-wide roles.<r>.settings (NULL when none) */
+    struct inv_loc settings_loc;
+};
+
+struct inv_instance {
+    char *name;
+    struct inv_loc loc;
+    struct inv_text module;   /* module.name; when absent: s = the instance name, loc zero */
+    struct inv_role *roles;
+    size_t nroles;
+};
+
+enum inv_level {
+    INV_LEVEL_DEFAULT, /* the option's built-in default */
+    INV_LEVEL_ROLE,    /* roles.<r>.settings */
+    INV_LEVEL_TAG,     /* roles.<r>.tags.<t>.settings */
+    INV_LEVEL_MACHINE, /* roles.<r>.machines.<m>.settings */
+};
+const char *inv_level_name(enum inv_level l); /* "default", "role", "tag", "machine" */
+
+/* Module-system priorities. */
+#define INV_PRIO_FORCE 50
+#define INV_PRIO_PLAIN 100
+#define INV_PRIO_DEFAULT 1000          /* lib.mkDefault */
+#define INV_PRIO_OPTION_DEFAULT 1500   /* an option's own default */
+
+/* One definition of an effective value. */
+struct inv_def {
+    enum inv_level level;
+    char *tag;                     /* INV_LEVEL_TAG: which tag */
+    int priority;                  /* after lib.mkForce / mkDefault / mkOverride */
+    const struct nix_value *value; /* the value with the priority wrapper removed; NULL for
+                                      a built-in default */
+    char *text;                    /* source text of the value (without wrapper), or the
+                                      default's Nix text */
+    struct inv_loc loc;            /* the value's position */
+    bool active;                   /* it has the best priority, so it counts */
+};
+
+/* One node of a merged settings tree. */
+struct inv_eff {
+    char *name;                    /* NULL for the root */
+    enum nix_kind kind;            /* NIX_ATTRS, NIX_LIST or the leaf's kind */
+    struct inv_eff *children;      /* NIX_ATTRS: merged attributes, sorted by name */
+    size_t nchildren;
+    struct inv_def *defs;          /* leaves and lists: every definition, in merge order
+                                      (role, tags in tag order, machine) */
+    size_t ndefs;
+    const struct nix_value *value; /* leaf: the winning value (NULL if conflict/default) */
+    const struct inv_def *winner;  /* leaf: the definition shown as the origin */
+    /* NIX_LIST: the concatenation of the active definitions' elements */
+    const struct nix_value **items;
+    size_t *item_def;              /* index into defs of each item */
+    size_t nitems;
+    bool conflict;                 /* different values at the best priority */
+};
+const struct inv_eff *inv_eff_get(const struct inv_eff *e, const char *name);
+/* Follow a dotted path ("destinations.storagebox.repo"); NULL when missing. */
+const struct inv_eff *inv_eff_lookup(const struct inv_eff *e, const char *dotted);
+/* The leaf's winning string, or NULL (absent, conflict, not a string). */
+const char *inv_eff_string(const struct inv_eff *e);
+
+/* A machine selected by a role, with its merged settings. */
+struct inv_member {
+    size_t instance, role, machine; /* indexes into the model's arrays */
+    bool direct;                    /* listed under roles.<r>.machines */
+    char **via_tags;                /* the role's tags that select it, in role order */
+    size_t nvia_tags;
+    struct inv_eff settings;        /* root: NIX_ATTRS */
+};
+
+struct inv_model {
+    struct inv_meta meta;
+    struct inv_machine *machines; /* inventory order */
+    size_t nmachines;
+    struct inv_instance *instances;
+    size_t ninstances;
+    struct inv_member *members;   /* by instance, role, then machine inventory order */
+    size_t nmembers;
+};
+
+const struct inv_model *inventory_model(const struct inventory *inv);
+/* Index of a machine / instance by name, or -1. */
+long inventory_machine_index(const struct inventory *inv, const char *name);
+long inventory_instance_index(const struct inventory *inv, const char *name);
+/* The membership of machine in instance/role, or NULL. */
+const struct inv_member *inventory_member(const struct inventory *inv, const char *instance,
+                                          const char *role, const char *machine);
+/* Diagnostics of the current text (parse, model, resolution, plan checks), in file order. */
+const struct diag_list *inventory_diags(const struct inventory *inv);
+
+/* ---- the borgbackup plan ---- */
+
+struct plan_options {
+    /* Where the machine's secrets are deployed; the default client key is
+     * <secrets_root>/borgbackup/borgbackup.ssh. NULL: "/run/secrets/vars" (the user's
+     * document; newer clan: "/run/secrets/vars/per-machine/<m>"; "%m" expands to the
+     * machine name). */
+    const char *secrets_root;
+};
+
+/* Build the plan for every machine of every instance whose module is borgbackup.
+ * Problems (duplicate unit names, a client without destination, invalid startAt, ...) go to
+ * diags; the plan is still built. */
+int inventory_plan(const struct inventory *inv, struct plan **out, struct diag_list *diags);
+int inventory_plan_with(const struct inventory *inv, const struct plan_options *opt,
+                        struct plan **out, struct diag_list *diags);
+
+/* Install order: providers (backup servers) before consumers (their clients), otherwise
+ * inventory order. *order holds machine indexes (caller frees). A cycle is a diagnostic;
+ * the machines in it keep inventory order. */
+int inventory_install_order(const struct inventory *inv, size_t **order, size_t *n,
+                            struct diag_list *diags);
+
+/* Checks that need the files beside clan.nix (vars/per-machine/...): a client whose
+ * borgbackup vars are older than its server's host key. No-op for inventory_from_text. */
+int inventory_check_vars(const struct inventory *inv, struct diag_list *diags);
+
+/* ---- JSON ---- */
+/* The model as JSON (`clan-tui dump --json`). */
+int inventory_dump_json(const struct inventory *inv, struct buf *out);
+/* {"machines": {"<name>": {"jobs": [...]}, ...}} (`clan-tui plan --json`); machine NULL: all. */
+int plan_to_json(const struct plan *p, const char *machine, struct buf *out);
+
+/* ---- edit operations ---- */
+
+enum inv_op_kind {
+    INV_OP_TAG_ADD,             /* machine, tag: append to inventory.machines.<m>.tags */
+    INV_OP_TAG_REMOVE,          /* machine, tag */
+    INV_OP_MACHINE_ADD,         /* machine [, target_host] [, tag]: new inventory machine */
+    INV_OP_ROLE_MACHINE_ADD,    /* instance, role, machine: roles.<r>.machines.<m> = { } */
+    INV_OP_ROLE_MACHINE_REMOVE, /* instance, role, machine */
+    INV_OP_ROLE_TAG_ADD,        /* instance, role, tag (list form, or tags.<t> = { }) */
+    INV_OP_ROLE_TAG_REMOVE,     /* instance, role, tag */
+    INV_OP_SETTING_SET,         /* scope, key, value: a single value (startAt, address, ...) */
+    INV_OP_SETTING_CLEAR,       /* scope, key: remove the definition at this level */
+    INV_OP_LIST_ADD,            /* scope, key, value: append an element (exclude) */
+    INV_OP_LIST_REMOVE,         /* scope, key, value */
+    INV_OP_LIST_REPLACE,        /* scope, key, index, value */
+    INV_OP_LIST_MOVE,           /* scope, key, index -> to */
+};
+
+/* Where a setting is defined: instance (NULL: the only instance of module borgbackup that
+ * fits), role (NULL: "client", or "server" for address/directory), level ROLE, TAG (name =
+ * tag) or MACHINE (name = machine). */
+struct inv_scope {
+    const char *instance;
+    const char *role;
+    enum inv_level level;
+    const char *name;
+};
+
+struct inv_op {
+    enum inv_op_kind kind;
+    const char *machine;
+    const char *tag;
+    const char *target_host;
+    const char *instance;   /* role ops (NULL: as in inv_scope) */
+    const char *role;
+    struct inv_scope scope; /* setting and list ops */
+    const char *key;        /* dotted settings path: startAt, exclude, destinations.<n>.repo */
+    const char *value;      /* a string value (quoted by the operation) ... */
+    const char *expr;       /* ... or a Nix expression, verbatim (exactly one of the two) */
+    size_t index, to;
+    int priority;           /* 0 or INV_PRIO_PLAIN: plain; INV_PRIO_FORCE: lib.mkForce;
+                               INV_PRIO_DEFAULT: lib.mkDefault */
+};
+
+/* Edits that would do what was asked without a conflict, offered when one is refused. */
+struct inv_alternative {
+    char *label;       /* one line for a human */
+    struct inv_op op;  /* ready to pass to inventory_edit (strings owned by the list) */
+};
+struct inv_alternatives {
+    struct inv_alternative *v;
+    size_t n;
+    char **strings;    /* owned strings the ops point into */
+    size_t nstrings;
+};
+void inv_alternatives_free(struct inv_alternatives *a);
+
+/* Compute the new text of op without changing anything (for --dry-run and previews).
+ * Refused (<0, diags) when the operation does not fit, when the result would not parse, or
+ * when it would create a conflict in Clan; alts (may be NULL) then lists the edits that do
+ * not conflict. */
+int inventory_edit_preview(const struct inventory *inv, const struct inv_op *op, char **text,
+                           size_t *len, struct inv_alternatives *alts, struct diag_list *diags);
+/* Apply op: the text is patched, the model re-read, the undo stack grows, redo is cleared.
+ * Refused as above, leaving everything as it was. */
+int inventory_edit(struct inventory *inv, const struct inv_op *op,
+                   struct inv_alternatives *alts, struct diag_list *diags);
+/* One line describing op ("add tag employees to alice-laptop"); caller frees. */
+char *inv_op_describe(const struct inv_op *op);
+
+/* Undo stack: every applied edit, with redo. 0, or -ENOENT when there is nothing to do. */
+int inventory_undo(struct inventory *inv, struct diag *d);
+int inventory_redo(struct inventory *inv, struct diag *d);
+size_t inventory_undo_depth(const struct inventory *inv);
+size_t inventory_redo_depth(const struct inventory *inv);
+/* Description of the edit the next undo / redo would revert / reapply, or NULL. */
+const char *inventory_undo_label(const struct inventory *inv);
+const char *inventory_redo_label(const struct inventory *inv);
+/* Does the text differ from the file as read / last saved? */
+bool inventory_dirty(const struct inventory *inv);
+/* Write the current text atomically; refused (-ESTALE) when the file changed on disk since
+ * it was read or last saved. */
+int inventory_save(struct inventory *inv, struct diag *d);
+
+#endif
