@@ -1,0 +1,211 @@
+/* The vars Clan's borgbackup and openssh generators produce, made with libssh instead of
+ * ssh-keygen, in Clan's layout: public values beside clan.nix under
+ * vars/per-machine/<m>/<generator>/<file>/value, secrets (private keys, the repository
+ * passphrase) in a store OUTSIDE the clan directory, <secrets>/<m>/<generator>/<file>.
+ *
+ * Nothing is ever overwritten silently: an existing pair is left alone, a regeneration keeps
+ * the old files in a dated backup, and a failure half-way leaves no partial file (every file
+ * is written to a temporary name with O_EXCL, fsync'ed, then linked or renamed into place;
+ * on failure everything created so far is removed again). */
+#ifndef CLAN_CORE_KEYS_H
+#define CLAN_CORE_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/diag.h"
+#include "core/plan.h"
+
+/* ---- ed25519 keys (libssh) ---- */
+
+struct keys_keypair {
+    char *private_key;  /* OpenSSH private key file, unencrypted (secret: wiped on free) */
+    size_t private_len;
+    char *public_line;  /* "ssh-ed25519 <base64> \n": byte for byte what
+                           `ssh-keygen -t ed25519 -N "" -C ""` writes to the .pub file */
+    char *fingerprint;  /* "SHA256:<base64>", as `ssh-keygen -l` shows it */
+};
+
+int keys_keypair_generate(struct keys_keypair **out, struct diag *d);
+void keys_keypair_free(struct keys_keypair *k);
+
+/* Fingerprint ("SHA256:...") of a public key line "TYPE BASE64 [COMMENT]". */
+int keys_public_fingerprint(const char *line, size_t len, char **fingerprint, struct diag *d);
+/* "TYPE BASE64" of a public key line (no comment, no newline), for known_hosts. */
+int keys_public_key_only(const char *line, size_t len, char **out, struct diag *d);
+/* The public line ("TYPE BASE64 \n") of an OpenSSH private key file, like ssh-keygen -y. */
+int keys_private_to_public(const char *priv, size_t len, char **public_line, struct diag *d);
+
+/* ---- repository passphrase ----
+ * Six pronounceable words joined by '-', like Clan's word passphrases, but drawn so that
+ * they carry 132 bits from getrandom(): each word is consonant-vowel-consonant-vowel-
+ * consonant-vowel-consonant over 16 consonants and 4 vowels (4+2+4+2+4+2+4 = 22 bits). */
+#define KEYS_PASSPHRASE_BYTES 17 /* random input: 136 bits, the first 132 are used */
+#define KEYS_PASSPHRASE_BITS 132
+#define KEYS_PASSPHRASE_WORDS 6
+#define KEYS_PASSPHRASE_LEN (KEYS_PASSPHRASE_WORDS * 8 - 1) /* without the NUL */
+
+/* Deterministic encoding of 17 random bytes; out gets KEYS_PASSPHRASE_LEN chars + NUL. */
+void keys_passphrase_encode(const unsigned char rnd[KEYS_PASSPHRASE_BYTES],
+                            char out[KEYS_PASSPHRASE_LEN + 1]);
+/* A new passphrase from getrandom() (caller frees, after wiping). */
+int keys_passphrase_generate(char **out, struct diag *d);
+
+/* ---- the generators clan-tui knows ---- */
+
+struct keys_generator {
+    const char *name;            /* "borgbackup" */
+    const char *private_file;    /* "borgbackup.ssh" (secret) */
+    const char *public_file;     /* "borgbackup.ssh.pub" (public value) */
+    const char *passphrase_file; /* "borgbackup.repokey" (secret) or NULL */
+    const char *what;            /* "borgbackup SSH key", for messages */
+};
+extern const struct keys_generator keys_gen_borgbackup; /* every borgbackup client */
+extern const struct keys_generator keys_gen_openssh;    /* the host key (Clan's sshd service) */
+
+/* Where a client's known_hosts lines for its backup servers go (a public value):
+ * vars/per-machine/<m>/KEYS_KNOWN_HOSTS_GENERATOR/KEYS_KNOWN_HOSTS_FILE/value. */
+#define KEYS_KNOWN_HOSTS_GENERATOR "borgbackup-known-hosts"
+#define KEYS_KNOWN_HOSTS_FILE "known_hosts"
+
+/* A name used as one path component (machine, generator, file, meta.name): 0 or -EINVAL
+ * (letters, digits, '.', '_', '-', not starting with '.', at most 255 bytes). */
+int keys_check_name(const char *what, const char *name, struct diag *d);
+
+/* ---- the store: clan directory + secrets directory ---- */
+
+struct keys_store {
+    char *clan_dir;    /* absolute, symlinks resolved: the directory holding clan.nix */
+    char *secrets_dir; /* absolute: this clan's secrets, <secrets_dir>/<m>/<generator>/<file> */
+};
+
+/* The default secrets directory of a clan:
+ * <xdg_data_home, else home/.local/share>/clan-tui/secrets/<clan_name>. A relative or empty
+ * xdg_data_home is ignored (XDG base directory rules). */
+int keys_default_secrets_dir(const char *xdg_data_home, const char *home, const char *clan_name,
+                             char **out, struct diag *d);
+/* clan_file: the clan.nix path. Refuses (-EPERM) a secrets_dir that is, or would be, inside
+ * the clan directory (symlinks resolved). Nothing is created yet. */
+int keys_store_open(const char *clan_file, const char *secrets_dir, struct keys_store **out,
+                    struct diag *d);
+void keys_store_free(struct keys_store *s);
+
+/* Paths (caller frees): the public value file, and a secret file in the store. */
+char *keys_public_path(const struct keys_store *s, const char *machine, const char *generator,
+                       const char *file);
+char *keys_secret_path(const struct keys_store *s, const char *machine, const char *generator,
+                       const char *file);
+
+/* ---- one generator of one machine ---- */
+
+enum keys_state {
+    KEYS_ABSENT,     /* none of its files exists */
+    KEYS_PRESENT,    /* all of them exist */
+    KEYS_INCOMPLETE, /* some exist, some do not */
+};
+
+struct keys_status {
+    enum keys_state state;
+    char *missing;          /* INCOMPLETE: the missing paths, ", "-separated */
+    char *fingerprint;      /* public value present: its fingerprint */
+    int64_t public_mtime_ns;
+    bool mismatch;          /* PRESENT: the private key does not belong to the public value */
+};
+int keys_status_get(const struct keys_store *s, const char *machine,
+                    const struct keys_generator *g, struct keys_status *out, struct diag *d);
+void keys_status_clear(struct keys_status *st);
+
+enum keys_outcome {
+    KEYS_GENERATED,   /* new files written */
+    KEYS_EXISTS,      /* all files were there: left alone */
+    KEYS_REGENERATED, /* new files written, old ones kept in backup_dir */
+    KEYS_UPDATED,     /* known_hosts: derived value rewritten */
+    KEYS_UNCHANGED,   /* known_hosts: already up to date */
+    KEYS_FAILED,      /* nothing changed; see the diag */
+};
+const char *keys_outcome_name(enum keys_outcome o);
+
+struct keys_result {
+    enum keys_outcome outcome;
+    char *fingerprint;      /* the current public key's fingerprint */
+    char *old_fingerprint;  /* REGENERATED: the replaced one (NULL if it had none) */
+    char *public_path;
+    char *secret_paths[2];
+    size_t nsecrets;
+    char *backup_dir;       /* REGENERATED: where the old files are now */
+    bool mismatch;          /* EXISTS: the stored private key does not match the public value */
+};
+void keys_result_clear(struct keys_result *r);
+
+#define KEYS_REGENERATE 0x1u /* replace existing files, keeping them as a dated backup */
+
+/* Generate the generator's files for machine unless they exist. An INCOMPLETE set is
+ * refused (-EEXIST) unless KEYS_REGENERATE. `now` (seconds since the epoch) dates the
+ * backup directory. On failure nothing has changed on disk. */
+int keys_generate(const struct keys_store *s, const char *machine, const struct keys_generator *g,
+                  unsigned flags, int64_t now, struct keys_result *out, struct diag *d);
+
+/* ---- clan vars get ---- */
+
+/* The value of var_id ("generator/file") of machine: the public value file, else the secret
+ * from the store. *secret tells which. Not generated: -ENOENT with Clan's message. */
+int keys_var_get(const struct keys_store *s, const char *machine, const char *var_id,
+                 char **value, size_t *len, bool *secret, struct diag *d);
+
+/* ---- across the plan ---- */
+
+/* known_hosts text of a client: one "<address> <type> <base64>" line per server destination
+ * whose host key exists, in job order. Destinations without a host key (a server without
+ * one yet, an external destination) are reported in notes. */
+int keys_known_hosts_text(const struct keys_store *s, const struct plan *p,
+                          const struct plan_machine *client, char **text,
+                          struct diag_list *notes);
+/* Write it as the client's known_hosts value (atomically, only when it differs). */
+int keys_known_hosts_write(const struct keys_store *s, const char *machine, const char *text,
+                           struct keys_result *out, struct diag *d);
+
+enum keys_order_kind {
+    KEYS_ORDER_NO_HOST_KEY,   /* client has keys, its server has no host key yet */
+    KEYS_ORDER_PREDATES,      /* client's keys are older than its server's host key */
+    KEYS_ORDER_KNOWN_HOSTS,   /* client's known_hosts lacks the server's current host key */
+};
+struct keys_order_issue {
+    enum keys_order_kind kind;
+    char *client;
+    char *server;
+    char *message; /* one sentence */
+};
+/* Install-order problems between every client with keys and its servers (inventory order).
+ * Caller frees with keys_order_issues_free. */
+int keys_order_check(const struct keys_store *s, const struct plan *p,
+                     struct keys_order_issue **out, size_t *n, struct diag *d);
+void keys_order_issues_free(struct keys_order_issue *v, size_t n);
+
+/* One step of a keygen run. */
+struct keys_event {
+    char *machine;
+    const char *generator; /* "openssh", "borgbackup" or KEYS_KNOWN_HOSTS_GENERATOR */
+    struct keys_result result;
+    struct diag diag;      /* FAILED: why; otherwise an optional note */
+};
+struct keys_report {
+    struct keys_event *events;
+    size_t nevents;
+    struct diag_list notes;          /* e.g. destinations without a host key */
+    struct keys_order_issue *issues; /* after the run */
+    size_t nissues;
+};
+void keys_report_free(struct keys_report *r);
+size_t keys_report_failures(const struct keys_report *r);
+
+/* Generate what the selected machines need (machines NULL/nmachines 0: every machine with a
+ * borgbackup role): backup servers first (their host key), then clients (their borgbackup
+ * key and passphrase, then known_hosts). A machine that is not in the plan, or has no
+ * borgbackup role, is refused (-ENOENT / -EINVAL) before anything is written. Failures of
+ * single steps are recorded in the report and do not stop the others. */
+int keys_run(const struct keys_store *s, const struct plan *p, const char *const *machines,
+             size_t nmachines, unsigned flags, int64_t now, struct keys_report *rep,
+             struct diag *d);
+
+#endif
