@@ -86,7 +86,8 @@ struct keys_store {
 int keys_default_secrets_dir(const char *xdg_data_home, const char *home, const char *clan_name,
                              char **out, struct diag *d);
 /* clan_file: the clan.nix path. Refuses (-EPERM) a secrets_dir that is, or would be, inside
- * the clan directory (symlinks resolved). Nothing is created yet. */
+ * the clan directory (symlinks resolved). Nothing is created yet. secrets_dir NULL: a store
+ * for public values only (secret paths are NULL, generation is refused). */
 int keys_store_open(const char *clan_file, const char *secrets_dir, struct keys_store **out,
                     struct diag *d);
 void keys_store_free(struct keys_store *s);

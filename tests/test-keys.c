@@ -409,6 +409,19 @@ static void test_store_refuses_inside(void **state)
     free(want2);
     free(real_root);
     keys_store_free(s);
+    /* no secrets directory: public values only */
+    s = NULL;
+    assert_int_equal(keys_store_open(f->clan_file, NULL, &s, &d), 0);
+    assert_null(s->secrets_dir);
+    assert_null(keys_secret_path(s, "m", "g", "f"));
+    struct keys_result r = {0};
+    assert_int_equal(keys_generate(s, "m", &keys_gen_openssh, 0, 0, &r, &d), -EINVAL);
+    assert_non_null(strstr(d.msg, "no secrets directory"));
+    char *v = NULL;
+    size_t n = 0;
+    bool secret = false;
+    assert_int_equal(keys_var_get(s, "m", "openssh/ssh.id_ed25519", &v, &n, &secret, &d), -ENOENT);
+    keys_store_free(s);
     free(link);
     diag_clear(&d);
 }

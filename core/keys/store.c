@@ -165,8 +165,10 @@ int keys_store_open(const char *clan_file, const char *secrets_dir, struct keys_
     s->clan_dir = strdup(dirname(file));
     free(file);
     int r = s->clan_dir ? 0 : diag_errno(d, ENOMEM, clan_file, "out of memory");
-    if (r == 0)
+    if (r == 0 && secrets_dir)
         r = resolve_partial(secrets_dir, &s->secrets_dir, d);
+    else if (r == 0)
+        return *out = s, 0; /* public values only */
     if (r == 0 && path_is_inside(s->secrets_dir, s->clan_dir))
         r = diag_errno(d, EPERM, secrets_dir,
                        "secrets directory is inside the clan directory %s; private keys must "
@@ -194,6 +196,8 @@ char *keys_secret_path(const struct keys_store *s, const char *machine, const ch
                        const char *file)
 {
     char *p = NULL;
+    if (!s->secrets_dir)
+        return NULL;
     if (asprintf(&p, "%s/%s/%s/%s", s->secrets_dir, machine, generator, file) < 0)
         return NULL;
     return p;
@@ -408,6 +412,9 @@ static int gen_files_init(const struct keys_store *s, const char *machine,
                           const struct keys_generator *g, struct gen_files *f, struct diag *d)
 {
     memset(f, 0, sizeof(*f));
+    if (!s->secrets_dir)
+        return diag_errno(d, EINVAL, NULL, "no secrets directory; expected one outside the "
+                          "clan directory");
     f->name[f->n] = g->private_file;
     f->secret[f->n] = true;
     f->path[f->n++] = keys_secret_path(s, machine, g->name, g->private_file);
@@ -859,7 +866,7 @@ int keys_var_get(const struct keys_store *s, const char *machine, const char *va
         if (asprintf(&sops, "%s/vars/per-machine/%s/%s/%s/secret", s->clan_dir, machine, gen,
                      file) < 0)
             sops = NULL;
-        if (!pub || !sec || !sops)
+        if (!pub || (!sec && s->secrets_dir) || !sops)
             r = diag_errno(d, ENOMEM, NULL, "out of memory");
     }
     struct stat st;
@@ -868,7 +875,7 @@ int keys_var_get(const struct keys_store *s, const char *machine, const char *va
             r = file_read(pub, value, len, NULL, d);
             if (r == 0)
                 *secret = false;
-        } else if (stat(sec, &st) == 0) {
+        } else if (sec && stat(sec, &st) == 0) {
             r = file_read(sec, value, len, NULL, d);
             if (r == 0)
                 *secret = true;
@@ -878,7 +885,8 @@ int keys_var_get(const struct keys_store *s, const char *machine, const char *va
                            var_id);
         } else {
             r = diag_errno(d, ENOENT, NULL, "Var %s has not been generated yet for %s "
-                           "(looked for %s and %s)", var_id, machine, pub, sec);
+                           "(looked for %s%s%s)", var_id, machine, pub, sec ? " and " : "",
+                           sec ? sec : "");
         }
     }
     free(gen);
