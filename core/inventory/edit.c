@@ -1,0 +1,1225 @@
+/* Edit operations as text patches through core/nix, refused when Clan would reject the
+ * result; the undo/redo stack; saving. */
+#include "core/inventory/internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/calendar.h"
+
+#define MAXSEG 48
+
+/* An attribute path under construction; segments are borrowed or owned. */
+struct path {
+    const char *seg[MAXSEG];
+    size_t n;
+    char **owned;
+    size_t nowned;
+};
+
+static void path_push(struct path *p, const char *s)
+{
+    if (p->n < MAXSEG)
+        p->seg[p->n++] = s;
+}
+
+static void path_free(struct path *p)
+{
+    for (size_t i = 0; i < p->nowned; i++)
+        free(p->owned[i]);
+    free(p->owned);
+    p->owned = NULL;
+    p->nowned = 0;
+}
+
+/* Append the segments of a dotted key ("destinations.\"my box\".repo"). */
+static int path_push_dotted(struct path *p, const char *dotted, struct diag_list *diags,
+                            const char *file)
+{
+    char **segs;
+    size_t n;
+    struct diag d = {0};
+    if (nix_attrpath_split(dotted, &segs, &n, &d) < 0) {
+        diag_list_add(diags, DIAG_ERROR, file, 0, 0, "bad settings key '%s': %s", dotted,
+                      d.msg ? d.msg : "not an attribute path");
+        diag_clear(&d);
+        return -EINVAL;
+    }
+    char **no = realloc(p->owned, (p->nowned + n) * sizeof(*no));
+    if (!no) {
+        for (size_t i = 0; i < n; i++)
+            free(segs[i]);
+        free(segs);
+        return -ENOMEM;
+    }
+    p->owned = no;
+    for (size_t i = 0; i < n; i++) {
+        p->owned[p->nowned++] = segs[i];
+        path_push(p, segs[i]);
+    }
+    free(segs);
+    return 0;
+}
+
+static char *path_text(const struct path *p)
+{
+    struct buf b = {0};
+    for (size_t i = 0; i < p->n; i++) {
+        char *k = nix_quote_key(p->seg[i]);
+        buf_printf(&b, "%s%s", i ? "." : "", k ? k : p->seg[i]);
+        free(k);
+    }
+    return buf_steal(&b);
+}
+
+static int refuse(struct diag_list *diags, const struct inventory *inv, struct inv_loc loc,
+                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int refuse(struct diag_list *diags, const struct inventory *inv, struct inv_loc loc,
+                  const char *fmt, ...)
+{
+    char *msg = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    va_end(ap);
+    diag_list_add(diags, DIAG_ERROR, inv->name, loc.line, loc.col, "%s",
+                  msg ? msg : "edit refused");
+    free(msg);
+    return -EINVAL;
+}
+
+static int from_nix_diag(struct diag_list *diags, struct diag *d, int r)
+{
+    if (d->msg)
+        diag_list_push(diags, d);
+    else
+        diag_list_add(diags, DIAG_ERROR, NULL, 0, 0, "edit failed (%s)", strerror(-r));
+    diag_clear(d);
+    return r < 0 ? r : -EINVAL;
+}
+
+/* ---- describing operations ---- */
+
+static const char *scope_level_text(const struct inv_scope *s, char *buf, size_t n)
+{
+    switch (s->level) {
+    case INV_LEVEL_TAG:
+        snprintf(buf, n, "tag %s", s->name ? s->name : "?");
+        break;
+    case INV_LEVEL_MACHINE:
+        snprintf(buf, n, "machine %s", s->name ? s->name : "?");
+        break;
+    default:
+        snprintf(buf, n, "role-wide");
+        break;
+    }
+    return buf;
+}
+
+static char *op_value_text(const struct inv_op *op)
+{
+    if (op->expr)
+        return inv_strdup(op->expr);
+    return op->value ? nix_quote_string(op->value) : inv_strdup("");
+}
+
+char *inv_op_describe(const struct inv_op *op)
+{
+    char lv[300];
+    char *v = op_value_text(op);
+    const char *prio = op->priority == INV_PRIO_FORCE     ? " with lib.mkForce"
+                       : op->priority == INV_PRIO_DEFAULT ? " with lib.mkDefault"
+                                                          : "";
+    char *s = NULL;
+    switch (op->kind) {
+    case INV_OP_TAG_ADD: s = inv_asprintf("add tag %s to %s", op->tag, op->machine); break;
+    case INV_OP_TAG_REMOVE:
+        s = inv_asprintf("remove tag %s from %s", op->tag, op->machine);
+        break;
+    case INV_OP_MACHINE_ADD: s = inv_asprintf("add machine %s", op->machine); break;
+    case INV_OP_ROLE_MACHINE_ADD:
+        s = inv_asprintf("add machine %s to %s.%s", op->machine,
+                         op->instance ? op->instance : "borgbackup",
+                         op->role ? op->role : "client");
+        break;
+    case INV_OP_ROLE_MACHINE_REMOVE:
+        s = inv_asprintf("remove machine %s from %s.%s", op->machine,
+                         op->instance ? op->instance : "borgbackup",
+                         op->role ? op->role : "client");
+        break;
+    case INV_OP_ROLE_TAG_ADD:
+        s = inv_asprintf("add tag %s to %s.%s", op->tag,
+                         op->instance ? op->instance : "borgbackup",
+                         op->role ? op->role : "client");
+        break;
+    case INV_OP_ROLE_TAG_REMOVE:
+        s = inv_asprintf("remove tag %s from %s.%s", op->tag,
+                         op->instance ? op->instance : "borgbackup",
+                         op->role ? op->role : "client");
+        break;
+    case INV_OP_SETTING_SET:
+        s = inv_asprintf("set %s = %s at %s%s", op->key, v,
+                         scope_level_text(&op->scope, lv, sizeof(lv)), prio);
+        break;
+    case INV_OP_SETTING_CLEAR:
+        s = inv_asprintf("clear %s at %s", op->key, scope_level_text(&op->scope, lv, sizeof(lv)));
+        break;
+    case INV_OP_LIST_ADD:
+        s = inv_asprintf("add %s to %s at %s", v, op->key,
+                         scope_level_text(&op->scope, lv, sizeof(lv)));
+        break;
+    case INV_OP_LIST_REMOVE:
+        s = inv_asprintf("remove %s from %s at %s", v, op->key,
+                         scope_level_text(&op->scope, lv, sizeof(lv)));
+        break;
+    case INV_OP_LIST_REPLACE:
+        s = inv_asprintf("replace element %zu of %s at %s with %s", op->index, op->key,
+                         scope_level_text(&op->scope, lv, sizeof(lv)), v);
+        break;
+    case INV_OP_LIST_MOVE:
+        s = inv_asprintf("move element %zu of %s at %s to position %zu", op->index, op->key,
+                         scope_level_text(&op->scope, lv, sizeof(lv)), op->to);
+        break;
+    }
+    free(v);
+    return s;
+}
+
+/* ---- scopes ---- */
+
+static const struct inv_role *find_role(const struct inv_instance *in, const char *role)
+{
+    for (size_t j = 0; j < in->nroles; j++)
+        if (!strcmp(in->roles[j].name, role))
+            return &in->roles[j];
+    return NULL;
+}
+
+static const struct inv_role_entry *find_entry(const struct inv_role_entry *e, size_t n,
+                                               const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(e[i].name, name))
+            return &e[i];
+    return NULL;
+}
+
+static bool is_server_key(const char *key)
+{
+    return key && (!strcmp(key, "address") || !strcmp(key, "directory"));
+}
+
+/* Fill in the instance and role of a scope; NULL instance picks the borgbackup instance
+ * that fits. Returns the instance or NULL (refused, diag). */
+static const struct inv_instance *resolve_scope(const struct inventory *inv,
+                                                const char *instance, const char **role,
+                                                enum inv_level level, const char *name,
+                                                const char *key, struct diag_list *diags)
+{
+    const struct inv_model *md = &inv->model;
+    struct inv_loc none = {0};
+    if (!*role)
+        *role = is_server_key(key) ? "server" : "client";
+    if (instance) {
+        long i = inv_index_get(&inv->instance_ix, instance);
+        if (i < 0) {
+            refuse(diags, inv, none, "there is no instance '%s' in inventory.instances",
+                   instance);
+            return NULL;
+        }
+        return &md->instances[i];
+    }
+    const struct inv_instance *pick = NULL;
+    size_t nfit = 0, nborg = 0;
+    const struct inv_instance *only = NULL;
+    for (size_t i = 0; i < md->ninstances; i++) {
+        const struct inv_instance *in = &md->instances[i];
+        if (!inv_is_borgbackup(in))
+            continue;
+        nborg++;
+        only = in;
+        const struct inv_role *r = find_role(in, *role);
+        bool fits = false;
+        if (r && level == INV_LEVEL_MACHINE && name) {
+            long mi = inv_index_get(&inv->machine_ix, name);
+            for (size_t k = 0; k < md->nmembers && !fits; k++)
+                fits = md->members[k].instance == i && md->members[k].machine == (size_t)mi &&
+                       &in->roles[md->members[k].role] == r;
+        } else if (r && level == INV_LEVEL_TAG && name) {
+            fits = find_entry(r->tags, r->ntags, name) != NULL;
+        }
+        if (fits) {
+            pick = in;
+            nfit++;
+        }
+    }
+    if (nfit == 1)
+        return pick;
+    if (nfit == 0 && nborg == 1)
+        return only;
+    if (nborg == 0) {
+        refuse(diags, inv, none,
+               "there is no borgbackup instance in inventory.instances; name one with "
+               "--instance");
+        return NULL;
+    }
+    refuse(diags, inv, none,
+           "%zu borgbackup instances fit; say which one with --instance", nfit ? nfit : nborg);
+    return NULL;
+}
+
+static void path_role(struct path *p, const struct inv_instance *in, const char *role)
+{
+    path_push(p, "inventory");
+    path_push(p, "instances");
+    path_push(p, in->name);
+    path_push(p, "roles");
+    path_push(p, role);
+}
+
+/* ---- applying patches ---- */
+
+static int cmp_patch(const void *a, const void *b)
+{
+    const struct nix_patch *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static char *apply_patches(const char *text, size_t len, const struct nix_patch *p, size_t n,
+                           size_t *outlen)
+{
+    struct buf b = {0};
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i].start < at || p[i].end > len || p[i].start > p[i].end) {
+            buf_free(&b);
+            return NULL;
+        }
+        buf_append(&b, text + at, p[i].start - at);
+        buf_puts(&b, p[i].text ? p[i].text : "");
+        at = p[i].end;
+    }
+    buf_append(&b, text + at, len - at);
+    if (!b.p)
+        buf_puts(&b, "");
+    *outlen = b.len;
+    return buf_steal(&b);
+}
+
+/* Add the patches of e to acc (sorted later). */
+static int take_patches(struct nix_edit *acc, struct nix_edit *e)
+{
+    struct nix_patch *np = realloc(acc->v, (acc->n + e->n) * sizeof(*np));
+    if (!np && acc->n + e->n)
+        return -ENOMEM;
+    acc->v = np;
+    for (size_t i = 0; i < e->n; i++)
+        acc->v[acc->n++] = e->v[i];
+    free(e->v);
+    e->v = NULL;
+    e->n = 0;
+    return 0;
+}
+
+/* ---- building the edit of one operation ---- */
+
+static bool machine_has_tag_text(const struct inv_machine *m, const char *tag)
+{
+    for (size_t i = 0; i < m->ntags; i++)
+        if (m->tags[i].s && !m->tags[i].opaque && !strcmp(m->tags[i].s, tag))
+            return true;
+    return false;
+}
+
+/* Indentation of the line holding offset `at`. */
+static char *line_indent(const struct inventory *inv, size_t at)
+{
+    size_t len;
+    const char *t = nix_file_text(inv->nix, &len);
+    size_t s = at;
+    while (s > 0 && t[s - 1] != '\n')
+        s--;
+    size_t e = s;
+    while (e < len && (t[e] == ' ' || t[e] == '\t'))
+        e++;
+    return inv_strndup(t + s, e - s);
+}
+
+static char *machine_expr(const struct inventory *inv, const struct inv_op *op)
+{
+    const struct inv_model *md = &inv->model;
+    char *th = op->target_host ? nix_quote_string(op->target_host) : NULL;
+    char *tg = op->tag ? nix_quote_string(op->tag) : NULL;
+    char *ind = NULL;
+    for (size_t i = 0; i < md->nmachines && !ind; i++)
+        if (md->machines[i].node)
+            ind = line_indent(inv, md->machines[i].loc.start);
+    struct buf b = {0};
+    if (!th && !tg) {
+        buf_puts(&b, "{ }");
+    } else if (!ind) {
+        buf_puts(&b, "{");
+        if (th)
+            buf_printf(&b, " deploy.targetHost = %s;", th);
+        if (tg)
+            buf_printf(&b, " tags = [ %s ];", tg);
+        buf_puts(&b, " }");
+    } else {
+        buf_puts(&b, "{\n");
+        if (th)
+            buf_printf(&b, "%s  deploy.targetHost = %s;\n", ind, th);
+        if (tg)
+            buf_printf(&b, "%s  tags = [ %s ];\n", ind, tg);
+        buf_printf(&b, "%s}", ind);
+    }
+    free(th);
+    free(tg);
+    free(ind);
+    return buf_steal(&b);
+}
+
+static char *wrap_priority(const char *expr, int prio)
+{
+    const char *fn = prio == INV_PRIO_FORCE ? "lib.mkForce" : prio == INV_PRIO_DEFAULT ? "lib.mkDefault" : NULL;
+    if (!fn)
+        return inv_strdup(expr);
+    bool simple = expr[0] == '"' || expr[0] == '[' || expr[0] == '{' || expr[0] == '(';
+    return simple ? inv_asprintf("%s %s", fn, expr) : inv_asprintf("%s (%s)", fn, expr);
+}
+
+static int check_value(const struct inventory *inv, const struct inv_op *op,
+                       struct diag_list *diags)
+{
+    struct inv_loc none = {0};
+    if (op->kind == INV_OP_SETTING_SET && op->key && !strcmp(op->key, "startAt") && op->value) {
+        struct calendar_ctx *cal = calendar_ctx_new_tz(NULL);
+        struct calendar_spec *spec = NULL;
+        struct diag cd = {0};
+        int r = cal ? calendar_parse(cal, op->value, &spec, &cd) : 0;
+        calendar_spec_free(spec);
+        calendar_ctx_free(cal);
+        if (r < 0) {
+            refuse(diags, inv, none,
+                   "\"%s\" is not a valid systemd calendar expression: %s (column %u); "
+                   "expected e.g. \"*-*-* 04:00:00\" or \"Mon *-*-* 03:00:00\"",
+                   op->value, cd.msg ? cd.msg : "invalid", cd.col);
+            diag_clear(&cd);
+            return -EINVAL;
+        }
+        diag_clear(&cd);
+    }
+    if (op->key && !strncmp(op->key, "destinations.", 13)) {
+        struct path p = {0};
+        if (path_push_dotted(&p, op->key, diags, inv->name) < 0)
+            return -EINVAL;
+        const char *nm = p.n > 1 ? p.seg[1] : "";
+        bool ok = *nm != 0;
+        for (const char *c = nm; *c; c++)
+            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                  (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-'))
+                ok = false;
+        path_free(&p);
+        if (!ok)
+            return refuse(diags, inv, none,
+                          "destination name '%s' is rejected by clan: expected letters, "
+                          "digits, '.', '_' and '-' only",
+                          nm);
+    }
+    return 0;
+}
+
+/* The text of the list literal's element i (for moves). */
+static char *list_item_text(const struct inventory *inv, const struct nix_value *l, size_t i)
+{
+    return inv_value_text(inv, l->children[i]);
+}
+
+static int build_edit(const struct inventory *cinv, const struct inv_op *op,
+                      struct nix_edit *out, struct diag_list *diags)
+{
+    struct inventory *inv = (struct inventory *)cinv;
+    const struct inv_model *md = &inv->model;
+    struct nix_file *f = inv->nix;
+    struct path p = {0};
+    struct nix_edit e = {0};
+    struct diag d = {0};
+    struct inv_loc none = {0};
+    char *expr = NULL;
+    int r = 0;
+
+    if (nix_file_has_errors(f))
+        return refuse(diags, inv, none,
+                      "the file has syntax errors; fix them before editing (see `clan-tui "
+                      "check`)");
+    switch (op->kind) {
+    case INV_OP_TAG_ADD:
+    case INV_OP_TAG_REMOVE: {
+        if (!op->machine || !op->tag || !*op->tag)
+            return refuse(diags, inv, none, "a tag edit needs a machine and a tag name");
+        long mi = inv_index_get(&inv->machine_ix, op->machine);
+        if (mi < 0)
+            return refuse(diags, inv, none, "there is no machine '%s' in the inventory",
+                          op->machine);
+        const struct inv_machine *m = &md->machines[mi];
+        bool has = machine_has_tag_text(m, op->tag);
+        if (op->kind == INV_OP_TAG_ADD && has)
+            return refuse(diags, inv, m->tags_loc, "machine %s already has tag %s",
+                          op->machine, op->tag);
+        if (op->kind == INV_OP_TAG_REMOVE && !has)
+            return refuse(diags, inv, m->loc, "machine %s has no tag %s", op->machine,
+                          op->tag);
+        if (!strcmp(op->tag, "all") || !strcmp(op->tag, "nixos") || !strcmp(op->tag, "darwin"))
+            if (op->kind == INV_OP_TAG_ADD)
+                return refuse(diags, inv, m->loc,
+                              "'%s' is a built-in tag every machine of its class has; it "
+                              "cannot be added",
+                              op->tag);
+        path_push(&p, "inventory");
+        path_push(&p, "machines");
+        path_push(&p, op->machine);
+        path_push(&p, "tags");
+        expr = nix_quote_string(op->tag);
+        r = op->kind == INV_OP_TAG_ADD ? nix_edit_list_append(f, p.seg, p.n, expr, &e, &d)
+                                       : nix_edit_list_remove(f, p.seg, p.n, expr, &e, &d);
+        break;
+    }
+    case INV_OP_MACHINE_ADD: {
+        if (!op->machine || !*op->machine)
+            return refuse(diags, inv, none, "machine add needs a name");
+        if (inv_index_get(&inv->machine_ix, op->machine) >= 0)
+            return refuse(diags, inv,
+                          md->machines[inv_index_get(&inv->machine_ix, op->machine)].loc,
+                          "machine %s already exists", op->machine);
+        path_push(&p, "inventory");
+        path_push(&p, "machines");
+        path_push(&p, op->machine);
+        expr = machine_expr(inv, op);
+        r = nix_edit_set(f, p.seg, p.n, expr, &e, &d);
+        break;
+    }
+    case INV_OP_ROLE_MACHINE_ADD:
+    case INV_OP_ROLE_MACHINE_REMOVE:
+    case INV_OP_ROLE_TAG_ADD:
+    case INV_OP_ROLE_TAG_REMOVE: {
+        bool is_machine = op->kind == INV_OP_ROLE_MACHINE_ADD || op->kind == INV_OP_ROLE_MACHINE_REMOVE;
+        bool add = op->kind == INV_OP_ROLE_MACHINE_ADD || op->kind == INV_OP_ROLE_TAG_ADD;
+        const char *what = is_machine ? op->machine : op->tag;
+        if (!what || !*what)
+            return refuse(diags, inv, none, "a role edit needs a %s name",
+                          is_machine ? "machine" : "tag");
+        const char *role = op->role;
+        const struct inv_instance *in =
+            resolve_scope(inv, op->instance, &role, is_machine ? INV_LEVEL_MACHINE : INV_LEVEL_TAG,
+                          add ? NULL : what, NULL, diags);
+        if (!in)
+            return -EINVAL;
+        const struct inv_role *rl = find_role(in, role);
+        const struct inv_role_entry *have =
+            rl ? (is_machine ? find_entry(rl->machines, rl->nmachines, what)
+                             : find_entry(rl->tags, rl->ntags, what))
+               : NULL;
+        if (add && have)
+            return refuse(diags, inv, have->loc, "%s %s is already in %s.roles.%s",
+                          is_machine ? "machine" : "tag", what, in->name, role);
+        if (!add && !have)
+            return refuse(diags, inv, rl ? rl->loc : in->loc, "%s %s is not listed in %s.roles.%s",
+                          is_machine ? "machine" : "tag", what, in->name, role);
+        if (is_machine && add && inv_index_get(&inv->machine_ix, what) < 0)
+            return refuse(diags, inv, none,
+                          "there is no machine '%s' in the inventory; add it first (machine add)",
+                          what);
+        path_role(&p, in, role);
+        if (is_machine) {
+            path_push(&p, "machines");
+            path_push(&p, what);
+            if (add) {
+                expr = inv_strdup("{ }");
+                r = nix_edit_set(f, p.seg, p.n, expr, &e, &d);
+            } else {
+                r = nix_edit_delete(f, p.seg, p.n, &e, &d);
+            }
+        } else if (rl && rl->ntags && !rl->tags_is_list) {
+            path_push(&p, "tags");
+            path_push(&p, what);
+            if (add) {
+                expr = inv_strdup("{ }");
+                r = nix_edit_set(f, p.seg, p.n, expr, &e, &d);
+            } else {
+                r = nix_edit_delete(f, p.seg, p.n, &e, &d);
+            }
+        } else {
+            path_push(&p, "tags");
+            expr = nix_quote_string(what);
+            r = add ? nix_edit_list_append(f, p.seg, p.n, expr, &e, &d)
+                    : nix_edit_list_remove(f, p.seg, p.n, expr, &e, &d);
+        }
+        break;
+    }
+    case INV_OP_SETTING_SET:
+    case INV_OP_SETTING_CLEAR:
+    case INV_OP_LIST_ADD:
+    case INV_OP_LIST_REMOVE:
+    case INV_OP_LIST_REPLACE:
+    case INV_OP_LIST_MOVE: {
+        const struct inv_scope *s = &op->scope;
+        if (!op->key || !*op->key)
+            return refuse(diags, inv, none, "a settings edit needs a key (e.g. startAt)");
+        if ((s->level == INV_LEVEL_TAG || s->level == INV_LEVEL_MACHINE) && !s->name)
+            return refuse(diags, inv, none, "a %s-level setting needs the %s's name",
+                          inv_level_name(s->level), inv_level_name(s->level));
+        if (s->level == INV_LEVEL_DEFAULT)
+            return refuse(diags, inv, none, "built-in defaults cannot be edited");
+        bool needs_value = op->kind == INV_OP_SETTING_SET || op->kind == INV_OP_LIST_ADD ||
+                           op->kind == INV_OP_LIST_REMOVE || op->kind == INV_OP_LIST_REPLACE;
+        if (needs_value && !op->value && !op->expr)
+            return refuse(diags, inv, none, "this edit needs a value");
+        if (check_value(inv, op, diags) < 0)
+            return -EINVAL;
+        const char *role = s->role;
+        const struct inv_instance *in =
+            resolve_scope(inv, s->instance, &role, s->level, s->name, op->key, diags);
+        if (!in)
+            return -EINVAL;
+        const struct inv_role *rl = find_role(in, role);
+        if (!rl)
+            return refuse(diags, inv, in->loc, "instance %s has no role '%s'", in->name, role);
+        if (op->priority == INV_PRIO_FORCE || op->priority == INV_PRIO_DEFAULT)
+            if (!inv_lib_in_scope(inv))
+                return refuse(diags, inv, none,
+                              "lib.%s needs `lib` in scope, but the file does not bind it "
+                              "(start it with `{ lib, ... }:`)",
+                              op->priority == INV_PRIO_FORCE ? "mkForce" : "mkDefault");
+        path_role(&p, in, role);
+        bool tag_list_convert = false;
+        if (s->level == INV_LEVEL_TAG) {
+            if (!find_entry(rl->tags, rl->ntags, s->name))
+                return refuse(diags, inv, rl->loc,
+                              "tag %s is not in %s.roles.%s; add it first (role add-tag)",
+                              s->name, in->name, role);
+            if (rl->tags_is_list)
+                tag_list_convert = true;
+            path_push(&p, "tags");
+            if (!tag_list_convert)
+                path_push(&p, s->name);
+        } else if (s->level == INV_LEVEL_MACHINE) {
+            long mi = inv_index_get(&inv->machine_ix, s->name);
+            bool member = false;
+            for (size_t k = 0; mi >= 0 && k < md->nmembers && !member; k++)
+                member = md->members[k].machine == (size_t)mi &&
+                         &md->instances[md->members[k].instance] == in &&
+                         &in->roles[md->members[k].role] == rl;
+            if (!member)
+                return refuse(diags, inv, rl->loc,
+                              "machine %s is not in %s.roles.%s; add it first (role "
+                              "add-machine)",
+                              s->name, in->name, role);
+            path_push(&p, "machines");
+            path_push(&p, s->name);
+        }
+        if (tag_list_convert) {
+            /* roles.<r>.tags = [ ... ] has no room for settings: rewrite it as an attrset */
+            if (op->kind != INV_OP_SETTING_SET && op->kind != INV_OP_LIST_ADD)
+                return refuse(diags, inv, rl->tags[0].loc,
+                              "%s.roles.%s.tags is a list, so tag %s has no settings",
+                              in->name, role, s->name);
+            struct path kp = {0};
+            if (path_push_dotted(&kp, op->key, diags, inv->name) < 0)
+                return -EINVAL;
+            char *kt = path_text(&kp);
+            path_free(&kp);
+            char *v = op_value_text(op);
+            char *vv = op->kind == INV_OP_LIST_ADD ? inv_asprintf("[ %s ]", v) : wrap_priority(v, op->priority);
+            free(v);
+            struct buf b = {0};
+            buf_puts(&b, "{");
+            for (size_t k = 0; k < rl->ntags; k++) {
+                char *qk = nix_quote_key(rl->tags[k].name);
+                if (!strcmp(rl->tags[k].name, s->name))
+                    buf_printf(&b, " %s.settings.%s = %s;", qk, kt, vv);
+                else
+                    buf_printf(&b, " %s = { };", qk);
+                free(qk);
+            }
+            buf_puts(&b, " }");
+            free(kt);
+            free(vv);
+            expr = buf_steal(&b);
+            r = nix_edit_set(f, p.seg, p.n, expr, &e, &d);
+            break;
+        }
+        path_push(&p, "settings");
+        if (path_push_dotted(&p, op->key, diags, inv->name) < 0) {
+            path_free(&p);
+            return -EINVAL;
+        }
+        const struct nix_value *cur = nix_value_lookup(nix_file_root(f), p.seg, p.n);
+        char *pt = path_text(&p);
+        switch (op->kind) {
+        case INV_OP_SETTING_SET: {
+            char *v = op_value_text(op);
+            expr = wrap_priority(v, op->priority);
+            free(v);
+            r = nix_edit_set(f, p.seg, p.n, expr, &e, &d);
+            break;
+        }
+        case INV_OP_SETTING_CLEAR:
+            if (!cur) {
+                r = refuse(diags, inv, none, "%s is not defined, so there is nothing to clear",
+                           pt);
+                break;
+            }
+            r = nix_edit_delete(f, p.seg, p.n, &e, &d);
+            break;
+        case INV_OP_LIST_ADD:
+            expr = op_value_text(op);
+            r = nix_edit_list_append(f, p.seg, p.n, expr, &e, &d);
+            break;
+        case INV_OP_LIST_REMOVE:
+            expr = op_value_text(op);
+            r = nix_edit_list_remove(f, p.seg, p.n, expr, &e, &d);
+            break;
+        case INV_OP_LIST_REPLACE:
+            expr = op_value_text(op);
+            r = nix_edit_list_replace(f, p.seg, p.n, op->index, expr, &e, &d);
+            break;
+        case INV_OP_LIST_MOVE: {
+            if (!cur || cur->kind != NIX_LIST) {
+                r = refuse(diags, inv, none, "%s is not a list literal", pt);
+                break;
+            }
+            size_t n = cur->nchildren;
+            if (op->index >= n || op->to >= n) {
+                r = refuse(diags, inv, inv_loc_value(inv, cur),
+                           "%s has %zu elements; positions are 0..%zu", pt, n, n ? n - 1 : 0);
+                break;
+            }
+            /* rotate the elements between the two positions, element by element */
+            size_t *order = calloc(n, sizeof(*order));
+            if (!order) {
+                r = -ENOMEM;
+                break;
+            }
+            for (size_t i = 0, k = 0; i < n; i++) {
+                if (i == op->to)
+                    order[i] = op->index;
+                else {
+                    if (k == op->index)
+                        k++;
+                    order[i] = k++;
+                }
+            }
+            for (size_t i = 0; i < n && r >= 0; i++) {
+                if (order[i] == i)
+                    continue;
+                char *t = list_item_text(inv, cur, order[i]);
+                struct nix_edit one = {0};
+                r = nix_edit_list_replace(f, p.seg, p.n, i, t, &one, &d);
+                free(t);
+                if (r >= 0)
+                    r = take_patches(&e, &one);
+                nix_edit_free(&one);
+            }
+            free(order);
+            break;
+        }
+        default:
+            break;
+        }
+        free(pt);
+        break;
+    }
+    }
+    free(expr);
+    path_free(&p);
+    if (r < 0) {
+        nix_edit_free(&e);
+        if (d.msg || r != -EINVAL)
+            return from_nix_diag(diags, &d, r);
+        return r;
+    }
+    diag_clear(&d);
+    if (e.n > 1)
+        qsort(e.v, e.n, sizeof(*e.v), cmp_patch);
+    *out = e;
+    return 0;
+}
+
+/* ---- conflicts ---- */
+
+struct conflict_set {
+    char **keys;
+    size_t n;
+};
+
+static void collect_conflicts(const struct inventory *inv, const struct inv_eff *e,
+                              const char *prefix, struct conflict_set *cs)
+{
+    char sub[600];
+    for (size_t i = 0; i < e->nchildren; i++) {
+        snprintf(sub, sizeof(sub), "%s.%s", prefix, e->children[i].name);
+        collect_conflicts(inv, &e->children[i], sub, cs);
+    }
+    if (!e->conflict)
+        return;
+    char **nk = realloc(cs->keys, (cs->n + 1) * sizeof(*nk));
+    if (!nk)
+        return;
+    cs->keys = nk;
+    cs->keys[cs->n++] = inv_strdup(prefix);
+}
+
+static void conflicts_of(const struct inventory *inv, struct conflict_set *cs)
+{
+    const struct inv_model *md = &inv->model;
+    char pre[400];
+    for (size_t k = 0; k < md->nmembers; k++) {
+        const struct inv_member *mb = &md->members[k];
+        snprintf(pre, sizeof(pre), "%s\x1f%s\x1f%s\x1fsettings",
+                 md->instances[mb->instance].name,
+                 md->instances[mb->instance].roles[mb->role].name,
+                 md->machines[mb->machine].name);
+        collect_conflicts(inv, &mb->settings, pre, cs);
+    }
+}
+
+static void conflict_set_free(struct conflict_set *cs)
+{
+    for (size_t i = 0; i < cs->n; i++)
+        free(cs->keys[i]);
+    free(cs->keys);
+}
+
+/* Find the effective node of a conflict key in inv. */
+static const struct inv_eff *eff_of_key(const struct inventory *inv, const char *key,
+                                        const struct inv_member **mbo)
+{
+    char *k = inv_strdup(key);
+    if (!k)
+        return NULL;
+    char *inst = k, *role = strchr(inst, '\x1f');
+    if (!role) {
+        free(k);
+        return NULL;
+    }
+    *role++ = 0;
+    char *mach = strchr(role, '\x1f');
+    if (!mach) {
+        free(k);
+        return NULL;
+    }
+    *mach++ = 0;
+    char *rest = strchr(mach, '\x1f');
+    if (!rest) {
+        free(k);
+        return NULL;
+    }
+    *rest++ = 0;
+    const struct inv_member *mb = inventory_member(inv, inst, role, mach);
+    const struct inv_eff *e = mb ? &mb->settings : NULL;
+    /* rest = "settings.a.b" */
+    char *dot = strchr(rest, '.');
+    while (e && dot) {
+        char *seg = dot + 1;
+        char *nd = strchr(seg, '.');
+        if (nd)
+            *nd = 0;
+        e = inv_eff_get(e, seg);
+        dot = nd;
+    }
+    free(k);
+    *mbo = mb;
+    return e;
+}
+
+static void add_alternative(struct inv_alternatives *alts, const char *label,
+                            const struct inv_op *op)
+{
+    struct inv_alternative *nv = realloc(alts->v, (alts->n + 1) * sizeof(*nv));
+    if (!nv)
+        return;
+    alts->v = nv;
+    struct inv_alternative *a = &alts->v[alts->n++];
+    a->label = inv_strdup(label);
+    a->op = *op;
+    /* copy the strings the op points to */
+    const char **fields[] = {&a->op.machine, &a->op.tag, &a->op.target_host, &a->op.instance,
+                             &a->op.role, &a->op.scope.instance, &a->op.scope.role,
+                             &a->op.scope.name, &a->op.key, &a->op.value, &a->op.expr};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        if (!*fields[i])
+            continue;
+        char **ns = realloc(alts->strings, (alts->nstrings + 1) * sizeof(*ns));
+        if (!ns)
+            continue;
+        alts->strings = ns;
+        ns[alts->nstrings] = inv_strdup(*fields[i]);
+        *fields[i] = ns[alts->nstrings++];
+    }
+}
+
+void inv_alternatives_free(struct inv_alternatives *a)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; i < a->n; i++)
+        free(a->v[i].label);
+    free(a->v);
+    for (size_t i = 0; i < a->nstrings; i++)
+        free(a->strings[i]);
+    free(a->strings);
+    memset(a, 0, sizeof(*a));
+}
+
+static int preview_text(const struct inventory *inv, const struct inv_op *op, char **text,
+                        size_t *len, struct nix_edit *edit, struct inventory **built,
+                        struct inv_alternatives *alts, struct diag_list *diags);
+
+/* Explain a refused conflict and offer the edits that do not conflict. */
+static void explain_conflict(const struct inventory *inv, const struct inventory *ninv,
+                             const char *key, const struct inv_op *op,
+                             struct inv_alternatives *alts, struct diag_list *diags)
+{
+    const struct inv_member *mb = NULL;
+    const struct inv_eff *e = eff_of_key(ninv, key, &mb);
+    char *desc = inv_op_describe(op);
+    const struct inv_model *md = &ninv->model;
+    const char *mach = mb ? md->machines[mb->machine].name : "?";
+    /* the existing definitions: active ones that are not the one being written */
+    struct buf b = {0};
+    const struct inv_def *existing = NULL;
+    for (size_t i = 0; e && i < e->ndefs; i++) {
+        const struct inv_def *d = &e->defs[i];
+        if (!d->active)
+            continue;
+        bool mine = d->level == op->scope.level &&
+                    (d->level != INV_LEVEL_TAG || (d->tag && op->scope.name &&
+                                                   !strcmp(d->tag, op->scope.name)));
+        if (mine)
+            continue;
+        /* positions in the current (old) file: the definition exists there already */
+        existing = d;
+        buf_printf(&b, "%s%s%s%s %s at %s:%u:%u", b.len ? "; " : "", inv_level_name(d->level),
+                   d->tag ? " " : "", d->tag ? d->tag : "", d->text ? d->text : "?",
+                   inv->name, d->loc.line, d->loc.col);
+    }
+    diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0,
+                  "refused: %s would give machine %s two different definitions of %s at the "
+                  "same priority (the existing one: %s); Clan's evaluation would fail with "
+                  "\"conflicting definition values\"",
+                  desc ? desc : "this edit", mach, strrchr(key, '\x1f') + 1,
+                  b.p ? b.p : "?");
+    buf_free(&b);
+    free(desc);
+    if (!alts || !existing || op->kind != INV_OP_SETTING_SET)
+        return;
+    /* candidate edits; each is offered only when it goes through without a conflict */
+    struct inv_op cand[4];
+    char *labels[4] = {0};
+    size_t nc = 0;
+    char where[300];
+    struct inv_scope es = op->scope;
+    es.level = existing->level;
+    es.name = existing->level == INV_LEVEL_TAG ? existing->tag
+              : existing->level == INV_LEVEL_MACHINE ? mach : NULL;
+    if (existing->level != INV_LEVEL_DEFAULT) {
+        cand[nc] = *op;
+        cand[nc].scope = es;
+        labels[nc] = inv_asprintf("change the existing definition at %s (line %u) instead",
+                                  scope_level_text(&es, where, sizeof(where)),
+                                  existing->loc.line);
+        nc++;
+        cand[nc] = (struct inv_op){.kind = INV_OP_SETTING_CLEAR, .scope = es, .key = op->key};
+        labels[nc] = inv_asprintf("remove the existing definition at %s (line %u), then set "
+                                  "the value again",
+                                  scope_level_text(&es, where, sizeof(where)),
+                                  existing->loc.line);
+        nc++;
+    }
+    if (inv_lib_in_scope(inv)) {
+        cand[nc] = *op;
+        cand[nc].priority = INV_PRIO_FORCE;
+        labels[nc] = inv_asprintf("set it with lib.mkForce at %s, overriding the existing "
+                                  "definition",
+                                  scope_level_text(&op->scope, where, sizeof(where)));
+        nc++;
+        cand[nc] = *op;
+        cand[nc].priority = INV_PRIO_DEFAULT;
+        labels[nc] = inv_asprintf("set it with lib.mkDefault at %s (the existing definition "
+                                  "keeps winning for %s)",
+                                  scope_level_text(&op->scope, where, sizeof(where)), mach);
+        nc++;
+    }
+    for (size_t i = 0; i < nc; i++) {
+        struct diag_list scratch = {0};
+        char *t = NULL;
+        size_t tl;
+        if (preview_text(inv, &cand[i], &t, &tl, NULL, NULL, NULL, &scratch) == 0) {
+            add_alternative(alts, labels[i], &cand[i]);
+            diag_list_add(diags, DIAG_NOTE, inv->name, 0, 0, "alternative: %s", labels[i]);
+        }
+        free(t);
+        diag_list_free(&scratch);
+        free(labels[i]);
+    }
+}
+
+/* Build the edit, the new text and its model; refuse on new conflicts. */
+static int preview_text(const struct inventory *inv, const struct inv_op *op, char **text,
+                        size_t *len, struct nix_edit *edit, struct inventory **built,
+                        struct inv_alternatives *alts, struct diag_list *diags)
+{
+    struct nix_edit e = {0};
+    int r = build_edit(inv, op, &e, diags);
+    if (r < 0)
+        return r;
+    size_t olen;
+    const char *old = nix_file_text(inv->nix, &olen);
+    size_t nlen;
+    char *nt = apply_patches(old, olen, e.v, e.n, &nlen);
+    if (!nt) {
+        nix_edit_free(&e);
+        return diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0,
+                             "internal error: the edit's patches overlap"),
+               -EINVAL;
+    }
+    struct inventory *ninv = NULL;
+    r = inv_build(inv->name, nt, nlen, &ninv, NULL);
+    if (r < 0) {
+        free(nt);
+        nix_edit_free(&e);
+        return diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0,
+                             "cannot read the edited text back (%s)", strerror(-r)),
+               r;
+    }
+    if (nix_file_has_errors(ninv->nix)) {
+        for (size_t i = 0; i < ninv->diags.n; i++)
+            if (ninv->diags.v[i].severity == DIAG_ERROR) {
+                diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0,
+                              "refused: the edited text would not parse: line %u:%u: %s",
+                              ninv->diags.v[i].line, ninv->diags.v[i].col,
+                              ninv->diags.v[i].msg ? ninv->diags.v[i].msg : "");
+                break;
+            }
+        r = -EINVAL;
+    }
+    if (r == 0) {
+        struct conflict_set a = {0}, b = {0};
+        conflicts_of(inv, &a);
+        conflicts_of(ninv, &b);
+        for (size_t i = 0; i < b.n && r == 0; i++) {
+            bool old_one = false;
+            for (size_t j = 0; j < a.n && !old_one; j++)
+                old_one = !strcmp(a.keys[j], b.keys[i]);
+            if (!old_one) {
+                explain_conflict(inv, ninv, b.keys[i], op, alts, diags);
+                r = -EEXIST;
+            }
+        }
+        conflict_set_free(&a);
+        conflict_set_free(&b);
+    }
+    if (r < 0) {
+        inventory_free(ninv);
+        free(nt);
+        nix_edit_free(&e);
+        return r;
+    }
+    *text = nt;
+    *len = nlen;
+    if (edit)
+        *edit = e;
+    else
+        nix_edit_free(&e);
+    if (built)
+        *built = ninv;
+    else
+        inventory_free(ninv);
+    return 0;
+}
+
+int inventory_edit_preview(const struct inventory *inv, const struct inv_op *op, char **text,
+                           size_t *len, struct inv_alternatives *alts, struct diag_list *diags)
+{
+    return preview_text(inv, op, text, len, NULL, NULL, alts, diags);
+}
+
+/* Take over the model of n (built from the new text); n is freed. */
+static void adopt(struct inventory *inv, struct inventory *n)
+{
+    inv_release(inv);
+    inv->nix = n->nix;
+    inv->snippets = n->snippets;
+    inv->nsnippets = n->nsnippets;
+    inv->model = n->model;
+    inv->machine_ix = n->machine_ix;
+    inv->instance_ix = n->instance_ix;
+    inv->diags = n->diags;
+    free(n->name);
+    free(n);
+}
+
+/* The patches that turn the new text back into the old one. */
+static int invert(const char *old, const struct nix_edit *e, struct inv_undo *u)
+{
+    u->fwd = calloc(e->n ? e->n : 1, sizeof(*u->fwd));
+    u->back = calloc(e->n ? e->n : 1, sizeof(*u->back));
+    if (!u->fwd || !u->back)
+        return -ENOMEM;
+    long delta = 0;
+    for (size_t i = 0; i < e->n; i++) {
+        const struct nix_patch *p = &e->v[i];
+        size_t tl = p->text ? strlen(p->text) : 0;
+        u->fwd[i] = (struct nix_patch){p->start, p->end, inv_strdup(p->text ? p->text : "")};
+        size_t ns = (size_t)((long)p->start + delta);
+        u->back[i] = (struct nix_patch){ns, ns + tl, inv_strndup(old + p->start, p->end - p->start)};
+        delta += (long)tl - (long)(p->end - p->start);
+    }
+    u->nfwd = u->nback = e->n;
+    return 0;
+}
+
+int inventory_edit(struct inventory *inv, const struct inv_op *op,
+                   struct inv_alternatives *alts, struct diag_list *diags)
+{
+    char *text;
+    size_t len;
+    struct nix_edit e = {0};
+    struct inventory *n = NULL;
+    int r = preview_text(inv, op, &text, &len, &e, &n, alts, diags);
+    if (r < 0)
+        return r;
+    free(text);
+    struct inv_undo u = {0};
+    size_t olen;
+    const char *old = nix_file_text(inv->nix, &olen);
+    struct inv_undo *nu = realloc(inv->undo, (inv->nundo + 1) * sizeof(*nu));
+    if (!nu || invert(old, &e, &u) < 0) {
+        if (nu)
+            inv->undo = nu;
+        inv_undo_free(&u);
+        nix_edit_free(&e);
+        inventory_free(n);
+        return diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0, "out of memory"), -ENOMEM;
+    }
+    inv->undo = nu;
+    u.label = inv_op_describe(op);
+    nix_edit_free(&e);
+    adopt(inv, n);
+    inv->undo[inv->nundo++] = u;
+    for (size_t i = 0; i < inv->nredo; i++)
+        inv_undo_free(&inv->redo[i]);
+    inv->nredo = 0;
+    return 0;
+}
+
+/* Apply patches to the current text and take over the re-read model. */
+static int replace_text(struct inventory *inv, const struct nix_patch *p, size_t np,
+                        struct diag *d)
+{
+    size_t olen;
+    const char *old = nix_file_text(inv->nix, &olen);
+    size_t nlen;
+    char *nt = apply_patches(old, olen, p, np, &nlen);
+    if (!nt)
+        return diag_set(d, DIAG_ERROR, inv->name, 0, 0, "undo record does not fit the text");
+    struct inventory *n = NULL;
+    int r = inv_build(inv->name, nt, nlen, &n, NULL);
+    free(nt);
+    if (r < 0)
+        return diag_set(d, DIAG_ERROR, inv->name, 0, 0, "cannot re-read the text"), r;
+    adopt(inv, n);
+    return 0;
+}
+
+static int move_top(struct inv_undo **from, size_t *nfrom, struct inv_undo **to, size_t *nto)
+{
+    struct inv_undo *nv = realloc(*to, (*nto + 1) * sizeof(*nv));
+    if (!nv)
+        return -ENOMEM;
+    *to = nv;
+    nv[(*nto)++] = (*from)[--(*nfrom)];
+    return 0;
+}
+
+int inventory_undo(struct inventory *inv, struct diag *d)
+{
+    if (!inv->nundo)
+        return diag_set(d, DIAG_ERROR, inv->name, 0, 0, "nothing to undo"), -ENOENT;
+    struct inv_undo *u = &inv->undo[inv->nundo - 1];
+    int r = replace_text(inv, u->back, u->nback, d);
+    if (r < 0)
+        return r;
+    if (move_top(&inv->undo, &inv->nundo, &inv->redo, &inv->nredo) < 0) {
+        /* keep the stacks consistent: drop the record */
+        inv_undo_free(&inv->undo[--inv->nundo]);
+    }
+    return 0;
+}
+
+int inventory_redo(struct inventory *inv, struct diag *d)
+{
+    if (!inv->nredo)
+        return diag_set(d, DIAG_ERROR, inv->name, 0, 0, "nothing to redo"), -ENOENT;
+    struct inv_undo *u = &inv->redo[inv->nredo - 1];
+    int r = replace_text(inv, u->fwd, u->nfwd, d);
+    if (r < 0)
+        return r;
+    if (move_top(&inv->redo, &inv->nredo, &inv->undo, &inv->nundo) < 0)
+        inv_undo_free(&inv->redo[--inv->nredo]);
+    return 0;
+}
+
+size_t inventory_undo_depth(const struct inventory *inv)
+{
+    return inv->nundo;
+}
+
+size_t inventory_redo_depth(const struct inventory *inv)
+{
+    return inv->nredo;
+}
+
+const char *inventory_undo_label(const struct inventory *inv)
+{
+    return inv->nundo ? inv->undo[inv->nundo - 1].label : NULL;
+}
+
+const char *inventory_redo_label(const struct inventory *inv)
+{
+    return inv->nredo ? inv->redo[inv->nredo - 1].label : NULL;
+}
+
+bool inventory_dirty(const struct inventory *inv)
+{
+    size_t len;
+    const char *t = nix_file_text(inv->nix, &len);
+    return len != inv->saved_len || hash_bytes(t, len) != inv->saved_hash;
+}
+
+int inventory_save(struct inventory *inv, struct diag *d)
+{
+    if (!inv->has_file)
+        return diag_set(d, DIAG_ERROR, inv->name, 0, 0,
+                        "this inventory was not read from a file, so it cannot be saved"),
+               -EINVAL;
+    size_t len;
+    const char *t = nix_file_text(inv->nix, &len);
+    int r = file_write_atomic(inv->name, t, len, 0644, &inv->stamp, d);
+    if (r < 0)
+        return r;
+    char *back;
+    size_t bl;
+    struct file_stamp st;
+    r = file_read(inv->name, &back, &bl, &st, d);
+    if (r < 0)
+        return r;
+    free(back);
+    inv->stamp = st;
+    inv->saved_hash = hash_bytes(t, len);
+    inv->saved_len = len;
+    return 0;
+}

@@ -1,0 +1,10 @@
+libclancore_a_SOURCES += core/inventory.h core/plan.h core/inventory/internal.h \
+	core/inventory/model.c core/inventory/resolve.c core/inventory/plan.c \
+	core/inventory/diag.c core/inventory/edit.c core/inventory/json.c
+clan_tui_SOURCES += tui/cmd-check.c tui/cmd-dump.c tui/cmd-plan.c tui/cmd-edit.c \
+	tui/cmd-install-order.c
+check_PROGRAMS += tests/test-inventory
+tests_test_inventory_SOURCES = tests/test-inventory.c
+tests_test_inventory_CFLAGS = $(TEST_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_test_inventory_LDADD = $(TEST_LIBS)
+TESTS += tests/test-inventory

@@ -1,0 +1,1112 @@
+/* Reading the inventory model out of the logical Nix tree of clan.nix. */
+#include "core/inventory/internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- small helpers ---- */
+
+char *inv_strdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+char *inv_strndup(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+char *inv_asprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s = NULL;
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s;
+}
+
+int inv_grow(void *pv, size_t *cap, size_t n, size_t sz)
+{
+    void **p = pv;
+    if (n < *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : 8;
+    void *q = realloc(*p, nc * sz);
+    if (!q)
+        return -ENOMEM;
+    *p = q;
+    *cap = nc;
+    return 0;
+}
+
+void inv_diag(struct inventory *inv, enum diag_severity sev, struct inv_loc loc,
+              const char *fmt, ...)
+{
+    char *msg = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    va_end(ap);
+    diag_list_add(&inv->diags, sev, inv->name, loc.line, loc.col, "%s",
+                  msg ? msg : "out of memory");
+    free(msg);
+}
+
+bool inv_is_borgbackup(const struct inv_instance *in)
+{
+    return in->module.s && !in->module.opaque && !strcmp(in->module.s, "borgbackup");
+}
+
+const char *inv_hook_name(enum inv_hook h)
+{
+    static const char *const names[INV_NHOOKS] = {
+        "preBackupScript", "postBackupScript", "preRestoreScript", "postRestoreScript"};
+    return (unsigned)h < INV_NHOOKS ? names[h] : "?";
+}
+
+const char *inv_level_name(enum inv_level l)
+{
+    switch (l) {
+    case INV_LEVEL_DEFAULT: return "default";
+    case INV_LEVEL_ROLE: return "role";
+    case INV_LEVEL_TAG: return "tag";
+    case INV_LEVEL_MACHINE: return "machine";
+    }
+    return "?";
+}
+
+static const char *kind_name(enum nix_kind k)
+{
+    switch (k) {
+    case NIX_ATTRS: return "an attribute set";
+    case NIX_LIST: return "a list";
+    case NIX_STRING: return "a string";
+    case NIX_INT: return "an integer";
+    case NIX_FLOAT: return "a float";
+    case NIX_BOOL: return "a boolean";
+    case NIX_NULL: return "null";
+    case NIX_PATH: return "a path";
+    case NIX_OPAQUE: return "an expression";
+    }
+    return "?";
+}
+
+/* ---- name index ---- */
+
+static size_t hash_name(const char *s)
+{
+    size_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+int inv_index_put(struct inv_index *ix, const char *key, size_t val)
+{
+    if ((ix->n + 1) * 2 > ix->cap) {
+        size_t nc = ix->cap ? ix->cap * 2 : 16;
+        const char **k = calloc(nc, sizeof(*k));
+        size_t *v = calloc(nc, sizeof(*v));
+        if (!k || !v) {
+            free(k);
+            free(v);
+            return -ENOMEM;
+        }
+        for (size_t i = 0; i < ix->cap; i++) {
+            if (!ix->keys[i])
+                continue;
+            size_t j = hash_name(ix->keys[i]) & (nc - 1);
+            while (k[j])
+                j = (j + 1) & (nc - 1);
+            k[j] = ix->keys[i];
+            v[j] = ix->vals[i];
+        }
+        free(ix->keys);
+        free(ix->vals);
+        ix->keys = k;
+        ix->vals = v;
+        ix->cap = nc;
+    }
+    size_t j = hash_name(key) & (ix->cap - 1);
+    while (ix->keys[j]) {
+        if (!strcmp(ix->keys[j], key))
+            return 0; /* first one wins */
+        j = (j + 1) & (ix->cap - 1);
+    }
+    ix->keys[j] = key;
+    ix->vals[j] = val;
+    ix->n++;
+    return 0;
+}
+
+long inv_index_get(const struct inv_index *ix, const char *key)
+{
+    if (!ix->cap || !key)
+        return -1;
+    size_t j = hash_name(key) & (ix->cap - 1);
+    while (ix->keys[j]) {
+        if (!strcmp(ix->keys[j], key))
+            return (long)ix->vals[j];
+        j = (j + 1) & (ix->cap - 1);
+    }
+    return -1;
+}
+
+void inv_index_free(struct inv_index *ix)
+{
+    free(ix->keys);
+    free(ix->vals);
+    memset(ix, 0, sizeof(*ix));
+}
+
+/* ---- positions and text ---- */
+
+/* Values read from inside lib.mkForce & co. live in a snippet tree; their offsets are
+ * relative to it. Returns the offset to add, and the snippet (NULL for the main tree). */
+static const struct nix_value *value_root(const struct nix_value *v)
+{
+    while (v->parent)
+        v = v->parent;
+    return v;
+}
+
+static long value_delta(const struct inventory *inv, const struct nix_value *v,
+                        struct nix_file **file)
+{
+    const struct nix_value *r = value_root(v);
+    for (size_t i = 0; i < inv->nsnippets; i++) {
+        struct nix_file *sf = inv->snippets[i];
+        if (nix_file_root(sf) == r) {
+            /* the snippet text is "{ v = " + inner text + "\n; }"; the inner text
+             * starts at the snippet's `v` child's recorded offset */
+            size_t len;
+            const char *t = nix_file_text(sf, &len);
+            long base = 0;
+            /* the original offset is stored after the closing brace as a comment */
+            const char *m = NULL;
+            for (size_t k = len; k >= 3 && !m; k--)
+                if (t[k - 3] == '\n' && t[k - 2] == '#' && t[k - 1] == '@')
+                    m = t + k - 3;
+            if (m)
+                base = strtol(m + 3, NULL, 10);
+            else
+                base = 6; /* not from the file (built-in defaults) */
+            if (file)
+                *file = sf;
+            return base - 6;
+        }
+    }
+    if (file)
+        *file = NULL;
+    return 0;
+}
+
+struct inv_loc inv_loc_value(const struct inventory *inv, const struct nix_value *v)
+{
+    struct inv_loc l = {0};
+    if (!v)
+        return l;
+    struct nix_file *sf;
+    long d = value_delta(inv, v, &sf);
+    l.start = (size_t)((long)v->wrap_start + d);
+    l.end = (size_t)((long)v->val_end + d);
+    if (!sf) {
+        l.line = v->val_line;
+        l.col = v->val_col;
+        if (v->wrap_start != v->val_start)
+            nix_file_linecol(inv->nix, l.start, &l.line, &l.col);
+    } else {
+        nix_file_linecol(inv->nix, l.start, &l.line, &l.col);
+    }
+    return l;
+}
+
+struct inv_loc inv_loc_key(const struct inventory *inv, const struct nix_value *v)
+{
+    struct inv_loc l = {0};
+    if (!v)
+        return l;
+    if (v->key_end == 0 && v->key_start == 0)
+        return inv_loc_value(inv, v);
+    struct nix_file *sf;
+    long d = value_delta(inv, v, &sf);
+    l.start = (size_t)((long)v->key_start + d);
+    l.end = (size_t)((long)v->key_end + d);
+    if (!sf) {
+        l.line = v->key_line;
+        l.col = v->key_col;
+    } else {
+        nix_file_linecol(inv->nix, l.start, &l.line, &l.col);
+    }
+    return l;
+}
+
+char *inv_value_text(const struct inventory *inv, const struct nix_value *v)
+{
+    struct nix_file *sf;
+    (void)value_delta(inv, v, &sf);
+    size_t len;
+    const char *t = nix_file_text(sf ? sf : inv->nix, &len);
+    size_t a = v->wrap_start, b = v->val_end;
+    if (a > len || b > len || a > b)
+        return strdup("");
+    return inv_strndup(t + a, b - a);
+}
+
+/* ---- lib.mkForce & co. ---- */
+
+static bool is_ident_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '\'' || c == '-' || c == '.';
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Recognize "<path>.mkForce ", "mkDefault ", "lib.mkOverride 50 " at the start of t.
+ * Returns the length of the wrapper (0 when none) and sets *prio. */
+static size_t match_wrapper(const char *t, size_t n, int *prio)
+{
+    size_t i = 0;
+    while (i < n && is_ident_char(t[i]))
+        i++;
+    if (i == 0)
+        return 0;
+    size_t s = i;
+    while (s > 0 && t[s - 1] != '.')
+        s--;
+    const char *w = t + s;
+    size_t wl = i - s;
+    int p;
+    if (wl == 7 && !memcmp(w, "mkForce", 7))
+        p = INV_PRIO_FORCE;
+    else if (wl == 9 && !memcmp(w, "mkDefault", 9))
+        p = INV_PRIO_DEFAULT;
+    else if (wl == 15 && !memcmp(w, "mkOptionDefault", 15))
+        p = INV_PRIO_OPTION_DEFAULT;
+    else if (wl == 10 && !memcmp(w, "mkOverride", 10)) {
+        while (i < n && is_space(t[i]))
+            i++;
+        size_t j = i;
+        long v = 0;
+        while (j < n && t[j] >= '0' && t[j] <= '9' && v < 100000)
+            v = v * 10 + (t[j++] - '0');
+        if (j == i)
+            return 0;
+        p = (int)v;
+        i = j;
+    } else
+        return 0;
+    if (i < n && !is_space(t[i]) && t[i] != '(' && t[i] != '"' && t[i] != '[' &&
+        t[i] != '{' && t[i] != '\'')
+        return 0;
+    while (i < n && is_space(t[i]))
+        i++;
+    if (i >= n)
+        return 0;
+    *prio = p;
+    return i;
+}
+
+const struct nix_value *inv_unwrap_priority(struct inventory *inv, const struct nix_value *v,
+                                            int *prio, size_t *inner_start)
+{
+    *prio = INV_PRIO_PLAIN;
+    if (inner_start)
+        *inner_start = v->val_start;
+    struct nix_file *sf;
+    (void)value_delta(inv, v, &sf);
+    size_t len;
+    const char *src = nix_file_text(sf ? sf : inv->nix, &len);
+    if (v->kind == NIX_ATTRS && v->wrap_start < v->val_start) {
+        /* `lib.mkForce { ... }`: the tree already looked through the call */
+        int p;
+        size_t w = match_wrapper(src + v->wrap_start, v->val_start - v->wrap_start, &p);
+        if (w && v->wrap_start + w == v->val_start)
+            *prio = p;
+        return v;
+    }
+    if (v->kind != NIX_OPAQUE || sf)
+        return v;
+    size_t a = v->val_start, b = v->val_end;
+    if (b > len || a >= b)
+        return v;
+    /* strip whole-expression parentheses */
+    while (a < b && is_space(src[a]))
+        a++;
+    while (b > a && is_space(src[b - 1]))
+        b--;
+    while (b - a >= 2 && src[a] == '(' && src[b - 1] == ')') {
+        a++;
+        b--;
+        while (a < b && is_space(src[a]))
+            a++;
+        while (b > a && is_space(src[b - 1]))
+            b--;
+    }
+    int p;
+    size_t w = match_wrapper(src + a, b - a, &p);
+    if (!w)
+        return v;
+    *prio = p;
+    size_t ia = a + w;
+    if (inner_start)
+        *inner_start = ia;
+    struct buf sb = {0};
+    buf_puts(&sb, "{ v = ");
+    buf_append(&sb, src + ia, b - ia);
+    buf_printf(&sb, "\n; }\n#@%zu\n", ia);
+    if (!sb.p)
+        return v;
+    struct diag_list dl = {0};
+    struct nix_file *snip = NULL;
+    int r = nix_parse(inv->name, sb.p, sb.len, &snip, &dl);
+    buf_free(&sb);
+    diag_list_free(&dl);
+    if (r < 0 || !snip)
+        return v;
+    if (nix_file_has_errors(snip)) {
+        nix_file_free(snip);
+        return v;
+    }
+    struct nix_file **ns = realloc(inv->snippets, (inv->nsnippets + 1) * sizeof(*ns));
+    if (!ns) {
+        nix_file_free(snip);
+        return v;
+    }
+    inv->snippets = ns;
+    inv->snippets[inv->nsnippets++] = snip;
+    const struct nix_value *c = nix_value_get(nix_file_root(snip), "v");
+    return c ? c : v;
+}
+
+bool inv_lib_in_scope(const struct inventory *inv)
+{
+    const struct nix_value *root = nix_file_root(inv->nix);
+    if (!root || root->wrap_start >= root->val_start)
+        return false;
+    size_t len;
+    const char *t = nix_file_text(inv->nix, &len);
+    /* a lambda `{ lib, ... }:` or `with lib;` before the top-level attrset */
+    for (size_t i = root->wrap_start; i + 3 <= root->val_start; i++) {
+        if (!memcmp(t + i, "lib", 3) && (i == 0 || !is_ident_char(t[i - 1])) &&
+            (i + 3 == len || !is_ident_char(t[i + 3])))
+            return true;
+    }
+    return false;
+}
+
+/* ---- reading values ---- */
+
+/* A string field: literal string, or opaque source text (warned about). */
+static struct inv_text read_text(struct inventory *inv, const struct nix_value *v,
+                                 const char *what)
+{
+    struct inv_text t = {0};
+    if (!v)
+        return t;
+    t.loc = inv_loc_value(inv, v);
+    if (v->kind == NIX_STRING) {
+        t.s = inv_strdup(v->str ? v->str : "");
+    } else if (v->kind == NIX_OPAQUE) {
+        t.s = inv_value_text(inv, v);
+        t.opaque = true;
+        inv_diag(inv, DIAG_WARNING, t.loc,
+                 "%s is not a literal string; shown read-only as written", what);
+    } else {
+        t.s = inv_value_text(inv, v);
+        t.opaque = true;
+        inv_diag(inv, DIAG_ERROR, t.loc, "%s: expected a string, found %s", what,
+                 kind_name(v->kind));
+    }
+    return t;
+}
+
+static void free_text(struct inv_text *t)
+{
+    free(t->s);
+    t->s = NULL;
+}
+
+/* Expect an attrset (or nothing). Warns about opaque values, errors on other kinds. */
+static bool expect_attrs(struct inventory *inv, const struct nix_value *v, const char *what)
+{
+    if (!v)
+        return false;
+    if (v->kind == NIX_ATTRS)
+        return true;
+    if (v->kind == NIX_OPAQUE)
+        inv_diag(inv, DIAG_WARNING, inv_loc_value(inv, v),
+                 "%s is not a literal attribute set; clan-tui cannot read into it", what);
+    else
+        inv_diag(inv, DIAG_ERROR, inv_loc_value(inv, v),
+                 "%s: expected an attribute set, found %s", what, kind_name(v->kind));
+    return false;
+}
+
+/* ---- machines ---- */
+
+static void read_machine(struct inventory *inv, struct inv_machine *m, const struct nix_value *v)
+{
+    m->name = inv_strdup(v->name);
+    m->loc = inv_loc_key(inv, v);
+    m->node = v;
+    char what[300];
+    snprintf(what, sizeof(what), "inventory.machines.%s", v->name);
+    if (!expect_attrs(inv, v, what))
+        return;
+    const struct nix_value *deploy = nix_value_get(v, "deploy");
+    if (deploy && expect_attrs(inv, deploy, "deploy")) {
+        snprintf(what, sizeof(what), "inventory.machines.%s.deploy.targetHost", v->name);
+        m->target_host = read_text(inv, nix_value_get(deploy, "targetHost"), what);
+    }
+    const struct nix_value *tags = nix_value_get(v, "tags");
+    if (!tags)
+        return;
+    m->has_tags = true;
+    m->tags_loc = inv_loc_value(inv, tags);
+    snprintf(what, sizeof(what), "inventory.machines.%s.tags", v->name);
+    if (tags->kind != NIX_LIST) {
+        if (tags->kind == NIX_OPAQUE)
+            inv_diag(inv, DIAG_WARNING, m->tags_loc,
+                     "%s is not a literal list; clan-tui cannot tell which tags it holds",
+                     what);
+        else
+            inv_diag(inv, DIAG_ERROR, m->tags_loc, "%s: expected a list of strings, found %s",
+                     what, kind_name(tags->kind));
+        return;
+    }
+    m->tags = calloc(tags->nchildren ? tags->nchildren : 1, sizeof(*m->tags));
+    if (!m->tags)
+        return;
+    for (size_t i = 0; i < tags->nchildren; i++)
+        m->tags[m->ntags++] = read_text(inv, tags->children[i], what);
+}
+
+static void free_machine(struct inv_machine *m)
+{
+    free(m->name);
+    free_text(&m->target_host);
+    for (size_t i = 0; i < m->ntags; i++)
+        free_text(&m->tags[i]);
+    free(m->tags);
+    for (size_t i = 0; i < m->nstates; i++) {
+        struct inv_state *s = &m->states[i];
+        free(s->name);
+        free(s->database);
+        for (size_t j = 0; j < s->nfolders; j++)
+            free_text(&s->folders[j]);
+        free(s->folders);
+        free_text(&s->folders_text);
+        for (int h = 0; h < INV_NHOOKS; h++)
+            free_text(&s->hooks[h]);
+    }
+    free(m->states);
+}
+
+/* ---- states ---- */
+
+static struct inv_state *add_state(struct inv_machine *m, const char *name, size_t *cap)
+{
+    for (size_t i = 0; i < m->nstates; i++)
+        if (!strcmp(m->states[i].name, name))
+            return &m->states[i];
+    if (inv_grow(&m->states, cap, m->nstates, sizeof(*m->states)) < 0)
+        return NULL;
+    struct inv_state *s = &m->states[m->nstates];
+    memset(s, 0, sizeof(*s));
+    s->name = inv_strdup(name);
+    if (!s->name)
+        return NULL;
+    m->nstates++;
+    return s;
+}
+
+static void add_folder(struct inv_state *s, struct inv_text t)
+{
+    struct inv_text *nf = realloc(s->folders, (s->nfolders + 1) * sizeof(*nf));
+    if (!nf) {
+        free(t.s);
+        return;
+    }
+    s->folders = nf;
+    s->folders[s->nfolders++] = t;
+}
+
+static void read_state(struct inventory *inv, struct inv_machine *m, const struct nix_value *v,
+                       size_t *cap)
+{
+    struct inv_state *s = add_state(m, v->name, cap);
+    if (!s)
+        return;
+    s->loc = inv_loc_key(inv, v);
+    char what[400];
+    snprintf(what, sizeof(what), "machines.%s: clan.core.state.%s", m->name, v->name);
+    if (!expect_attrs(inv, v, what)) {
+        s->folders_opaque = true;
+        s->folders_text.s = inv_value_text(inv, v);
+        s->folders_text.opaque = true;
+        s->folders_text.loc = inv_loc_value(inv, v);
+        return;
+    }
+    const struct nix_value *f = nix_value_get(v, "folders");
+    if (!f) {
+        inv_diag(inv, DIAG_ERROR, s->loc,
+                 "clan.core.state.%s has no `folders` (a required list of paths)", v->name);
+    } else if (f->kind == NIX_LIST) {
+        for (size_t i = 0; i < f->nchildren; i++)
+            add_folder(s, read_text(inv, f->children[i], "a state folder"));
+    } else {
+        s->folders_opaque = true;
+        s->folders_text.s = inv_value_text(inv, f);
+        s->folders_text.opaque = true;
+        s->folders_text.loc = inv_loc_value(inv, f);
+        inv_diag(inv, f->kind == NIX_OPAQUE ? DIAG_WARNING : DIAG_ERROR,
+                 s->folders_text.loc, "clan.core.state.%s.folders: expected a list of paths",
+                 v->name);
+    }
+    for (int h = 0; h < INV_NHOOKS; h++) {
+        const struct nix_value *hv = nix_value_get(v, inv_hook_name((enum inv_hook)h));
+        if (!hv)
+            continue;
+        snprintf(what, sizeof(what), "clan.core.state.%s.%s", v->name,
+                 inv_hook_name((enum inv_hook)h));
+        struct inv_text t = read_text(inv, hv, what);
+        if (s->hooks[h].s) {
+            inv_diag(inv, DIAG_ERROR, t.loc,
+                     "%s is defined twice (the other definition is at line %u); Clan's "
+                     "evaluation would fail",
+                     what, s->hooks[h].loc.line);
+            free(t.s);
+        } else {
+            s->hooks[h] = t;
+        }
+    }
+}
+
+/* Shell-quote for the generated PostgreSQL hooks. */
+static void put_shq(struct buf *b, const char *s)
+{
+    buf_putc(b, '\'');
+    for (; *s; s++) {
+        if (*s == '\'')
+            buf_puts(b, "'\\''");
+        else
+            buf_putc(b, *s);
+    }
+    buf_putc(b, '\'');
+}
+
+/* clan.core.postgresql.databases.<db> = { name?; service?; }: a state named after
+ * `service` (default: the attribute name) backing up /var/backup/postgres/<name>. */
+static void read_database(struct inventory *inv, struct inv_machine *m,
+                          const struct nix_value *v, size_t *cap)
+{
+    const char *db = v->name;
+    const char *state = v->name;
+    if (v->kind == NIX_ATTRS) {
+        const struct nix_value *n = nix_value_get(v, "name");
+        if (n && n->kind == NIX_STRING)
+            db = n->str;
+        const struct nix_value *sv = nix_value_get(v, "service");
+        if (sv && sv->kind == NIX_STRING)
+            state = sv->str;
+    } else if (v->kind != NIX_OPAQUE) {
+        inv_diag(inv, DIAG_ERROR, inv_loc_value(inv, v),
+                 "clan.core.postgresql.databases.%s: expected an attribute set, found %s",
+                 v->name, kind_name(v->kind));
+        return;
+    }
+    struct inv_state *s = add_state(m, state, cap);
+    if (!s)
+        return;
+    if (!s->loc.line)
+        s->loc = inv_loc_key(inv, v);
+    free(s->database);
+    s->database = inv_strdup(db);
+    struct inv_loc loc = inv_loc_key(inv, v);
+    char *folder = inv_asprintf("/var/backup/postgres/%s", db);
+    if (!folder)
+        return;
+    add_folder(s, (struct inv_text){.s = inv_strdup(folder), .loc = loc});
+    struct buf pre = {0}, post = {0};
+    buf_puts(&pre, "set -eu\nuntil systemctl is-active --quiet postgresql; do sleep 1; done\n"
+                   "umask 0077\nmkdir -p ");
+    put_shq(&pre, folder);
+    buf_puts(&pre, "\nrunuser -u postgres -- pg_dump -Fc --dbname=");
+    put_shq(&pre, db);
+    buf_puts(&pre, " > ");
+    put_shq(&pre, folder);
+    buf_puts(&pre, "/pg-dump.tmp\nmv ");
+    put_shq(&pre, folder);
+    buf_puts(&pre, "/pg-dump.tmp ");
+    put_shq(&pre, folder);
+    buf_puts(&pre, "/pg-dump\n");
+    buf_puts(&post, "set -eu\nuntil systemctl is-active --quiet postgresql; do sleep 1; done\n"
+                    "if [ -e ");
+    put_shq(&post, folder);
+    buf_puts(&post, "/pg-dump ]; then\n  runuser -u postgres -- dropdb --if-exists ");
+    put_shq(&post, db);
+    buf_puts(&post, "\n  runuser -u postgres -- pg_restore -C -d postgres ");
+    put_shq(&post, folder);
+    buf_puts(&post, "/pg-dump\nelse\n  echo 'no database dump found, skipping restore'\nfi\n");
+    free(folder);
+    struct { enum inv_hook h; struct buf *b; } gen[2] = {
+        {INV_HOOK_PRE_BACKUP, &pre}, {INV_HOOK_POST_RESTORE, &post}};
+    for (int i = 0; i < 2; i++) {
+        if (s->hooks[gen[i].h].s) {
+            inv_diag(inv, DIAG_ERROR, s->hooks[gen[i].h].loc,
+                     "clan.core.state.%s.%s is also defined by "
+                     "clan.core.postgresql.databases.%s (line %u); Clan's evaluation would "
+                     "fail",
+                     state, inv_hook_name(gen[i].h), v->name, loc.line);
+            buf_free(gen[i].b);
+            continue;
+        }
+        s->hooks[gen[i].h].s = buf_steal(gen[i].b);
+        s->hooks[gen[i].h].loc = loc;
+    }
+}
+
+static int cmp_state(const void *a, const void *b)
+{
+    return strcmp(((const struct inv_state *)a)->name, ((const struct inv_state *)b)->name);
+}
+
+static void read_config(struct inventory *inv, struct inv_machine *m, const struct nix_value *v)
+{
+    m->config = v;
+    if (v->kind != NIX_ATTRS) {
+        m->config_opaque = true;
+        char what[300];
+        snprintf(what, sizeof(what), "machines.%s", m->name);
+        inv_diag(inv, DIAG_WARNING, inv_loc_value(inv, v),
+                 "%s is not a literal module; clan-tui cannot see its clan.core.state", what);
+        return;
+    }
+    size_t cap = 0;
+    const char *sp[] = {"clan", "core", "state"};
+    const struct nix_value *states = nix_value_lookup(v, sp, 3);
+    if (!states) {
+        const struct nix_value *core = nix_value_lookup(v, sp, 2);
+        const struct nix_value *st = core ? nix_value_get(core, "state") : NULL;
+        if (st)
+            expect_attrs(inv, st, "clan.core.state");
+    } else if (states->kind == NIX_ATTRS) {
+        for (size_t i = 0; i < states->nchildren; i++)
+            read_state(inv, m, states->children[i], &cap);
+    }
+    const char *pp[] = {"clan", "core", "postgresql"};
+    const struct nix_value *pg = nix_value_lookup(v, pp, 3);
+    if (pg && pg->kind == NIX_ATTRS) {
+        const struct nix_value *dbs = nix_value_get(pg, "databases");
+        if (dbs && expect_attrs(inv, dbs, "clan.core.postgresql.databases")) {
+            const struct nix_value *en = nix_value_get(pg, "enable");
+            if (dbs->nchildren && !(en && en->kind == NIX_BOOL && en->bval) &&
+                !(en && en->kind == NIX_OPAQUE))
+                inv_diag(inv, DIAG_WARNING, inv_loc_key(inv, dbs),
+                         "clan.core.postgresql.databases is set but "
+                         "clan.core.postgresql.enable is not true on machine %s",
+                         m->name);
+            for (size_t i = 0; i < dbs->nchildren; i++)
+                read_database(inv, m, dbs->children[i], &cap);
+        }
+    }
+    if (m->nstates > 1)
+        qsort(m->states, m->nstates, sizeof(*m->states), cmp_state);
+}
+
+/* ---- instances ---- */
+
+static void read_entries(struct inventory *inv, const struct nix_value *v, const char *what,
+                         struct inv_role_entry **out, size_t *n)
+{
+    *out = calloc(v->nchildren ? v->nchildren : 1, sizeof(**out));
+    if (!*out)
+        return;
+    for (size_t i = 0; i < v->nchildren; i++) {
+        const struct nix_value *c = v->children[i];
+        struct inv_role_entry *e = &(*out)[(*n)++];
+        e->name = inv_strdup(c->name);
+        e->loc = inv_loc_key(inv, c);
+        if (c->kind == NIX_ATTRS) {
+            e->settings = nix_value_get(c, "settings");
+            if (e->settings && e->settings->kind != NIX_ATTRS &&
+                e->settings->kind != NIX_OPAQUE)
+                inv_diag(inv, DIAG_ERROR, inv_loc_value(inv, e->settings),
+                         "%s.%s.settings: expected an attribute set, found %s", what, c->name,
+                         kind_name(e->settings->kind));
+        } else {
+            char w[400];
+            snprintf(w, sizeof(w), "%s.%s", what, c->name);
+            expect_attrs(inv, c, w);
+        }
+    }
+}
+
+static void read_role(struct inventory *inv, struct inv_role *r, const struct nix_value *v,
+                      const char *inst)
+{
+    r->name = inv_strdup(v->name);
+    r->loc = inv_loc_key(inv, v);
+    char what[400];
+    snprintf(what, sizeof(what), "inventory.instances.%s.roles.%s", inst, v->name);
+    if (!expect_attrs(inv, v, what))
+        return;
+    const struct nix_value *ms = nix_value_get(v, "machines");
+    char w2[450];
+    snprintf(w2, sizeof(w2), "%s.machines", what);
+    if (ms && expect_attrs(inv, ms, w2))
+        read_entries(inv, ms, w2, &r->machines, &r->nmachines);
+    const struct nix_value *tags = nix_value_get(v, "tags");
+    snprintf(w2, sizeof(w2), "%s.tags", what);
+    if (tags && tags->kind == NIX_LIST) {
+        r->tags_is_list = true;
+        r->tags = calloc(tags->nchildren ? tags->nchildren : 1, sizeof(*r->tags));
+        for (size_t i = 0; r->tags && i < tags->nchildren; i++) {
+            const struct nix_value *c = tags->children[i];
+            struct inv_role_entry *e = &r->tags[r->ntags];
+            e->loc = inv_loc_value(inv, c);
+            if (c->kind == NIX_STRING) {
+                e->name = inv_strdup(c->str);
+                r->ntags++;
+            } else {
+                inv_diag(inv, c->kind == NIX_OPAQUE ? DIAG_WARNING : DIAG_ERROR, e->loc,
+                         "%s: expected tag names (strings), found %s", w2,
+                         kind_name(c->kind));
+            }
+        }
+    } else if (tags && expect_attrs(inv, tags, w2)) {
+        read_entries(inv, tags, w2, &r->tags, &r->ntags);
+    }
+    r->settings = nix_value_get(v, "settings");
+    if (r->settings) {
+        r->settings_loc = inv_loc_key(inv, r->settings);
+        if (r->settings->kind != NIX_ATTRS && r->settings->kind != NIX_OPAQUE)
+            inv_diag(inv, DIAG_ERROR, inv_loc_value(inv, r->settings),
+                     "%s.settings: expected an attribute set, found %s", what,
+                     kind_name(r->settings->kind));
+    }
+}
+
+static void read_instance(struct inventory *inv, struct inv_instance *in,
+                          const struct nix_value *v)
+{
+    in->name = inv_strdup(v->name);
+    in->loc = inv_loc_key(inv, v);
+    char what[300];
+    snprintf(what, sizeof(what), "inventory.instances.%s", v->name);
+    if (!expect_attrs(inv, v, what)) {
+        in->module.s = inv_strdup(v->name);
+        return;
+    }
+    const struct nix_value *mod = nix_value_get(v, "module");
+    const struct nix_value *mn = NULL;
+    if (mod && mod->kind == NIX_ATTRS)
+        mn = nix_value_get(mod, "name");
+    else if (mod)
+        expect_attrs(inv, mod, "module");
+    if (mn)
+        in->module = read_text(inv, mn, "module.name");
+    if (!in->module.s) {
+        free(in->module.s);
+        in->module = (struct inv_text){.s = inv_strdup(v->name)};
+    }
+    const struct nix_value *roles = nix_value_get(v, "roles");
+    if (!roles || !expect_attrs(inv, roles, "roles"))
+        return;
+    in->roles = calloc(roles->nchildren ? roles->nchildren : 1, sizeof(*in->roles));
+    if (!in->roles)
+        return;
+    for (size_t i = 0; i < roles->nchildren; i++)
+        read_role(inv, &in->roles[in->nroles++], roles->children[i], v->name);
+}
+
+static void free_entries(struct inv_role_entry *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(e[i].name);
+    free(e);
+}
+
+void inv_free_model(struct inv_model *m)
+{
+    free_text(&m->meta.name);
+    free_text(&m->meta.domain);
+    for (size_t i = 0; i < m->nmachines; i++)
+        free_machine(&m->machines[i]);
+    free(m->machines);
+    for (size_t i = 0; i < m->ninstances; i++) {
+        struct inv_instance *in = &m->instances[i];
+        free(in->name);
+        free_text(&in->module);
+        for (size_t j = 0; j < in->nroles; j++) {
+            struct inv_role *r = &in->roles[j];
+            free(r->name);
+            free_entries(r->machines, r->nmachines);
+            free_entries(r->tags, r->ntags);
+        }
+        free(in->roles);
+    }
+    free(m->instances);
+    for (size_t i = 0; i < m->nmembers; i++) {
+        struct inv_member *mb = &m->members[i];
+        for (size_t j = 0; j < mb->nvia_tags; j++)
+            free(mb->via_tags[j]);
+        free(mb->via_tags);
+        inv_free_eff(&mb->settings);
+    }
+    free(m->members);
+    memset(m, 0, sizeof(*m));
+}
+
+/* ---- the whole model ---- */
+
+static void read_model(struct inventory *inv)
+{
+    struct inv_model *m = &inv->model;
+    const struct nix_value *root = nix_file_root(inv->nix);
+    if (!root)
+        return;
+    if (root->kind != NIX_ATTRS) {
+        inv_diag(inv, DIAG_ERROR, inv_loc_value(inv, root),
+                 "expected the clan configuration (an attribute set, possibly inside "
+                 "`{ ... }:` or `clan-core.lib.clan`), found %s",
+                 kind_name(root->kind));
+        return;
+    }
+    const struct nix_value *meta = nix_value_get(root, "meta");
+    if (meta && expect_attrs(inv, meta, "meta")) {
+        m->meta.name = read_text(inv, nix_value_get(meta, "name"), "meta.name");
+        m->meta.domain = read_text(inv, nix_value_get(meta, "domain"), "meta.domain");
+    }
+    const struct nix_value *invn = nix_value_get(root, "inventory");
+    const struct nix_value *machines = NULL, *instances = NULL;
+    if (invn && expect_attrs(inv, invn, "inventory")) {
+        machines = nix_value_get(invn, "machines");
+        if (machines && !expect_attrs(inv, machines, "inventory.machines"))
+            machines = NULL;
+        instances = nix_value_get(invn, "instances");
+        if (instances && !expect_attrs(inv, instances, "inventory.instances"))
+            instances = NULL;
+    }
+    const struct nix_value *configs = nix_value_get(root, "machines");
+    if (configs && !expect_attrs(inv, configs, "machines"))
+        configs = NULL;
+    size_t nm = (machines ? machines->nchildren : 0) + (configs ? configs->nchildren : 0);
+    m->machines = calloc(nm ? nm : 1, sizeof(*m->machines));
+    if (!m->machines)
+        return;
+    for (size_t i = 0; machines && i < machines->nchildren; i++) {
+        read_machine(inv, &m->machines[m->nmachines], machines->children[i]);
+        if (m->machines[m->nmachines].name) {
+            inv_index_put(&inv->machine_ix, m->machines[m->nmachines].name, m->nmachines);
+            m->nmachines++;
+        }
+    }
+    /* machines.<m> declares a machine too (Clan adds it to the inventory) */
+    for (size_t i = 0; configs && i < configs->nchildren; i++) {
+        const struct nix_value *c = configs->children[i];
+        long k = inv_index_get(&inv->machine_ix, c->name);
+        if (k < 0) {
+            struct inv_machine *mm = &m->machines[m->nmachines];
+            mm->name = inv_strdup(c->name);
+            if (!mm->name)
+                continue;
+            mm->loc = inv_loc_key(inv, c);
+            inv_index_put(&inv->machine_ix, mm->name, m->nmachines);
+            k = (long)m->nmachines++;
+        }
+        read_config(inv, &m->machines[k], c);
+    }
+    if (instances) {
+        m->instances = calloc(instances->nchildren ? instances->nchildren : 1,
+                              sizeof(*m->instances));
+        for (size_t i = 0; m->instances && i < instances->nchildren; i++) {
+            read_instance(inv, &m->instances[m->ninstances], instances->children[i]);
+            if (m->instances[m->ninstances].name) {
+                inv_index_put(&inv->instance_ix, m->instances[m->ninstances].name,
+                              m->ninstances);
+                m->ninstances++;
+            }
+        }
+    }
+}
+
+static int cmp_diag(const void *a, const void *b)
+{
+    const struct diag *x = a, *y = b;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return 0;
+}
+
+int inv_build(const char *name, const char *text, size_t len, struct inventory **out,
+              struct diag_list *diags)
+{
+    struct inventory *inv = calloc(1, sizeof(*inv));
+    if (!inv)
+        return diag_list_add(diags, DIAG_ERROR, name, 0, 0, "out of memory"), -ENOMEM;
+    inv->name = inv_strdup(name ? name : "<text>");
+    int r = nix_parse(inv->name, text, len, &inv->nix, &inv->diags);
+    if (r < 0) {
+        for (size_t i = 0; i < inv->diags.n; i++)
+            diag_list_push(diags, &inv->diags.v[i]);
+        inv_release(inv);
+        free(inv->name);
+        free(inv);
+        return r;
+    }
+    read_model(inv);
+    inv_resolve(inv);
+    inv_check_resolution(inv);
+    inv_check_plan(inv);
+    /* stable sort by position keeps the messages in file order */
+    if (inv->diags.n > 1) {
+        /* insertion sort: stable, and the list is almost sorted */
+        for (size_t i = 1; i < inv->diags.n; i++) {
+            struct diag d = inv->diags.v[i];
+            size_t j = i;
+            while (j > 0 && cmp_diag(&inv->diags.v[j - 1], &d) > 0) {
+                inv->diags.v[j] = inv->diags.v[j - 1];
+                j--;
+            }
+            inv->diags.v[j] = d;
+        }
+    }
+    if (diags)
+        for (size_t i = 0; i < inv->diags.n; i++)
+            diag_list_push(diags, &inv->diags.v[i]);
+    *out = inv;
+    return 0;
+}
+
+void inv_release(struct inventory *inv)
+{
+    inv_free_model(&inv->model);
+    inv_index_free(&inv->machine_ix);
+    inv_index_free(&inv->instance_ix);
+    for (size_t i = 0; i < inv->nsnippets; i++)
+        nix_file_free(inv->snippets[i]);
+    free(inv->snippets);
+    inv->snippets = NULL;
+    inv->nsnippets = 0;
+    nix_file_free(inv->nix);
+    inv->nix = NULL;
+    diag_list_free(&inv->diags);
+}
+
+/* ---- public ---- */
+
+int inventory_from_text(const char *name, const char *text, size_t len, struct inventory **out,
+                        struct diag_list *diags)
+{
+    struct inventory *inv;
+    int r = inv_build(name, text, len, &inv, diags);
+    if (r < 0)
+        return r;
+    inv->saved_hash = hash_bytes(text, len);
+    inv->saved_len = len;
+    *out = inv;
+    return 0;
+}
+
+int inventory_load(const char *path, struct inventory **out, struct diag_list *diags)
+{
+    char *text;
+    size_t len;
+    struct file_stamp st;
+    struct diag d = {0};
+    int r = file_read(path, &text, &len, &st, &d);
+    if (r < 0) {
+        diag_list_push(diags, &d);
+        diag_clear(&d);
+        return r;
+    }
+    struct inventory *inv;
+    r = inventory_from_text(path, text, len, &inv, diags);
+    free(text);
+    if (r < 0)
+        return r;
+    inv->has_file = true;
+    inv->stamp = st;
+    *out = inv;
+    return 0;
+}
+
+void inv_undo_free(struct inv_undo *u)
+{
+    free(u->label);
+    for (size_t i = 0; i < u->nfwd; i++)
+        free(u->fwd[i].text);
+    for (size_t i = 0; i < u->nback; i++)
+        free(u->back[i].text);
+    free(u->fwd);
+    free(u->back);
+}
+
+void inventory_free(struct inventory *inv)
+{
+    if (!inv)
+        return;
+    inv_release(inv);
+    for (size_t i = 0; i < inv->nundo; i++)
+        inv_undo_free(&inv->undo[i]);
+    for (size_t i = 0; i < inv->nredo; i++)
+        inv_undo_free(&inv->redo[i]);
+    free(inv->undo);
+    free(inv->redo);
+    free(inv->name);
+    free(inv);
+}
+
+const char *inventory_name(const struct inventory *inv)
+{
+    return inv->name;
+}
+
+const char *inventory_text(const struct inventory *inv, size_t *len)
+{
+    return nix_file_text(inv->nix, len);
+}
+
+struct nix_file *inventory_nix(const struct inventory *inv)
+{
+    return inv->nix;
+}
+
+const struct inv_model *inventory_model(const struct inventory *inv)
+{
+    return &inv->model;
+}
+
+long inventory_machine_index(const struct inventory *inv, const char *name)
+{
+    return inv_index_get(&inv->machine_ix, name);
+}
+
+long inventory_instance_index(const struct inventory *inv, const char *name)
+{
+    return inv_index_get(&inv->instance_ix, name);
+}
+
+const struct diag_list *inventory_diags(const struct inventory *inv)
+{
+    return &inv->diags;
+}

@@ -1,0 +1,558 @@
+/* Role resolution (direct, tags, built-in tags) and the module-system merge of settings. */
+#include "core/inventory/internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One definition to merge: a value at a level, with the priority inherited from an
+ * enclosing lib.mkForce { ... } (0: none). */
+struct src {
+    const struct nix_value *v;
+    enum inv_level level;
+    const char *tag;
+    int prio;
+    const char *default_text; /* built-in default (v then holds its parsed value) */
+};
+
+static bool machine_class_is(const struct inv_machine *m, const char *cls)
+{
+    const struct nix_value *c = m->node ? nix_value_get(m->node, "machineClass") : NULL;
+    const char *have = (c && c->kind == NIX_STRING) ? c->str : "nixos";
+    return !strcmp(have, cls);
+}
+
+static bool machine_has_tag(const struct inv_machine *m, const char *tag)
+{
+    if (!strcmp(tag, "all"))
+        return true;
+    if (!strcmp(tag, "nixos") || !strcmp(tag, "darwin"))
+        return machine_class_is(m, tag);
+    for (size_t i = 0; i < m->ntags; i++)
+        if (m->tags[i].s && !m->tags[i].opaque && !strcmp(m->tags[i].s, tag))
+            return true;
+    return false;
+}
+
+/* ---- merging ---- */
+
+static bool same_value(const struct nix_value *a, const struct nix_value *b, char *ta, char *tb)
+{
+    if (!a || !b)
+        return ta && tb && !strcmp(ta, tb);
+    if (a->kind != b->kind)
+        return false;
+    switch (a->kind) {
+    case NIX_STRING:
+    case NIX_PATH:
+        return !strcmp(a->str ? a->str : "", b->str ? b->str : "");
+    case NIX_INT: return a->ival == b->ival;
+    case NIX_FLOAT: return a->fval == b->fval;
+    case NIX_BOOL: return a->bval == b->bval;
+    case NIX_NULL: return true;
+    default: return ta && tb && !strcmp(ta, tb);
+    }
+}
+
+static int cmp_eff(const void *a, const void *b)
+{
+    return strcmp(((const struct inv_eff *)a)->name, ((const struct inv_eff *)b)->name);
+}
+
+static int add_def(struct inventory *inv, struct inv_eff *e, const struct src *s,
+                   const struct nix_value *v, int prio, size_t inner_start)
+{
+    struct inv_def *nd = realloc(e->defs, (e->ndefs + 1) * sizeof(*nd));
+    if (!nd)
+        return -ENOMEM;
+    e->defs = nd;
+    struct inv_def *d = &e->defs[e->ndefs++];
+    memset(d, 0, sizeof(*d));
+    d->level = s->level;
+    d->tag = inv_strdup(s->tag);
+    d->priority = prio;
+    if (s->default_text) {
+        d->value = v;
+        d->text = inv_strdup(s->default_text);
+        return 0;
+    }
+    d->value = v;
+    d->text = inv_value_text(inv, v);
+    d->loc = inv_loc_value(inv, v);
+    (void)inner_start;
+    return 0;
+}
+
+static int merge(struct inventory *inv, struct inv_eff *e, struct src *srcs, size_t n)
+{
+    /* unwrap priorities first */
+    const struct nix_value **vals = calloc(n ? n : 1, sizeof(*vals));
+    int *prios = calloc(n ? n : 1, sizeof(*prios));
+    size_t *inner = calloc(n ? n : 1, sizeof(*inner));
+    if (!vals || !prios || !inner) {
+        free(vals);
+        free(prios);
+        free(inner);
+        return -ENOMEM;
+    }
+    bool any_attrs = false, any_list = false;
+    for (size_t i = 0; i < n; i++) {
+        if (srcs[i].default_text) {
+            vals[i] = srcs[i].v;
+            prios[i] = INV_PRIO_OPTION_DEFAULT;
+        } else {
+            int p;
+            vals[i] = inv_unwrap_priority(inv, srcs[i].v, &p, &inner[i]);
+            prios[i] = (p == INV_PRIO_PLAIN && srcs[i].prio) ? srcs[i].prio : p;
+        }
+        if (vals[i] && vals[i]->kind == NIX_ATTRS)
+            any_attrs = true;
+        if (vals[i] && vals[i]->kind == NIX_LIST)
+            any_list = true;
+    }
+    int r = 0;
+    if (any_attrs) {
+        e->kind = NIX_ATTRS;
+        /* attributes: the union of every definition's names */
+        size_t cap = 0;
+        for (size_t i = 0; i < n; i++) {
+            const struct nix_value *v = vals[i];
+            if (!v || v->kind != NIX_ATTRS) {
+                if (v)
+                    add_def(inv, e, &srcs[i], v, prios[i], inner[i]);
+                if (v && v->kind != NIX_OPAQUE && !srcs[i].default_text)
+                    e->conflict = true;
+                continue;
+            }
+            for (size_t k = 0; k < v->nchildren; k++) {
+                const char *nm = v->children[k]->name;
+                size_t j;
+                for (j = 0; j < e->nchildren; j++)
+                    if (!strcmp(e->children[j].name, nm))
+                        break;
+                if (j < e->nchildren)
+                    continue;
+                if (inv_grow(&e->children, &cap, e->nchildren, sizeof(*e->children)) < 0) {
+                    r = -ENOMEM;
+                    goto out;
+                }
+                memset(&e->children[e->nchildren], 0, sizeof(*e->children));
+                e->children[e->nchildren].name = inv_strdup(nm);
+                e->nchildren++;
+            }
+        }
+        if (e->nchildren > 1)
+            qsort(e->children, e->nchildren, sizeof(*e->children), cmp_eff);
+        struct src *sub = calloc(n ? n : 1, sizeof(*sub));
+        if (!sub) {
+            r = -ENOMEM;
+            goto out;
+        }
+        for (size_t j = 0; j < e->nchildren; j++) {
+            size_t m = 0;
+            for (size_t i = 0; i < n; i++) {
+                const struct nix_value *v = vals[i];
+                if (!v || v->kind != NIX_ATTRS)
+                    continue;
+                const struct nix_value *c = nix_value_get(v, e->children[j].name);
+                if (!c)
+                    continue;
+                sub[m] = srcs[i];
+                sub[m].v = c;
+                sub[m].prio = prios[i] != INV_PRIO_PLAIN ? prios[i] : srcs[i].prio;
+                m++;
+            }
+            if (merge(inv, &e->children[j], sub, m) < 0)
+                r = -ENOMEM;
+        }
+        free(sub);
+        goto out;
+    }
+    /* a list or a single value: keep every definition; the best priority counts */
+    e->kind = any_list ? NIX_LIST : NIX_OPAQUE;
+    int best = 1 << 30;
+    for (size_t i = 0; i < n; i++) {
+        if (add_def(inv, e, &srcs[i], vals[i], prios[i], inner[i]) < 0) {
+            r = -ENOMEM;
+            goto out;
+        }
+        if (prios[i] < best)
+            best = prios[i];
+    }
+    for (size_t i = 0; i < e->ndefs; i++)
+        e->defs[i].active = e->defs[i].priority == best;
+    if (any_list) {
+        size_t total = 0;
+        for (size_t i = 0; i < e->ndefs; i++) {
+            const struct nix_value *v = e->defs[i].value;
+            if (!e->defs[i].active || !v)
+                continue;
+            if (v->kind == NIX_LIST)
+                total += v->nchildren;
+            else if (v->kind != NIX_OPAQUE)
+                e->conflict = true;
+        }
+        e->items = calloc(total ? total : 1, sizeof(*e->items));
+        e->item_def = calloc(total ? total : 1, sizeof(*e->item_def));
+        if (!e->items || !e->item_def) {
+            r = -ENOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < e->ndefs; i++) {
+            const struct nix_value *v = e->defs[i].value;
+            if (!e->defs[i].active || !v || v->kind != NIX_LIST)
+                continue;
+            for (size_t k = 0; k < v->nchildren; k++) {
+                e->items[e->nitems] = v->children[k];
+                e->item_def[e->nitems++] = i;
+            }
+        }
+        /* the most specific active definition is shown as the origin */
+        for (size_t i = e->ndefs; i-- > 0;)
+            if (e->defs[i].active) {
+                e->winner = &e->defs[i];
+                break;
+            }
+        goto out;
+    }
+    const struct inv_def *win = NULL;
+    for (size_t i = e->ndefs; i-- > 0;) {
+        struct inv_def *d = &e->defs[i];
+        if (!d->active)
+            continue;
+        if (!win) {
+            win = d;
+            continue;
+        }
+        if (!same_value(win->value, d->value, win->text, d->text) &&
+            !(win->value && win->value->kind == NIX_OPAQUE) &&
+            !(d->value && d->value->kind == NIX_OPAQUE))
+            e->conflict = true;
+    }
+    e->winner = win;
+    if (win && win->value) {
+        e->kind = win->value->kind;
+        if (!e->conflict)
+            e->value = win->value;
+    }
+out:
+    free(vals);
+    free(prios);
+    free(inner);
+    return r;
+}
+
+void inv_free_eff(struct inv_eff *e)
+{
+    free(e->name);
+    for (size_t i = 0; i < e->nchildren; i++)
+        inv_free_eff(&e->children[i]);
+    free(e->children);
+    for (size_t i = 0; i < e->ndefs; i++) {
+        free(e->defs[i].tag);
+        free(e->defs[i].text);
+    }
+    free(e->defs);
+    free(e->items);
+    free(e->item_def);
+    memset(e, 0, sizeof(*e));
+}
+
+const struct inv_eff *inv_eff_get(const struct inv_eff *e, const char *name)
+{
+    if (!e || e->kind != NIX_ATTRS)
+        return NULL;
+    size_t lo = 0, hi = e->nchildren;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(e->children[mid].name, name);
+        if (!c)
+            return &e->children[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+const struct inv_eff *inv_eff_lookup(const struct inv_eff *e, const char *dotted)
+{
+    char **segs;
+    size_t n;
+    struct diag d = {0};
+    if (nix_attrpath_split(dotted, &segs, &n, &d) < 0) {
+        diag_clear(&d);
+        return NULL;
+    }
+    for (size_t i = 0; i < n && e; i++)
+        e = inv_eff_get(e, segs[i]);
+    for (size_t i = 0; i < n; i++)
+        free(segs[i]);
+    free(segs);
+    return e;
+}
+
+const char *inv_eff_string(const struct inv_eff *e)
+{
+    if (!e || e->conflict || !e->value || e->value->kind != NIX_STRING)
+        return NULL;
+    return e->value->str;
+}
+
+/* ---- roles ---- */
+
+/* Built-in option defaults of the borgbackup roles, parsed once per model. */
+static const struct nix_value *borg_defaults(struct inventory *inv)
+{
+    static const char text[] =
+        "{ v = { startAt = \"*-*-* 01:00:00\"; directory = \"/var/lib/borgbackup\"; }; }";
+    for (size_t i = 0; i < inv->nsnippets; i++) {
+        size_t len;
+        const char *t = nix_file_text(inv->snippets[i], &len);
+        if (len == sizeof(text) - 1 && !memcmp(t, text, len))
+            return nix_value_get(nix_file_root(inv->snippets[i]), "v");
+    }
+    struct nix_file *f = NULL;
+    struct diag_list dl = {0};
+    if (nix_parse("<defaults>", text, sizeof(text) - 1, &f, &dl) < 0 || !f) {
+        diag_list_free(&dl);
+        return NULL;
+    }
+    diag_list_free(&dl);
+    struct nix_file **ns = realloc(inv->snippets, (inv->nsnippets + 1) * sizeof(*ns));
+    if (!ns) {
+        nix_file_free(f);
+        return NULL;
+    }
+    inv->snippets = ns;
+    inv->snippets[inv->nsnippets++] = f;
+    return nix_value_get(nix_file_root(f), "v");
+}
+
+static int resolve_member(struct inventory *inv, struct inv_member *mb,
+                          const struct inv_instance *in, const struct inv_role *r,
+                          const struct inv_role_entry *direct)
+{
+    struct src srcs[64];
+    size_t n = 0;
+    const struct nix_value *defs = inv_is_borgbackup(in) ? borg_defaults(inv) : NULL;
+    if (defs && !strcmp(r->name, "client")) {
+        const struct nix_value *v = nix_value_get(defs, "startAt");
+        if (v)
+            srcs[n++] = (struct src){v, INV_LEVEL_DEFAULT, NULL, 0, "\"*-*-* 01:00:00\""};
+    } else if (defs && !strcmp(r->name, "server")) {
+        const struct nix_value *v = nix_value_get(defs, "directory");
+        if (v)
+            srcs[n++] = (struct src){v, INV_LEVEL_DEFAULT, NULL, 0, "\"/var/lib/borgbackup\""};
+    }
+    /* the built-in defaults are settings.<key>; wrap them into the root below */
+    size_t ndefaults = n;
+    struct src all[66];
+    size_t m = 0;
+    if (r->settings)
+        all[m++] = (struct src){r->settings, INV_LEVEL_ROLE, NULL, 0, NULL};
+    for (size_t t = 0; t < mb->nvia_tags; t++) {
+        for (size_t k = 0; k < r->ntags; k++) {
+            if (strcmp(r->tags[k].name, mb->via_tags[t]))
+                continue;
+            if (r->tags[k].settings && m < 64)
+                all[m++] = (struct src){r->tags[k].settings, INV_LEVEL_TAG, r->tags[k].name, 0,
+                                        NULL};
+            break;
+        }
+    }
+    if (direct && direct->settings && m < 65)
+        all[m++] = (struct src){direct->settings, INV_LEVEL_MACHINE, NULL, 0, NULL};
+    int rc = merge(inv, &mb->settings, all, m);
+    mb->settings.kind = NIX_ATTRS;
+    /* add the defaults as the first definition of their key */
+    for (size_t i = 0; i < ndefaults; i++) {
+        const char *key = srcs[i].v->name;
+        const struct inv_eff *have = inv_eff_get(&mb->settings, key);
+        if (have) {
+            /* defined somewhere: the default is kept as an inactive first definition */
+            struct inv_eff *e = (struct inv_eff *)have;
+            long win = e->winner ? (long)(e->winner - e->defs) : -1;
+            struct inv_def *nd = realloc(e->defs, (e->ndefs + 1) * sizeof(*nd));
+            if (!nd)
+                return -ENOMEM;
+            e->defs = nd;
+            memmove(e->defs + 1, e->defs, e->ndefs * sizeof(*nd));
+            memset(&e->defs[0], 0, sizeof(*nd));
+            e->defs[0].level = INV_LEVEL_DEFAULT;
+            e->defs[0].priority = INV_PRIO_OPTION_DEFAULT;
+            e->defs[0].value = srcs[i].v;
+            e->defs[0].text = inv_strdup(srcs[i].default_text);
+            e->ndefs++;
+            for (size_t j = 0; j < e->nitems; j++)
+                e->item_def[j]++;
+            e->winner = win >= 0 ? &e->defs[win + 1] : NULL;
+            continue;
+        }
+        /* not defined anywhere: the default is the value */
+        struct inv_eff *nc = realloc(mb->settings.children,
+                                     (mb->settings.nchildren + 1) * sizeof(*nc));
+        if (!nc)
+            return -ENOMEM;
+        mb->settings.children = nc;
+        struct inv_eff *e = &nc[mb->settings.nchildren++];
+        memset(e, 0, sizeof(*e));
+        e->name = inv_strdup(key);
+        merge(inv, e, &srcs[i], 1);
+        qsort(mb->settings.children, mb->settings.nchildren, sizeof(*mb->settings.children),
+              cmp_eff);
+    }
+    return rc;
+}
+
+int inv_resolve(struct inventory *inv)
+{
+    struct inv_model *md = &inv->model;
+    size_t cap = 0;
+    char *direct = calloc(md->nmachines ? md->nmachines : 1, 1);
+    const struct inv_role_entry **dentry =
+        calloc(md->nmachines ? md->nmachines : 1, sizeof(*dentry));
+    if (!direct || !dentry) {
+        free(direct);
+        free(dentry);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < md->ninstances; i++) {
+        struct inv_instance *in = &md->instances[i];
+        for (size_t j = 0; j < in->nroles; j++) {
+            struct inv_role *r = &in->roles[j];
+            memset(direct, 0, md->nmachines);
+            for (size_t k = 0; k < r->nmachines; k++) {
+                long mi = inv_index_get(&inv->machine_ix, r->machines[k].name);
+                if (mi >= 0) {
+                    direct[mi] = 1;
+                    dentry[mi] = &r->machines[k];
+                }
+            }
+            for (size_t k = 0; k < r->ntags; k++)
+                r->tags[k].nselected = 0;
+            for (size_t mi = 0; mi < md->nmachines; mi++) {
+                const struct inv_machine *m = &md->machines[mi];
+                size_t nvia = 0;
+                for (size_t k = 0; k < r->ntags; k++)
+                    if (machine_has_tag(m, r->tags[k].name)) {
+                        r->tags[k].nselected++;
+                        nvia++;
+                    }
+                if (!direct[mi] && !nvia)
+                    continue;
+                if (inv_grow(&md->members, &cap, md->nmembers, sizeof(*md->members)) < 0)
+                    goto oom;
+                struct inv_member *mb = &md->members[md->nmembers++];
+                memset(mb, 0, sizeof(*mb));
+                mb->instance = i;
+                mb->role = j;
+                mb->machine = mi;
+                mb->direct = direct[mi];
+                if (nvia) {
+                    mb->via_tags = calloc(nvia, sizeof(*mb->via_tags));
+                    if (!mb->via_tags)
+                        goto oom;
+                    for (size_t k = 0; k < r->ntags; k++)
+                        if (machine_has_tag(m, r->tags[k].name))
+                            mb->via_tags[mb->nvia_tags++] = inv_strdup(r->tags[k].name);
+                }
+                resolve_member(inv, mb, in, r, direct[mi] ? dentry[mi] : NULL);
+            }
+        }
+    }
+    free(direct);
+    free(dentry);
+    return 0;
+oom:
+    free(direct);
+    free(dentry);
+    return -ENOMEM;
+}
+
+const struct inv_member *inventory_member(const struct inventory *inv, const char *instance,
+                                          const char *role, const char *machine)
+{
+    long ii = inv_index_get(&inv->instance_ix, instance);
+    long mi = inv_index_get(&inv->machine_ix, machine);
+    if (ii < 0 || mi < 0)
+        return NULL;
+    const struct inv_model *md = &inv->model;
+    for (size_t k = 0; k < md->nmembers; k++) {
+        const struct inv_member *mb = &md->members[k];
+        if (mb->instance == (size_t)ii && mb->machine == (size_t)mi &&
+            !strcmp(md->instances[ii].roles[mb->role].name, role))
+            return mb;
+    }
+    return NULL;
+}
+
+/* ---- diagnostics about roles and settings ---- */
+
+static void report_conflicts(struct inventory *inv, const struct inv_eff *e, const char *path,
+                             const struct inv_member *mb)
+{
+    const struct inv_model *md = &inv->model;
+    char sub[512];
+    for (size_t i = 0; i < e->nchildren; i++) {
+        snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", e->children[i].name);
+        report_conflicts(inv, &e->children[i], sub, mb);
+    }
+    if (!e->conflict)
+        return;
+    const struct inv_instance *in = &md->instances[mb->instance];
+    const struct inv_def *first = NULL;
+    for (size_t i = 0; i < e->ndefs; i++)
+        if (e->defs[i].active) {
+            first = &e->defs[i];
+            break;
+        }
+    struct buf b = {0};
+    for (size_t i = 0; i < e->ndefs; i++) {
+        const struct inv_def *d = &e->defs[i];
+        if (!d->active)
+            continue;
+        buf_printf(&b, "%s%s%s%s %s (line %u)", b.len ? ", " : "", inv_level_name(d->level),
+                   d->tag ? " " : "", d->tag ? d->tag : "", d->text ? d->text : "?",
+                   d->loc.line);
+    }
+    struct inv_loc loc = first ? first->loc : in->loc;
+    for (size_t i = e->ndefs; i-- > 0;)
+        if (e->defs[i].active) {
+            loc = e->defs[i].loc;
+            break;
+        }
+    inv_diag(inv, DIAG_ERROR, loc,
+             "conflicting definitions of %s for machine %s in %s.%s: %s; Clan's evaluation "
+             "would fail (make them equal, or decide with lib.mkForce / lib.mkDefault)",
+             path, md->machines[mb->machine].name, in->name, in->roles[mb->role].name,
+             b.p ? b.p : "");
+    buf_free(&b);
+}
+
+void inv_check_resolution(struct inventory *inv)
+{
+    const struct inv_model *md = &inv->model;
+    for (size_t i = 0; i < md->ninstances; i++) {
+        const struct inv_instance *in = &md->instances[i];
+        for (size_t j = 0; j < in->nroles; j++) {
+            const struct inv_role *r = &in->roles[j];
+            for (size_t k = 0; k < r->nmachines; k++)
+                if (inv_index_get(&inv->machine_ix, r->machines[k].name) < 0)
+                    inv_diag(inv, DIAG_ERROR, r->machines[k].loc,
+                             "%s.roles.%s names machine '%s', which is not in "
+                             "inventory.machines",
+                             in->name, r->name, r->machines[k].name);
+            for (size_t k = 0; k < r->ntags; k++)
+                if (!r->tags[k].nselected)
+                    inv_diag(inv, DIAG_WARNING, r->tags[k].loc,
+                             "tag '%s' in %s.roles.%s selects no machine (no machine in "
+                             "inventory.machines has it)",
+                             r->tags[k].name, in->name, r->name);
+        }
+    }
+    for (size_t k = 0; k < md->nmembers; k++)
+        report_conflicts(inv, &md->members[k].settings, "settings", &md->members[k]);
+}

@@ -1,0 +1,96 @@
+/* clan-tui check FILE: every diagnostic of FILE (syntax, model, roles and tags, settings
+ * conflicts, the backup plan, install order, vars generated out of order). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/inventory.h"
+#include "core/keys.h"
+#include "tui/cli.h"
+
+static void check_help(void)
+{
+    fputs("Usage: clan-tui check FILE\n"
+          "\n"
+          "Read FILE (a clan.nix) and report every problem clan-tui finds, as\n"
+          "FILE:LINE:COL: severity: message -- syntax errors, values that are not literals,\n"
+          "roles naming unknown machines, tags that select nothing, conflicting settings\n"
+          "(Clan's evaluation would fail), borgbackup clients without a destination,\n"
+          "destination names clan rejects, invalid startAt expressions, duplicate unit\n"
+          "names, install-order cycles, and clients whose vars (beside FILE, in\n"
+          "vars/per-machine/) were generated before their backup server's host key.\n"
+          "\n"
+          "Options:\n"
+          "  -h, --help   show this help and exit\n"
+          "\n"
+          "Exit status: 0 no errors (warnings may be printed), 1 errors found, 2 usage error.\n",
+          stdout);
+}
+
+int cmd_check(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            check_help();
+            return 0;
+        }
+        return cli_usage_error("check", "unknown option '%s'", argv[optind - 1]);
+    }
+    if (optind >= argc)
+        return cli_usage_error("check", "missing FILE (the clan.nix to check)");
+    if (optind + 1 < argc)
+        return cli_usage_error("check", "unexpected argument '%s'", argv[optind + 1]);
+    const char *file = argv[optind];
+
+    struct diag_list diags = {0};
+    struct inventory *inv = NULL;
+    if (inventory_load(file, &inv, &diags) < 0) {
+        cli_print_diags(stderr, &diags);
+        diag_list_free(&diags);
+        return 1;
+    }
+    diag_list_free(&diags);
+    struct diag_list all = {0};
+    const struct diag_list *idiags = inventory_diags(inv);
+    for (size_t i = 0; i < idiags->n; i++)
+        diag_list_push(&all, &idiags->v[i]);
+    size_t *order = NULL, norder = 0;
+    if (inventory_install_order(inv, &order, &norder, &all) == 0)
+        free(order);
+    /* vars generated out of order: the public values beside FILE */
+    struct plan *plan = NULL;
+    struct keys_store *ks = NULL;
+    struct diag d = {0};
+    if (inventory_plan(inv, &plan, &all) == 0 && keys_store_open(file, NULL, &ks, &d) == 0) {
+        struct keys_order_issue *issues = NULL;
+        size_t nissues = 0;
+        if (keys_order_check(ks, plan, &issues, &nissues, &d) == 0) {
+            for (size_t i = 0; i < nissues; i++) {
+                long mi = inventory_machine_index(inv, issues[i].client);
+                const struct inv_model *md = inventory_model(inv);
+                unsigned line = mi >= 0 ? md->machines[mi].loc.line : 0;
+                unsigned col = mi >= 0 ? md->machines[mi].loc.col : 0;
+                diag_list_add(&all, DIAG_WARNING, file, line, col, "%s", issues[i].message);
+            }
+            keys_order_issues_free(issues, nissues);
+        }
+    }
+    diag_clear(&d);
+    keys_store_free(ks);
+    plan_free(plan);
+    cli_print_diags(stderr, &all);
+    size_t ne = diag_list_count(&all, DIAG_ERROR), nw = diag_list_count(&all, DIAG_WARNING);
+    printf("%s: %zu error%s, %zu warning%s\n", file, ne, ne == 1 ? "" : "s", nw,
+           nw == 1 ? "" : "s");
+    diag_list_free(&all);
+    inventory_free(inv);
+    return ne ? 1 : 0;
+}
