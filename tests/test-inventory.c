@@ -580,6 +580,29 @@ static void test_edit_schedule_document(void **state)
     inventory_free(inv);
 }
 
+/* Setting a value that has a priority keeps the priority */
+static void test_edit_keeps_priority(void **state)
+{
+    (void)state;
+    struct diag_list dl = {0};
+    struct inventory *inv = from_text(merge_text, &dl);
+    struct inv_op op = {.kind = INV_OP_SETTING_SET,
+                        .scope = {.level = INV_LEVEL_ROLE},
+                        .key = "startAt",
+                        .value = "*-*-* 02:30:00"};
+    assert_int_equal(inventory_edit(inv, &op, NULL, &dl), 0);
+    size_t len;
+    assert_non_null(strstr(inventory_text(inv, &len),
+                           "roles.client.settings.startAt = lib.mkDefault \"*-*-* 02:30:00\";"));
+    /* b keeps its own plain value, a gets the new default */
+    const struct inv_member *a = inventory_member(inv, "borgbackup", "client", "a");
+    const struct inv_member *b = inventory_member(inv, "borgbackup", "client", "b");
+    assert_string_equal(inv_eff_string(inv_eff_get(&a->settings, "startAt")), "*-*-* 02:30:00");
+    assert_string_equal(inv_eff_string(inv_eff_get(&b->settings, "startAt")), "*-*-* 05:00:00");
+    diag_list_free(&dl);
+    inventory_free(inv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -594,6 +617,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_units),
         cmocka_unit_test(test_edit_conflict_refused),
         cmocka_unit_test(test_edit_schedule_document),
+        cmocka_unit_test(test_edit_keeps_priority),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

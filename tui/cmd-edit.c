@@ -450,9 +450,10 @@ int cmd_edit(int argc, char **argv)
     if (a.dry_run) {
         struct buf b = {0};
         char *la = NULL, *lb = NULL;
-        if (asprintf(&la, "a/%s", file) < 0)
+        const char *rel = file[0] == '/' ? file + 1 : file;
+        if (asprintf(&la, "a/%s", rel) < 0)
             la = NULL;
-        if (asprintf(&lb, "b/%s", file) < 0)
+        if (asprintf(&lb, "b/%s", rel) < 0)
             lb = NULL;
         diff_unified(oldcopy ? oldcopy : "", oldcopy ? olen : 0, nt, nlen, la ? la : file,
                      lb ? lb : file, 3, &b);

@@ -662,6 +662,20 @@ static int build_edit(const struct inventory *cinv, const struct inv_op *op,
         case INV_OP_SETTING_SET: {
             char *v = op_value_text(op);
             expr = wrap_priority(v, op->priority);
+            if (cur && !op->priority && cur->kind == NIX_OPAQUE) {
+                /* keep the priority the value already has (lib.mkDefault "..." stays one) */
+                int cp;
+                size_t inner;
+                (void)inv_unwrap_priority(inv, cur, &cp, &inner);
+                size_t tl;
+                const char *src = nix_file_text(f, &tl);
+                if (cp != INV_PRIO_PLAIN && inner > cur->val_start && inner <= tl &&
+                    src[cur->val_start] != '(') {
+                    free(expr);
+                    expr = inv_asprintf("%.*s%s", (int)(inner - cur->val_start),
+                                        src + cur->val_start, v);
+                }
+            }
             free(v);
             r = nix_edit_set(f, p.seg, p.n, expr, &e, &d);
             break;

@@ -8,3 +8,8 @@ tests_test_inventory_SOURCES = tests/test-inventory.c
 tests_test_inventory_CFLAGS = $(TEST_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_test_inventory_LDADD = $(TEST_LIBS)
 TESTS += tests/test-inventory
+check_PROGRAMS += tests/test-inventory-edits
+tests_test_inventory_edits_SOURCES = tests/test-inventory-edits.c
+tests_test_inventory_edits_CFLAGS = $(TEST_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_test_inventory_edits_LDADD = $(TEST_LIBS)
+TESTS += tests/test-inventory-edits
