@@ -90,6 +90,8 @@ const struct nix_value *nix_value_get(const struct nix_value *v, const char *nam
 /* Follow a path of decoded names from v; NULL if any step is missing or not ATTRS. */
 const struct nix_value *nix_value_lookup(const struct nix_value *v, const char *const *path,
                                          size_t n);
+/* "an attribute set", "a list", "a string", ... for messages. */
+const char *nix_kind_name(enum nix_kind k);
 /* Parse "a.b.\"c-d\"" into decoded segments (caller frees each and the array). */
 int nix_attrpath_split(const char *s, char ***segs, size_t *n, struct diag *d);
 

@@ -1,0 +1,10 @@
+# core/nix: lossless Nix syntax (lexer, parser, CST, printer, attribute tree, edits)
+libclancore_a_SOURCES += core/nix.h core/nix/nix-int.h core/nix/lexer.c core/nix/parser.c \
+	core/nix/cst.c core/nix/quote.c core/nix/attrtree.c core/nix/edit.c
+clan_tui_SOURCES += tui/cmd-nix.c
+
+check_PROGRAMS += tests/test-nix
+tests_test_nix_SOURCES = tests/test-nix.c
+tests_test_nix_CFLAGS = $(TEST_CFLAGS)
+tests_test_nix_LDADD = $(TEST_LIBS)
+TESTS += tests/test-nix

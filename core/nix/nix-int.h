@@ -1,0 +1,194 @@
+/* Internals of the Nix syntax module, shared by the files of core/nix only. */
+#ifndef CLAN_CORE_NIX_INT_H
+#define CLAN_CORE_NIX_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/nix.h"
+
+/* Deepest nesting the parser accepts; deeper input fails cleanly (no stack overflow). */
+#define NIX_MAX_DEPTH 1000
+/* More syntax errors than this in one file are summarised in one last diagnostic. */
+#define NIX_MAX_ERRORS 200
+
+/* ---- tokens: every byte of the input is in exactly one token ---- */
+enum nix_tok {
+    T_EOF,           /* zero width, last token */
+    T_WS,            /* [ \t\r\n]+ */
+    T_LINE_COMMENT,  /* #... up to (not including) the line end */
+    T_BLOCK_COMMENT, /* slash-star ... star-slash */
+    T_ID,
+    T_INT,
+    T_FLOAT,
+    T_PATH,      /* ./a, a/b, /a, also the first piece of an interpolated path */
+    T_HPATH,     /* ~/a */
+    T_SPATH,     /* <nixpkgs> */
+    T_URI,
+    T_PATH_FRAG, /* a further literal piece of an interpolated path */
+    T_PATH_END,  /* zero width: the path (and its interpolations) ended */
+    T_DQUOTE_OPEN,
+    T_DQUOTE_CLOSE,
+    T_STR_TEXT,  /* raw text inside "..." (escapes undecoded) */
+    T_IND_OPEN,  /* '' plus the spaces and newline it swallows */
+    T_IND_CLOSE,
+    T_IND_TEXT,  /* raw text inside ''...'' */
+    T_IND_ESC,   /* ''$ ''' ''\X */
+    T_DOLLAR_CURLY,
+    /* keywords */
+    T_IF, T_THEN, T_ELSE, T_ASSERT, T_WITH, T_LET, T_IN, T_REC, T_INHERIT, T_OR_KW,
+    /* operators and punctuation */
+    T_ELLIPSIS, T_EQ, T_NEQ, T_LEQ, T_GEQ, T_AND, T_OR, T_IMPL, T_UPDATE, T_CONCAT,
+    T_LBRACE, T_RBRACE, T_LBRACK, T_RBRACK, T_LPAREN, T_RPAREN, T_SEMI, T_COLON, T_COMMA,
+    T_DOT, T_ASSIGN, T_QUESTION, T_AT, T_NOT, T_PLUS, T_MINUS, T_STAR, T_SLASH, T_LT, T_GT,
+    T_UNKNOWN, /* any other byte: no rule accepts it */
+    T__COUNT
+};
+
+struct nix_token {
+    uint32_t start, len;
+    uint8_t kind;
+};
+
+static inline bool nix_tok_trivia(int k)
+{
+    return k == T_WS || k == T_LINE_COMMENT || k == T_BLOCK_COMMENT;
+}
+
+/* ---- CST nodes ---- */
+enum nix_nk {
+    N_ROOT,
+    N_ERROR,      /* tokens the parser skipped */
+    N_LAMBDA,     /* ID ':' body | formals ['@' ID] ':' body | ID '@' formals ':' body */
+    N_FORMALS,
+    N_FORMAL,     /* ID ['?' default] */
+    N_ASSERT,
+    N_WITH,
+    N_LET,        /* let binds in body */
+    N_LEGACY_LET, /* let { binds } */
+    N_IF,
+    N_BINOP,      /* op = operator token kind */
+    N_NOT,
+    N_NEG,
+    N_HASATTR,    /* expr ? attrpath */
+    N_APPLY,      /* f arg */
+    N_SELECT,     /* expr . attrpath [or default] */
+    N_CURSED_OR,  /* expr or: application of the variable `or` */
+    N_VAR,
+    N_INT,
+    N_FLOAT,
+    N_STRING,     /* "..." */
+    N_INDSTRING,  /* ''...'' */
+    N_PATH,       /* path, possibly interpolated */
+    N_SPATH,
+    N_URI,
+    N_PAREN,
+    N_ATTRSET,    /* flags NF_REC for rec { } */
+    N_LIST,
+    N_BINDING,    /* attrpath = expr ; */
+    N_INHERIT,    /* inherit [(expr)] names ; */
+    N_ATTRPATH,
+    N_ATTR_ID,    /* ID or `or` as an attribute name */
+    N_ATTR_STR,   /* "..." as an attribute name (child: N_STRING) */
+    N_ATTR_DYN,   /* ${ expr } as an attribute name */
+    N_INTERP,     /* ${ expr } inside a string or path */
+    N__COUNT
+};
+
+#define NF_REC 1u
+
+struct nix_node {
+    uint8_t kind;
+    uint8_t op;     /* N_BINOP: token kind of the operator */
+    uint8_t flags;
+    uint32_t tok_start, tok_end; /* [start, end) in the token array */
+    uint32_t first_child, last_child, next_sibling; /* node indices, NIX_NONE if none */
+};
+
+#define NIX_NONE UINT32_MAX
+
+/* ---- arena: bump allocator freed all at once ---- */
+struct nix_arena_chunk;
+struct nix_arena {
+    struct nix_arena_chunk *head;
+};
+void *nix_arena_alloc(struct nix_arena *a, size_t size);
+char *nix_arena_strndup(struct nix_arena *a, const char *s, size_t n);
+void nix_arena_free(struct nix_arena *a);
+
+/* Internal view of a logical value: the public struct plus where it is defined. */
+struct nix_def {
+    uint32_t node;  /* N_BINDING or N_INHERIT (or N_ATTRSET for an ATTRS literal's own set) */
+    uint32_t seg;   /* index of the attrpath segment that reaches the value (bindings) */
+    uint32_t name_node; /* N_INHERIT: the name node inherited */
+};
+struct nix_ivalue {
+    struct nix_value pub;
+    uint32_t node;      /* the value's CST node after unwrapping (NIX_NONE for implicit) */
+    uint32_t lit;       /* ATTRS: the N_ATTRSET literal (first one), else NIX_NONE */
+    bool mergeable;     /* ATTRS that Nix would merge (a literal or an implicit set) */
+    bool inherited;
+    struct nix_def *defs;
+    size_t ndefs, capdefs;
+    uint32_t *lits;     /* ATTRS: every literal set that contributes (in source order) */
+    size_t nlits, caplits;
+    size_t capchildren;
+    /* name index for large sets */
+    uint32_t *hidx;
+    size_t hcap;
+};
+
+struct nix_file {
+    char *name;
+    char *text;
+    size_t len;
+    struct nix_token *toks;
+    size_t ntoks, captoks;
+    struct nix_node *nodes;
+    size_t nnodes, capnodes;
+    uint32_t root;      /* N_ROOT */
+    uint32_t expr;      /* top-level expression node, NIX_NONE if none */
+    size_t *lines;      /* byte offset of the start of each line */
+    size_t nlines;
+    bool has_errors;
+    struct nix_arena arena;       /* decoded names for checks */
+    struct nix_arena tree_arena;  /* the logical tree */
+    struct nix_ivalue *tree;      /* built on demand */
+    bool tree_built;
+};
+
+/* lexer.c: tokenize the whole text into f->toks. Errors found by the lexer alone (path
+ * with a trailing slash) go to diags. Returns 0 or -ENOMEM. */
+int nix_lex(struct nix_file *f, struct diag_list *diags);
+const char *nix_tok_name(int kind);
+bool nix_tok_kind_is_keyword(int kind);
+
+/* quote.c: decoding of literals. */
+/* Decode the value of a "..." string node without interpolation; NULL if interpolated. */
+char *nix_decode_string(const struct nix_file *f, uint32_t node, struct nix_arena *a);
+/* Decode an indented string node without interpolation (indentation stripped). */
+char *nix_decode_indstring(const struct nix_file *f, uint32_t node, struct nix_arena *a);
+/* The static name of an attribute-name node (N_ATTR_ID/STR/DYN), or NULL if dynamic. */
+char *nix_attr_name(const struct nix_file *f, uint32_t node, struct nix_arena *a);
+bool nix_is_keyword(const char *s, size_t n);
+
+/* node helpers (cst.c) */
+static inline const struct nix_node *nix_n(const struct nix_file *f, uint32_t i)
+{
+    return &f->nodes[i];
+}
+/* Byte range of a node (from its first to its last token). */
+size_t nix_node_start(const struct nix_file *f, uint32_t n);
+size_t nix_node_end(const struct nix_file *f, uint32_t n);
+/* Unwrap parentheses. */
+uint32_t nix_unparen(const struct nix_file *f, uint32_t n);
+/* The i-th child (NIX_NONE if missing), and the number of children. */
+uint32_t nix_child(const struct nix_file *f, uint32_t n, unsigned i);
+unsigned nix_nchildren(const struct nix_file *f, uint32_t n);
+const char *nix_node_kind_name(int kind);
+
+/* parser.c: fills the nodes; static checks included. */
+int nix_parse_tokens(struct nix_file *f, struct diag_list *diags);
+
+#endif

@@ -1,0 +1,1190 @@
+/* Recursive-descent parser for the Nix language (the grammar of Nix 2.8's parser.y),
+ * building a lossless CST over the token array, recovering from syntax errors, and doing
+ * the static checks Nix does while parsing (duplicate attributes, inherit/let misuse,
+ * duplicate formals, integer range). Nesting is bounded by NIX_MAX_DEPTH. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/nix/nix-int.h"
+
+/* ---- attribute maps for the duplicate checks (mirror Nix's ExprAttrs) ---- */
+enum { E_OTHER, E_INHERITED, E_ATTRS };
+struct amap;
+struct aentry {
+    const char *name;
+    uint32_t nlen;
+    uint8_t kind;
+    struct amap *sub; /* E_ATTRS */
+    size_t pos;       /* byte offset of the definition */
+};
+struct amap {
+    struct aentry *v;
+    uint32_t n, cap;
+    uint32_t *h; /* open addressing over entry index + 1 */
+    uint32_t hcap;
+};
+
+struct parser {
+    struct nix_file *f;
+    struct diag_list *diags;
+    uint32_t pos, prev_end;
+    unsigned depth;
+    bool fatal;
+    int fatal_err;
+    bool reported;
+    uint32_t last_err_tok;
+    unsigned nerrors;
+    struct nix_arena arena;  /* maps, decoded names: freed after parsing */
+    struct amap **maps;      /* per node: the attribute map of an N_ATTRSET */
+    size_t capmaps;
+    uint32_t *stk;           /* operand stack for right-associative chains */
+    size_t nstk, capstk;
+};
+
+/* ---- small helpers ---- */
+
+static void oom(struct parser *p)
+{
+    p->fatal = true;
+    p->fatal_err = -ENOMEM;
+}
+
+static inline const struct nix_token *tok(const struct parser *p, uint32_t i)
+{
+    return &p->f->toks[i];
+}
+
+static int peek(struct parser *p)
+{
+    if (p->fatal)
+        return T_EOF;
+    while (nix_tok_trivia(p->f->toks[p->pos].kind))
+        p->pos++;
+    return p->f->toks[p->pos].kind;
+}
+
+/* Kind of the n-th significant token after the current one (n = 1: the next). */
+static int peek_at(struct parser *p, unsigned n)
+{
+    if (p->fatal)
+        return T_EOF;
+    uint32_t i = p->pos;
+    peek(p);
+    i = p->pos;
+    while (n > 0) {
+        if (p->f->toks[i].kind == T_EOF)
+            return T_EOF;
+        i++;
+        while (nix_tok_trivia(p->f->toks[i].kind))
+            i++;
+        n--;
+    }
+    return p->f->toks[i].kind;
+}
+
+static void advance(struct parser *p)
+{
+    peek(p);
+    if (p->f->toks[p->pos].kind != T_EOF)
+        p->pos++;
+    p->prev_end = p->pos;
+}
+
+static void verror_at(struct parser *p, size_t off, const char *fmt, va_list ap)
+{
+    p->f->has_errors = true;
+    if (p->nerrors > NIX_MAX_ERRORS)
+        return;
+    unsigned line, col;
+    nix_file_linecol(p->f, off, &line, &col);
+    p->nerrors++;
+    if (p->nerrors > NIX_MAX_ERRORS) {
+        if (diag_list_add(p->diags, DIAG_ERROR, p->f->name, line, col,
+                          "too many errors; giving up reporting") < 0)
+            oom(p);
+        return;
+    }
+    struct diag d = {0};
+    diag_setv(&d, DIAG_ERROR, p->f->name, line, col, fmt, ap);
+    if (diag_list_push(p->diags, &d) < 0)
+        oom(p);
+    diag_clear(&d);
+}
+
+static void error_at(struct parser *p, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void error_at(struct parser *p, size_t off, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    verror_at(p, off, fmt, ap);
+    va_end(ap);
+}
+
+/* A syntax error at the current token; cascades at the same token are suppressed. */
+static void syntax_error(struct parser *p, const char *expected)
+{
+    peek(p);
+    p->f->has_errors = true;
+    if (p->reported && p->pos <= p->last_err_tok)
+        return;
+    p->reported = true;
+    p->last_err_tok = p->pos;
+    const struct nix_token *t = tok(p, p->pos);
+    const char *name = nix_tok_name(t->kind);
+    char what[80];
+    switch (t->kind) {
+    case T_ID: case T_INT: case T_FLOAT: case T_PATH: case T_HPATH: case T_SPATH:
+    case T_URI: case T_UNKNOWN: {
+        unsigned n = t->len > 40 ? 40 : t->len;
+        const unsigned char *s = (const unsigned char *)p->f->text + t->start;
+        if (t->kind == T_UNKNOWN && (s[0] < 0x20 || s[0] >= 0x7f))
+            snprintf(what, sizeof what, "byte 0x%02x", s[0]);
+        else
+            snprintf(what, sizeof what, "%s '%.*s'", name, (int)n, (const char *)s);
+        break;
+    }
+    default:
+        snprintf(what, sizeof what, "%s", name);
+    }
+    if (expected)
+        error_at(p, t->start, "syntax error: unexpected %s, expected %s", what, expected);
+    else
+        error_at(p, t->start, "syntax error: unexpected %s", what);
+}
+
+static uint32_t new_node(struct parser *p, int kind, uint32_t start)
+{
+    struct nix_file *f = p->f;
+    if (f->nnodes == f->capnodes) {
+        size_t nc = f->capnodes ? f->capnodes * 2 : 1024;
+        struct nix_node *nn = realloc(f->nodes, nc * sizeof *nn);
+        if (!nn) {
+            oom(p);
+            return 0; /* node 0 (the root) absorbs writes after a failure */
+        }
+        f->nodes = nn;
+        f->capnodes = nc;
+    }
+    uint32_t i = (uint32_t)f->nnodes++;
+    f->nodes[i] = (struct nix_node){.kind = (uint8_t)kind, .tok_start = start, .tok_end = start,
+                                    .first_child = NIX_NONE, .last_child = NIX_NONE,
+                                    .next_sibling = NIX_NONE};
+    return i;
+}
+
+/* A node starting at the current (significant) token. */
+static uint32_t open_node(struct parser *p, int kind)
+{
+    peek(p);
+    return new_node(p, kind, p->pos);
+}
+
+/* An empty node (a missing expression) right after the last consumed token. */
+static uint32_t empty_node(struct parser *p, int kind)
+{
+    return new_node(p, kind, p->prev_end);
+}
+
+static void add_child(struct parser *p, uint32_t parent, uint32_t child)
+{
+    if (p->fatal)
+        return;
+    struct nix_node *pn = &p->f->nodes[parent], *cn = &p->f->nodes[child];
+    if (cn->tok_start < pn->tok_start) /* an empty child before its parent's first token */
+        cn->tok_start = cn->tok_end = pn->tok_start;
+    if (pn->last_child == NIX_NONE)
+        pn->first_child = child;
+    else
+        p->f->nodes[pn->last_child].next_sibling = child;
+    pn->last_child = child;
+}
+
+static void finish(struct parser *p, uint32_t n)
+{
+    if (p->fatal)
+        return;
+    struct nix_node *nd = &p->f->nodes[n];
+    nd->tok_end = p->prev_end > nd->tok_start ? p->prev_end : nd->tok_start;
+    if (nd->last_child != NIX_NONE && p->f->nodes[nd->last_child].tok_end > nd->tok_end)
+        nd->tok_end = p->f->nodes[nd->last_child].tok_end;
+}
+
+static bool expect(struct parser *p, int kind, const char *what)
+{
+    if (peek(p) == kind) {
+        advance(p);
+        return true;
+    }
+    syntax_error(p, what);
+    return false;
+}
+
+static size_t tok_off(const struct parser *p, uint32_t t) { return tok(p, t)->start; }
+
+static size_t node_off(const struct parser *p, uint32_t n)
+{
+    const struct nix_node *nd = &p->f->nodes[n];
+    return nd->tok_start < p->f->ntoks ? tok_off(p, nd->tok_start) : p->f->len;
+}
+
+static bool can_start_simple(int k)
+{
+    switch (k) {
+    case T_ID: case T_INT: case T_FLOAT: case T_DQUOTE_OPEN: case T_IND_OPEN: case T_PATH:
+    case T_HPATH: case T_SPATH: case T_URI: case T_LPAREN: case T_LET: case T_REC:
+    case T_LBRACE: case T_LBRACK:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool depth_enter(struct parser *p)
+{
+    if (++p->depth > 2 * NIX_MAX_DEPTH) {
+        if (!p->fatal) {
+            peek(p);
+            unsigned line, col;
+            nix_file_linecol(p->f, tok_off(p, p->pos), &line, &col);
+            diag_list_add(p->diags, DIAG_ERROR, p->f->name, line, col,
+                          "expression nested too deeply (more than %d levels)", NIX_MAX_DEPTH);
+            p->fatal = true;
+            p->fatal_err = -E2BIG;
+            p->f->has_errors = true;
+        }
+        return false;
+    }
+    return true;
+}
+
+/* ---- attribute maps ---- */
+
+static uint32_t hash_name(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static struct amap *amap_new(struct parser *p)
+{
+    struct amap *m = nix_arena_alloc(&p->arena, sizeof *m);
+    if (!m) {
+        oom(p);
+        return NULL;
+    }
+    memset(m, 0, sizeof *m);
+    return m;
+}
+
+static struct aentry *amap_find(struct amap *m, const char *name, size_t n)
+{
+    if (!m->h) {
+        for (uint32_t i = 0; i < m->n; i++)
+            if (m->v[i].nlen == n && !memcmp(m->v[i].name, name, n))
+                return &m->v[i];
+        return NULL;
+    }
+    uint32_t mask = m->hcap - 1;
+    for (uint32_t j = hash_name(name, n) & mask;; j = (j + 1) & mask) {
+        uint32_t e = m->h[j];
+        if (!e)
+            return NULL;
+        struct aentry *a = &m->v[e - 1];
+        if (a->nlen == n && !memcmp(a->name, name, n))
+            return a;
+    }
+}
+
+static int amap_rehash(struct parser *p, struct amap *m)
+{
+    uint32_t hc = m->hcap ? m->hcap * 2 : 32;
+    uint32_t *h = nix_arena_alloc(&p->arena, hc * sizeof *h);
+    if (!h)
+        return -ENOMEM;
+    memset(h, 0, hc * sizeof *h);
+    for (uint32_t i = 0; i < m->n; i++) {
+        uint32_t j = hash_name(m->v[i].name, m->v[i].nlen) & (hc - 1);
+        while (h[j])
+            j = (j + 1) & (hc - 1);
+        h[j] = i + 1;
+    }
+    m->h = h;
+    m->hcap = hc;
+    return 0;
+}
+
+static struct aentry *amap_add(struct parser *p, struct amap *m, const char *name, size_t n,
+                               int kind, struct amap *sub, size_t pos)
+{
+    if (m->n == m->cap) {
+        uint32_t nc = m->cap ? m->cap * 2 : 4;
+        struct aentry *nv = nix_arena_alloc(&p->arena, nc * sizeof *nv);
+        if (!nv) {
+            oom(p);
+            return NULL;
+        }
+        if (m->n)
+            memcpy(nv, m->v, m->n * sizeof *nv);
+        m->v = nv;
+        m->cap = nc;
+    }
+    struct aentry *e = &m->v[m->n++];
+    *e = (struct aentry){.name = name, .nlen = (uint32_t)n, .kind = (uint8_t)kind, .sub = sub,
+                         .pos = pos};
+    if (m->n > 8 && (m->n * 2 > m->hcap)) {
+        if (amap_rehash(p, m) < 0) {
+            oom(p);
+            return NULL;
+        }
+    } else if (m->h) {
+        uint32_t j = hash_name(name, n) & (m->hcap - 1);
+        while (m->h[j])
+            j = (j + 1) & (m->hcap - 1);
+        m->h[j] = m->n;
+    }
+    return e;
+}
+
+static void set_map(struct parser *p, uint32_t node, struct amap *m)
+{
+    if (node >= p->capmaps) {
+        size_t nc = p->capmaps ? p->capmaps : 256;
+        while (nc <= node)
+            nc *= 2;
+        struct amap **nm = realloc(p->maps, nc * sizeof *nm);
+        if (!nm) {
+            oom(p);
+            return;
+        }
+        memset(nm + p->capmaps, 0, (nc - p->capmaps) * sizeof *nm);
+        p->maps = nm;
+        p->capmaps = nc;
+    }
+    p->maps[node] = m;
+}
+
+static struct amap *map_of(struct parser *p, uint32_t node)
+{
+    return node < p->capmaps ? p->maps[node] : NULL;
+}
+
+static void fmt_pos(struct parser *p, size_t off, char *buf, size_t n)
+{
+    unsigned line, col;
+    nix_file_linecol(p->f, off, &line, &col);
+    snprintf(buf, n, "%s:%u:%u", p->f->name, line, col);
+}
+
+static void dup_error(struct parser *p, const char *path, size_t at, size_t prev)
+{
+    char where[300];
+    fmt_pos(p, prev, where, sizeof where);
+    error_at(p, at, "attribute '%s' already defined at %s; expected each attribute once",
+             path, where);
+}
+
+/* The static name of an attribute-name node, as (ptr, len); false when dynamic. */
+static bool attr_static_name(struct parser *p, uint32_t node, const char **s, size_t *n)
+{
+    const struct nix_node *nd = &p->f->nodes[node];
+    if (nd->kind == N_ATTR_ID) {
+        const struct nix_token *t = tok(p, nd->tok_start);
+        *s = p->f->text + t->start;
+        *n = t->len;
+        return true;
+    }
+    if (nd->kind != N_ATTR_STR && nd->kind != N_ATTR_DYN)
+        return false;
+    char *v = nix_attr_name(p->f, node, &p->arena);
+    if (!v)
+        return false;
+    *s = v;
+    *n = strlen(v);
+    return true;
+}
+
+/* Dotted path text of segments [0, k] for messages. */
+static void path_text(struct parser *p, uint32_t attrpath, unsigned k, char *buf, size_t cap)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    unsigned i = 0;
+    for (uint32_t c = p->f->nodes[attrpath].first_child; c != NIX_NONE && i <= k;
+         c = p->f->nodes[c].next_sibling, i++) {
+        const char *s;
+        size_t n;
+        if (!attr_static_name(p, c, &s, &n))
+            s = "\"${...}\"", n = 8;
+        int w = snprintf(buf + len, cap - len, "%s%.*s", i ? "." : "", (int)n, s);
+        if (w < 0 || (size_t)w >= cap - len)
+            break;
+        len += (size_t)w;
+    }
+}
+
+/* Nix's addAttr: add `attrpath = value` to the map of a binds block. */
+static void check_binding(struct parser *p, struct amap *m, uint32_t attrpath, uint32_t value,
+                          bool is_let)
+{
+    if (p->fatal || !m || p->f->nodes[attrpath].kind != N_ATTRPATH)
+        return;
+    uint32_t val = value == NIX_NONE ? NIX_NONE : nix_unparen(p->f, value);
+    struct amap *valmap = val != NIX_NONE && p->f->nodes[val].kind == N_ATTRSET ? map_of(p, val)
+                                                                                 : NULL;
+    unsigned nseg = nix_nchildren(p->f, attrpath), i = 0;
+    size_t pos = node_off(p, attrpath);
+    char path[512];
+    for (uint32_t c = p->f->nodes[attrpath].first_child; c != NIX_NONE;
+         c = p->f->nodes[c].next_sibling, i++) {
+        const char *s;
+        size_t n;
+        bool last = i + 1 == nseg;
+        if (!attr_static_name(p, c, &s, &n)) {
+            if (i == 0 && is_let)
+                error_at(p, node_off(p, c), "dynamic attributes not allowed in let; expected "
+                         "a constant attribute name");
+            if (last)
+                return;
+            m = amap_new(p); /* a dynamic attribute gets a fresh nested set */
+            if (!m)
+                return;
+            continue;
+        }
+        struct aentry *e = amap_find(m, s, n);
+        if (!last) {
+            if (e) {
+                if (e->kind != E_ATTRS) {
+                    path_text(p, attrpath, nseg, path, sizeof path);
+                    dup_error(p, path, pos, e->pos);
+                    return;
+                }
+                m = e->sub;
+            } else {
+                struct amap *nm = amap_new(p);
+                if (!nm || !amap_add(p, m, s, n, E_ATTRS, nm, pos))
+                    return;
+                m = nm;
+            }
+            continue;
+        }
+        if (!e) {
+            if (valmap)
+                amap_add(p, m, s, n, E_ATTRS, valmap, pos);
+            else
+                amap_add(p, m, s, n, E_OTHER, NULL, pos);
+            return;
+        }
+        if (e->kind == E_ATTRS && valmap) {
+            for (uint32_t j = 0; j < valmap->n; j++) {
+                struct aentry *ve = &valmap->v[j];
+                struct aentry *je = amap_find(e->sub, ve->name, ve->nlen);
+                if (je) {
+                    char nm[300];
+                    snprintf(nm, sizeof nm, "%.*s", (int)ve->nlen, ve->name);
+                    dup_error(p, nm, ve->pos, je->pos);
+                    continue;
+                }
+                amap_add(p, e->sub, ve->name, ve->nlen, ve->kind, ve->sub, ve->pos);
+            }
+            return;
+        }
+        path_text(p, attrpath, nseg, path, sizeof path);
+        dup_error(p, path, pos, e->pos);
+        return;
+    }
+}
+
+/* ---- grammar ---- */
+
+static uint32_t parse_expr(struct parser *p);
+static uint32_t parse_select(struct parser *p);
+static uint32_t parse_op(struct parser *p, int minprec);
+
+static uint32_t parse_interp(struct parser *p, int kind)
+{
+    uint32_t n = open_node(p, kind);
+    advance(p); /* ${ */
+    add_child(p, n, parse_expr(p));
+    expect(p, T_RBRACE, "'}'");
+    finish(p, n);
+    return n;
+}
+
+static uint32_t parse_string(struct parser *p)
+{
+    uint32_t n = open_node(p, N_STRING);
+    advance(p);
+    for (;;) {
+        int k = peek(p);
+        if (k == T_STR_TEXT) {
+            advance(p);
+        } else if (k == T_DOLLAR_CURLY) {
+            add_child(p, n, parse_interp(p, N_INTERP));
+        } else {
+            expect(p, T_DQUOTE_CLOSE, "'\"'");
+            break;
+        }
+    }
+    finish(p, n);
+    return n;
+}
+
+static uint32_t parse_indstring(struct parser *p)
+{
+    uint32_t n = open_node(p, N_INDSTRING);
+    advance(p);
+    for (;;) {
+        int k = peek(p);
+        if (k == T_IND_TEXT || k == T_IND_ESC) {
+            advance(p);
+        } else if (k == T_DOLLAR_CURLY) {
+            add_child(p, n, parse_interp(p, N_INTERP));
+        } else {
+            expect(p, T_IND_CLOSE, "\"''\"");
+            break;
+        }
+    }
+    finish(p, n);
+    return n;
+}
+
+static uint32_t parse_path(struct parser *p)
+{
+    uint32_t n = open_node(p, N_PATH);
+    advance(p);
+    unsigned npieces = 0, first_interp = 0;
+    for (;;) {
+        int k = peek(p);
+        if (k == T_PATH_FRAG) {
+            advance(p);
+            npieces++;
+        } else if (k == T_DOLLAR_CURLY) {
+            add_child(p, n, parse_interp(p, N_INTERP));
+            npieces++;
+            if (!first_interp)
+                first_interp = npieces;
+        } else if (k == T_PATH_END) {
+            if (npieces && (!first_interp || first_interp > 2))
+                syntax_error(p, "'${' (a path with pieces needs an interpolation)");
+            advance(p);
+            break;
+        } else {
+            syntax_error(p, "the end of the path");
+            break;
+        }
+    }
+    finish(p, n);
+    return n;
+}
+
+static uint32_t parse_attr(struct parser *p)
+{
+    int k = peek(p);
+    if (k == T_ID || k == T_OR_KW) {
+        uint32_t n = open_node(p, N_ATTR_ID);
+        advance(p);
+        finish(p, n);
+        return n;
+    }
+    if (k == T_DQUOTE_OPEN) {
+        uint32_t n = open_node(p, N_ATTR_STR);
+        add_child(p, n, parse_string(p));
+        finish(p, n);
+        return n;
+    }
+    if (k == T_DOLLAR_CURLY)
+        return parse_interp(p, N_ATTR_DYN);
+    syntax_error(p, "an attribute name");
+    return empty_node(p, N_ERROR);
+}
+
+static bool can_start_attr(int k)
+{
+    return k == T_ID || k == T_OR_KW || k == T_DQUOTE_OPEN || k == T_DOLLAR_CURLY;
+}
+
+static uint32_t parse_attrpath(struct parser *p)
+{
+    uint32_t n = open_node(p, N_ATTRPATH);
+    add_child(p, n, parse_attr(p));
+    while (peek(p) == T_DOT) {
+        advance(p);
+        add_child(p, n, parse_attr(p));
+    }
+    finish(p, n);
+    return n;
+}
+
+/* Skip tokens up to and including the next ';' (stopping before '}', `in` or EOF). */
+static uint32_t skip_to_semi(struct parser *p, int terminator)
+{
+    uint32_t e = open_node(p, N_ERROR);
+    for (;;) {
+        int k = peek(p);
+        if (k == T_EOF || k == terminator || k == T_RBRACE)
+            break;
+        advance(p);
+        if (k == T_SEMI)
+            break;
+    }
+    finish(p, e);
+    return e;
+}
+
+static void check_inherit_name(struct parser *p, struct amap *m, uint32_t name)
+{
+    const char *s;
+    size_t n;
+    if (!attr_static_name(p, name, &s, &n)) {
+        error_at(p, node_off(p, name), "dynamic attributes not allowed in inherit; expected "
+                 "a constant attribute name");
+        return;
+    }
+    if (!m)
+        return;
+    struct aentry *e = amap_find(m, s, n);
+    if (e) {
+        char nm[300];
+        snprintf(nm, sizeof nm, "%.*s", (int)n, s);
+        dup_error(p, nm, node_off(p, name), e->pos);
+        return;
+    }
+    amap_add(p, m, s, n, E_INHERITED, NULL, node_off(p, name));
+}
+
+/* binds, up to (not including) the terminator ('}' or `in`). */
+static void parse_binds(struct parser *p, uint32_t parent, int terminator, bool is_let,
+                        struct amap *m)
+{
+    const char *expected = terminator == T_IN ? "an attribute name, 'inherit' or 'in'"
+                                              : "an attribute name, 'inherit' or '}'";
+    for (;;) {
+        int k = peek(p);
+        if (k == terminator || k == T_EOF || p->fatal)
+            return;
+        if (k == T_INHERIT) {
+            uint32_t n = open_node(p, N_INHERIT);
+            advance(p);
+            if (peek(p) == T_LPAREN) {
+                uint32_t src = open_node(p, N_PAREN);
+                advance(p);
+                add_child(p, src, parse_expr(p));
+                expect(p, T_RPAREN, "')'");
+                finish(p, src);
+                add_child(p, n, src);
+            }
+            while (can_start_attr(peek(p))) {
+                uint32_t a = parse_attr(p);
+                add_child(p, n, a);
+                check_inherit_name(p, m, a);
+            }
+            expect(p, T_SEMI, "an attribute name or ';'");
+            finish(p, n);
+            add_child(p, parent, n);
+        } else if (can_start_attr(k)) {
+            uint32_t n = open_node(p, N_BINDING);
+            uint32_t ap = parse_attrpath(p);
+            add_child(p, n, ap);
+            uint32_t val = NIX_NONE;
+            if (expect(p, T_ASSIGN, "'=' or '.'")) {
+                val = parse_expr(p);
+                add_child(p, n, val);
+                expect(p, T_SEMI, "';'");
+            } else {
+                add_child(p, n, skip_to_semi(p, terminator));
+            }
+            finish(p, n);
+            add_child(p, parent, n);
+            if (val != NIX_NONE)
+                check_binding(p, m, ap, val, is_let);
+        } else if (k == T_RBRACE || k == T_RPAREN || k == T_RBRACK || k == T_IN) {
+            syntax_error(p, expected);
+            return;
+        } else {
+            syntax_error(p, expected);
+            add_child(p, parent, skip_to_semi(p, terminator));
+        }
+    }
+}
+
+static uint32_t parse_attrset(struct parser *p, int kind, unsigned flags)
+{
+    uint32_t n = open_node(p, kind);
+    p->f->nodes[n].flags = (uint8_t)flags;
+    if (kind == N_LEGACY_LET || flags & NF_REC) {
+        advance(p); /* let / rec */
+        if (!expect(p, T_LBRACE, "'{'")) {
+            finish(p, n);
+            return n;
+        }
+    } else {
+        advance(p);
+    }
+    struct amap *m = amap_new(p);
+    parse_binds(p, n, T_RBRACE, false, m);
+    expect(p, T_RBRACE, "'}'");
+    finish(p, n);
+    if (kind == N_ATTRSET)
+        set_map(p, n, m);
+    return n;
+}
+
+static void check_int(struct parser *p, uint32_t t)
+{
+    const struct nix_token *tk = tok(p, t);
+    const char *s = p->f->text + tk->start;
+    uint64_t v = 0;
+    for (uint32_t i = 0; i < tk->len; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (UINT64_C(9223372036854775807) - d) / 10) {
+            error_at(p, tk->start, "invalid integer '%.*s'; expected at most "
+                     "9223372036854775807", (int)(tk->len > 60 ? 60 : tk->len), s);
+            return;
+        }
+        v = v * 10 + d;
+    }
+}
+
+static void check_float(struct parser *p, uint32_t t)
+{
+    const struct nix_token *tk = tok(p, t);
+    char buf[400];
+    if (tk->len >= sizeof buf)
+        return;
+    memcpy(buf, p->f->text + tk->start, tk->len);
+    buf[tk->len] = 0;
+    errno = 0;
+    (void)strtod(buf, NULL);
+    if (errno != 0)
+        error_at(p, tk->start, "invalid float '%s'; expected a number in double range", buf);
+}
+
+static uint32_t parse_simple(struct parser *p)
+{
+    int k = peek(p);
+    uint32_t n;
+    switch (k) {
+    case T_ID:
+    case T_INT:
+    case T_FLOAT:
+    case T_SPATH:
+    case T_URI:
+        n = open_node(p, k == T_ID ? N_VAR : k == T_INT ? N_INT : k == T_FLOAT ? N_FLOAT
+                                   : k == T_SPATH ? N_SPATH : N_URI);
+        if (k == T_INT)
+            check_int(p, p->pos);
+        else if (k == T_FLOAT)
+            check_float(p, p->pos);
+        advance(p);
+        finish(p, n);
+        return n;
+    case T_DQUOTE_OPEN:
+        return parse_string(p);
+    case T_IND_OPEN:
+        return parse_indstring(p);
+    case T_PATH:
+    case T_HPATH:
+        return parse_path(p);
+    case T_LPAREN:
+        n = open_node(p, N_PAREN);
+        advance(p);
+        add_child(p, n, parse_expr(p));
+        expect(p, T_RPAREN, "')'");
+        finish(p, n);
+        return n;
+    case T_LET:
+        return parse_attrset(p, N_LEGACY_LET, 0);
+    case T_REC:
+        return parse_attrset(p, N_ATTRSET, NF_REC);
+    case T_LBRACE:
+        return parse_attrset(p, N_ATTRSET, 0);
+    case T_LBRACK:
+        n = open_node(p, N_LIST);
+        advance(p);
+        for (;;) {
+            k = peek(p);
+            if (can_start_simple(k)) {
+                add_child(p, n, parse_select(p));
+            } else if (k == T_RBRACK) {
+                advance(p);
+                break;
+            } else if (k == T_EOF || k == T_RBRACE || k == T_RPAREN || k == T_SEMI ||
+                       k == T_IN || k == T_THEN || k == T_ELSE || p->fatal) {
+                syntax_error(p, "a list element or ']'");
+                break;
+            } else {
+                syntax_error(p, "a list element or ']' (wrap operators, lambdas and "
+                             "negative numbers in parentheses)");
+                uint32_t e = open_node(p, N_ERROR);
+                advance(p);
+                finish(p, e);
+                add_child(p, n, e);
+            }
+        }
+        finish(p, n);
+        return n;
+    default:
+        syntax_error(p, "an expression");
+        return empty_node(p, N_ERROR);
+    }
+}
+
+static uint32_t parse_select(struct parser *p)
+{
+    if (!depth_enter(p)) {
+        p->depth--;
+        return empty_node(p, N_ERROR);
+    }
+    uint32_t s = parse_simple(p);
+    int k = peek(p);
+    if (k == T_DOT) {
+        uint32_t n = new_node(p, N_SELECT, p->f->nodes[s].tok_start);
+        add_child(p, n, s);
+        advance(p);
+        add_child(p, n, parse_attrpath(p));
+        if (peek(p) == T_OR_KW) {
+            advance(p);
+            add_child(p, n, parse_select(p));
+        }
+        finish(p, n);
+        s = n;
+    } else if (k == T_OR_KW) {
+        uint32_t n = new_node(p, N_CURSED_OR, p->f->nodes[s].tok_start);
+        add_child(p, n, s);
+        advance(p);
+        finish(p, n);
+        s = n;
+    }
+    p->depth--;
+    return s;
+}
+
+static uint32_t parse_app(struct parser *p)
+{
+    uint32_t f = parse_select(p);
+    while (can_start_simple(peek(p)) && !p->fatal) {
+        uint32_t n = new_node(p, N_APPLY, p->f->nodes[f].tok_start);
+        add_child(p, n, f);
+        add_child(p, n, parse_select(p));
+        finish(p, n);
+        f = n;
+    }
+    return f;
+}
+
+/* Binary operators: precedence (higher binds tighter), 0 = not a binary operator. */
+static int binprec(int k)
+{
+    switch (k) {
+    case T_IMPL: return 1;
+    case T_OR: return 2;
+    case T_AND: return 3;
+    case T_EQ: case T_NEQ: return 4;
+    case T_LT: case T_GT: case T_LEQ: case T_GEQ: return 5;
+    case T_UPDATE: return 6;
+    case T_PLUS: case T_MINUS: return 8;
+    case T_STAR: case T_SLASH: return 9;
+    case T_CONCAT: return 10;
+    case T_QUESTION: return 11;
+    default: return 0;
+    }
+}
+
+static bool right_assoc(int prec) { return prec == 1 || prec == 6 || prec == 10; }
+static bool non_assoc(int prec) { return prec == 4 || prec == 5; }
+
+static int stk_push(struct parser *p, uint32_t v)
+{
+    if (p->nstk == p->capstk) {
+        size_t nc = p->capstk ? p->capstk * 2 : 64;
+        uint32_t *ns = realloc(p->stk, nc * sizeof *ns);
+        if (!ns) {
+            oom(p);
+            return -ENOMEM;
+        }
+        p->stk = ns;
+        p->capstk = nc;
+    }
+    p->stk[p->nstk++] = v;
+    return 0;
+}
+
+static uint32_t parse_op(struct parser *p, int minprec)
+{
+    uint32_t lhs;
+    int k = peek(p);
+    if (k == T_NOT || k == T_MINUS) {
+        if (!depth_enter(p)) {
+            p->depth--;
+            return empty_node(p, N_ERROR);
+        }
+        lhs = open_node(p, k == T_NOT ? N_NOT : N_NEG);
+        advance(p);
+        add_child(p, lhs, parse_op(p, k == T_NOT ? 8 : 13));
+        finish(p, lhs);
+        p->depth--;
+    } else {
+        lhs = parse_app(p);
+    }
+    int last_non = 0;
+    for (;;) {
+        k = peek(p);
+        int prec = binprec(k);
+        if (!prec || prec < minprec || p->fatal)
+            break;
+        if (k == T_QUESTION) {
+            uint32_t n = new_node(p, N_HASATTR, p->f->nodes[lhs].tok_start);
+            add_child(p, n, lhs);
+            advance(p);
+            add_child(p, n, parse_attrpath(p));
+            finish(p, n);
+            lhs = n;
+            continue;
+        }
+        if (non_assoc(prec)) {
+            if (last_non == prec)
+                syntax_error(p, NULL);
+            last_non = prec;
+        }
+        if (!right_assoc(prec)) {
+            uint32_t n = new_node(p, N_BINOP, p->f->nodes[lhs].tok_start);
+            p->f->nodes[n].op = (uint8_t)k;
+            add_child(p, n, lhs);
+            advance(p);
+            add_child(p, n, parse_op(p, prec + 1));
+            finish(p, n);
+            lhs = n;
+            continue;
+        }
+        /* right-associative chain a OP b OP c: collect operands, then nest from the right */
+        size_t base = p->nstk;
+        stk_push(p, lhs);
+        while (peek(p) == k && !p->fatal) {
+            advance(p);
+            stk_push(p, parse_op(p, prec + 1));
+        }
+        if (p->fatal) {
+            p->nstk = base;
+            break;
+        }
+        uint32_t acc = p->stk[p->nstk - 1];
+        uint32_t end = p->f->nodes[acc].tok_end;
+        for (size_t i = p->nstk - 1; i-- > base;) {
+            uint32_t l = p->stk[i];
+            uint32_t n = new_node(p, N_BINOP, p->f->nodes[l].tok_start);
+            p->f->nodes[n].op = (uint8_t)k;
+            add_child(p, n, l);
+            add_child(p, n, acc);
+            p->f->nodes[n].tok_end = end;
+            acc = n;
+        }
+        p->nstk = base;
+        lhs = acc;
+    }
+    return lhs;
+}
+
+static uint32_t parse_if(struct parser *p)
+{
+    if (peek(p) != T_IF)
+        return parse_op(p, 0);
+    uint32_t n = open_node(p, N_IF);
+    advance(p);
+    add_child(p, n, parse_expr(p));
+    if (expect(p, T_THEN, "'then'")) {
+        add_child(p, n, parse_expr(p));
+        if (expect(p, T_ELSE, "'else'"))
+            add_child(p, n, parse_expr(p));
+    }
+    finish(p, n);
+    return n;
+}
+
+/* After '{': does a formal argument set follow (rather than an attribute set)? */
+static bool is_formals(struct parser *p)
+{
+    int t1 = peek_at(p, 1);
+    if (t1 == T_RBRACE) {
+        int t2 = peek_at(p, 2);
+        return t2 == T_COLON || t2 == T_AT;
+    }
+    if (t1 == T_ELLIPSIS)
+        return true;
+    if (t1 == T_ID) {
+        int t2 = peek_at(p, 2);
+        return t2 == T_COMMA || t2 == T_QUESTION || t2 == T_RBRACE;
+    }
+    return false;
+}
+
+static void add_formal_name(struct parser *p, struct amap *m, uint32_t t)
+{
+    const struct nix_token *tk = tok(p, t);
+    const char *s = p->f->text + tk->start;
+    if (amap_find(m, s, tk->len)) {
+        error_at(p, tk->start, "duplicate formal function argument '%.*s'",
+                 (int)(tk->len > 100 ? 100 : tk->len), s);
+        return;
+    }
+    amap_add(p, m, s, tk->len, E_OTHER, NULL, tk->start);
+}
+
+static uint32_t parse_formals(struct parser *p, struct amap *m)
+{
+    uint32_t n = open_node(p, N_FORMALS);
+    advance(p); /* { */
+    for (;;) {
+        int k = peek(p);
+        if (k == T_RBRACE) {
+            advance(p);
+            break;
+        }
+        if (k == T_ELLIPSIS) {
+            advance(p);
+            expect(p, T_RBRACE, "'}' (nothing may follow '...')");
+            break;
+        }
+        if (k != T_ID) {
+            syntax_error(p, "a formal argument name, '...' or '}'");
+            break;
+        }
+        uint32_t fm = open_node(p, N_FORMAL);
+        add_formal_name(p, m, p->pos);
+        advance(p);
+        if (peek(p) == T_QUESTION) {
+            advance(p);
+            add_child(p, fm, parse_expr(p));
+        }
+        finish(p, fm);
+        add_child(p, n, fm);
+        k = peek(p);
+        if (k == T_COMMA) {
+            advance(p);
+        } else if (k != T_RBRACE) {
+            syntax_error(p, "',' or '}'");
+            break;
+        }
+    }
+    finish(p, n);
+    return n;
+}
+
+static uint32_t parse_function(struct parser *p)
+{
+    int k = peek(p);
+    if (k == T_ID) {
+        int k2 = peek_at(p, 1);
+        if (k2 == T_COLON || k2 == T_AT) {
+            uint32_t n = open_node(p, N_LAMBDA);
+            uint32_t idtok = p->pos;
+            advance(p);
+            if (k2 == T_AT) {
+                advance(p);
+                if (peek(p) != T_LBRACE) {
+                    syntax_error(p, "'{'");
+                    finish(p, n);
+                    return n;
+                }
+                struct amap *m = amap_new(p);
+                if (!m)
+                    return n;
+                add_formal_name(p, m, idtok);
+                add_child(p, n, parse_formals(p, m));
+            } else {
+                advance(p);
+                add_child(p, n, parse_expr(p));
+                finish(p, n);
+                return n;
+            }
+            if (expect(p, T_COLON, "':'"))
+                add_child(p, n, parse_expr(p));
+            finish(p, n);
+            return n;
+        }
+    } else if (k == T_LBRACE && is_formals(p)) {
+        uint32_t n = open_node(p, N_LAMBDA);
+        struct amap *m = amap_new(p);
+        if (!m)
+            return n;
+        add_child(p, n, parse_formals(p, m));
+        if (peek(p) == T_AT) {
+            advance(p);
+            if (peek(p) == T_ID)
+                add_formal_name(p, m, p->pos);
+            expect(p, T_ID, "an identifier after '@'");
+        }
+        if (expect(p, T_COLON, "':' (a function body after the formal arguments)"))
+            add_child(p, n, parse_expr(p));
+        finish(p, n);
+        return n;
+    } else if (k == T_ASSERT || k == T_WITH) {
+        uint32_t n = open_node(p, k == T_ASSERT ? N_ASSERT : N_WITH);
+        advance(p);
+        add_child(p, n, parse_expr(p));
+        if (expect(p, T_SEMI, "';'"))
+            add_child(p, n, parse_expr(p));
+        finish(p, n);
+        return n;
+    } else if (k == T_LET && peek_at(p, 1) != T_LBRACE) {
+        uint32_t n = open_node(p, N_LET);
+        advance(p);
+        struct amap *m = amap_new(p);
+        parse_binds(p, n, T_IN, true, m);
+        if (expect(p, T_IN, "'in'"))
+            add_child(p, n, parse_expr(p));
+        finish(p, n);
+        return n;
+    }
+    return parse_if(p);
+}
+
+static uint32_t parse_expr(struct parser *p)
+{
+    if (!depth_enter(p)) {
+        p->depth--;
+        return empty_node(p, N_ERROR);
+    }
+    uint32_t n = parse_function(p);
+    p->depth--;
+    return n;
+}
+
+int nix_parse_tokens(struct nix_file *f, struct diag_list *diags)
+{
+    struct parser p = {.f = f, .diags = diags};
+    f->nnodes = 0;
+    uint32_t root = new_node(&p, N_ROOT, 0);
+    f->root = root;
+    f->expr = NIX_NONE;
+    if (peek(&p) == T_EOF) {
+        syntax_error(&p, "an expression (the file has no expression)");
+    } else {
+        uint32_t e = parse_expr(&p);
+        add_child(&p, root, e);
+        f->expr = e;
+        if (peek(&p) != T_EOF && !p.fatal) {
+            syntax_error(&p, "end of file (a file holds one expression)");
+            uint32_t err = open_node(&p, N_ERROR);
+            while (peek(&p) != T_EOF)
+                advance(&p);
+            finish(&p, err);
+            add_child(&p, root, err);
+        }
+    }
+    if (!p.fatal) {
+        f->nodes[root].tok_start = 0;
+        f->nodes[root].tok_end = (uint32_t)f->ntoks;
+    }
+    nix_arena_free(&p.arena);
+    free(p.maps);
+    free(p.stk);
+    return p.fatal ? p.fatal_err : 0;
+}
