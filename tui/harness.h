@@ -1,0 +1,29 @@
+/* The headless test harness: the real UI loop on a virtual terminal of a fixed size.
+ * Keys go through a pipe as the bytes a terminal would send (terminfo), curses renders to
+ * /dev/null, and the screen is read back from curses' own idea of the terminal (curscr). */
+#ifndef CLAN_TUI_HARNESS_H
+#define CLAN_TUI_HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tui/app.h"
+
+struct harness;
+
+/* Start the UI on FILE (opt->file) at cols x rows with terminfo entry term (NULL: $TERM,
+ * else xterm-256color) and draw the first frame. */
+int harness_open(const struct app_options *opt, int cols, int rows, const char *term,
+                 struct harness **out, struct diag *d);
+/* Type one key (abstract, see keyname_parse) and let the loop handle it and redraw.
+ * Returns false when the terminal has no such key. */
+bool harness_key(struct harness *h, uint32_t key);
+void harness_resize(struct harness *h, int cols, int rows);
+/* The screen as text (trailing blanks removed), or, with attrs, one letter per cell:
+ * R reverse, B bold, U underline, D dim, c a colour, '.' plain. */
+void harness_dump(struct harness *h, FILE *f, bool attrs);
+struct app *harness_app(struct harness *h);
+void harness_close(struct harness *h);
+
+#endif

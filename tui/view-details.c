@@ -1,0 +1,700 @@
+/* The details pane: for the selected node, where it is defined, the effective values and
+ * where each comes from, hook scripts, jobs, diagnostics and a source excerpt. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/app.h"
+#include "tui/view-tree.h"
+
+struct dline {
+    enum theme_role krole, vrole;
+    size_t key, value, origin; /* offsets into pool, +1; 0: none */
+    unsigned indent;
+};
+
+struct details {
+    struct buf pool;
+    struct dline *v;
+    size_t n, cap;
+    size_t sel, top;
+    char title[160];
+    const struct tnode *node;
+};
+
+static size_t pool_add(struct details *d, const char *s)
+{
+    if (!s)
+        return 0;
+    size_t off = d->pool.len;
+    if (buf_append(&d->pool, s, strlen(s) + 1) < 0)
+        return 0;
+    return off + 1;
+}
+
+static const char *pool_get(const struct details *d, size_t off)
+{
+    return off ? d->pool.p + off - 1 : NULL;
+}
+
+static void line(struct details *d, unsigned indent, enum theme_role krole, const char *key,
+                 enum theme_role vrole, const char *value, const char *origin)
+{
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 64;
+        struct dline *v = realloc(d->v, cap * sizeof(*v));
+        if (!v)
+            return;
+        d->v = v;
+        d->cap = cap;
+    }
+    d->v[d->n++] = (struct dline){krole, vrole, pool_add(d, key), pool_add(d, value),
+                                  pool_add(d, origin), indent};
+}
+
+static void kv(struct details *d, unsigned indent, const char *key, const char *value,
+               const char *origin)
+{
+    line(d, indent, THEME_DETAILS_KEY, key, THEME_DETAILS_VALUE, value, origin);
+}
+
+static void kvf(struct details *d, unsigned indent, const char *key, const char *origin,
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void kvf(struct details *d, unsigned indent, const char *key, const char *origin,
+                const char *fmt, ...)
+{
+    char *s = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    kv(d, indent, key, s, origin);
+    free(s);
+}
+
+static void section(struct details *d, const char *title)
+{
+    if (d->n)
+        line(d, 0, THEME_DETAILS_VALUE, NULL, THEME_DETAILS_VALUE, "", NULL);
+    line(d, 0, THEME_DETAILS_SECTION, title, THEME_DETAILS_VALUE, NULL, NULL);
+}
+
+/* "clan.nix:8:27" for a position in the open file. */
+static const char *where(struct app *a, char *buf, size_t n, unsigned l, unsigned c)
+{
+    if (!l)
+        return NULL;
+    const char *name = a->inv ? inventory_name(a->inv) : "";
+    const char *slash = strrchr(name, '/');
+    snprintf(buf, n, "%s:%u:%u", slash ? slash + 1 : name, l, c);
+    return buf;
+}
+
+/* Every line of a text block, each as its own row. */
+static void block(struct details *d, unsigned indent, enum theme_role role, const char *text)
+{
+    const char *p = text;
+    while (p && *p) {
+        size_t l = strcspn(p, "\n");
+        char *s = strndup(p, l);
+        line(d, indent, role, NULL, role, s ? s : "", NULL);
+        free(s);
+        p += l;
+        if (*p == '\n')
+            p++;
+    }
+}
+
+static void source_excerpt(struct details *d, struct app *a, unsigned l, unsigned c)
+{
+    if (!l || !a->inv)
+        return;
+    section(d, "source");
+    for (unsigned i = l > 1 ? l - 1 : l; i <= l + 2; i++) {
+        size_t len;
+        const char *s = app_source_line(a, i, &len);
+        if (!s)
+            break;
+        char num[16];
+        snprintf(num, sizeof(num), "%c%5u", i == l ? '>' : ' ', i);
+        char *text = strndup(s, len);
+        line(d, 0, i == l ? THEME_DETAILS_KEY : THEME_DETAILS_ORIGIN, num, THEME_DETAILS_SOURCE,
+             text ? text : "", NULL);
+        free(text);
+        if (i == l && c) {
+            char caret[256];
+            size_t pos = 0;
+            for (unsigned k = 1; k < c && pos + 2 < sizeof(caret); k++)
+                caret[pos++] = k - 1 < len && s[k - 1] == '\t' ? '\t' : ' ';
+            caret[pos++] = '^';
+            caret[pos] = 0;
+            line(d, 0, THEME_DETAILS_ORIGIN, "", THEME_DIAG_NOTE, caret, NULL);
+        }
+    }
+}
+
+static void diags_on(struct details *d, struct app *a, unsigned l)
+{
+    if (!l)
+        return;
+    bool any = false;
+    for (size_t i = 0; i < app_ndiags(a); i++) {
+        const struct diag *g = app_diag(a, i);
+        if (g->line != l)
+            continue;
+        if (!any)
+            section(d, "diagnostics");
+        any = true;
+        line(d, 0, g->severity == DIAG_ERROR ? THEME_DIAG_ERROR : THEME_DIAG_WARNING,
+             diag_severity_name(g->severity), THEME_DETAILS_VALUE, g->msg, NULL);
+    }
+}
+
+static const char *level_text(struct app *a, char *buf, size_t n, const struct plan_origin *o)
+{
+    char w[96];
+    if (!o || !o->level)
+        return "default";
+    if (o->line)
+        snprintf(buf, n, "%s, %s", o->level, where(a, w, sizeof(w), o->line, o->col));
+    else
+        snprintf(buf, n, "%s", o->level);
+    return buf;
+}
+
+static void job_lines(struct details *d, struct app *a, const struct plan_job *j, unsigned ind)
+{
+    char b[160];
+    kv(d, ind, "unit", j->unit, NULL);
+    kvf(d, ind, "destination", NULL, "%s (%s)", j->destination,
+        j->explicit_dest ? "settings.destinations" : "server of the instance");
+    kv(d, ind, "repo", j->repo, NULL);
+    if (j->rsh)
+        kv(d, ind, "rsh", j->rsh, NULL);
+    line(d, ind, THEME_DETAILS_KEY, "schedule", j->start_at_origin.line ? THEME_DETAILS_VALUE : THEME_DETAILS_DEFAULT,
+         j->start_at, level_text(a, b, sizeof(b), &j->start_at_origin));
+    for (size_t i = 0; i < j->npaths; i++)
+        kv(d, ind, i ? "" : "paths", j->paths[i], NULL);
+    if (!j->npaths)
+        line(d, ind, THEME_DETAILS_KEY, "paths", THEME_DETAILS_DEFAULT, "(none)", NULL);
+    for (size_t i = 0; i < j->nexclude; i++)
+        kv(d, ind, i ? "" : "exclude", j->exclude[i],
+           j->exclude_origin ? level_text(a, b, sizeof(b), &j->exclude_origin[i]) : NULL);
+    const struct {
+        const char *name;
+        const struct plan_hook *v;
+        size_t n;
+    } hooks[] = {{"preBackup", j->pre_backup, j->npre}, {"postBackup", j->post_backup, j->npost},
+                 {"preRestore", j->pre_restore, j->npre_restore},
+                 {"postRestore", j->post_restore, j->npost_restore}};
+    for (size_t h = 0; h < 4; h++)
+        for (size_t i = 0; i < hooks[h].n; i++) {
+            kvf(d, ind, i ? "" : hooks[h].name, NULL, "state %s", hooks[h].v[i].state);
+            block(d, ind + 1, THEME_DETAILS_SCRIPT, hooks[h].v[i].script);
+        }
+}
+
+/* The effective settings of a role member, each with where it comes from. */
+static void eff_lines(struct details *d, struct app *a, const struct inv_eff *e, const char *prefix)
+{
+    char b[160], w[96], path[256];
+    for (size_t i = 0; i < e->nchildren; i++) {
+        const struct inv_eff *c = &e->children[i];
+        snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", c->name);
+        if (c->kind == NIX_ATTRS && c->nchildren) {
+            eff_lines(d, a, c, path);
+            continue;
+        }
+        if (c->kind == NIX_LIST) {
+            if (!c->nitems)
+                line(d, 0, THEME_DETAILS_KEY, path, THEME_DETAILS_DEFAULT, "[ ]", NULL);
+            for (size_t k = 0; k < c->nitems; k++) {
+                const struct nix_value *it = c->items[k];
+                const struct inv_def *df = &c->defs[c->item_def[k]];
+                snprintf(b, sizeof(b), "%s%s%s", inv_level_name(df->level), df->tag ? " " : "",
+                         df->tag ? df->tag : "");
+                char o[200];
+                snprintf(o, sizeof(o), "%s%s%s", b, df->loc.line ? ", " : "",
+                         df->loc.line ? where(a, w, sizeof(w), df->loc.line, df->loc.col) : "");
+                kv(d, 0, k ? "" : path, it->kind == NIX_STRING ? it->str : "(expression)", o);
+            }
+            continue;
+        }
+        if (c->conflict) {
+            line(d, 0, THEME_DETAILS_KEY, path, THEME_DIAG_ERROR, "conflict: different values at the same priority", NULL);
+        } else if (c->winner) {
+            const struct inv_def *df = c->winner;
+            snprintf(b, sizeof(b), "%s%s%s", inv_level_name(df->level), df->tag ? " " : "", df->tag ? df->tag : "");
+            char o[200];
+            snprintf(o, sizeof(o), "%s%s%s", b, df->loc.line ? ", " : "",
+                     df->loc.line ? where(a, w, sizeof(w), df->loc.line, df->loc.col) : "");
+            const char *val = c->value && c->value->kind == NIX_STRING ? c->value->str : df->text;
+            line(d, 0, THEME_DETAILS_KEY, path, df->level == INV_LEVEL_DEFAULT ? THEME_DETAILS_DEFAULT : THEME_DETAILS_VALUE,
+                 val, o);
+        }
+        for (size_t k = 0; k < c->ndefs; k++) { /* the definitions that lost */
+            const struct inv_def *df = &c->defs[k];
+            if (df == c->winner || (df->active && !c->conflict))
+                continue;
+            snprintf(b, sizeof(b), "%s %s%s%s", df->active ? "also" : "overridden:", inv_level_name(df->level),
+                     df->tag ? " " : "", df->tag ? df->tag : "");
+            kv(d, 1, "", df->text, where(a, w, sizeof(w), df->loc.line, df->loc.col));
+            d->v[d->n - 1].vrole = c->conflict ? THEME_DIAG_ERROR : THEME_DETAILS_DEFAULT;
+            d->v[d->n - 1].key = pool_add(d, b);
+        }
+    }
+}
+
+static void settings_lines(struct details *d, struct app *a, const struct nix_value *v,
+                           const char *prefix)
+{
+    char w[96], path[256];
+    for (size_t i = 0; v && i < v->nchildren; i++) {
+        const struct nix_value *c = v->children[i];
+        if (c->name)
+            snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", c->name);
+        else
+            snprintf(path, sizeof(path), "%s[%zu]", prefix, i);
+        if (c->kind == NIX_ATTRS) {
+            settings_lines(d, a, c, path);
+            continue;
+        }
+        size_t len = 0;
+        const char *text = inventory_text(a->inv, &len);
+        char *src = c->kind == NIX_STRING && c->str ? strdup(c->str)
+                    : c->val_end > c->val_start && c->val_end <= len ? strndup(text + c->val_start, c->val_end - c->val_start)
+                                                                     : strdup("");
+        if (src && strchr(src, '\n')) {
+            kv(d, 0, path, NULL, where(a, w, sizeof(w), c->val_line, c->val_col));
+            block(d, 1, THEME_DETAILS_SOURCE, src);
+        } else {
+            kv(d, 0, path, src, where(a, w, sizeof(w), c->val_line, c->val_col));
+        }
+        free(src);
+    }
+}
+
+static void machine_lines(struct details *d, struct app *a, size_t mi)
+{
+    const struct inv_model *m = inventory_model(a->inv);
+    const struct inv_machine *mc = &m->machines[mi];
+    char w[96];
+    kv(d, 0, "machine", mc->name, where(a, w, sizeof(w), mc->loc.line, mc->loc.col));
+    if (mc->target_host.s)
+        kv(d, 0, "targetHost", mc->target_host.s,
+           where(a, w, sizeof(w), mc->target_host.loc.line, mc->target_host.loc.col));
+    for (size_t i = 0; i < mc->ntags; i++)
+        kv(d, 0, i ? "" : "tags", mc->tags[i].s, where(a, w, sizeof(w), mc->tags[i].loc.line, mc->tags[i].loc.col));
+    if (!mc->ntags)
+        line(d, 0, THEME_DETAILS_KEY, "tags", THEME_DETAILS_DEFAULT, "(none)", NULL);
+    bool first = true;
+    for (size_t i = 0; i < m->nmembers; i++) {
+        const struct inv_member *mb = &m->members[i];
+        if (mb->machine != mi)
+            continue;
+        const struct inv_instance *in = &m->instances[mb->instance];
+        struct buf via = {0};
+        if (mb->direct)
+            buf_puts(&via, "direct");
+        for (size_t k = 0; k < mb->nvia_tags; k++)
+            buf_printf(&via, "%s%s%s", via.len ? ", " : "", k ? "" : "via tag ", mb->via_tags[k]);
+        kvf(d, 0, first ? "roles" : "", NULL, "%s.%s (%s)", in->name, in->roles[mb->role].name,
+            via.p ? via.p : "");
+        buf_free(&via);
+        first = false;
+    }
+    for (size_t s = 0; s < mc->nstates; s++) {
+        const struct inv_state *st = &mc->states[s];
+        struct buf f = {0};
+        for (size_t k = 0; k < st->nfolders; k++)
+            buf_printf(&f, "%s%s", k ? ", " : "", st->folders[k].s ? st->folders[k].s : "");
+        kvf(d, 0, s ? "" : "states", where(a, w, sizeof(w), st->loc.line, st->loc.col), "%s: %s",
+            st->name, f.p ? f.p : "(no folders)");
+        buf_free(&f);
+    }
+    const struct plan_machine *pm = a->plan ? plan_find_machine(a->plan, mc->name) : NULL;
+    if (pm && pm->is_client && !pm->njobs)
+        kvf(d, 0, "jobs", NULL, "none: %s", pm->no_jobs_reason ? pm->no_jobs_reason : "no destination");
+    for (size_t j = 0; pm && j < pm->njobs; j++) {
+        section(d, pm->jobs[j].unit);
+        job_lines(d, a, &pm->jobs[j], 0);
+    }
+    if (pm && pm->is_server) {
+        section(d, "backup server");
+        kv(d, 0, "address", pm->address, NULL);
+        kv(d, 0, "directory", pm->directory, NULL);
+        for (size_t c = 0; c < pm->nclients; c++)
+            kvf(d, 0, c ? "" : "clients", NULL, "%s %s %s", pm->clients[c].client, a->ui.g->arrow,
+                pm->clients[c].directory);
+    }
+    diags_on(d, a, mc->loc.line);
+    source_excerpt(d, a, mc->loc.line, mc->loc.col);
+}
+
+static void build(struct details *d, struct app *a, const struct tnode *n)
+{
+    char w[96];
+    const struct inv_model *m = a->inv ? inventory_model(a->inv) : NULL;
+    snprintf(d->title, sizeof(d->title), "%s", n ? n->label : "Details");
+    if (!n)
+        return;
+    switch (n->kind) {
+    case TK_SECTION:
+        if (n->a == SEC_DIAGS) {
+            for (size_t i = 0; i < app_ndiags(a); i++) {
+                char *s = diag_format(app_diag(a, i));
+                line(d, 0, THEME_DETAILS_VALUE, NULL,
+                     app_diag(a, i)->severity == DIAG_ERROR ? THEME_DIAG_ERROR : THEME_DIAG_WARNING, s, NULL);
+                free(s);
+            }
+        } else if (n->a == SEC_META && m) {
+            kv(d, 0, "file", inventory_name(a->inv), NULL);
+            kv(d, 0, "name", m->meta.name.s ? m->meta.name.s : "(not set)",
+               where(a, w, sizeof(w), m->meta.name.loc.line, m->meta.name.loc.col));
+            kv(d, 0, "domain", m->meta.domain.s ? m->meta.domain.s : "(not set)",
+               where(a, w, sizeof(w), m->meta.domain.loc.line, m->meta.domain.loc.col));
+            kvf(d, 0, "machines", NULL, "%zu", m->nmachines);
+            kvf(d, 0, "instances", NULL, "%zu", m->ninstances);
+            kvf(d, 0, "diagnostics", NULL, "%zu", app_ndiags(a));
+        } else {
+            kvf(d, 0, "entries", NULL, "%u", n->nchildren);
+            for (const struct tnode *c = n->child; c && d->n < 2000; c = c->next)
+                kv(d, 1, c->label, c->extra, where(a, w, sizeof(w), c->line, c->col));
+        }
+        break;
+    case TK_FIELD:
+    case TK_GROUP:
+        if (n->extra)
+            kv(d, 0, n->label, n->extra, where(a, w, sizeof(w), n->line, n->col));
+        for (const struct tnode *c = n->child; c && d->n < 2000; c = c->next)
+            kv(d, 1, c->label, c->extra, where(a, w, sizeof(w), c->line, c->col));
+        diags_on(d, a, n->line);
+        source_excerpt(d, a, n->line, n->col);
+        break;
+    case TK_MACHINE:
+    case TK_TAG_MACHINE:
+        machine_lines(d, a, (size_t)n->a);
+        break;
+    case TK_MACHINE_TAG:
+    case TK_TAG: {
+        const char *tag = n->label;
+        kv(d, 0, "tag", tag, where(a, w, sizeof(w), n->line, n->col));
+        bool first = true;
+        for (size_t i = 0; m && i < m->nmachines; i++)
+            for (size_t k = 0; k < m->machines[i].ntags; k++)
+                if (m->machines[i].tags[k].s && !strcmp(m->machines[i].tags[k].s, tag)) {
+                    kv(d, 0, first ? "machines" : "", m->machines[i].name,
+                       where(a, w, sizeof(w), m->machines[i].tags[k].loc.line, m->machines[i].tags[k].loc.col));
+                    first = false;
+                }
+        if (!strcmp(tag, "all") || !strcmp(tag, "nixos"))
+            kv(d, 0, "built-in", "selects every machine", NULL);
+        first = true;
+        for (size_t i = 0; m && i < m->ninstances; i++)
+            for (size_t r = 0; r < m->instances[i].nroles; r++)
+                for (size_t e = 0; e < m->instances[i].roles[r].ntags; e++)
+                    if (!strcmp(m->instances[i].roles[r].tags[e].name, tag)) {
+                        kvf(d, 0, first ? "used by" : "", where(a, w, sizeof(w), m->instances[i].roles[r].tags[e].loc.line,
+                                                                m->instances[i].roles[r].tags[e].loc.col),
+                            "%s.%s", m->instances[i].name, m->instances[i].roles[r].name);
+                        first = false;
+                    }
+        diags_on(d, a, n->line);
+        source_excerpt(d, a, n->line, n->col);
+        break;
+    }
+    case TK_MEMBERSHIP:
+    case TK_MEMBER: {
+        const struct inv_member *mb = &m->members[n->a];
+        const struct inv_instance *in = &m->instances[mb->instance];
+        kv(d, 0, "machine", m->machines[mb->machine].name, NULL);
+        kvf(d, 0, "role", NULL, "%s.%s (module %s)", in->name, in->roles[mb->role].name,
+            in->module.s ? in->module.s : in->name);
+        kv(d, 0, "selected", n->extra, NULL);
+        section(d, "effective settings");
+        if (!mb->settings.nchildren)
+            line(d, 0, THEME_DETAILS_DEFAULT, NULL, THEME_DETAILS_DEFAULT, "(none set)", NULL);
+        eff_lines(d, a, &mb->settings, "");
+        break;
+    }
+    case TK_STATE:
+    case TK_FOLDER:
+    case TK_HOOK: {
+        const struct inv_state *st = &m->machines[n->a].states[n->b];
+        kv(d, 0, "state", st->name, where(a, w, sizeof(w), st->loc.line, st->loc.col));
+        kv(d, 0, "machine", m->machines[n->a].name, NULL);
+        if (st->database)
+            kvf(d, 0, "database", NULL, "%s (clan.core.postgresql)", st->database);
+        for (size_t f = 0; f < st->nfolders; f++)
+            kv(d, 0, f ? "" : "folders", st->folders[f].s,
+               where(a, w, sizeof(w), st->folders[f].loc.line, st->folders[f].loc.col));
+        if (!st->nfolders && !st->folders_opaque)
+            line(d, 0, THEME_DETAILS_KEY, "folders", THEME_DETAILS_DEFAULT, "[ ]", NULL);
+        if (st->folders_opaque)
+            kv(d, 0, "folders", st->folders_text.s, "not a list literal, read-only");
+        for (int h = 0; h < INV_NHOOKS; h++) {
+            if (!st->hooks[h].s)
+                continue;
+            section(d, inv_hook_name((enum inv_hook)h));
+            if (st->hooks[h].loc.line)
+                kv(d, 0, "defined", NULL, where(a, w, sizeof(w), st->hooks[h].loc.line, st->hooks[h].loc.col));
+            if (st->hooks[h].opaque)
+                kv(d, 0, "note", "not a literal string: shown as written, read-only", NULL);
+            block(d, 1, THEME_DETAILS_SCRIPT, st->hooks[h].s);
+        }
+        diags_on(d, a, n->line);
+        source_excerpt(d, a, n->line, n->col);
+        break;
+    }
+    case TK_INSTANCE: {
+        const struct inv_instance *in = &m->instances[n->a];
+        kv(d, 0, "instance", in->name, where(a, w, sizeof(w), in->loc.line, in->loc.col));
+        kv(d, 0, "module", in->module.s ? in->module.s : in->name,
+           in->module.loc.line ? where(a, w, sizeof(w), in->module.loc.line, in->module.loc.col) : "default: the instance name");
+        for (size_t r = 0; r < in->nroles; r++) {
+            size_t nm = 0;
+            for (size_t i = 0; i < m->nmembers; i++)
+                nm += m->members[i].instance == (size_t)n->a && m->members[i].role == r;
+            kvf(d, 0, r ? "" : "roles", where(a, w, sizeof(w), in->roles[r].loc.line, in->roles[r].loc.col),
+                "%s: %zu machine%s", in->roles[r].name, nm, nm == 1 ? "" : "s");
+        }
+        diags_on(d, a, n->line);
+        source_excerpt(d, a, n->line, n->col);
+        break;
+    }
+    case TK_ROLE: {
+        const struct inv_instance *in = &m->instances[n->a];
+        const struct inv_role *r = &in->roles[n->b];
+        kvf(d, 0, "role", where(a, w, sizeof(w), r->loc.line, r->loc.col), "%s.%s", in->name, r->name);
+        for (size_t e = 0; e < r->nmachines; e++)
+            kv(d, 0, e ? "" : "machines", r->machines[e].name,
+               where(a, w, sizeof(w), r->machines[e].loc.line, r->machines[e].loc.col));
+        for (size_t e = 0; e < r->ntags; e++)
+            kvf(d, 0, e ? "" : "tags", where(a, w, sizeof(w), r->tags[e].loc.line, r->tags[e].loc.col),
+                "%s (selects %zu)", r->tags[e].name, r->tags[e].nselected);
+        if (r->settings) {
+            section(d, "role-wide settings");
+            settings_lines(d, a, r->settings, "");
+        }
+        section(d, "members");
+        for (size_t i = 0; i < m->nmembers; i++) {
+            const struct inv_member *mb = &m->members[i];
+            if (mb->instance == (size_t)n->a && mb->role == (size_t)n->b)
+                kv(d, 0, m->machines[mb->machine].name, mb->direct ? "direct" : "via tags", NULL);
+        }
+        diags_on(d, a, n->line);
+        break;
+    }
+    case TK_ROLE_MACHINE:
+    case TK_ROLE_TAG: {
+        const struct inv_role *r = &m->instances[n->a].roles[n->b];
+        const struct inv_role_entry *re = n->kind == TK_ROLE_MACHINE ? &r->machines[n->c] : &r->tags[n->c];
+        kv(d, 0, n->kind == TK_ROLE_MACHINE ? "machine" : "tag", re->name,
+           where(a, w, sizeof(w), re->loc.line, re->loc.col));
+        kvf(d, 0, "role", NULL, "%s.%s", m->instances[n->a].name, r->name);
+        if (n->kind == TK_ROLE_TAG)
+            kvf(d, 0, "selects", NULL, "%zu machine%s", re->nselected, re->nselected == 1 ? "" : "s");
+        if (re->settings) {
+            section(d, "settings");
+            settings_lines(d, a, re->settings, "");
+        }
+        diags_on(d, a, n->line);
+        source_excerpt(d, a, n->line, n->col);
+        break;
+    }
+    case TK_SETTING: {
+        const struct nix_value *v = n->ptr;
+        kv(d, 0, "setting", n->label, where(a, w, sizeof(w), n->line, n->col));
+        if (v->kind == NIX_ATTRS || v->kind == NIX_LIST) {
+            settings_lines(d, a, v, n->label);
+        } else {
+            struct nix_value wrap = {.kind = NIX_ATTRS};
+            const struct nix_value *one[1] = {v};
+            wrap.children = (struct nix_value **)one;
+            wrap.nchildren = 1;
+            settings_lines(d, a, &wrap, "");
+        }
+        if (v->kind == NIX_OPAQUE)
+            kv(d, 0, "note", "not a literal: shown as written, read-only", NULL);
+        diags_on(d, a, n->line);
+        source_excerpt(d, a, n->line, n->col);
+        break;
+    }
+    case TK_PLAN_MACHINE:
+    case TK_SERVER_CLIENT: {
+        long mi = m ? inventory_machine_index(a->inv, a->plan->machines[n->a].name) : -1;
+        if (mi >= 0)
+            machine_lines(d, a, (size_t)mi);
+        break;
+    }
+    case TK_JOB: {
+        const struct plan_machine *pm = &a->plan->machines[n->a];
+        kv(d, 0, "machine", pm->name, NULL);
+        job_lines(d, a, &pm->jobs[n->b], 0);
+        diags_on(d, a, n->line);
+        break;
+    }
+    case TK_DIAG: {
+        const struct diag *g = app_diag(a, (size_t)n->a);
+        line(d, 0, THEME_DETAILS_KEY, diag_severity_name(g->severity),
+             g->severity == DIAG_ERROR ? THEME_DIAG_ERROR : THEME_DIAG_WARNING, g->msg, NULL);
+        if (g->line)
+            kv(d, 0, "at", where(a, w, sizeof(w), g->line, g->col), NULL);
+        kv(d, 0, "", "Enter: go to the node defined there", NULL);
+        source_excerpt(d, a, g->line, g->col);
+        break;
+    }
+    }
+}
+
+void view_details_update(struct view *v, struct app *a, const struct tnode *n)
+{
+    struct details *d = v->data;
+    buf_reset(&d->pool);
+    d->n = 0;
+    d->sel = d->top = 0;
+    d->node = n;
+    build(d, a, n);
+}
+
+static void details_draw(struct view *v, struct app *a, int y, int x, int h, int w, bool focused)
+{
+    struct details *d = v->data;
+    struct ui *ui = &a->ui;
+    v->height = h;
+    if (d->sel < d->top)
+        d->top = d->sel;
+    if (h > 0 && d->sel >= d->top + (size_t)h)
+        d->top = d->sel - (size_t)h + 1;
+    int keyw = w >= 60 ? 12 : 10;
+    for (int r = 0; r < h; r++) {
+        size_t i = d->top + (size_t)r;
+        ui_fill(ui, y + r, x, w, THEME_DETAILS_VALUE);
+        if (i >= d->n)
+            continue;
+        const struct dline *l = &d->v[i];
+        const char *key = pool_get(d, l->key), *val = pool_get(d, l->value), *org = pool_get(d, l->origin);
+        int col = x + 1 + 2 * (int)l->indent, right = x + w - 1;
+        if (key && !val && !org) {
+            ui_text(ui, y + r, col, right - col, l->krole, key);
+        } else {
+            if (key) {
+                int kw = ui_text(ui, y + r, col, right - col, l->krole, key);
+                col += kw < keyw ? keyw : kw + 1;
+            }
+            int ow = org ? ui_width(ui, org) : 0;
+            int room = right - col;
+            int vw = val ? ui_width(ui, val) : 0;
+            bool show_origin = org && (vw + ow + 2 <= room || room - ow - 2 >= 12);
+            int vroom = show_origin ? room - ow - 2 : room;
+            if (val && col < right)
+                ui_text(ui, y + r, col, vroom, l->vrole, val);
+            if (show_origin)
+                ui_text(ui, y + r, right - ow, ow, THEME_DETAILS_ORIGIN, org);
+        }
+        if (focused && i == d->sel)
+            ui_overlay_attr(ui, y + r, x, w, THEME_TREE_SELECTED);
+    }
+}
+
+static bool details_action(struct view *v, struct app *a, enum action act)
+{
+    struct details *d = v->data;
+    size_t page = v->height > 1 ? (size_t)v->height - 1 : 1;
+    size_t last = d->n ? d->n - 1 : 0;
+    switch (act) {
+    case ACT_MOVE_DOWN: d->sel = d->sel < last ? d->sel + 1 : last; break;
+    case ACT_MOVE_UP: d->sel = d->sel ? d->sel - 1 : 0; break;
+    case ACT_MOVE_FIRST: d->sel = 0; break;
+    case ACT_MOVE_LAST: d->sel = last; break;
+    case ACT_PAGE_DOWN: d->sel = d->sel + page < last ? d->sel + page : last; break;
+    case ACT_PAGE_UP: d->sel = d->sel > page ? d->sel - page : 0; break;
+    case ACT_COLLAPSE:
+    case ACT_BACK:
+        a->focus = 0;
+        break;
+    default:
+        return false;
+    }
+    app_set_dirty(a);
+    return true;
+}
+
+static bool details_search(struct view *v, struct app *a, const char *q, int dir, bool skip)
+{
+    struct details *d = v->data;
+    if (!d->n || !*q)
+        return false;
+    for (size_t k = skip ? 1 : 0; k <= d->n; k++) {
+        size_t i = dir > 0 ? (d->sel + k) % d->n : (d->sel + d->n - k % d->n) % d->n;
+        const char *key = pool_get(d, d->v[i].key), *val = pool_get(d, d->v[i].value);
+        if ((key && strcasestr(key, q)) || (val && strcasestr(val, q))) {
+            d->sel = i;
+            app_set_dirty(a);
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *details_title(struct view *v, struct app *a)
+{
+    (void)a;
+    return ((struct details *)v->data)->title;
+}
+
+static void details_position(struct view *v, char *buf, size_t n)
+{
+    struct details *d = v->data;
+    snprintf(buf, n, "%zu/%zu", d->n ? d->sel + 1 : 0, d->n);
+}
+
+static void details_mouse(struct view *v, struct app *a, int row, int wheel)
+{
+    struct details *d = v->data;
+    if (wheel)
+        details_action(v, a, wheel > 0 ? ACT_MOVE_DOWN : ACT_MOVE_UP);
+    else if (row >= 0 && d->top + (size_t)row < d->n)
+        d->sel = d->top + (size_t)row;
+    app_set_dirty(a);
+}
+
+static void details_free(struct view *v)
+{
+    struct details *d = v->data;
+    if (!d)
+        return;
+    buf_free(&d->pool);
+    free(d->v);
+    free(d);
+}
+
+static const struct view_ops details_ops = {
+    .name = "details",
+    .draw = details_draw,
+    .action = details_action,
+    .search = details_search,
+    .title = details_title,
+    .position = details_position,
+    .mouse = details_mouse,
+    .free = details_free,
+};
+
+struct view *view_details_new(struct app *a)
+{
+    (void)a;
+    struct view *v = calloc(1, sizeof(*v));
+    struct details *d = calloc(1, sizeof(*d));
+    if (!v || !d) {
+        free(v);
+        free(d);
+        return NULL;
+    }
+    snprintf(d->title, sizeof(d->title), "Details");
+    v->ops = &details_ops;
+    v->data = d;
+    return v;
+}

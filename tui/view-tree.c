@@ -1,0 +1,1051 @@
+/* The inventory tree view: meta; machines with their tags, roles, states (folders, hooks)
+ * and jobs; tags; instances -> roles -> machines and tags -> settings; the borgbackup
+ * plan; diagnostics. Nodes live in an arena, rebuilt when the model changes; expansion and
+ * selection survive a rebuild (matched by the path of labels). */
+#include "tui/view-tree.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/app.h"
+
+/* ---- arena ---- */
+
+struct chunk {
+    struct chunk *next;
+    size_t used, size;
+    _Alignas(16) unsigned char mem[];
+};
+
+struct arena {
+    struct chunk *head;
+};
+
+static void *arena_alloc(struct arena *ar, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (!ar->head || ar->head->used + n > ar->head->size) {
+        size_t size = n > 65536 ? n : 65536;
+        struct chunk *c = malloc(sizeof(*c) + size);
+        if (!c)
+            return NULL;
+        c->next = ar->head;
+        c->used = 0;
+        c->size = size;
+        ar->head = c;
+    }
+    void *p = ar->head->mem + ar->head->used;
+    ar->head->used += n;
+    return p;
+}
+
+static char *arena_printf(struct arena *ar, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *arena_printf(struct arena *ar, const char *fmt, ...)
+{
+    va_list ap;
+    char small[256];
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *p = arena_alloc(ar, (size_t)n + 1);
+    if (!p)
+        return NULL;
+    if ((size_t)n < sizeof(small)) {
+        memcpy(p, small, (size_t)n + 1);
+    } else {
+        va_start(ap, fmt);
+        vsnprintf(p, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    return p;
+}
+
+static void arena_free(struct arena *ar)
+{
+    for (struct chunk *c = ar->head, *n; c; c = n) {
+        n = c->next;
+        free(c);
+    }
+    ar->head = NULL;
+}
+
+/* ---- the tree ---- */
+
+struct tree {
+    struct arena ar;
+    struct tnode root;
+    struct tnode **all; /* preorder */
+    size_t nall;
+    struct tnode **vis; /* visible rows */
+    size_t nvis, cap_vis;
+    size_t sel, top;
+    bool oom;
+};
+
+static struct tnode *add(struct tree *t, struct tnode *parent, enum tkind kind,
+                         enum theme_role role, const char *label, const char *extra)
+{
+    struct tnode *n = arena_alloc(&t->ar, sizeof(*n));
+    if (!n) {
+        t->oom = true;
+        return &t->root; /* keeps building harmlessly; reported once */
+    }
+    *n = (struct tnode){.kind = kind, .role = role, .label = label ? label : "", .extra = extra,
+                        .parent = parent, .depth = parent == &t->root ? 0 : parent->depth + 1,
+                        .diag = -1, .a = -1, .b = -1, .c = -1};
+    if (parent->last)
+        parent->last->next = n;
+    else
+        parent->child = n;
+    parent->last = n;
+    parent->nchildren++;
+    return n;
+}
+
+static void at(struct tnode *n, unsigned line, unsigned col)
+{
+    n->line = line;
+    n->col = col;
+}
+
+static const char *count_label(struct tree *t, const char *what, size_t n)
+{
+    return arena_printf(&t->ar, "%s (%zu)", what, n);
+}
+
+/* A setting value as one line of text. */
+static const char *value_text(struct tree *t, struct app *a, const struct nix_value *v)
+{
+    switch (v->kind) {
+    case NIX_STRING:
+        return arena_printf(&t->ar, "\"%s\"", v->str ? v->str : "");
+    case NIX_INT:
+        return arena_printf(&t->ar, "%lld", (long long)v->ival);
+    case NIX_FLOAT:
+        return arena_printf(&t->ar, "%g", v->fval);
+    case NIX_BOOL:
+        return v->bval ? "true" : "false";
+    case NIX_NULL:
+        return "null";
+    case NIX_PATH:
+        return v->str;
+    case NIX_LIST:
+        return arena_printf(&t->ar, "[%zu item%s]", v->nchildren, v->nchildren == 1 ? "" : "s");
+    case NIX_ATTRS:
+        return NULL;
+    case NIX_OPAQUE: {
+        size_t len = 0;
+        const char *text = inventory_text(a->inv, &len);
+        size_t s = v->val_start, e = v->val_end < len ? v->val_end : len;
+        if (s >= e)
+            return "(expression)";
+        size_t n = e - s > 80 ? 80 : e - s;
+        char *p = arena_alloc(&t->ar, n + 1);
+        if (!p)
+            return "";
+        for (size_t i = 0; i < n; i++)
+            p[i] = text[s + i] == '\n' || text[s + i] == '\t' ? ' ' : text[s + i];
+        p[n] = 0;
+        return p;
+    }
+    }
+    return NULL;
+}
+
+static void add_settings(struct tree *t, struct app *a, struct tnode *parent,
+                         const struct nix_value *v)
+{
+    for (size_t i = 0; i < v->nchildren; i++) {
+        const struct nix_value *c = v->children[i];
+        const char *label = c->name ? c->name : arena_printf(&t->ar, "[%zu]", i);
+        struct tnode *n = add(t, parent, TK_SETTING, THEME_TREE_SETTING, label, value_text(t, a, c));
+        n->ptr = c;
+        if (c->key_line)
+            at(n, c->key_line, c->key_col);
+        else
+            at(n, c->val_line, c->val_col);
+        if (c->kind == NIX_ATTRS || c->kind == NIX_LIST)
+            add_settings(t, a, n, c);
+    }
+}
+
+static const char *join_tags(struct tree *t, const struct inv_text *tags, size_t n)
+{
+    if (n == 0)
+        return NULL;
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(tags[i].s ? tags[i].s : "") + 2;
+    char *p = arena_alloc(&t->ar, len);
+    if (!p)
+        return NULL;
+    p[0] = 0;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = tags[i].s ? tags[i].s : "";
+        size_t l = strlen(s);
+        if (i) {
+            memcpy(p + o, ", ", 2);
+            o += 2;
+        }
+        memcpy(p + o, s, l);
+        o += l;
+    }
+    p[o] = 0;
+    return p;
+}
+
+static const char *member_via(struct tree *t, const struct inv_member *mb)
+{
+    if (mb->direct && mb->nvia_tags == 0)
+        return "direct";
+    struct buf b = {0};
+    if (mb->direct)
+        buf_puts(&b, "direct, ");
+    buf_printf(&b, "via tag%s ", mb->nvia_tags > 1 ? "s" : "");
+    for (size_t i = 0; i < mb->nvia_tags; i++)
+        buf_printf(&b, "%s%s", i ? ", " : "", mb->via_tags[i]);
+    char *r = b.p ? arena_printf(&t->ar, "%s", b.p) : NULL;
+    buf_free(&b);
+    return r;
+}
+
+static void build_machine(struct tree *t, struct app *a, struct tnode *sec, size_t mi)
+{
+    const struct inv_model *m = inventory_model(a->inv);
+    const struct inv_machine *mc = &m->machines[mi];
+    struct tnode *n = add(t, sec, TK_MACHINE, THEME_TREE_MACHINE, mc->name,
+                          join_tags(t, mc->tags, mc->ntags));
+    n->a = (long)mi;
+    at(n, mc->loc.line, mc->loc.col);
+    if (mc->target_host.s) {
+        struct tnode *f = add(t, n, TK_FIELD, THEME_TREE_SETTING, "targetHost", mc->target_host.s);
+        at(f, mc->target_host.loc.line, mc->target_host.loc.col);
+        f->a = (long)mi;
+    }
+    if (mc->ntags) {
+        struct tnode *g = add(t, n, TK_GROUP, THEME_TREE_SECTION, count_label(t, "tags", mc->ntags), NULL);
+        at(g, mc->tags_loc.line, mc->tags_loc.col);
+        for (size_t i = 0; i < mc->ntags; i++) {
+            struct tnode *tg = add(t, g, TK_MACHINE_TAG, THEME_TREE_TAG, mc->tags[i].s, NULL);
+            tg->a = (long)mi;
+            tg->b = (long)i;
+            at(tg, mc->tags[i].loc.line, mc->tags[i].loc.col);
+        }
+    }
+    size_t nroles = 0;
+    for (size_t i = 0; i < m->nmembers; i++)
+        nroles += m->members[i].machine == mi;
+    if (nroles) {
+        struct tnode *g = add(t, n, TK_GROUP, THEME_TREE_SECTION, count_label(t, "roles", nroles), NULL);
+        for (size_t i = 0; i < m->nmembers; i++) {
+            const struct inv_member *mb = &m->members[i];
+            if (mb->machine != mi)
+                continue;
+            const struct inv_instance *in = &m->instances[mb->instance];
+            struct tnode *r = add(t, g, TK_MEMBERSHIP, THEME_TREE_ROLE,
+                                  arena_printf(&t->ar, "%s.%s", in->name, in->roles[mb->role].name),
+                                  member_via(t, mb));
+            r->a = (long)i;
+        }
+    }
+    if (mc->nstates) {
+        struct tnode *g = add(t, n, TK_GROUP, THEME_TREE_SECTION, count_label(t, "states", mc->nstates), NULL);
+        for (size_t s = 0; s < mc->nstates; s++) {
+            const struct inv_state *st = &mc->states[s];
+            unsigned nh = 0;
+            for (int h = 0; h < INV_NHOOKS; h++)
+                nh += st->hooks[h].s != NULL;
+            struct tnode *sn = add(t, g, TK_STATE, THEME_TREE_STATE, st->name,
+                                   arena_printf(&t->ar, "%zu folder%s%s%s", st->nfolders,
+                                                st->nfolders == 1 ? "" : "s",
+                                                nh ? arena_printf(&t->ar, ", %u hook%s", nh, nh == 1 ? "" : "s") : "",
+                                                st->database ? arena_printf(&t->ar, ", database %s", st->database) : ""));
+            sn->a = (long)mi;
+            sn->b = (long)s;
+            at(sn, st->loc.line, st->loc.col);
+            for (size_t f = 0; f < st->nfolders; f++) {
+                struct tnode *fn = add(t, sn, TK_FOLDER, THEME_TREE_VALUE, st->folders[f].s, NULL);
+                fn->a = (long)mi;
+                fn->b = (long)s;
+                fn->c = (long)f;
+                at(fn, st->folders[f].loc.line, st->folders[f].loc.col);
+            }
+            if (st->folders_opaque) {
+                struct tnode *fn = add(t, sn, TK_FIELD, THEME_TREE_SETTING, "folders", st->folders_text.s);
+                at(fn, st->folders_text.loc.line, st->folders_text.loc.col);
+            }
+            for (int h = 0; h < INV_NHOOKS; h++) {
+                if (!st->hooks[h].s)
+                    continue;
+                const char *script = st->hooks[h].s;
+                while (*script == '\n' || *script == ' ')
+                    script++;
+                size_t l = strcspn(script, "\n");
+                struct tnode *hn = add(t, sn, TK_HOOK, THEME_TREE_HOOK, inv_hook_name((enum inv_hook)h),
+                                       arena_printf(&t->ar, "%.*s%s", (int)(l > 60 ? 60 : l), script,
+                                                    script[l] && script[l + 1] ? " ..." : ""));
+                hn->a = (long)mi;
+                hn->b = (long)s;
+                hn->c = h;
+                at(hn, st->hooks[h].loc.line, st->hooks[h].loc.col);
+            }
+        }
+    }
+    const struct plan_machine *pm = NULL; /* the plan lists every machine in inventory order */
+    if (a->plan && mi < a->plan->nmachines && !strcmp(a->plan->machines[mi].name, mc->name))
+        pm = &a->plan->machines[mi];
+    else if (a->plan)
+        pm = plan_find_machine(a->plan, mc->name);
+    if (pm && pm->njobs) {
+        struct tnode *g = add(t, n, TK_GROUP, THEME_TREE_SECTION, count_label(t, "jobs", pm->njobs), NULL);
+        for (size_t j = 0; j < pm->njobs; j++) {
+            struct tnode *jn = add(t, g, TK_JOB, THEME_TREE_JOB, pm->jobs[j].unit,
+                                   arena_printf(&t->ar, "%s", pm->jobs[j].start_at ? pm->jobs[j].start_at : ""));
+            jn->a = (long)(pm - a->plan->machines);
+            jn->b = (long)j;
+            at(jn, pm->jobs[j].start_at_origin.line, pm->jobs[j].start_at_origin.col);
+        }
+    }
+}
+
+/* Every distinct tag, in first-seen order: machines' tags, then tags used by roles. */
+static void build_tags(struct tree *t, struct app *a, struct tnode *sec)
+{
+    const struct inv_model *m = inventory_model(a->inv);
+    size_t ntags = 0;
+    for (size_t i = 0; i < m->nmachines; i++)
+        for (size_t j = 0; j < m->machines[i].ntags; j++) {
+            const char *tag = m->machines[i].tags[j].s;
+            if (!tag)
+                continue;
+            struct tnode *found = NULL;
+            for (struct tnode *c = sec->child; c && !found; c = c->next)
+                if (!strcmp(c->label, tag))
+                    found = c;
+            if (!found) {
+                found = add(t, sec, TK_TAG, THEME_TREE_TAG, tag, NULL);
+                at(found, m->machines[i].tags[j].loc.line, m->machines[i].tags[j].loc.col);
+                ntags++;
+            }
+            struct tnode *mn = add(t, found, TK_TAG_MACHINE, THEME_TREE_MACHINE, m->machines[i].name, NULL);
+            mn->a = (long)i;
+            at(mn, m->machines[i].tags[j].loc.line, m->machines[i].tags[j].loc.col);
+        }
+    for (size_t i = 0; i < m->ninstances; i++)
+        for (size_t r = 0; r < m->instances[i].nroles; r++)
+            for (size_t e = 0; e < m->instances[i].roles[r].ntags; e++) {
+                const struct inv_role_entry *re = &m->instances[i].roles[r].tags[e];
+                bool seen = false;
+                for (struct tnode *c = sec->child; c && !seen; c = c->next)
+                    seen = !strcmp(c->label, re->name);
+                if (!seen) {
+                    struct tnode *tn = add(t, sec, TK_TAG, THEME_TREE_TAG, re->name, NULL);
+                    at(tn, re->loc.line, re->loc.col);
+                    ntags++;
+                }
+            }
+    for (struct tnode *c = sec->child; c; c = c->next)
+        c->extra = c->nchildren ? arena_printf(&t->ar, "%u machine%s", c->nchildren, c->nchildren == 1 ? "" : "s")
+                                : (!strcmp(c->label, "all") || !strcmp(c->label, "nixos") ? "built-in: every machine" : "no machine");
+    sec->label = count_label(t, "tags", ntags);
+}
+
+static void build_role(struct tree *t, struct app *a, struct tnode *in_node, size_t ii, size_t ri)
+{
+    const struct inv_model *m = inventory_model(a->inv);
+    const struct inv_role *r = &m->instances[ii].roles[ri];
+    struct buf sum = {0};
+    if (r->ntags) {
+        buf_puts(&sum, "tags: ");
+        for (size_t i = 0; i < r->ntags; i++)
+            buf_printf(&sum, "%s%s", i ? ", " : "", r->tags[i].name);
+    }
+    if (r->nmachines) {
+        buf_printf(&sum, "%s", r->ntags ? "; " : "");
+        for (size_t i = 0; i < r->nmachines; i++)
+            buf_printf(&sum, "%s%s", i ? ", " : "", r->machines[i].name);
+    }
+    struct tnode *rn = add(t, in_node, TK_ROLE, THEME_TREE_ROLE, r->name,
+                           sum.p ? arena_printf(&t->ar, "%s", sum.p) : NULL);
+    buf_free(&sum);
+    rn->a = (long)ii;
+    rn->b = (long)ri;
+    at(rn, r->loc.line, r->loc.col);
+    if (r->nmachines) {
+        struct tnode *g = add(t, rn, TK_GROUP, THEME_TREE_SECTION, count_label(t, "machines", r->nmachines), NULL);
+        for (size_t e = 0; e < r->nmachines; e++) {
+            const struct inv_role_entry *re = &r->machines[e];
+            struct tnode *en = add(t, g, TK_ROLE_MACHINE, THEME_TREE_MACHINE, re->name, NULL);
+            en->a = (long)ii;
+            en->b = (long)ri;
+            en->c = (long)e;
+            at(en, re->loc.line, re->loc.col);
+            if (re->settings) {
+                struct tnode *s = add(t, en, TK_GROUP, THEME_TREE_SECTION, "settings", NULL);
+                at(s, re->settings->key_line, re->settings->key_col);
+                add_settings(t, a, s, re->settings);
+            }
+        }
+    }
+    if (r->ntags) {
+        struct tnode *g = add(t, rn, TK_GROUP, THEME_TREE_SECTION, count_label(t, "tags", r->ntags), NULL);
+        for (size_t e = 0; e < r->ntags; e++) {
+            const struct inv_role_entry *re = &r->tags[e];
+            struct tnode *en = add(t, g, TK_ROLE_TAG, THEME_TREE_TAG, re->name,
+                                   arena_printf(&t->ar, "selects %zu machine%s", re->nselected,
+                                                re->nselected == 1 ? "" : "s"));
+            en->a = (long)ii;
+            en->b = (long)ri;
+            en->c = (long)e;
+            at(en, re->loc.line, re->loc.col);
+            if (re->settings) {
+                struct tnode *s = add(t, en, TK_GROUP, THEME_TREE_SECTION, "settings", NULL);
+                at(s, re->settings->key_line, re->settings->key_col);
+                add_settings(t, a, s, re->settings);
+            }
+        }
+    }
+    if (r->settings) {
+        struct tnode *s = add(t, rn, TK_GROUP, THEME_TREE_SECTION, "settings", NULL);
+        at(s, r->settings_loc.line, r->settings_loc.col);
+        add_settings(t, a, s, r->settings);
+    }
+    size_t nm = 0;
+    for (size_t i = 0; i < m->nmembers; i++)
+        nm += m->members[i].instance == ii && m->members[i].role == ri;
+    struct tnode *g = add(t, rn, TK_GROUP, THEME_TREE_SECTION, count_label(t, "members", nm), NULL);
+    for (size_t i = 0; i < m->nmembers; i++) {
+        const struct inv_member *mb = &m->members[i];
+        if (mb->instance != ii || mb->role != ri)
+            continue;
+        struct tnode *mn = add(t, g, TK_MEMBER, THEME_TREE_MACHINE, m->machines[mb->machine].name,
+                               member_via(t, mb));
+        mn->a = (long)i;
+    }
+}
+
+static void build_plan(struct tree *t, struct app *a, struct tnode *sec)
+{
+    size_t njobs = 0;
+    for (size_t i = 0; a->plan && i < a->plan->nmachines; i++) {
+        const struct plan_machine *pm = &a->plan->machines[i];
+        if (!pm->is_client && !pm->is_server)
+            continue;
+        const char *extra;
+        if (pm->is_client && pm->njobs == 1)
+            extra = arena_printf(&t->ar, "%s %s  %s", a->ui.g->arrow, pm->jobs[0].destination,
+                                 pm->jobs[0].start_at ? pm->jobs[0].start_at : "");
+        else if (pm->is_client && pm->njobs)
+            extra = arena_printf(&t->ar, "%zu jobs", pm->njobs);
+        else if (pm->is_client)
+            extra = pm->no_jobs_reason ? arena_printf(&t->ar, "no jobs: %s", pm->no_jobs_reason) : "no jobs";
+        else
+            extra = arena_printf(&t->ar, "server, %zu client%s", pm->nclients, pm->nclients == 1 ? "" : "s");
+        struct tnode *n = add(t, sec, TK_PLAN_MACHINE, THEME_TREE_MACHINE, pm->name, extra);
+        n->a = (long)i;
+        for (size_t j = 0; j < pm->njobs; j++) {
+            const struct plan_job *jb = &pm->jobs[j];
+            struct tnode *jn = add(t, n, TK_JOB, THEME_TREE_JOB, jb->unit,
+                                   arena_printf(&t->ar, "%s %s  %s", a->ui.g->arrow, jb->repo ? jb->repo : "",
+                                                jb->start_at ? jb->start_at : ""));
+            jn->a = (long)i;
+            jn->b = (long)j;
+            at(jn, jb->start_at_origin.line, jb->start_at_origin.col);
+            njobs++;
+        }
+        if (pm->is_server && pm->nclients) {
+            for (size_t c = 0; c < pm->nclients; c++) {
+                struct tnode *cn = add(t, n, TK_SERVER_CLIENT, THEME_TREE_MACHINE,
+                                       arena_printf(&t->ar, "%s %s", a->ui.g->arrow, pm->clients[c].client),
+                                       pm->clients[c].directory);
+                cn->a = (long)i;
+                cn->b = (long)c;
+            }
+        }
+    }
+    sec->extra = arena_printf(&t->ar, "%zu job%s", njobs, njobs == 1 ? "" : "s");
+}
+
+static void build(struct tree *t, struct app *a)
+{
+    const struct inv_model *m = a->inv ? inventory_model(a->inv) : NULL;
+    size_t nd = app_ndiags(a);
+    bool errors = false;
+    for (size_t i = 0; i < nd; i++)
+        errors |= app_diag(a, i)->severity == DIAG_ERROR;
+    if (nd) {
+        struct tnode *sec = add(t, &t->root, TK_SECTION, THEME_TREE_SECTION, count_label(t, "diagnostics", nd), NULL);
+        sec->a = SEC_DIAGS;
+        sec->expanded = errors;
+        for (size_t i = 0; i < nd; i++) {
+            const struct diag *d = app_diag(a, i);
+            enum theme_role role = d->severity == DIAG_ERROR ? THEME_DIAG_ERROR
+                                   : d->severity == DIAG_WARNING ? THEME_DIAG_WARNING : THEME_DIAG_NOTE;
+            struct tnode *dn = add(t, sec, TK_DIAG, role, d->msg,
+                                   d->line ? arena_printf(&t->ar, "%s %u:%u", diag_severity_name(d->severity), d->line, d->col)
+                                           : diag_severity_name(d->severity));
+            dn->a = (long)i;
+        }
+    }
+    if (!m)
+        return;
+    struct tnode *meta = add(t, &t->root, TK_SECTION, THEME_TREE_SECTION, "meta", m->meta.name.s);
+    meta->a = SEC_META;
+    meta->expanded = true;
+    if (m->meta.name.s) {
+        struct tnode *f = add(t, meta, TK_FIELD, THEME_TREE_SETTING, "name", m->meta.name.s);
+        at(f, m->meta.name.loc.line, m->meta.name.loc.col);
+    }
+    if (m->meta.domain.s) {
+        struct tnode *f = add(t, meta, TK_FIELD, THEME_TREE_SETTING, "domain", m->meta.domain.s);
+        at(f, m->meta.domain.loc.line, m->meta.domain.loc.col);
+    }
+    struct tnode *ms = add(t, &t->root, TK_SECTION, THEME_TREE_SECTION, count_label(t, "machines", m->nmachines), NULL);
+    ms->a = SEC_MACHINES;
+    ms->expanded = true;
+    for (size_t i = 0; i < m->nmachines; i++)
+        build_machine(t, a, ms, i);
+    struct tnode *ts = add(t, &t->root, TK_SECTION, THEME_TREE_SECTION, "tags", NULL);
+    ts->a = SEC_TAGS;
+    build_tags(t, a, ts);
+    struct tnode *is = add(t, &t->root, TK_SECTION, THEME_TREE_SECTION, count_label(t, "instances", m->ninstances), NULL);
+    is->a = SEC_INSTANCES;
+    is->expanded = true;
+    for (size_t i = 0; i < m->ninstances; i++) {
+        const struct inv_instance *in = &m->instances[i];
+        const char *mod = in->module.s && strcmp(in->module.s, in->name) ? arena_printf(&t->ar, "module %s", in->module.s) : NULL;
+        struct tnode *n = add(t, is, TK_INSTANCE, THEME_TREE_INSTANCE, in->name, mod);
+        n->a = (long)i;
+        at(n, in->loc.line, in->loc.col);
+        for (size_t r = 0; r < in->nroles; r++)
+            build_role(t, a, n, i, r);
+    }
+    struct tnode *bs = add(t, &t->root, TK_SECTION, THEME_TREE_SECTION, "backups", NULL);
+    bs->a = SEC_BACKUPS;
+    bs->expanded = true;
+    build_plan(t, a, bs);
+}
+
+static void number(struct tree *t)
+{
+    size_t n = 0, cap = 1024;
+    struct tnode **all = malloc(cap * sizeof(*all));
+    struct tnode *c = t->root.child;
+    while (c && all) {
+        if (n == cap) {
+            struct tnode **v = realloc(all, (cap *= 2) * sizeof(*v));
+            if (!v) {
+                free(all);
+                all = NULL;
+                break;
+            }
+            all = v;
+        }
+        c->pre = n;
+        all[n++] = c;
+        if (c->child) {
+            c = c->child;
+        } else {
+            while (c && !c->next)
+                c = c->parent == &t->root ? NULL : c->parent;
+            if (c)
+                c = c->next;
+        }
+    }
+    free(t->all);
+    t->all = all;
+    t->nall = all ? n : 0;
+    if (!all)
+        t->oom = true;
+}
+
+/* Visible rows: walk the expanded part of the tree. */
+static void flatten(struct tree *t)
+{
+    t->nvis = 0;
+    struct tnode *c = t->root.child;
+    while (c) {
+        if (t->nvis == t->cap_vis) {
+            size_t cap = t->cap_vis ? t->cap_vis * 2 : 256;
+            struct tnode **v = realloc(t->vis, cap * sizeof(*v));
+            if (!v) {
+                t->oom = true;
+                return;
+            }
+            t->vis = v;
+            t->cap_vis = cap;
+        }
+        t->vis[t->nvis++] = c;
+        if (c->child && c->expanded) {
+            c = c->child;
+        } else {
+            while (c && !c->next)
+                c = c->parent == &t->root ? NULL : c->parent;
+            if (c)
+                c = c->next;
+        }
+    }
+    if (t->sel >= t->nvis)
+        t->sel = t->nvis ? t->nvis - 1 : 0;
+}
+
+static size_t vis_index(const struct tree *t, const struct tnode *n)
+{
+    for (size_t i = 0; i < t->nvis; i++)
+        if (t->vis[i] == n)
+            return i;
+    return (size_t)-1;
+}
+
+static int cmp_line(const void *x, const void *y)
+{
+    const struct tnode *p = *(struct tnode *const *)x, *q = *(struct tnode *const *)y;
+    if (p->line != q->line)
+        return p->line < q->line ? -1 : 1;
+    return p->pre < q->pre ? -1 : p->pre > q->pre;
+}
+
+/* The index k steps from start in direction dir, wrapping around n. */
+static size_t step(size_t start, size_t n, int dir, size_t k)
+{
+    k %= n;
+    return dir > 0 ? (start + k) % n : (start + n - k) % n;
+}
+
+static void mark_diags(struct tree *t, struct app *a)
+{
+    size_t nd = app_ndiags(a);
+    if (!nd || !t->nall)
+        return;
+    /* nodes with a position, by line (preorder breaks ties) */
+    struct tnode **by = malloc(t->nall * sizeof(*by));
+    if (!by)
+        return;
+    size_t n = 0;
+    for (size_t i = 0; i < t->nall; i++)
+        if (t->all[i]->line && t->all[i]->kind != TK_DIAG)
+            by[n++] = t->all[i];
+    qsort(by, n, sizeof(*by), cmp_line);
+    for (size_t i = 0; i < nd; i++) {
+        const struct diag *d = app_diag(a, i);
+        if (!d->line)
+            continue;
+        struct tnode *best = NULL;
+        for (size_t lo = 0, hi = n; lo < hi;) {
+            size_t mid = (lo + hi) / 2;
+            if (by[mid]->line <= d->line) {
+                best = by[mid];
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        /* the first node on that line, else the last one before it */
+        if (best && best->line == d->line)
+            for (size_t k = 0; k < n; k++)
+                if (by[k]->line == d->line) {
+                    best = by[k];
+                    break;
+                }
+        if (best && (best->diag < 0 || (int)d->severity < best->diag))
+            best->diag = (signed char)d->severity;
+    }
+    free(by);
+}
+
+static uint64_t node_hash(const struct tnode *n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; n && n->parent; n = n->parent)
+        h = (h ^ hash_bytes(n->label, strlen(n->label))) * 1099511628211ull + n->depth;
+    return h;
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t p = *(const uint64_t *)x, q = *(const uint64_t *)y;
+    return p < q ? -1 : p > q;
+}
+
+static void tree_clear(struct tree *t)
+{
+    arena_free(&t->ar);
+    free(t->all);
+    t->all = NULL;
+    t->nall = 0;
+    t->nvis = 0;
+    t->root = (struct tnode){.depth = 0, .expanded = true};
+}
+
+static struct tnode *selected(const struct tree *t)
+{
+    return t->nvis ? t->vis[t->sel] : NULL;
+}
+
+static void selection_changed(struct view *v, struct app *a)
+{
+    struct tree *t = v->data;
+    if (a->details)
+        view_details_update(a->details, a, selected(t));
+    app_set_dirty(a);
+}
+
+void view_tree_rebuild(struct view *v, struct app *a)
+{
+    struct tree *t = v->data;
+    /* remember what was open and selected */
+    uint64_t *open = NULL, sel_h = 0;
+    size_t nopen = 0;
+    bool had = t->nall > 0;
+    if (had) {
+        open = malloc(t->nall * sizeof(*open));
+        for (size_t i = 0; open && i < t->nall; i++)
+            if (t->all[i]->expanded)
+                open[nopen++] = node_hash(t->all[i]);
+        if (open)
+            qsort(open, nopen, sizeof(*open), cmp_u64);
+        if (selected(t))
+            sel_h = node_hash(selected(t));
+    }
+    size_t old_sel = t->sel;
+    tree_clear(t);
+    build(t, a);
+    number(t);
+    mark_diags(t, a);
+    if (had && open) {
+        for (size_t i = 0; i < t->nall; i++) {
+            uint64_t h = node_hash(t->all[i]);
+            t->all[i]->expanded = bsearch(&h, open, nopen, sizeof(h), cmp_u64) != NULL;
+        }
+    }
+    flatten(t);
+    t->sel = 0;
+    if (had) {
+        t->sel = old_sel < t->nvis ? old_sel : (t->nvis ? t->nvis - 1 : 0);
+        for (size_t i = 0; i < t->nvis; i++)
+            if (node_hash(t->vis[i]) == sel_h) {
+                t->sel = i;
+                break;
+            }
+    }
+    free(open);
+    if (t->oom)
+        app_message(a, true, "out of memory: the tree is incomplete");
+    selection_changed(v, a);
+}
+
+/* ---- navigation ---- */
+
+static void select_node(struct view *v, struct app *a, struct tnode *n)
+{
+    struct tree *t = v->data;
+    bool changed = false;
+    for (struct tnode *p = n->parent; p && p != &t->root; p = p->parent)
+        if (!p->expanded) {
+            p->expanded = true;
+            changed = true;
+        }
+    if (changed)
+        flatten(t);
+    size_t i = vis_index(t, n);
+    if (i != (size_t)-1)
+        t->sel = i;
+    selection_changed(v, a);
+}
+
+static void move_to(struct view *v, struct app *a, long target)
+{
+    struct tree *t = v->data;
+    if (!t->nvis)
+        return;
+    if (target < 0)
+        target = 0;
+    if ((size_t)target >= t->nvis)
+        target = (long)t->nvis - 1;
+    if ((size_t)target != t->sel) {
+        t->sel = (size_t)target;
+        selection_changed(v, a);
+    }
+}
+
+static void set_expanded(struct tree *t, struct tnode *n, bool on)
+{
+    n->expanded = on;
+    flatten(t);
+}
+
+static void expand_all_below(struct tnode *n)
+{
+    n->expanded = true;
+    for (struct tnode *c = n->child; c; c = c->next)
+        expand_all_below(c);
+}
+
+static bool tree_action(struct view *v, struct app *a, enum action act)
+{
+    struct tree *t = v->data;
+    struct tnode *n = selected(t);
+    long page = v->height > 1 ? v->height - 1 : 1;
+    switch (act) {
+    case ACT_MOVE_DOWN: move_to(v, a, (long)t->sel + 1); return true;
+    case ACT_MOVE_UP: move_to(v, a, (long)t->sel - 1); return true;
+    case ACT_MOVE_FIRST: move_to(v, a, 0); return true;
+    case ACT_MOVE_LAST: move_to(v, a, (long)t->nvis - 1); return true;
+    case ACT_PAGE_DOWN: move_to(v, a, (long)t->sel + page); return true;
+    case ACT_PAGE_UP: move_to(v, a, (long)t->sel - page); return true;
+    case ACT_MOVE_PARENT:
+        if (n && n->parent != &t->root)
+            select_node(v, a, n->parent);
+        return true;
+    case ACT_COLLAPSE:
+        if (!n)
+            return true;
+        if (n->child && n->expanded) {
+            set_expanded(t, n, false);
+            app_set_dirty(a);
+        } else if (n->parent != &t->root) {
+            select_node(v, a, n->parent);
+        }
+        return true;
+    case ACT_EXPAND:
+        if (n && n->child) {
+            if (!n->expanded) {
+                set_expanded(t, n, true);
+                app_set_dirty(a);
+            } else {
+                move_to(v, a, (long)t->sel + 1);
+            }
+        }
+        return true;
+    case ACT_ENTER:
+        if (!n)
+            return true;
+        if (n->kind == TK_DIAG) {
+            const struct diag *d = app_diag(a, (size_t)n->a);
+            if (d && d->line && !app_goto_line(a, d->line))
+                app_message(a, false, "no node at line %u; the details show the source", d->line);
+            else if (d && !d->line)
+                app_message(a, false, "this diagnostic has no source position");
+        } else if (n->child) {
+            set_expanded(t, n, !n->expanded);
+            app_set_dirty(a);
+        } else {
+            a->focus = 1; /* a leaf: read its details */
+            app_set_dirty(a);
+        }
+        return true;
+    case ACT_EXPAND_ALL:
+        if (n) {
+            expand_all_below(n);
+            flatten(t);
+            app_set_dirty(a);
+        }
+        return true;
+    case ACT_COLLAPSE_ALL: {
+        struct tnode *top = n;
+        while (top && top->parent != &t->root)
+            top = top->parent;
+        for (size_t i = 0; i < t->nall; i++)
+            t->all[i]->expanded = false;
+        flatten(t);
+        t->sel = top ? vis_index(t, top) : 0;
+        if (t->sel == (size_t)-1)
+            t->sel = 0;
+        selection_changed(v, a);
+        return true;
+    }
+    case ACT_NEXT_DIAG:
+    case ACT_PREV_DIAG: {
+        int dir = act == ACT_NEXT_DIAG ? 1 : -1;
+        size_t start = n ? n->pre : 0;
+        for (size_t k = 1; k <= t->nall; k++) {
+            size_t i = step(start, t->nall, dir, k);
+            if (t->all[i]->diag >= 0) {
+                select_node(v, a, t->all[i]);
+                return true;
+            }
+        }
+        app_message(a, false, "no diagnostics on any node");
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+static bool tree_search(struct view *v, struct app *a, const char *q, int dir, bool skip)
+{
+    struct tree *t = v->data;
+    if (!t->nall || !*q)
+        return false;
+    struct tnode *n = selected(t);
+    size_t start = n ? n->pre : 0;
+    for (size_t k = skip ? 1 : 0; k <= t->nall; k++) {
+        size_t i = step(start, t->nall, dir, k);
+        if (strcasestr(t->all[i]->label, q)) {
+            select_node(v, a, t->all[i]);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void tree_draw(struct view *v, struct app *a, int y, int x, int h, int w, bool focused)
+{
+    struct tree *t = v->data;
+    struct ui *ui = &a->ui;
+    v->height = h;
+    if (t->sel < t->top)
+        t->top = t->sel;
+    if (h > 0 && t->sel >= t->top + (size_t)h)
+        t->top = t->sel - (size_t)h + 1;
+    if (t->top + (size_t)h > t->nvis)
+        t->top = t->nvis > (size_t)h ? t->nvis - (size_t)h : 0;
+    /* extras line up in one column: after the longest label on screen, within reason */
+    int extra_col = 0;
+    for (int r = 0; r < h && t->top + (size_t)r < t->nvis; r++) {
+        const struct tnode *n = t->vis[t->top + (size_t)r];
+        if (!n->extra)
+            continue;
+        int c = 1 + 2 * (int)n->depth + 2 + ui_width(ui, n->label) + (n->diag >= 0 ? 2 : 0) + 2;
+        if (c > extra_col)
+            extra_col = c;
+    }
+    if (extra_col > w / 2)
+        extra_col = w / 2;
+    for (int r = 0; r < h; r++) {
+        size_t i = t->top + (size_t)r;
+        ui_fill(ui, y + r, x, w, THEME_TREE_NORMAL);
+        if (i >= t->nvis)
+            continue;
+        const struct tnode *n = t->vis[i];
+        int col = x + 1 + 2 * (int)n->depth;
+        int right = x + w;
+        if (col >= right - 2)
+            col = right - 2;
+        const char *marker = n->child ? (n->expanded ? ui->g->open : ui->g->closed) : ui->g->leaf;
+        col += ui_text(ui, y + r, col, right - col, THEME_TREE_GUIDE, marker);
+        col += ui_text(ui, y + r, col, right - col, THEME_TREE_NORMAL, " ");
+        col += ui_text(ui, y + r, col, right - col - 1, n->role, n->label);
+        if (n->diag >= 0)
+            col += ui_text(ui, y + r, col, right - col, n->diag == DIAG_ERROR ? THEME_DIAG_ERROR : THEME_DIAG_WARNING,
+                           n->diag == DIAG_ERROR ? " !" : " ?");
+        if (n->extra && *n->extra && right - col > 4) {
+            int ec = col + 2;
+            if (x + extra_col > ec)
+                ec = x + extra_col;
+            ui_text(ui, y + r, ec, right - ec - 1, n->kind == TK_MACHINE ? THEME_TREE_TAG
+                                                   : n->kind == TK_SECTION || n->kind == TK_GROUP ? THEME_TREE_COUNT
+                                                   : THEME_TREE_VALUE, n->extra);
+        }
+        if (i == t->sel)
+            ui_overlay_attr(ui, y + r, x, w, focused ? THEME_TREE_SELECTED : THEME_TREE_SELECTED_INACTIVE);
+    }
+}
+
+static const char *tree_title(struct view *v, struct app *a)
+{
+    (void)v;
+    (void)a;
+    return "Inventory";
+}
+
+static void tree_position(struct view *v, char *buf, size_t n)
+{
+    struct tree *t = v->data;
+    snprintf(buf, n, "%zu/%zu", t->nvis ? t->sel + 1 : 0, t->nvis);
+}
+
+static void tree_mouse(struct view *v, struct app *a, int row, int wheel)
+{
+    struct tree *t = v->data;
+    if (wheel) {
+        move_to(v, a, (long)t->sel + 3 * wheel);
+        return;
+    }
+    if (row >= 0 && t->top + (size_t)row < t->nvis) {
+        if (t->top + (size_t)row == t->sel && selected(t)->child) {
+            set_expanded(t, selected(t), !selected(t)->expanded);
+            app_set_dirty(a);
+        } else {
+            move_to(v, a, (long)(t->top + (size_t)row));
+        }
+    }
+}
+
+static void tree_free(struct view *v)
+{
+    struct tree *t = v->data;
+    if (!t)
+        return;
+    tree_clear(t);
+    free(t->vis);
+    free(t);
+}
+
+static const struct view_ops tree_ops = {
+    .name = "tree",
+    .draw = tree_draw,
+    .action = tree_action,
+    .search = tree_search,
+    .title = tree_title,
+    .position = tree_position,
+    .mouse = tree_mouse,
+    .free = tree_free,
+};
+
+struct view *view_tree_new(struct app *a)
+{
+    (void)a;
+    struct view *v = calloc(1, sizeof(*v));
+    struct tree *t = calloc(1, sizeof(*t));
+    if (!v || !t) {
+        free(v);
+        free(t);
+        return NULL;
+    }
+    t->root.expanded = true;
+    v->ops = &tree_ops;
+    v->data = t;
+    return v;
+}
+
+const struct tnode *view_tree_selected(struct view *v)
+{
+    return selected(v->data);
+}
+
+bool view_tree_select_line(struct view *v, struct app *a, unsigned line)
+{
+    struct tree *t = v->data;
+    struct tnode *best = NULL;
+    for (size_t i = 0; i < t->nall; i++) {
+        struct tnode *n = t->all[i];
+        if (n->kind == TK_DIAG || !n->line || n->line > line)
+            continue;
+        if (!best || n->line > best->line)
+            best = n;
+    }
+    if (!best)
+        return false;
+    select_node(v, a, best);
+    return true;
+}
+
+bool view_tree_goto_label(struct view *v, struct app *a, const char *label)
+{
+    struct tree *t = v->data;
+    for (size_t i = 0; i < t->nall; i++)
+        if (!strcmp(t->all[i]->label, label) && t->all[i]->kind != TK_DIAG) {
+            select_node(v, a, t->all[i]);
+            return true;
+        }
+    return false;
+}

@@ -1,0 +1,53 @@
+/* The inventory tree: nodes built from the model and the plan (shared by the tree and the
+ * details views; later views read the selection through it). */
+#ifndef CLAN_TUI_VIEW_TREE_H
+#define CLAN_TUI_VIEW_TREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/theme.h"
+
+enum tkind {
+    TK_SECTION,       /* a top-level section; a = which (enum tsection) */
+    TK_FIELD,         /* "key  value" with a position (meta.name, targetHost, ...) */
+    TK_GROUP,         /* a sub-heading (tags, roles, states, jobs, settings, members) */
+    TK_MACHINE,       /* a = machine */
+    TK_MACHINE_TAG,   /* a = machine, b = tag index */
+    TK_MEMBERSHIP,    /* a = member index (a machine's role) */
+    TK_STATE,         /* a = machine, b = state */
+    TK_FOLDER,        /* a = machine, b = state, c = folder */
+    TK_HOOK,          /* a = machine, b = state, c = enum inv_hook */
+    TK_TAG,           /* the tags section: label = the tag */
+    TK_TAG_MACHINE,   /* a = machine */
+    TK_INSTANCE,      /* a = instance */
+    TK_ROLE,          /* a = instance, b = role */
+    TK_ROLE_MACHINE,  /* a = instance, b = role, c = entry */
+    TK_ROLE_TAG,      /* a = instance, b = role, c = entry */
+    TK_SETTING,       /* ptr = const struct nix_value * */
+    TK_MEMBER,        /* a = member index (under a role) */
+    TK_PLAN_MACHINE,  /* a = plan machine index */
+    TK_JOB,           /* a = plan machine, b = job */
+    TK_SERVER_CLIENT, /* a = plan machine, b = client */
+    TK_DIAG,          /* a = diagnostic index (app_diag) */
+};
+
+enum tsection { SEC_DIAGS, SEC_META, SEC_MACHINES, SEC_TAGS, SEC_INSTANCES, SEC_BACKUPS };
+
+struct tnode {
+    enum tkind kind;
+    enum theme_role role;   /* colour of the label */
+    const char *label;
+    const char *extra;      /* shown beside the label, may be NULL */
+    struct tnode *parent, *child, *last, *next;
+    unsigned nchildren;
+    unsigned depth;
+    bool expanded;
+    signed char diag;       /* worst diagnostic on this node: -1 none, else enum diag_severity */
+    size_t pre;             /* preorder index */
+    long a, b, c;
+    const void *ptr;
+    unsigned line, col;     /* source position, 0 when none */
+};
+
+#endif
