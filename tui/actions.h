@@ -34,7 +34,7 @@
     X(SEARCH_NEXT, "search-next", "n", "", "Go to the next match")                         \
     X(SEARCH_PREV, "search-prev", "N", "", "Go to the previous match")                     \
     X(COMMAND, "command", ":", "cmd", "Command line: an action name, theme NAME, goto NAME, set mouse|nomouse, quit") \
-    X(QUIT, "quit", "q", "quit", "Quit")
+    X(QUIT, "quit", "q", "quit", "Quit clan-tui")
 
 enum action {
     ACT_NONE = 0,

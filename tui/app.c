@@ -17,6 +17,8 @@
 #include "tui/cli.h"
 #include "tui/view-tree.h"
 
+#define APP_MOUSE_EVENTS (BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED)
+
 static volatile sig_atomic_t got_signal;
 
 static void on_signal(int sig)
@@ -120,16 +122,17 @@ int tui_main(int argc, char **argv)
     if (!opt.file)
         opt.file = "clan.nix";
     setlocale(LC_ALL, "");
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-        fprintf(stderr, "clan-tui: the UI needs a terminal on standard input and output; "
-                        "'clan-tui screen %s' prints the screen as text\n", opt.file);
-        return 1;
-    }
     struct app *a = NULL;
     struct diag d = {0};
     if (app_new(&opt, &a, &d) < 0) {
         cli_print_diag(stderr, &d);
         diag_clear(&d);
+        return 1;
+    }
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "clan-tui: the UI needs a terminal on standard input and output; "
+                        "'clan-tui screen %s' prints the screen as text\n", opt.file);
+        app_free(a);
         return 1;
     }
     if (!getenv("ESCDELAY"))
@@ -379,23 +382,24 @@ void app_attach(struct app *a, int input_fd)
     int ncolors = a->opt.ncolors;
     const char *nc = getenv("NO_COLOR");
     if (ncolors < 0) {
-        if ((nc && *nc) || !has_colors())
+        if ((nc && *nc) || !has_colors() || start_color() == ERR)
             ncolors = 0;
-        else
+        else /* COLORS is known once colours are started */
             ncolors = COLORS >= 256 ? 256 : COLORS >= 16 ? 16 : COLORS >= 8 ? 8 : 0;
-    }
-    if (ncolors > 0) {
+    } else if (ncolors > 0) {
         start_color();
-        use_default_colors();
     }
+    if (ncolors > 0)
+        use_default_colors();
     if (ncolors == 0) { /* no colours: the mono theme's attributes (htop does the same) */
         struct diag d = {0};
         if (load_theme(a, "mono", &d) < 0)
             diag_clear(&d);
     }
     ui_set_theme(&a->ui, a->theme, ncolors);
+    mouseinterval(0); /* presses come at once, no waiting to tell clicks apart */
     if (a->mouse_on)
-        mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+        mousemask(APP_MOUSE_EVENTS, NULL);
     a->tree = view_tree_new(a);
     a->details = view_details_new(a);
     a->help = view_help_new(a);
@@ -696,7 +700,7 @@ void app_command(struct app *a, const char *line)
     } else if (!strcmp(cmd, "set")) {
         if (!strcmp(arg, "mouse") || !strcmp(arg, "nomouse")) {
             a->mouse_on = arg[0] == 'm';
-            mousemask(a->mouse_on ? BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED : 0, NULL);
+            mousemask(a->mouse_on ? APP_MOUSE_EVENTS : 0, NULL);
             app_message(a, false, "mouse %s", a->mouse_on ? "on" : "off");
         } else {
             app_message(a, true, "set: unknown option '%s'; expected mouse or nomouse", arg);
@@ -815,7 +819,8 @@ void app_key(struct app *a, uint32_t key)
 static void mouse_event(struct app *a)
 {
     MEVENT ev;
-    if (getmouse(&ev) != OK || a->too_small || a->help_open)
+    if (getmouse(&ev) != OK || a->too_small || a->help_open ||
+        !(ev.bstate & (BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED)))
         return;
     struct pane_geo tg, dg;
     layout(a, &tg, &dg);

@@ -67,12 +67,8 @@ struct app *harness_app(struct harness *h)
     return h->app;
 }
 
-bool harness_key(struct harness *h, uint32_t key)
+static bool send_bytes(struct harness *h, const char *bytes, size_t n)
 {
-    char bytes[32];
-    size_t n = key_to_bytes(key, bytes, sizeof(bytes));
-    if (!n)
-        return false;
     for (size_t off = 0; off < n;) {
         ssize_t w = write(h->wfd, bytes + off, n - off);
         if (w < 0 && errno == EINTR)
@@ -81,6 +77,30 @@ bool harness_key(struct harness *h, uint32_t key)
             return false;
         off += (size_t)w;
     }
+    return true;
+}
+
+bool harness_key(struct harness *h, uint32_t key)
+{
+    char bytes[32];
+    size_t n = key_to_bytes(key, bytes, sizeof(bytes));
+    if (!n || !send_bytes(h, bytes, n))
+        return false;
+    app_pump(h->app);
+    return true;
+}
+
+bool harness_mouse(struct harness *h, int button, int col, int row)
+{
+    const char *kmous = tigetstr("kmous");
+    if (!kmous || kmous == (char *)-1 || strcmp(kmous, "\033[<"))
+        return false; /* only SGR mouse reports (xterm 1006) are produced */
+    char seq[64];
+    int n = snprintf(seq, sizeof(seq), "\033[<%d;%d;%dM", button, col + 1, row + 1);
+    if (button < 64) /* a click: press and release */
+        n += snprintf(seq + n, sizeof(seq) - (size_t)n, "\033[<%d;%d;%dm", button, col + 1, row + 1);
+    if (!send_bytes(h, seq, (size_t)n))
+        return false;
     app_pump(h->app);
     return true;
 }
@@ -95,7 +115,8 @@ void harness_resize(struct harness *h, int cols, int rows)
 void harness_dump(struct harness *h, FILE *f, bool attrs)
 {
     (void)h;
-    int rows = getmaxy(curscr), cols = getmaxx(curscr);
+    WINDOW *scr = curscr; /* what curses believes the terminal shows */
+    int rows = getmaxy(scr), cols = getmaxx(scr);
     char line[8192];
     for (int y = 0; y < rows; y++) {
         size_t len = 0, keep = 0;
@@ -106,7 +127,7 @@ void harness_dump(struct harness *h, FILE *f, bool attrs)
             wchar_t wch[CCHARW_MAX + 1];
             attr_t at;
             short pair;
-            if (mvwin_wch(curscr, y, x, &cc) == ERR || getcchar(&cc, wch, &at, &pair, NULL) == ERR) {
+            if (mvwin_wch(scr, y, x, &cc) == ERR || getcchar(&cc, wch, &at, &pair, NULL) == ERR) {
                 wch[0] = ' ';
                 wch[1] = 0;
                 at = 0;
@@ -165,6 +186,8 @@ static void screen_usage(FILE *f)
           "  key K...        press keys (j, G, Enter, Esc, Tab, S-Tab, Down, PgDn, C-l, F1, ...)\n"
           "  type TEXT       type the rest of the line\n"
           "  resize CxR      resize the terminal\n"
+          "  click C R       click at column C, row R (0-based; needs --mouse)\n"
+          "  wheel-up C R, wheel-down C R   turn the mouse wheel there\n"
           "  dump [TITLE]    print the screen (\"=== TITLE\", then the rows)\n"
           "  dump-attrs [T]  print the attributes: R reverse, B bold, U underline, D dim,\n"
           "                  c colour, . plain\n"
@@ -252,6 +275,17 @@ static int run_script(struct harness *h, const char *path, const char *text)
                 harness_key(h, cp == ' ' ? KEYSYM_SPACE : cp);
                 i += n;
             }
+        } else if (!strcmp(s, "click") || !strcmp(s, "wheel-up") || !strcmp(s, "wheel-down")) {
+            int c, r;
+            char extra;
+            if (sscanf(arg, "%d %d %c", &c, &r, &extra) != 2 || c < 0 || r < 0) {
+                fprintf(stderr, "%s:%u:%d: error: bad position '%s'; expected COL ROW (0-based)\n",
+                        path, lineno, (int)(arg - ln) + 1, arg);
+                bad = 1;
+            } else if (!harness_mouse(h, s[0] == 'c' ? 0 : s[6] == 'u' ? 64 : 65, c, r)) {
+                fprintf(stderr, "%s:%u:1: error: the terminal type reports no mouse events\n", path, lineno);
+                bad = 1;
+            }
         } else if (!strcmp(s, "resize")) {
             int c, r;
             if (parse_size(arg, &c, &r) < 0) {
@@ -269,8 +303,8 @@ static int run_script(struct harness *h, const char *path, const char *text)
                 printf("=== screen %d\n", dumps);
             harness_dump(h, stdout, s[4] == '-');
         } else {
-            fprintf(stderr, "%s:%u:1: error: unknown step '%s'; expected key, type, resize, dump "
-                            "or dump-attrs\n", path, lineno, s);
+            fprintf(stderr, "%s:%u:1: error: unknown step '%s'; expected key, type, resize, click, "
+                            "wheel-up, wheel-down, dump or dump-attrs\n", path, lineno, s);
             bad = 1;
         }
         free(ln);

@@ -20,6 +20,10 @@ int harness_open(const struct app_options *opt, int cols, int rows, const char *
  * Returns false when the terminal has no such key. */
 bool harness_key(struct harness *h, uint32_t key);
 void harness_resize(struct harness *h, int cols, int rows);
+/* A mouse event as an xterm sends it (SGR reports): button 0 clicks (press and release),
+ * 64 and 65 turn the wheel up and down; col and row are 0-based. False when the terminal
+ * type has no mouse. */
+bool harness_mouse(struct harness *h, int button, int col, int row);
 /* The screen as text (trailing blanks removed), or, with attrs, one letter per cell:
  * R reverse, B bold, U underline, D dim, c a colour, '.' plain. */
 void harness_dump(struct harness *h, FILE *f, bool attrs);

@@ -5,3 +5,13 @@ TUI_UI_SOURCES = tui/app.c tui/app.h tui/actions.h tui/keymap.c tui/keymap.h \
 	tui/harness.c tui/harness.h
 clan_tui_SOURCES += $(TUI_UI_SOURCES)
 TUI_LIBS = $(CORE_LIBS) $(NCURSES_LIBS)
+
+# Tests: the tables and widgets (cmocka), screens through the headless harness, and the
+# real binary in tmux.
+check_PROGRAMS += tests/test-tui
+tests_test_tui_SOURCES = tests/test-tui.c tui/keymap.c tui/keymap.h tui/widget-input.c \
+	tui/widget-input.h tui/widget-draw.c tui/widget-draw.h
+tests_test_tui_CFLAGS = $(TEST_CFLAGS)
+tests_test_tui_LDADD = $(TEST_LIBS) $(NCURSES_LIBS)
+TESTS += tests/test-tui tests/tui-screens.sh tests/tui-tmux.sh
+EXTRA_DIST += tests/tui-screens.sh tests/tui-tmux.sh tests/screens

@@ -22,6 +22,7 @@ struct details {
     size_t sel, top;
     char title[160];
     const struct tnode *node;
+    int width; /* content width the lines were built for (long messages wrap) */
 };
 
 static size_t pool_add(struct details *d, const char *s)
@@ -108,6 +109,37 @@ static void block(struct details *d, unsigned indent, enum theme_role role, cons
     }
 }
 
+/* key + text, the text wrapped at spaces to the pane's width (diagnostic messages). */
+static void wrapped(struct details *d, struct app *a, const char *key, enum theme_role krole,
+                    enum theme_role vrole, const char *text)
+{
+    int keyw = d->width >= 60 ? 12 : 10;
+    int room = d->width - keyw - 3;
+    if (room < 20)
+        room = 20;
+    const char *p = text ? text : "";
+    bool first = true;
+    do {
+        size_t len = strlen(p), cut = len;
+        if (ui_width(&a->ui, p) > room) {
+            cut = 0;
+            for (size_t i = 0; p[i] && ui_widthn(&a->ui, p, i + 1) <= room; i++)
+                if (p[i] == ' ')
+                    cut = i;
+            if (cut == 0) /* one long word: cut it where it must be */
+                for (cut = 1; p[cut] && ui_widthn(&a->ui, p, cut + 1) <= room; cut++)
+                    ;
+        }
+        char *part = strndup(p, cut);
+        line(d, 0, krole, first ? key : "", vrole, part ? part : "", NULL);
+        free(part);
+        first = false;
+        p += cut;
+        while (*p == ' ')
+            p++;
+    } while (*p);
+}
+
 static void source_excerpt(struct details *d, struct app *a, unsigned l, unsigned c)
 {
     if (!l || !a->inv)
@@ -148,8 +180,8 @@ static void diags_on(struct details *d, struct app *a, unsigned l)
         if (!any)
             section(d, "diagnostics");
         any = true;
-        line(d, 0, g->severity == DIAG_ERROR ? THEME_DIAG_ERROR : THEME_DIAG_WARNING,
-             diag_severity_name(g->severity), THEME_DETAILS_VALUE, g->msg, NULL);
+        wrapped(d, a, diag_severity_name(g->severity),
+                g->severity == DIAG_ERROR ? THEME_DIAG_ERROR : THEME_DIAG_WARNING, THEME_DETAILS_VALUE, g->msg);
     }
 }
 
@@ -345,10 +377,11 @@ static void build(struct details *d, struct app *a, const struct tnode *n)
     case TK_SECTION:
         if (n->a == SEC_DIAGS) {
             for (size_t i = 0; i < app_ndiags(a); i++) {
-                char *s = diag_format(app_diag(a, i));
-                line(d, 0, THEME_DETAILS_VALUE, NULL,
-                     app_diag(a, i)->severity == DIAG_ERROR ? THEME_DIAG_ERROR : THEME_DIAG_WARNING, s, NULL);
-                free(s);
+                const struct diag *g = app_diag(a, i);
+                char at[96];
+                snprintf(at, sizeof(at), "%u:%u", g->line, g->col);
+                wrapped(d, a, g->line ? at : "", THEME_DETAILS_ORIGIN,
+                        g->severity == DIAG_ERROR ? THEME_DIAG_ERROR : THEME_DIAG_WARNING, g->msg);
             }
         } else if (n->a == SEC_META && m) {
             kv(d, 0, "file", inventory_name(a->inv), NULL);
@@ -539,8 +572,8 @@ static void build(struct details *d, struct app *a, const struct tnode *n)
     }
     case TK_DIAG: {
         const struct diag *g = app_diag(a, (size_t)n->a);
-        line(d, 0, THEME_DETAILS_KEY, diag_severity_name(g->severity),
-             g->severity == DIAG_ERROR ? THEME_DIAG_ERROR : THEME_DIAG_WARNING, g->msg, NULL);
+        wrapped(d, a, diag_severity_name(g->severity), THEME_DETAILS_KEY,
+                g->severity == DIAG_ERROR ? THEME_DIAG_ERROR : THEME_DIAG_WARNING, g->msg);
         if (g->line)
             kv(d, 0, "at", where(a, w, sizeof(w), g->line, g->col), NULL);
         kv(d, 0, "", "Enter: go to the node defined there", NULL);
@@ -565,6 +598,13 @@ static void details_draw(struct view *v, struct app *a, int y, int x, int h, int
     struct details *d = v->data;
     struct ui *ui = &a->ui;
     v->height = h;
+    if (w != d->width) { /* wrapped text depends on the width */
+        size_t sel = d->sel, top = d->top;
+        d->width = w;
+        view_details_update(v, a, d->node);
+        d->sel = sel < d->n ? sel : (d->n ? d->n - 1 : 0);
+        d->top = top;
+    }
     if (d->sel < d->top)
         d->top = d->sel;
     if (h > 0 && d->sel >= d->top + (size_t)h)
