@@ -440,8 +440,7 @@ static void build_plan(struct tree *t, struct app *a, struct tnode *sec)
             continue;
         const char *extra;
         if (pm->is_client && pm->njobs == 1)
-            extra = arena_printf(&t->ar, "%s %s  %s", a->ui.g->arrow, pm->jobs[0].destination,
-                                 pm->jobs[0].start_at ? pm->jobs[0].start_at : "");
+            extra = arena_printf(&t->ar, "%s %s", a->ui.g->arrow, pm->jobs[0].destination);
         else if (pm->is_client && pm->njobs)
             extra = arena_printf(&t->ar, "%zu jobs", pm->njobs);
         else if (pm->is_client)
@@ -452,9 +451,7 @@ static void build_plan(struct tree *t, struct app *a, struct tnode *sec)
         n->a = (long)i;
         for (size_t j = 0; j < pm->njobs; j++) {
             const struct plan_job *jb = &pm->jobs[j];
-            struct tnode *jn = add(t, n, TK_JOB, THEME_TREE_JOB, jb->unit,
-                                   arena_printf(&t->ar, "%s %s  %s", a->ui.g->arrow, jb->repo ? jb->repo : "",
-                                                jb->start_at ? jb->start_at : ""));
+            struct tnode *jn = add(t, n, TK_JOB, THEME_TREE_JOB, jb->unit, jb->start_at);
             jn->a = (long)i;
             jn->b = (long)j;
             at(jn, jb->start_at_origin.line, jb->start_at_origin.col);
