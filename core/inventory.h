@@ -215,8 +215,9 @@ struct plan_options {
 };
 
 /* Build the plan for every machine of every instance whose module is borgbackup.
- * Problems (duplicate unit names, a client without destination, invalid startAt, ...) go to
- * diags; the plan is still built. */
+ * The problems the plan shows (duplicate unit names, a client without destination, an
+ * invalid startAt, a destination name clan rejects) are reported once, with the model's
+ * diagnostics (inventory_load / inventory_diags); diags here only gets failures. */
 int inventory_plan(const struct inventory *inv, struct plan **out, struct diag_list *diags);
 int inventory_plan_with(const struct inventory *inv, const struct plan_options *opt,
                         struct plan **out, struct diag_list *diags);
@@ -226,10 +227,6 @@ int inventory_plan_with(const struct inventory *inv, const struct plan_options *
  * the machines in it keep inventory order. */
 int inventory_install_order(const struct inventory *inv, size_t **order, size_t *n,
                             struct diag_list *diags);
-
-/* Checks that need the files beside clan.nix (vars/per-machine/...): a client whose
- * borgbackup vars are older than its server's host key. No-op for inventory_from_text. */
-int inventory_check_vars(const struct inventory *inv, struct diag_list *diags);
 
 /* ---- JSON ---- */
 /* The model as JSON (`clan-tui dump --json`). */

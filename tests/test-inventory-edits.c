@@ -162,6 +162,10 @@ static void summarize(const struct inventory *inv, struct summary *s)
         for (size_t t = 0; t < mb->nvia_tags; t++)
             buf_printf(&b, "%s,", mb->via_tags[t]);
         sum_add(s, key, b.p);
+        /* whether it is a member at all, apart from how */
+        char mk[1100];
+        snprintf(mk, sizeof(mk), "%s selected", key);
+        sum_add(s, mk, "yes");
         char pre[1100];
         snprintf(pre, sizeof(pre), "%s settings", key);
         sum_eff(s, pre, &mb->settings);
@@ -273,8 +277,13 @@ static int run_edit(const char *sample, struct inventory *inv, const struct inv_
         fail_msg("%s: %s: the model did not change", sample, desc);
     for (size_t i = 0; i < nch; i++) {
         bool ok = false;
-        for (int k = 0; k < 4 && ex->allowed[k] && !ok; k++)
-            ok = !strncmp(ch[i], ex->allowed[k], strlen(ex->allowed[k]));
+        for (int k = 0; k < 4 && ex->allowed[k] && !ok; k++) {
+            size_t al = strlen(ex->allowed[k]);
+            if (al && ex->allowed[k][al - 1] == '$') /* exactly this key */
+                ok = strlen(ch[i]) == al - 1 && !strncmp(ch[i], ex->allowed[k], al - 1);
+            else
+                ok = !strncmp(ch[i], ex->allowed[k], al);
+        }
         if (!ok)
             fail_msg("%s: %s: unexpected change of '%s': '%s' -> '%s'", sample, desc, ch[i],
                      sum_get(&s0, ch[i]) ? sum_get(&s0, ch[i]) : "(absent)",
@@ -421,7 +430,14 @@ static void matrix_one(const char *sample)
     op = (struct inv_op){.kind = INV_OP_LIST_ADD, .scope = {.level = INV_LEVEL_TAG, .name = "lab"},
                          .key = "exclude", .value = "*.lab"};
     snprintf(k3, sizeof(k3), "member %s client new-box settings.exclude", iname);
-    ex = (struct expect){{k1}, k3, "\"*.lab\";"};
+    char k5[1100];
+    snprintf(k5, sizeof(k5), "%s settings", k1);
+    ex = (struct expect){{k5}, k3, "\"*.lab\";"};
+    run_edit(sample, inv, &op, &ex), steps++;
+    /* clearing the tag's only setting keeps the tag in the role */
+    op.kind = INV_OP_SETTING_CLEAR;
+    op.value = NULL;
+    ex = (struct expect){{k5}, k3, NULL};
     run_edit(sample, inv, &op, &ex), steps++;
     op.scope.instance = iname;
     op = (struct inv_op){.kind = INV_OP_ROLE_TAG_REMOVE, .instance = iname, .role = "client",
@@ -430,17 +446,21 @@ static void matrix_one(const char *sample)
     run_edit(sample, inv, &op, &ex), steps++;
 
     /* machine-level settings of a client */
-    snprintf(k1, sizeof(k1), "member %s client %s", iname, client);
+    /* settings edits: the selection must not change (a machine entry may appear, so the
+     * membership can become direct) */
+    snprintf(k1, sizeof(k1), "member %s client %s settings", iname, client);
+    char kdirect[1100];
+    snprintf(kdirect, sizeof(kdirect), "member %s client %s$", iname, client);
     snprintf(k3, sizeof(k3), "member %s client %s settings.startAt", iname, client);
     op = (struct inv_op){.kind = INV_OP_SETTING_SET,
                          .scope = {.instance = iname, .level = INV_LEVEL_MACHINE, .name = client},
                          .key = "startAt", .value = "Mon *-*-* 03:00:00"};
-    ex = (struct expect){{k1}, k3, "\"Mon *-*-* 03:00:00\""};
+    ex = (struct expect){{k1, kdirect}, k3, "\"Mon *-*-* 03:00:00\""};
     run_edit(sample, inv, &op, &ex), steps++;
     op.kind = INV_OP_SETTING_CLEAR;
     op.value = NULL;
     summarize(inv, &s);
-    ex = (struct expect){{k1}, NULL, NULL};
+    ex = (struct expect){{k1, kdirect}, NULL, NULL};
     sum_free(&s);
     run_edit(sample, inv, &op, &ex), steps++;
 
@@ -452,7 +472,7 @@ static void matrix_one(const char *sample)
     op = (struct inv_op){.kind = INV_OP_LIST_ADD,
                          .scope = {.instance = iname, .level = INV_LEVEL_MACHINE, .name = client},
                          .key = "exclude", .value = "*.one"};
-    ex = (struct expect){{k1}, k3, v1};
+    ex = (struct expect){{k1, kdirect}, k3, v1};
     run_edit(sample, inv, &op, &ex), steps++;
     op.value = "*.two";
     snprintf(v1 + strlen(v1), sizeof(v1) - strlen(v1), "\"*.two\";");
@@ -490,15 +510,15 @@ static void matrix_one(const char *sample)
     op = (struct inv_op){.kind = INV_OP_SETTING_SET,
                          .scope = {.instance = iname, .level = INV_LEVEL_MACHINE, .name = client},
                          .key = "destinations.offsite.repo", .value = "u@box.example:/./borg"};
-    ex = (struct expect){{k1}, k3, "\"u@box.example:/./borg\""};
+    ex = (struct expect){{k1, kdirect}, k3, "\"u@box.example:/./borg\""};
     run_edit(sample, inv, &op, &ex), steps++;
     op.key = "destinations.offsite.rsh";
     op.value = "ssh -p 23";
-    ex = (struct expect){{k1}, k4, "\"ssh -p 23\""};
+    ex = (struct expect){{k1, kdirect}, k4, "\"ssh -p 23\""};
     run_edit(sample, inv, &op, &ex), steps++;
     op.kind = INV_OP_SETTING_CLEAR;
     op.value = NULL;
-    ex = (struct expect){{k1}, k4, NULL};
+    ex = (struct expect){{k1, kdirect}, k4, NULL};
     run_edit(sample, inv, &op, &ex), steps++;
 
     /* role-wide schedule: refused with alternatives where a machine defines its own */
@@ -511,7 +531,7 @@ static void matrix_one(const char *sample)
 
     /* server settings */
     if (*server) {
-        snprintf(k1, sizeof(k1), "member %s server %s", iname, server);
+        snprintf(k1, sizeof(k1), "member %s server %s settings", iname, server);
         snprintf(k3, sizeof(k3), "member %s server %s settings.address", iname, server);
         op = (struct inv_op){.kind = INV_OP_SETTING_SET,
                              .scope = {.instance = iname, .level = INV_LEVEL_MACHINE,

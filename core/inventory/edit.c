@@ -651,6 +651,7 @@ static int build_edit(const struct inventory *cinv, const struct inv_op *op,
             r = nix_edit_set(f, p.seg, p.n, expr, &e, &d);
             break;
         }
+        size_t anchor_n = p.n; /* the role, tag or machine entry: it must survive */
         path_push(&p, "settings");
         if (path_push_dotted(&p, op->key, diags, inv->name) < 0) {
             path_free(&p);
@@ -686,7 +687,21 @@ static int build_edit(const struct inventory *cinv, const struct inv_op *op,
                            pt);
                 break;
             }
-            r = nix_edit_delete(f, p.seg, p.n, &e, &d);
+            {
+                /* `tags.t.settings.startAt = x;` is also what makes tag t part of the role:
+                 * when deleting the binding would take the entry with it, leave `t = { };` */
+                const struct nix_value *node = cur;
+                size_t depth = p.n;
+                while (depth > anchor_n && node->parent && node->parent->implicit &&
+                       node->parent->nchildren == 1) {
+                    node = node->parent;
+                    depth--;
+                }
+                if (depth == anchor_n && anchor_n > 0)
+                    r = nix_edit_set(f, p.seg, anchor_n, "{ }", &e, &d);
+                else
+                    r = nix_edit_delete(f, p.seg, p.n, &e, &d);
+            }
             break;
         case INV_OP_LIST_ADD:
             expr = op_value_text(op);
@@ -1068,6 +1083,10 @@ static void adopt(struct inventory *inv, struct inventory *n)
     inv->nix = n->nix;
     inv->snippets = n->snippets;
     inv->nsnippets = n->nsnippets;
+    inv->snippet_roots = n->snippet_roots;
+    inv->snippet_delta = n->snippet_delta;
+    inv->unwrap = n->unwrap;
+    inv->borg_defaults = n->borg_defaults;
     inv->model = n->model;
     inv->machine_ix = n->machine_ix;
     inv->instance_ix = n->instance_ix;

@@ -22,6 +22,17 @@ struct inv_undo {
     size_t nfwd, nback;
 };
 
+/* What inv_unwrap_priority found for one value (so each is read once). */
+struct inv_unwrap {
+    const struct nix_value *key, *inner;
+    int prio;
+    size_t inner_start;
+};
+struct inv_unwrap_cache {
+    struct inv_unwrap *v;
+    size_t cap, n;
+};
+
 struct inventory {
     char *name;               /* path or name for diagnostics */
     bool has_file;
@@ -32,6 +43,10 @@ struct inventory {
     struct nix_file *nix;
     struct nix_file **snippets; /* values read from inside lib.mkForce & co. */
     size_t nsnippets;
+    const struct nix_value **snippet_roots; /* nix_file_root of each snippet */
+    long *snippet_delta;                    /* offset of its text in the main source */
+    struct inv_unwrap_cache unwrap;
+    const struct nix_value *borg_defaults;
     struct inv_model model;
     struct inv_index machine_ix, instance_ix;
     struct diag_list diags;
@@ -56,6 +71,8 @@ char *inv_value_text(const struct inventory *inv, const struct nix_value *v);
 const struct nix_value *inv_unwrap_priority(struct inventory *inv, const struct nix_value *v,
                                             int *prio, size_t *inner_start);
 void inv_free_model(struct inv_model *m);
+/* Keep a parsed helper text (built-in defaults) alive with the model. */
+int inv_add_snippet(struct inventory *inv, struct nix_file *f);
 /* Does the source bind `lib` around the top level (so lib.mkForce may be written)? */
 bool inv_lib_in_scope(const struct inventory *inv);
 

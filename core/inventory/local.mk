@@ -1,6 +1,6 @@
 libclancore_a_SOURCES += core/inventory.h core/plan.h core/inventory/internal.h \
 	core/inventory/model.c core/inventory/resolve.c core/inventory/plan.c \
-	core/inventory/diag.c core/inventory/edit.c core/inventory/json.c
+	core/inventory/edit.c core/inventory/json.c
 clan_tui_SOURCES += tui/cmd-check.c tui/cmd-dump.c tui/cmd-plan.c tui/cmd-edit.c \
 	tui/cmd-install-order.c
 check_PROGRAMS += tests/test-inventory
@@ -13,3 +13,11 @@ tests_test_inventory_edits_SOURCES = tests/test-inventory-edits.c
 tests_test_inventory_edits_CFLAGS = $(TEST_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_test_inventory_edits_LDADD = $(TEST_LIBS)
 TESTS += tests/test-inventory-edits
+EXTRA_PROGRAMS += bench/bench-inventory
+bench_bench_inventory_SOURCES = bench/bench-inventory.c
+bench_bench_inventory_LDADD = $(CORE_LIBS)
+BENCH_PROGS += bench/bench-inventory
+BENCH_RUNS += bench/bench-inventory.sh
+EXTRA_DIST += bench/bench-inventory.sh
+TESTS += tests/inventory-cli.sh
+EXTRA_DIST += tests/inventory-cli.sh

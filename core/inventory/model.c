@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 /* ---- small helpers ---- */
@@ -184,32 +185,47 @@ static const struct nix_value *value_root(const struct nix_value *v)
 static long value_delta(const struct inventory *inv, const struct nix_value *v,
                         struct nix_file **file)
 {
-    const struct nix_value *r = value_root(v);
-    for (size_t i = 0; i < inv->nsnippets; i++) {
-        struct nix_file *sf = inv->snippets[i];
-        if (nix_file_root(sf) == r) {
-            /* the snippet text is "{ v = " + inner text + "\n; }"; the inner text
-             * starts at the snippet's `v` child's recorded offset */
-            size_t len;
-            const char *t = nix_file_text(sf, &len);
-            long base = 0;
-            /* the original offset is stored after the closing brace as a comment */
-            const char *m = NULL;
-            for (size_t k = len; k >= 3 && !m; k--)
-                if (t[k - 3] == '\n' && t[k - 2] == '#' && t[k - 1] == '@')
-                    m = t + k - 3;
-            if (m)
-                base = strtol(m + 3, NULL, 10);
-            else
-                base = 6; /* not from the file (built-in defaults) */
-            if (file)
-                *file = sf;
-            return base - 6;
-        }
-    }
     if (file)
         *file = NULL;
+    if (!inv->nsnippets)
+        return 0;
+    const struct nix_value *r = value_root(v);
+    for (size_t i = 0; i < inv->nsnippets; i++) {
+        if (inv->snippet_roots[i] == r) {
+            if (file)
+                *file = inv->snippets[i];
+            return inv->snippet_delta[i];
+        }
+    }
     return 0;
+}
+
+/* Keep a parsed snippet; delta: where its text "{ v = <inner>" comes from (-1: nowhere). */
+static int add_snippet(struct inventory *inv, struct nix_file *f, long inner_start)
+{
+    size_t n = inv->nsnippets + 1;
+    struct nix_file **ns = realloc(inv->snippets, n * sizeof(*ns));
+    if (!ns)
+        return -ENOMEM;
+    inv->snippets = ns;
+    const struct nix_value **nr = realloc(inv->snippet_roots, n * sizeof(*nr));
+    if (!nr)
+        return -ENOMEM;
+    inv->snippet_roots = nr;
+    long *nd = realloc(inv->snippet_delta, n * sizeof(*nd));
+    if (!nd)
+        return -ENOMEM;
+    inv->snippet_delta = nd;
+    ns[inv->nsnippets] = f;
+    nr[inv->nsnippets] = nix_file_root(f);
+    nd[inv->nsnippets] = inner_start < 0 ? 0 : inner_start - 6; /* "{ v = " */
+    inv->nsnippets++;
+    return 0;
+}
+
+int inv_add_snippet(struct inventory *inv, struct nix_file *f)
+{
+    return add_snippet(inv, f, -1);
 }
 
 struct inv_loc inv_loc_value(const struct inventory *inv, const struct nix_value *v)
@@ -322,7 +338,7 @@ static size_t match_wrapper(const char *t, size_t n, int *prio)
     return i;
 }
 
-const struct nix_value *inv_unwrap_priority(struct inventory *inv, const struct nix_value *v,
+static const struct nix_value *unwrap_priority(struct inventory *inv, const struct nix_value *v,
                                             int *prio, size_t *inner_start)
 {
     *prio = INV_PRIO_PLAIN;
@@ -369,7 +385,7 @@ const struct nix_value *inv_unwrap_priority(struct inventory *inv, const struct 
     struct buf sb = {0};
     buf_puts(&sb, "{ v = ");
     buf_append(&sb, src + ia, b - ia);
-    buf_printf(&sb, "\n; }\n#@%zu\n", ia);
+    buf_puts(&sb, "\n; }\n");
     if (!sb.p)
         return v;
     struct diag_list dl = {0};
@@ -383,15 +399,59 @@ const struct nix_value *inv_unwrap_priority(struct inventory *inv, const struct 
         nix_file_free(snip);
         return v;
     }
-    struct nix_file **ns = realloc(inv->snippets, (inv->nsnippets + 1) * sizeof(*ns));
-    if (!ns) {
+    if (add_snippet(inv, snip, (long)ia) < 0) {
         nix_file_free(snip);
         return v;
     }
-    inv->snippets = ns;
-    inv->snippets[inv->nsnippets++] = snip;
     const struct nix_value *c = nix_value_get(nix_file_root(snip), "v");
     return c ? c : v;
+}
+
+const struct nix_value *inv_unwrap_priority(struct inventory *inv, const struct nix_value *v,
+                                            int *prio, size_t *inner_start)
+{
+    struct inv_unwrap_cache *c = &inv->unwrap;
+    size_t h = ((uintptr_t)v >> 4) * 0x9E3779B97F4A7C15ull;
+    if (c->cap) {
+        for (size_t j = h & (c->cap - 1);; j = (j + 1) & (c->cap - 1)) {
+            if (!c->v[j].key)
+                break;
+            if (c->v[j].key == v) {
+                *prio = c->v[j].prio;
+                if (inner_start)
+                    *inner_start = c->v[j].inner_start;
+                return c->v[j].inner;
+            }
+        }
+    }
+    size_t is;
+    const struct nix_value *r = unwrap_priority(inv, v, prio, &is);
+    if (inner_start)
+        *inner_start = is;
+    if ((c->n + 1) * 2 > c->cap) {
+        size_t nc = c->cap ? c->cap * 2 : 64;
+        struct inv_unwrap *nv = calloc(nc, sizeof(*nv));
+        if (!nv)
+            return r;
+        for (size_t i = 0; i < c->cap; i++) {
+            if (!c->v[i].key)
+                continue;
+            size_t k = ((uintptr_t)c->v[i].key >> 4) * 0x9E3779B97F4A7C15ull;
+            size_t j = k & (nc - 1);
+            while (nv[j].key)
+                j = (j + 1) & (nc - 1);
+            nv[j] = c->v[i];
+        }
+        free(c->v);
+        c->v = nv;
+        c->cap = nc;
+    }
+    size_t j = h & (c->cap - 1);
+    while (c->v[j].key)
+        j = (j + 1) & (c->cap - 1);
+    c->v[j] = (struct inv_unwrap){v, r, *prio, is};
+    c->n++;
+    return r;
 }
 
 bool inv_lib_in_scope(const struct inventory *inv)
@@ -1005,8 +1065,15 @@ void inv_release(struct inventory *inv)
     for (size_t i = 0; i < inv->nsnippets; i++)
         nix_file_free(inv->snippets[i]);
     free(inv->snippets);
+    free(inv->snippet_roots);
+    free(inv->snippet_delta);
     inv->snippets = NULL;
+    inv->snippet_roots = NULL;
+    inv->snippet_delta = NULL;
     inv->nsnippets = 0;
+    free(inv->unwrap.v);
+    memset(&inv->unwrap, 0, sizeof(inv->unwrap));
+    inv->borg_defaults = NULL;
     nix_file_free(inv->nix);
     inv->nix = NULL;
     diag_list_free(&inv->diags);

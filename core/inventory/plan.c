@@ -207,9 +207,46 @@ static struct inv_loc member_loc(const struct inv_model *md, const struct inv_me
     return r->loc;
 }
 
-static const char *role_name(const struct inv_model *md, const struct inv_member *mb)
+/* Member indexes of one role of one instance. */
+struct idxv {
+    size_t *v;
+    size_t n, cap;
+};
+
+/* For each instance of module borgbackup: its server and client members. */
+static int role_lists(const struct inv_model *md, struct idxv **srv, struct idxv **cli)
 {
-    return md->instances[mb->instance].roles[mb->role].name;
+    size_t ni = md->ninstances ? md->ninstances : 1;
+    *srv = calloc(ni, sizeof(**srv));
+    *cli = calloc(ni, sizeof(**cli));
+    if (!*srv || !*cli)
+        return -ENOMEM;
+    for (size_t k = 0; k < md->nmembers; k++) {
+        const struct inv_member *mb = &md->members[k];
+        if (!inv_is_borgbackup(&md->instances[mb->instance]))
+            continue;
+        const char *rn = md->instances[mb->instance].roles[mb->role].name;
+        struct idxv *l = !strcmp(rn, "server") ? &(*srv)[mb->instance]
+                         : !strcmp(rn, "client") ? &(*cli)[mb->instance] : NULL;
+        if (!l)
+            continue;
+        if (inv_grow(&l->v, &l->cap, l->n, sizeof(*l->v)) < 0)
+            return -ENOMEM;
+        l->v[l->n++] = k;
+    }
+    return 0;
+}
+
+static void free_role_lists(const struct inv_model *md, struct idxv *srv, struct idxv *cli)
+{
+    for (size_t i = 0; i < md->ninstances; i++) {
+        if (srv)
+            free(srv[i].v);
+        if (cli)
+            free(cli[i].v);
+    }
+    free(srv);
+    free(cli);
 }
 
 struct dest {
@@ -247,8 +284,8 @@ static int add_hooks(const struct inv_machine *m, enum inv_hook h, struct plan_h
 }
 
 static int build_client(const struct inventory *inv, const struct plan_options *opt,
-                        struct plan *p, const struct inv_member *mb,
-                        struct calendar_ctx *cal, struct reporter *rp)
+                        struct plan *p, const struct inv_member *mb, const struct idxv *servers,
+                        struct calendar_ctx *cal, struct reporter *rp, bool full)
 {
     const struct inv_model *md = &inv->model;
     const struct inv_instance *in = &md->instances[mb->instance];
@@ -260,10 +297,8 @@ static int build_client(const struct inventory *inv, const struct plan_options *
     /* destinations: one per server of the instance, then the explicit ones */
     struct dest *dv = NULL;
     size_t nd = 0;
-    for (size_t k = 0; k < md->nmembers; k++) {
-        const struct inv_member *s = &md->members[k];
-        if (s->instance != mb->instance || strcmp(role_name(md, s), "server"))
-            continue;
+    for (size_t si = 0; si < servers->n; si++) {
+        const struct inv_member *s = &md->members[servers->v[si]];
         const char *sname = md->machines[s->machine].name;
         const char *addr = inv_eff_string(inv_eff_get(&s->settings, "address"));
         struct dest *ndv = realloc(dv, (nd + 1) * sizeof(*dv));
@@ -386,6 +421,8 @@ static int build_client(const struct inventory *inv, const struct plan_options *
         dv[d].name = dv[d].repo = dv[d].rsh = dv[d].server = NULL;
         j->unit = inv_asprintf("borgbackup-job-%s", j->destination);
         j->explicit_dest = dv[d].explicit_dest;
+        if (!full)
+            continue; /* diagnostics only: the destination is all the checks need */
         for (size_t s = 0; s < m->nstates; s++)
             for (size_t f = 0; f < m->states[s].nfolders; f++) {
                 const char *fs = m->states[s].folders[f].s;
@@ -427,7 +464,7 @@ oom:
 }
 
 static int build_server(const struct inventory *inv, struct plan *p,
-                        const struct inv_member *mb)
+                        const struct inv_member *mb, const struct idxv *clients)
 {
     const struct inv_model *md = &inv->model;
     struct plan_machine *pm = &p->machines[mb->machine];
@@ -438,30 +475,38 @@ static int build_server(const struct inventory *inv, struct plan *p,
         const char *d = inv_eff_string(inv_eff_get(&mb->settings, "directory"));
         pm->directory = inv_strdup(d ? d : "/var/lib/borgbackup");
     }
-    for (size_t k = 0; k < md->nmembers; k++) {
-        const struct inv_member *c = &md->members[k];
-        if (c->instance != mb->instance || strcmp(role_name(md, c), "client"))
-            continue;
+    /* a client of this server in an earlier instance is listed once */
+    char *seen = calloc(md->nmachines ? md->nmachines : 1, 1);
+    if (!seen)
+        return -ENOMEM;
+    for (size_t i = 0; i < pm->nclients; i++) {
+        long mi = inventory_machine_index(inv, pm->clients[i].client);
+        if (mi >= 0)
+            seen[mi] = 1;
+    }
+    for (size_t ci = 0; ci < clients->n; ci++) {
+        const struct inv_member *c = &md->members[clients->v[ci]];
         const char *cname = md->machines[c->machine].name;
-        bool have = false;
-        for (size_t i = 0; i < pm->nclients; i++)
-            have = have || !strcmp(pm->clients[i].client, cname);
-        if (have)
+        if (seen[c->machine])
             continue;
+        seen[c->machine] = 1;
         struct plan_server_client *nc =
             realloc(pm->clients, (pm->nclients + 1) * sizeof(*nc));
-        if (!nc)
+        if (!nc) {
+            free(seen);
             return -ENOMEM;
+        }
         pm->clients = nc;
         nc[pm->nclients].client = inv_strdup(cname);
         nc[pm->nclients].directory = inv_asprintf("%s/%s", pm->directory, cname);
         pm->nclients++;
     }
+    free(seen);
     return 0;
 }
 
 static int build_plan(const struct inventory *inv, const struct plan_options *opt,
-                      struct plan **out, struct reporter *rp)
+                      struct plan **out, struct reporter *rp, bool full)
 {
     const struct inv_model *md = &inv->model;
     struct plan *p = calloc(1, sizeof(*p));
@@ -486,20 +531,19 @@ static int build_plan(const struct inventory *inv, const struct plan_options *op
             if (m->tags[t].s && !m->tags[t].opaque)
                 push_str(&pm->tags, &pm->ntags, m->tags[t].s);
     }
+    struct idxv *srv = NULL, *cli = NULL;
+    int r = role_lists(md, &srv, &cli);
     struct calendar_ctx *cal = rp->l ? calendar_ctx_new_tz(NULL) : NULL;
-    int r = 0;
     /* servers first, so their address and directory are known */
-    for (size_t k = 0; k < md->nmembers && r >= 0; k++) {
-        const struct inv_member *mb = &md->members[k];
-        if (inv_is_borgbackup(&md->instances[mb->instance]) && !strcmp(role_name(md, mb), "server"))
-            r = build_server(inv, p, mb);
-    }
-    for (size_t k = 0; k < md->nmembers && r >= 0; k++) {
-        const struct inv_member *mb = &md->members[k];
-        if (inv_is_borgbackup(&md->instances[mb->instance]) && !strcmp(role_name(md, mb), "client"))
-            r = build_client(inv, opt, p, mb, cal, rp);
-    }
+    for (size_t i = 0; i < md->ninstances && r >= 0; i++)
+        for (size_t k = 0; k < srv[i].n && r >= 0; k++)
+            r = build_server(inv, p, &md->members[srv[i].v[k]], &cli[i]);
+    /* clients in member order (instance, role, machine) */
+    for (size_t i = 0; i < md->ninstances && r >= 0; i++)
+        for (size_t k = 0; k < cli[i].n && r >= 0; k++)
+            r = build_client(inv, opt, p, &md->members[cli[i].v[k]], &srv[i], cal, rp, full);
     calendar_ctx_free(cal);
+    free_role_lists(md, srv, cli);
     if (r < 0) {
         plan_free(p);
         return r;
@@ -512,7 +556,7 @@ int inventory_plan_with(const struct inventory *inv, const struct plan_options *
                         struct plan **out, struct diag_list *diags)
 {
     struct reporter rp = {NULL, inv->name};
-    int r = build_plan(inv, opt, out, &rp);
+    int r = build_plan(inv, opt, out, &rp, true);
     if (r < 0)
         diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0, "out of memory building the plan");
     return r;
@@ -527,7 +571,7 @@ void inv_check_plan(struct inventory *inv)
 {
     struct reporter rp = {&inv->diags, inv->name};
     struct plan *p = NULL;
-    if (build_plan(inv, NULL, &p, &rp) == 0)
+    if (build_plan(inv, NULL, &p, &rp, false) == 0)
         plan_free(p);
 }
 
@@ -545,28 +589,36 @@ int inventory_install_order(const struct inventory *inv, size_t **order, size_t 
     size_t *ea = NULL, *eb = NULL, ne = 0, cap = 0, capb = 0;
     if (!indeg || !res || !done)
         goto oom;
-    for (size_t a = 0; a < md->nmembers; a++) {
-        const struct inv_member *s = &md->members[a];
-        if (!inv_is_borgbackup(&md->instances[s->instance]) || strcmp(role_name(md, s), "server"))
-            continue;
-        for (size_t b = 0; b < md->nmembers; b++) {
-            const struct inv_member *c = &md->members[b];
-            if (c->instance != s->instance || strcmp(role_name(md, c), "client") ||
-                c->machine == s->machine)
-                continue;
-            bool dup = false;
-            for (size_t e = 0; e < ne && !dup; e++)
-                dup = ea[e] == s->machine && eb[e] == c->machine;
-            if (dup)
-                continue;
-            if (inv_grow(&ea, &cap, ne, sizeof(*ea)) < 0 || inv_grow(&eb, &capb, ne, sizeof(*eb)) < 0)
-                goto oom;
-            ea[ne] = s->machine;
-            eb[ne] = c->machine;
-            ne++;
-            indeg[c->machine]++;
+    struct idxv *srv = NULL, *cli = NULL;
+    if (role_lists(md, &srv, &cli) < 0) {
+        free_role_lists(md, srv, cli);
+        goto oom;
+    }
+    for (size_t i = 0; i < md->ninstances; i++) {
+        for (size_t a = 0; a < srv[i].n; a++) {
+            size_t sm = md->members[srv[i].v[a]].machine;
+            for (size_t b = 0; b < cli[i].n; b++) {
+                size_t cm = md->members[cli[i].v[b]].machine;
+                if (cm == sm)
+                    continue;
+                bool dup = false;
+                for (size_t e = 0; e < ne && !dup; e++)
+                    dup = ea[e] == sm && eb[e] == cm;
+                if (dup)
+                    continue;
+                if (inv_grow(&ea, &cap, ne, sizeof(*ea)) < 0 ||
+                    inv_grow(&eb, &capb, ne, sizeof(*eb)) < 0) {
+                    free_role_lists(md, srv, cli);
+                    goto oom;
+                }
+                ea[ne] = sm;
+                eb[ne] = cm;
+                ne++;
+                indeg[cm]++;
+            }
         }
     }
+    free_role_lists(md, srv, cli);
     size_t k = 0;
     while (k < nm) {
         size_t pick = nm;

@@ -308,12 +308,8 @@ static const struct nix_value *borg_defaults(struct inventory *inv)
 {
     static const char text[] =
         "{ v = { startAt = \"*-*-* 01:00:00\"; directory = \"/var/lib/borgbackup\"; }; }";
-    for (size_t i = 0; i < inv->nsnippets; i++) {
-        size_t len;
-        const char *t = nix_file_text(inv->snippets[i], &len);
-        if (len == sizeof(text) - 1 && !memcmp(t, text, len))
-            return nix_value_get(nix_file_root(inv->snippets[i]), "v");
-    }
+    if (inv->borg_defaults)
+        return inv->borg_defaults;
     struct nix_file *f = NULL;
     struct diag_list dl = {0};
     if (nix_parse("<defaults>", text, sizeof(text) - 1, &f, &dl) < 0 || !f) {
@@ -321,14 +317,12 @@ static const struct nix_value *borg_defaults(struct inventory *inv)
         return NULL;
     }
     diag_list_free(&dl);
-    struct nix_file **ns = realloc(inv->snippets, (inv->nsnippets + 1) * sizeof(*ns));
-    if (!ns) {
+    if (inv_add_snippet(inv, f) < 0) {
         nix_file_free(f);
         return NULL;
     }
-    inv->snippets = ns;
-    inv->snippets[inv->nsnippets++] = f;
-    return nix_value_get(nix_file_root(f), "v");
+    inv->borg_defaults = nix_value_get(nix_file_root(f), "v");
+    return inv->borg_defaults;
 }
 
 static int resolve_member(struct inventory *inv, struct inv_member *mb,

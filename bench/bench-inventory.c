@@ -1,0 +1,107 @@
+/* bench-inventory FILE MODE: time core/inventory on FILE (a gen-fleet clan.nix).
+ *   load  N   parse + model + resolution + plan, N runs: per-run times (ms), one per line
+ *   parse N   core/nix parse alone (the share of the parser), N runs
+ *   edit  N   one edit (a tag on a machine) with re-resolution, and its undo: N runs
+ *   rss       one load + plan, then print the peak RSS in KiB
+ * The driver bench/bench-inventory.sh computes medians and compares with nix-instantiate. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "core/inventory.h"
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int load_plan(const char *path)
+{
+    struct inventory *inv = NULL;
+    struct diag_list dl = {0};
+    if (inventory_load(path, &inv, &dl) < 0) {
+        fprintf(stderr, "bench-inventory: cannot load %s\n", path);
+        return -1;
+    }
+    struct plan *p = NULL;
+    int r = inventory_plan(inv, &p, &dl);
+    plan_free(p);
+    diag_list_free(&dl);
+    inventory_free(inv);
+    return r;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fputs("usage: bench-inventory FILE load|parse|edit N | FILE rss\n", stderr);
+        return 2;
+    }
+    const char *path = argv[1], *mode = argv[2];
+    int n = argc > 3 ? atoi(argv[3]) : 1;
+    if (!strcmp(mode, "rss")) {
+        if (load_plan(path) < 0)
+            return 1;
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        printf("%ld\n", ru.ru_maxrss);
+        return 0;
+    }
+    if (!strcmp(mode, "load")) {
+        for (int i = 0; i < n; i++) {
+            double t = now_ms();
+            if (load_plan(path) < 0)
+                return 1;
+            printf("%.3f\n", now_ms() - t);
+        }
+        return 0;
+    }
+    if (!strcmp(mode, "parse")) {
+        char *text;
+        size_t len;
+        struct diag d = {0};
+        if (file_read(path, &text, &len, NULL, &d) < 0)
+            return 1;
+        for (int i = 0; i < n; i++) {
+            double t = now_ms();
+            struct nix_file *f = NULL;
+            struct diag_list dl = {0};
+            nix_parse(path, text, len, &f, &dl);
+            (void)nix_file_root(f);
+            nix_file_free(f);
+            diag_list_free(&dl);
+            printf("%.3f\n", now_ms() - t);
+        }
+        free(text);
+        return 0;
+    }
+    if (!strcmp(mode, "edit")) {
+        struct inventory *inv = NULL;
+        struct diag_list dl = {0};
+        if (inventory_load(path, &inv, &dl) < 0)
+            return 1;
+        const struct inv_model *md = inventory_model(inv);
+        char *machine = strdup(md->machines[md->nmachines / 2].name);
+        struct inv_op op = {.kind = INV_OP_TAG_ADD, .machine = machine, .tag = "bench"};
+        for (int i = 0; i < n; i++) {
+            double t = now_ms();
+            if (inventory_edit(inv, &op, NULL, &dl) < 0) {
+                fprintf(stderr, "bench-inventory: edit refused\n");
+                return 1;
+            }
+            printf("%.3f\n", now_ms() - t);
+            struct diag d = {0};
+            inventory_undo(inv, &d);
+        }
+        free(machine);
+        diag_list_free(&dl);
+        inventory_free(inv);
+        return 0;
+    }
+    fprintf(stderr, "bench-inventory: unknown mode '%s'\n", mode);
+    return 2;
+}
