@@ -1,46 +1,109 @@
-/* Render one machine's borgbackup files from the plan (see core/units.h for the layout). */
+/* Render one machine's borgbackup files from the plan (see core/units.h for the layout).
+ * Text is built with `struct out`, whose append errors are sticky: a render checks once,
+ * when it hands a finished file over (add_file). */
 #include "core/units.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/units/units-internal.h"
 
+struct out {
+    struct buf b;
+    int err; /* first failure (-ENOMEM, -EILSEQ), 0 when all went well */
+};
+
 /* Everything a render needs, so helpers take one pointer. */
 struct render {
     const struct plan_machine *m;
     const char *script_dir;   /* validated, no trailing '/' */
-    char *secrets_root;       /* %m expanded */
+    const char *secrets_root; /* %m expanded */
     const struct units_options *opt;
     struct units_machine *um;
     struct diag *d;
 };
 
-#define TRY(expr)                                                                            \
-    do {                                                                                     \
-        int try_r_ = (expr);                                                                 \
-        if (try_r_ < 0)                                                                      \
-            return try_r_;                                                                   \
-    } while (0)
+static void put(struct out *o, const char *s)
+{
+    if (!o->err && buf_puts(&o->b, s) < 0)
+        o->err = -ENOMEM;
+}
+
+static void putn(struct out *o, const char *s, size_t n)
+{
+    if (!o->err && buf_append(&o->b, s, n) < 0)
+        o->err = -ENOMEM;
+}
+
+static void putf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(struct out *o, const char *fmt, ...)
+{
+    if (o->err)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    int n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        o->err = -ENOMEM;
+        return;
+    }
+    put(o, s);
+    free(s);
+}
+
+/* A shell word (also right for borg's shlex.split). */
+static void put_sh(struct out *o, const char *s)
+{
+    if (!o->err && units_shell_quote(&o->b, s) < 0)
+        o->err = -ENOMEM;
+}
+
+/* A quoted systemd value; exec: for Exec*= lines. */
+static void put_sd(struct out *o, const char *s, bool exec)
+{
+    if (!o->err)
+        o->err = units_systemd_quote(&o->b, s, exec);
+}
+
+static void put_comment(struct out *o, const char *s)
+{
+    if (!o->err && units_put_comment_text(&o->b, s) < 0)
+        o->err = -ENOMEM;
+}
+
+static void out_free(struct out *o)
+{
+    buf_free(&o->b);
+}
 
 static int oom(struct render *rd)
 {
     return diag_errno(rd->d, ENOMEM, NULL, "out of memory");
 }
 
-/* Add a file: takes ownership of b's bytes. */
-static int add_file(struct render *rd, const char *path, struct buf *b, mode_t mode)
+/* Hand a finished file over (o's bytes move into the machine's list). */
+static int add_file(struct render *rd, struct out *path, struct out *o, mode_t mode)
 {
+    int err = path->err ? path->err : o->err;
+    if (err == -EILSEQ)
+        return diag_set(rd->d, DIAG_ERROR, NULL, 0, 0,
+                        "machine %s: %s would hold a value that is not valid UTF-8, which "
+                        "systemd cannot load", rd->m->name, path->b.p ? path->b.p : "a file");
+    if (err)
+        return oom(rd);
     struct units_machine *um = rd->um;
     struct units_file *v = realloc(um->files, (um->nfiles + 1) * sizeof(*v));
     if (!v)
         return oom(rd);
     um->files = v;
-    size_t len = b->len;
-    char *content = buf_steal(b);
-    char *p = strdup(path);
+    size_t len = o->b.len;
+    char *content = buf_steal(&o->b);
+    char *p = buf_steal(&path->b);
     if (!content || !p) {
         free(content);
         free(p);
@@ -51,136 +114,95 @@ static int add_file(struct render *rd, const char *path, struct buf *b, mode_t m
     return 0;
 }
 
-/* "<script_dir>/<name>" as a path relative to the machine root (no leading '/'). */
-static int script_rel(struct render *rd, const char *name, struct buf *out)
+/* A file path relative to the machine root: "<script_dir>/<name>" without the leading '/'. */
+static void put_script_rel(struct render *rd, struct out *o, const char *name)
 {
-    if (buf_printf(out, "%s/%s", rd->script_dir + 1, name) < 0)
-        return oom(rd);
-    return 0;
+    putf(o, "%s/%s", rd->script_dir + 1, name);
 }
 
-static int script_abs(struct render *rd, const char *name, struct buf *out)
+/* The same as an absolute path on the machine. */
+static char *script_abs(struct render *rd, const char *name)
 {
-    if (buf_printf(out, "%s/%s", rd->script_dir, name) < 0)
-        return oom(rd);
-    return 0;
+    char *s = NULL;
+    return asprintf(&s, "%s/%s", rd->script_dir, name) < 0 ? NULL : s;
 }
 
-static int header(struct render *rd, struct buf *b, const char *what)
+static void put_header(struct render *rd, struct out *o, const char *what)
 {
-    int r = buf_puts(b, "# Generated by clan-tui");
-    if (r >= 0 && rd->opt->source) {
-        r = buf_puts(b, " from ");
-        if (r >= 0)
-            r = units_put_comment_text(b, rd->opt->source);
+    put(o, "# Generated by clan-tui");
+    if (rd->opt->source) {
+        put(o, " from ");
+        put_comment(o, rd->opt->source);
     }
-    if (r >= 0)
-        r = buf_puts(b, " for machine ");
-    if (r >= 0)
-        r = units_put_comment_text(b, rd->m->name);
-    if (r >= 0)
-        r = buf_puts(b, ": ");
-    if (r >= 0)
-        r = units_put_comment_text(b, what);
-    if (r >= 0)
-        r = buf_puts(b, ".\n# Do not edit: regenerate with 'clan-tui units'.\n");
-    return r < 0 ? oom(rd) : 0;
-}
-
-static int sq(struct render *rd, struct buf *b, const char *s)
-{
-    return units_shell_quote(b, s) < 0 ? oom(rd) : 0;
-}
-
-static int sdq(struct render *rd, struct buf *b, const char *s, bool exec, const char *what)
-{
-    int r = units_systemd_quote(b, s, exec);
-    if (r == -EILSEQ)
-        return diag_set(rd->d, DIAG_ERROR, NULL, 0, 0,
-                        "machine %s: %s is not valid UTF-8, which systemd cannot load",
-                        rd->m->name, what);
-    return r < 0 ? oom(rd) : 0;
+    put(o, " for machine ");
+    put_comment(o, rd->m->name);
+    put(o, ": ");
+    put_comment(o, what);
+    put(o, ".\n# Do not edit: regenerate with 'clan-tui units'.\n");
 }
 
 /* ---- client: hooks ---- */
 
-static const char *hook_suffix(bool pre)
+static const char *hook_kind(bool pre)
 {
     return pre ? "pre-backup" : "post-backup";
+}
+
+/* hooks/<state>.<kind>, the state name made a safe file name */
+static void put_hook_name(struct out *o, const char *state, bool pre)
+{
+    put(o, "hooks/");
+    if (!o->err && units_file_component(&o->b, state) < 0)
+        o->err = -ENOMEM;
+    putf(o, ".%s", hook_kind(pre));
 }
 
 /* The hook runner: every state's hook in state-name order; the pre runner fails when any
  * failed (so borg does not run), the post runner runs them all whatever happened. */
 static int render_runner(struct render *rd, const struct plan_hook *hooks, size_t n, bool pre)
 {
-    struct buf b = {0}, rel = {0}, name = {0};
-    int r = 0;
-    const char *kind = hook_suffix(pre);
-    if (buf_puts(&b, "#!/bin/bash\n") < 0)
-        r = oom(rd);
-    if (r >= 0) {
-        char what[64];
-        snprintf(what, sizeof what, "the %s hook runner", kind);
-        r = header(rd, &b, what);
+    const char *kind = hook_kind(pre);
+    struct out o = {0}, path = {0};
+    char what[64];
+    snprintf(what, sizeof what, "the %s hook runner", kind);
+    put(&o, "#!/bin/bash\n");
+    put_header(rd, &o, what);
+    putf(&o, "# Runs every clan.core.state.<name>.%s in state-name order; %s\n",
+         pre ? "preBackupScript" : "postBackupScript",
+         pre ? "fails when any of them failed, so borg does not run."
+             : "runs after every job, whether or not borg succeeded.");
+    put(&o, "failed=()\n");
+    if (!pre)
+        put(&o, "echo \"job result: ${SERVICE_RESULT:-unknown} "
+                "(${EXIT_CODE:-?} ${EXIT_STATUS:-?})\"\n");
+    for (size_t i = 0; i < n; i++) {
+        struct out name = {0}, msg = {0};
+        put_hook_name(&name, hooks[i].state, pre);
+        putf(&msg, "Running %s command for %s", kind, hooks[i].state);
+        char *file = name.err ? NULL : script_abs(rd, name.b.p);
+        if (!file || msg.err)
+            o.err = -ENOMEM;
+        put(&o, "echo ");
+        put_sh(&o, msg.b.p ? msg.b.p : "");
+        put(&o, "\nif ! ");
+        put_sh(&o, file ? file : "");
+        put(&o, "; then\n    failed+=(");
+        put_sh(&o, hooks[i].state);
+        put(&o, ")\nfi\n");
+        free(file);
+        out_free(&name);
+        out_free(&msg);
     }
-    if (r >= 0 && buf_printf(&b,
-                             "# Runs every clan.core.state.<name>.%s in state-name order; %s\n"
-                             "failed=()\n",
-                             pre ? "preBackupScript" : "postBackupScript",
-                             pre ? "fails when any of them failed, so borg does not run."
-                                 : "runs after every job, whether or not borg succeeded.") < 0)
-        r = oom(rd);
-    if (r >= 0 && !pre &&
-        buf_puts(&b, "echo \"job result: ${SERVICE_RESULT:-unknown} "
-                     "(${EXIT_CODE:-?} ${EXIT_STATUS:-?})\"\n") < 0)
-        r = oom(rd);
-    for (size_t i = 0; i < n && r >= 0; i++) {
-        buf_reset(&name);
-        buf_reset(&rel);
-        if (buf_puts(&name, "hooks/") < 0 || units_file_component(&name, hooks[i].state) < 0 ||
-            buf_printf(&name, ".%s", kind) < 0) {
-            r = oom(rd);
-            break;
-        }
-        struct buf path = {0};
-        r = script_abs(rd, name.p, &path);
-        if (r >= 0 && buf_puts(&b, "echo ") < 0)
-            r = oom(rd);
-        if (r >= 0) {
-            struct buf msg = {0};
-            if (buf_printf(&msg, "Running %s command for %s", kind, hooks[i].state) < 0)
-                r = oom(rd);
-            if (r >= 0)
-                r = sq(rd, &b, msg.p);
-            buf_free(&msg);
-        }
-        if (r >= 0 && buf_puts(&b, "\nif ! ") < 0)
-            r = oom(rd);
-        if (r >= 0)
-            r = sq(rd, &b, path.p);
-        if (r >= 0 && buf_puts(&b, "; then\n    failed+=(") < 0)
-            r = oom(rd);
-        if (r >= 0)
-            r = sq(rd, &b, hooks[i].state);
-        if (r >= 0 && buf_puts(&b, ")\nfi\n") < 0)
-            r = oom(rd);
-        buf_free(&path);
-    }
-    if (r >= 0 && buf_printf(&b,
-                             "if [ \"${#failed[@]}\" -gt 0 ]; then\n"
-                             "    echo '%s commands failed for the following states:' >&2\n"
-                             "    printf '  %%s\\n' \"${failed[@]}\" >&2\n"
-                             "    exit 1\n"
-                             "fi\n",
-                             kind) < 0)
-        r = oom(rd);
-    if (r >= 0)
-        r = script_rel(rd, kind, &rel);
-    if (r >= 0)
-        r = add_file(rd, rel.p, &b, 0755);
-    buf_free(&b);
-    buf_free(&rel);
-    buf_free(&name);
+    putf(&o, "if [ \"${#failed[@]}\" -gt 0 ]; then\n"
+             "    echo '%s commands failed for the following states:' >&2\n"
+             "    printf '  %%s\\n' \"${failed[@]}\" >&2\n"
+             "    exit 1\n"
+             "fi\n",
+         kind);
+    put_script_rel(rd, &path, kind);
+    int r = add_file(rd, &path, &o, 0755);
+    out_free(&o);
+    out_free(&path);
     return r;
 }
 
@@ -188,37 +210,26 @@ static int render_runner(struct render *rd, const struct plan_hook *hooks, size_
 static int render_hook_files(struct render *rd, const struct plan_hook *hooks, size_t n, bool pre)
 {
     for (size_t i = 0; i < n; i++) {
-        struct buf b = {0}, name = {0}, rel = {0};
-        int r = 0;
-        if (buf_puts(&b, "#!/bin/bash\n") < 0)
-            r = oom(rd);
-        if (r >= 0) {
-            struct buf what = {0};
-            if (buf_printf(&what, "clan.core.state.\"%s\".%s", hooks[i].state,
-                           pre ? "preBackupScript" : "postBackupScript") < 0)
-                r = oom(rd);
-            if (r >= 0)
-                r = header(rd, &b, what.p);
-            buf_free(&what);
-        }
+        struct out o = {0}, what = {0}, name = {0}, path = {0};
+        putf(&what, "clan.core.state.\"%s\".%s", hooks[i].state,
+             pre ? "preBackupScript" : "postBackupScript");
+        put(&o, "#!/bin/bash\n");
+        put_header(rd, &o, what.b.p ? what.b.p : "a hook");
+        put(&o, "# The hook's text follows the next line, verbatim.\nset -eu -o pipefail\n");
         const char *text = hooks[i].script ? hooks[i].script : "";
         size_t tl = strlen(text);
-        if (r >= 0 && (buf_puts(&b, "# The hook's text follows the next line, verbatim.\n"
-                                    "set -eu -o pipefail\n") < 0 ||
-                       buf_append(&b, text, tl) < 0 ||
-                       (tl > 0 && text[tl - 1] != '\n' && buf_putc(&b, '\n') < 0)))
-            r = oom(rd);
-        if (r >= 0 && (buf_puts(&name, "hooks/") < 0 ||
-                       units_file_component(&name, hooks[i].state) < 0 ||
-                       buf_printf(&name, ".%s", hook_suffix(pre)) < 0))
-            r = oom(rd);
-        if (r >= 0)
-            r = script_rel(rd, name.p, &rel);
-        if (r >= 0)
-            r = add_file(rd, rel.p, &b, 0755);
-        buf_free(&b);
-        buf_free(&name);
-        buf_free(&rel);
+        putn(&o, text, tl);
+        if (tl > 0 && text[tl - 1] != '\n')
+            put(&o, "\n");
+        put_hook_name(&name, hooks[i].state, pre);
+        put_script_rel(rd, &path, name.b.p ? name.b.p : "");
+        if (what.err || name.err)
+            o.err = -ENOMEM;
+        int r = add_file(rd, &path, &o, 0755);
+        out_free(&o);
+        out_free(&what);
+        out_free(&name);
+        out_free(&path);
         if (r < 0)
             return r;
     }
@@ -232,286 +243,236 @@ static int render_hook_files(struct render *rd, const struct plan_hook *hooks, s
 static bool exclude_file_safe(const char *pat)
 {
     size_t n = strlen(pat);
-    if (n == 0 || pat[0] == '#')
-        return false;
-    if (strchr(pat, '\n') || strchr(pat, '\r'))
+    if (n == 0 || pat[0] == '#' || strchr(pat, '\n') || strchr(pat, '\r'))
         return false;
     const char *ws = " \t\v\f";
-    if (strchr(ws, pat[0]) || strchr(ws, pat[n - 1]))
-        return false;
-    return true;
+    return !strchr(ws, pat[0]) && !strchr(ws, pat[n - 1]);
 }
 
-/* A borg shell-style pattern matching the literal prefix, then anything. */
-static int glob_literal(struct buf *b, const char *s)
+/* A borg shell-style pattern (--glob-archives) for the literal prefix, then anything. */
+static void put_glob_prefix(struct out *o, const char *s)
 {
-    int r = 0;
-    for (const char *p = s; *p && r >= 0; p++) {
+    struct out g = {0};
+    for (const char *p = s; *p; p++) {
         if (*p == '*' || *p == '?' || *p == '[')
-            r = buf_printf(b, "[%c]", *p);
+            putf(&g, "[%c]", *p);
         else
-            r = buf_putc(b, *p);
+            putn(&g, p, 1);
     }
-    return r < 0 ? -ENOMEM : buf_puts(b, "-*");
+    put(&g, "-*");
+    if (g.err)
+        o->err = g.err;
+    put_sh(o, g.b.p ? g.b.p : "");
+    out_free(&g);
 }
 
-static bool repo_is_local(const char *repo)
+/* A local repository (borg's path or file:// forms): its directory, else NULL. */
+static const char *local_repo_dir(const char *repo)
 {
-    return repo[0] == '/' || !strncmp(repo, "file://", 7);
+    if (repo[0] == '/')
+        return repo;
+    if (!strncmp(repo, "file://", 7))
+        return repo + 7;
+    return NULL;
+}
+
+static void put_job_script(struct render *rd, struct out *o, const struct plan_job *j,
+                           const char *prefix, const char *exclude_file)
+{
+    put(o, "#!/bin/bash\n");
+    char *what = NULL;
+    if (asprintf(&what, "borgbackup job %s", j->unit) < 0)
+        what = NULL;
+    put_header(rd, o, what ? what : "a borgbackup job");
+    free(what);
+    put(o, "# Runs as ExecStart of its service, with BORG_REPO, BORG_RSH and BORG_PASSCOMMAND "
+           "from there.\n"
+           "set -e -o pipefail\n"
+           "set -x\n"
+           "archive_prefix=");
+    put_sh(o, prefix);
+    put(o, "\n"
+           "archive_name=\"$archive_prefix-$(date +%Y-%m-%dT%H:%M:%S)\"\n"
+           "archive_suffix=.failed\n"
+           "\n"
+           "# Initialise the repository if it does not exist yet.\n"
+           "if ! borg list >/dev/null; then\n"
+           "    borg init --encryption repokey\n"
+           "fi\n"
+           "\n"
+           "borg create --compression auto,zstd \\\n"
+           "    --exclude-from ");
+    put_sh(o, exclude_file);
+    put(o, " \\\n");
+    /* patterns the exclude file cannot carry go on the command line, literally */
+    for (size_t i = 0; i < j->nexclude; i++) {
+        if (exclude_file_safe(j->exclude[i]))
+            continue;
+        put(o, "    --exclude ");
+        put_sh(o, j->exclude[i]);
+        put(o, " \\\n");
+    }
+    put(o, "    \"::$archive_name$archive_suffix\" \\\n    --");
+    for (size_t i = 0; i < j->npaths; i++) {
+        put(o, " \\\n    ");
+        put_sh(o, j->paths[i]);
+    }
+    put(o, "\n"
+           "borg rename \"::$archive_name$archive_suffix\" \"$archive_name\"\n"
+           "\n"
+           "borg prune --keep-within=1d --keep-daily=7 --keep-weekly=4 --keep-monthly=0 \\\n"
+           "    --glob-archives ");
+    put_glob_prefix(o, prefix);
+    put(o, "\nborg compact\n");
+}
+
+static void put_env(struct out *o, const char *name, const char *value)
+{
+    if (!value)
+        return;
+    char *kv = NULL;
+    if (asprintf(&kv, "%s=%s", name, value) < 0) {
+        o->err = -ENOMEM;
+        return;
+    }
+    put(o, "Environment=");
+    put_sd(o, kv, false);
+    put(o, "\n");
+    free(kv);
 }
 
 static int render_job(struct render *rd, const struct plan_job *j)
 {
     const char *unit = j->unit;
+    const char *m = rd->m->name;
     if (!unit || !units_unit_name_ok(unit))
         return diag_set(rd->d, DIAG_ERROR, NULL, 0, 0,
                         "machine %s: destination '%s' gives the unit name '%s', which systemd "
                         "cannot load; expected only letters, digits and ':_.-\\'",
-                        rd->m->name, j->destination ? j->destination : "?",
-                        unit ? unit : "(none)");
+                        m, j->destination ? j->destination : "?", unit ? unit : "(none)");
     if (!j->repo || !*j->repo)
-        return diag_set(rd->d, DIAG_ERROR, NULL, 0, 0,
-                        "machine %s: job %s has no repository", rd->m->name, unit);
+        return diag_set(rd->d, DIAG_ERROR, NULL, 0, 0, "machine %s: job %s has no repository",
+                        m, unit);
     const char *start_at = j->start_at ? j->start_at : "*-*-* 01:00:00";
-    if (units_has_control(start_at) || !units_utf8_valid(start_at))
+    if (units_has_control(start_at))
         return diag_set(rd->d, DIAG_ERROR, NULL, 0, 0,
                         "machine %s: job %s: startAt contains a control character; expected a "
-                        "systemd calendar expression on one line",
-                        rd->m->name, unit);
-
+                        "systemd calendar expression on one line", m, unit);
+    /* the destination as shown in Description=; the unit name when it is not plain */
+    const char *label = j->destination && units_unit_name_ok(j->destination) ? j->destination
+                                                                              : unit;
+    const char *local = local_repo_dir(j->repo);
+    struct out prefix = {0}, excl = {0}, path = {0}, o = {0};
+    putf(&prefix, "%s-%s", m, j->destination ? j->destination : unit);
+    putf(&excl, "%s.exclude", unit);
+    char *exclude_file = excl.err ? NULL : script_abs(rd, excl.b.p);
+    char *job_file = script_abs(rd, unit);
+    char *pre_file = script_abs(rd, "pre-backup");
+    char *post_file = script_abs(rd, "post-backup");
+    char *repokey = NULL, *passcmd = NULL;
+    if (asprintf(&repokey, "%s/borgbackup/borgbackup.repokey", rd->secrets_root) < 0)
+        repokey = NULL;
+    struct out pass = {0};
+    put(&pass, "cat ");
+    put_sh(&pass, repokey ? repokey : ""); /* borg splits BORG_PASSCOMMAND with shlex */
+    passcmd = pass.err ? NULL : pass.b.p;
     int r = 0;
-    struct buf b = {0}, rel = {0}, tmp = {0}, excl = {0}, prefix = {0};
+    if (prefix.err || !exclude_file || !job_file || !pre_file || !post_file || !passcmd) {
+        r = oom(rd);
+        goto out;
+    }
 
-    /* exclude file and the patterns it cannot carry */
-    if (buf_printf(&excl, "%s.exclude", unit) < 0)
-        r = oom(rd);
-    for (size_t i = 0; i < j->nexclude && r >= 0; i++)
-        if (exclude_file_safe(j->exclude[i]) &&
-            (buf_puts(&b, j->exclude[i]) < 0 || buf_putc(&b, '\n') < 0))
-            r = oom(rd);
-    if (r >= 0)
-        r = script_rel(rd, excl.p, &rel);
-    if (r >= 0)
-        r = add_file(rd, rel.p, &b, 0644);
+    /* the exclude file: the patterns it can carry unchanged */
+    for (size_t i = 0; i < j->nexclude; i++)
+        if (exclude_file_safe(j->exclude[i])) {
+            put(&o, j->exclude[i]);
+            put(&o, "\n");
+        }
+    put_script_rel(rd, &path, excl.b.p);
+    if ((r = add_file(rd, &path, &o, 0644)) < 0)
+        goto out;
 
-    /* the job script */
-    buf_reset(&b);
-    if (r >= 0 && buf_puts(&b, "#!/bin/bash\n") < 0)
-        r = oom(rd);
-    if (r >= 0) {
-        buf_reset(&tmp);
-        if (buf_printf(&tmp, "borgbackup job %s", j->destination ? j->destination : unit) < 0)
-            r = oom(rd);
-        else
-            r = header(rd, &b, tmp.p);
-    }
-    if (r >= 0 && buf_printf(&prefix, "%s-%s", rd->m->name,
-                             j->destination ? j->destination : unit) < 0)
-        r = oom(rd);
-    if (r >= 0 && buf_puts(&b, "# Runs as ExecStart of its service, with BORG_REPO, BORG_RSH and "
-                               "BORG_PASSCOMMAND from there.\n"
-                               "set -e -o pipefail\n"
-                               "set -x\n"
-                               "archive_prefix=") < 0)
-        r = oom(rd);
-    if (r >= 0)
-        r = sq(rd, &b, prefix.p);
-    if (r >= 0 && buf_puts(&b, "\n"
-                               "archive_name=\"$archive_prefix-$(date +%Y-%m-%dT%H:%M:%S)\"\n"
-                               "archive_suffix=.failed\n"
-                               "\n"
-                               "# Initialise the repository if it does not exist yet.\n"
-                               "if ! borg list >/dev/null; then\n"
-                               "    borg init --encryption repokey\n"
-                               "fi\n"
-                               "\n"
-                               "borg create --compression auto,zstd \\\n"
-                               "    --exclude-from ") < 0)
-        r = oom(rd);
-    if (r >= 0) {
-        buf_reset(&tmp);
-        r = script_abs(rd, excl.p, &tmp);
-    }
-    if (r >= 0)
-        r = sq(rd, &b, tmp.p);
-    if (r >= 0 && buf_puts(&b, " \\\n") < 0)
-        r = oom(rd);
-    for (size_t i = 0; i < j->nexclude && r >= 0; i++) {
-        if (exclude_file_safe(j->exclude[i]))
-            continue;
-        if (buf_puts(&b, "    --exclude ") < 0)
-            r = oom(rd);
-        if (r >= 0)
-            r = sq(rd, &b, j->exclude[i]);
-        if (r >= 0 && buf_puts(&b, " \\\n") < 0)
-            r = oom(rd);
-    }
-    if (r >= 0 && buf_puts(&b, "    \"::$archive_name$archive_suffix\" \\\n    --") < 0)
-        r = oom(rd);
-    for (size_t i = 0; i < j->npaths && r >= 0; i++) {
-        if (buf_puts(&b, " \\\n    ") < 0)
-            r = oom(rd);
-        if (r >= 0)
-            r = sq(rd, &b, j->paths[i]);
-    }
-    if (r >= 0 && buf_puts(&b, "\n"
-                               "borg rename \"::$archive_name$archive_suffix\" \"$archive_name\"\n"
-                               "\n"
-                               "borg prune --keep-within=1d --keep-daily=7 --keep-weekly=4 "
-                               "--keep-monthly=0 \\\n"
-                               "    --glob-archives ") < 0)
-        r = oom(rd);
-    if (r >= 0) {
-        buf_reset(&tmp);
-        if (glob_literal(&tmp, prefix.p) < 0)
-            r = oom(rd);
-        else
-            r = sq(rd, &b, tmp.p);
-    }
-    if (r >= 0 && buf_puts(&b, "\nborg compact\n") < 0)
-        r = oom(rd);
-    buf_reset(&rel);
-    if (r >= 0)
-        r = script_rel(rd, unit, &rel);
-    if (r >= 0)
-        r = add_file(rd, rel.p, &b, 0755);
+    put_job_script(rd, &o, j, prefix.b.p, exclude_file);
+    put_script_rel(rd, &path, unit);
+    if ((r = add_file(rd, &path, &o, 0755)) < 0)
+        goto out;
 
     /* the service */
-    buf_reset(&b);
-    if (r >= 0) {
-        buf_reset(&tmp);
-        if (buf_printf(&tmp, "%s.service", unit) < 0)
-            r = oom(rd);
-        else
-            r = header(rd, &b, tmp.p);
+    putf(&path, "%s.service", unit);
+    put_header(rd, &o, path.b.p ? path.b.p : "");
+    buf_reset(&path.b);
+    putf(&o, "[Unit]\nDescription=BorgBackup job %s\n", label);
+    if (local) {
+        put(&o, "RequiresMountsFor=");
+        put_sd(&o, local, false);
+        put(&o, "\n");
     }
-    if (r >= 0 && buf_printf(&b,
-                             "[Unit]\n"
-                             "Description=BorgBackup job %s\n",
-                             j->destination && units_unit_name_ok(j->destination)
-                                 ? j->destination : unit) < 0)
-        r = oom(rd);
-    if (r >= 0 && repo_is_local(j->repo)) {
-        if (buf_puts(&b, "RequiresMountsFor=") < 0)
-            r = oom(rd);
-        if (r >= 0)
-            r = sdq(rd, &b, j->repo + (j->repo[0] == '/' ? 0 : 7), false, "the repository");
-        if (r >= 0 && buf_putc(&b, '\n') < 0)
-            r = oom(rd);
+    put(&o, "\n"
+            "[Service]\n"
+            "Type=oneshot\n"
+            "User=root\n"
+            "CPUSchedulingPolicy=idle\n"
+            "IOSchedulingClass=idle\n"
+            "ProtectSystem=strict\n"
+            "ReadWritePaths=/root/.config/borg /root/.cache/borg");
+    if (local) { /* borg writes a local repository */
+        put(&o, " ");
+        put_sd(&o, local, false);
     }
-    if (r >= 0 && buf_puts(&b, "\n"
-                               "[Service]\n"
-                               "Type=oneshot\n"
-                               "User=root\n"
-                               "CPUSchedulingPolicy=idle\n"
-                               "IOSchedulingClass=idle\n"
-                               "ProtectSystem=strict\n"
-                               "ReadWritePaths=/root/.config/borg /root/.cache/borg") < 0)
-        r = oom(rd);
-    if (r >= 0 && repo_is_local(j->repo)) {
-        if (buf_putc(&b, ' ') < 0)
-            r = oom(rd);
-        if (r >= 0)
-            r = sdq(rd, &b, j->repo + (j->repo[0] == '/' ? 0 : 7), false, "the repository");
-    }
-    if (r >= 0 && buf_puts(&b, "\nPrivateTmp=true\n") < 0)
-        r = oom(rd);
-
-    struct {
-        const char *name, *value;
-    } env[4] = {{"BORG_REPO", j->repo}, {"BORG_RSH", j->rsh}, {"BORG_PASSCOMMAND", NULL},
-                {"BORG_RELOCATED_REPO_ACCESS_IS_OK", "yes"}};
-    struct buf pass = {0}, key = {0};
-    if (r >= 0 && buf_printf(&key, "%s/borgbackup/borgbackup.repokey", rd->secrets_root) < 0)
-        r = oom(rd);
-    if (r >= 0 && buf_puts(&pass, "cat ") < 0)
-        r = oom(rd);
-    if (r >= 0)
-        r = sq(rd, &pass, key.p); /* borg splits BORG_PASSCOMMAND with shlex */
-    env[2].value = pass.p;
-    for (size_t i = 0; i < 4 && r >= 0; i++) {
-        if (!env[i].value)
-            continue;
-        buf_reset(&tmp);
-        if (buf_printf(&tmp, "%s=%s", env[i].name, env[i].value) < 0) {
-            r = oom(rd);
-            break;
-        }
-        if (buf_puts(&b, "Environment=") < 0)
-            r = oom(rd);
-        if (r >= 0)
-            r = sdq(rd, &b, tmp.p, false, env[i].name);
-        if (r >= 0 && buf_putc(&b, '\n') < 0)
-            r = oom(rd);
-    }
-    buf_free(&pass);
-    buf_free(&key);
-    static const struct {
-        const char *key, *file;
-    } exec[3] = {{"ExecStartPre=+", "pre-backup"}, {"ExecStart=", NULL},
-                 {"ExecStopPost=+", "post-backup"}};
-    for (size_t i = 0; i < 3 && r >= 0; i++) {
-        buf_reset(&tmp);
-        r = script_abs(rd, exec[i].file ? exec[i].file : unit, &tmp);
-        if (r >= 0 && buf_puts(&b, exec[i].key) < 0)
-            r = oom(rd);
-        if (r >= 0)
-            r = sdq(rd, &b, tmp.p, true, "the script directory");
-        if (r >= 0 && buf_putc(&b, '\n') < 0)
-            r = oom(rd);
-    }
-    if (r >= 0 && buf_puts(&b, "TimeoutStartSec=infinity\nTimeoutStopSec=infinity\n") < 0)
-        r = oom(rd);
-    buf_reset(&rel);
-    if (r >= 0 && buf_printf(&rel, "etc/systemd/system/%s.service", unit) < 0)
-        r = oom(rd);
-    if (r >= 0)
-        r = add_file(rd, rel.p, &b, 0644);
+    put(&o, "\nPrivateTmp=true\n");
+    put_env(&o, "BORG_REPO", j->repo);
+    put_env(&o, "BORG_RSH", j->rsh);
+    put_env(&o, "BORG_PASSCOMMAND", passcmd);
+    put_env(&o, "BORG_RELOCATED_REPO_ACCESS_IS_OK", "yes");
+    put(&o, "ExecStartPre=+");
+    put_sd(&o, pre_file, true);
+    put(&o, "\nExecStart=");
+    put_sd(&o, job_file, true);
+    put(&o, "\nExecStopPost=+");
+    put_sd(&o, post_file, true);
+    put(&o, "\nTimeoutStartSec=infinity\nTimeoutStopSec=infinity\n");
+    putf(&path, "etc/systemd/system/%s.service", unit);
+    if ((r = add_file(rd, &path, &o, 0644)) < 0)
+        goto out;
 
     /* the timer */
-    buf_reset(&b);
-    if (r >= 0) {
-        buf_reset(&tmp);
-        if (buf_printf(&tmp, "%s.timer", unit) < 0)
-            r = oom(rd);
-        else
-            r = header(rd, &b, tmp.p);
-    }
-    if (r >= 0 && buf_printf(&b,
-                             "[Unit]\n"
-                             "Description=BorgBackup job %s timer\n"
-                             "After=network-online.target\n"
-                             "Wants=network-online.target\n"
-                             "\n"
-                             "[Timer]\n"
-                             "OnCalendar=",
-                             j->destination && units_unit_name_ok(j->destination)
-                                 ? j->destination : unit) < 0)
-        r = oom(rd);
-    for (const char *p = start_at; *p && r >= 0; p++)
-        if ((*p == '%' ? buf_puts(&b, "%%") : buf_putc(&b, *p)) < 0)
-            r = oom(rd);
-    if (r >= 0 && buf_puts(&b, "\n"
-                               "Persistent=true\n"
-                               "\n"
-                               "[Install]\n"
-                               "WantedBy=timers.target\n") < 0)
-        r = oom(rd);
-    buf_reset(&rel);
-    if (r >= 0 && buf_printf(&rel, "etc/systemd/system/%s.timer", unit) < 0)
-        r = oom(rd);
-    if (r >= 0)
-        r = add_file(rd, rel.p, &b, 0644);
+    putf(&path, "%s.timer", unit);
+    put_header(rd, &o, path.b.p ? path.b.p : "");
+    buf_reset(&path.b);
+    putf(&o, "[Unit]\n"
+             "Description=BorgBackup job %s timer\n"
+             "After=network-online.target\n"
+             "Wants=network-online.target\n"
+             "\n"
+             "[Timer]\n"
+             "OnCalendar=",
+         label);
+    for (const char *p = start_at; *p; p++) /* OnCalendar= expands specifiers */
+        put(&o, *p == '%' ? "%%" : (char[]){*p, '\0'});
+    put(&o, "\n"
+            "Persistent=true\n"
+            "\n"
+            "[Install]\n"
+            "WantedBy=timers.target\n");
+    putf(&path, "etc/systemd/system/%s.timer", unit);
+    if ((r = add_file(rd, &path, &o, 0644)) < 0)
+        goto out;
 
-    if (r >= 0 && j->npaths == 0)
+    if (j->npaths == 0)
         diag_list_add(&rd->um->notes, DIAG_WARNING, NULL, 0, 0,
                       "machine %s: job %s has no folders to back up (every state's folders "
-                      "list is empty)", rd->m->name, unit);
-    buf_free(&b);
-    buf_free(&rel);
-    buf_free(&tmp);
-    buf_free(&excl);
-    buf_free(&prefix);
+                      "list is empty)", m, unit);
+out:
+    out_free(&prefix);
+    out_free(&excl);
+    out_free(&path);
+    out_free(&o);
+    out_free(&pass);
+    free(exclude_file);
+    free(job_file);
+    free(pre_file);
+    free(post_file);
+    free(repokey);
     return r;
 }
 
@@ -524,29 +485,36 @@ static int render_client(struct render *rd)
                 return diag_set(rd->d, DIAG_ERROR, NULL, 0, 0,
                                 "machine %s: two destinations give the unit %s; expected one "
                                 "destination per name", m->name, m->jobs[i].unit);
-    for (size_t i = 0; i < m->njobs; i++)
-        TRY(render_job(rd, &m->jobs[i]));
-    /* Every job runs the machine's hooks: the runners and hook files are shared. */
+    /* Every job runs the machine's hooks, so the runners and hook files are shared. */
     const struct plan_job *j = &m->jobs[0];
-    TRY(render_runner(rd, j->pre_backup, j->npre, true));
-    TRY(render_runner(rd, j->post_backup, j->npost, false));
-    TRY(render_hook_files(rd, j->pre_backup, j->npre, true));
-    TRY(render_hook_files(rd, j->post_backup, j->npost, false));
     for (size_t i = 1; i < m->njobs; i++)
         if (m->jobs[i].npre != j->npre || m->jobs[i].npost != j->npost)
             return diag_set(rd->d, DIAG_ERROR, NULL, 0, 0,
                             "machine %s: jobs %s and %s have different hooks; expected the "
                             "machine's states to give every job the same hooks",
                             m->name, j->unit, m->jobs[i].unit);
-
-    struct buf b = {0};
-    int r = header(rd, &b, "borg's config and cache directories (ReadWritePaths= of the jobs)");
-    if (r >= 0 && buf_puts(&b, "d /root/.config/borg 0700 root root - -\n"
-                               "d /root/.cache/borg 0700 root root - -\n") < 0)
-        r = oom(rd);
+    for (size_t i = 0; i < m->njobs; i++) {
+        int r = render_job(rd, &m->jobs[i]);
+        if (r < 0)
+            return r;
+    }
+    int r = render_runner(rd, j->pre_backup, j->npre, true);
     if (r >= 0)
-        r = add_file(rd, "etc/tmpfiles.d/clan-borgbackup.conf", &b, 0644);
-    buf_free(&b);
+        r = render_runner(rd, j->post_backup, j->npost, false);
+    if (r >= 0)
+        r = render_hook_files(rd, j->pre_backup, j->npre, true);
+    if (r >= 0)
+        r = render_hook_files(rd, j->post_backup, j->npost, false);
+    if (r < 0)
+        return r;
+    struct out o = {0}, path = {0};
+    put_header(rd, &o, "borg's config and cache directories (ReadWritePaths= of the jobs)");
+    put(&o, "d /root/.config/borg 0700 root root - -\n"
+            "d /root/.cache/borg 0700 root root - -\n");
+    put(&path, "etc/tmpfiles.d/clan-borgbackup.conf");
+    r = add_file(rd, &path, &o, 0644);
+    out_free(&o);
+    out_free(&path);
     return r;
 }
 
@@ -589,16 +557,16 @@ static int read_pubkey(struct render *rd, const char *client, char **key, const 
         *why = "unknown (the machine name is not a directory name)";
         return 0;
     }
-    struct buf path = {0};
-    if (buf_printf(&path, "%s/vars/per-machine/%s/borgbackup/borgbackup.ssh.pub/value",
-                   rd->opt->clan_dir, client) < 0)
+    char *path = NULL;
+    if (asprintf(&path, "%s/vars/per-machine/%s/borgbackup/borgbackup.ssh.pub/value",
+                 rd->opt->clan_dir, client) < 0)
         return oom(rd);
     char *text = NULL;
     size_t len = 0;
-    struct diag rd_d = {0};
-    int r = file_read(path.p, &text, &len, NULL, &rd_d);
-    diag_clear(&rd_d);
-    buf_free(&path);
+    struct diag ignored = {0};
+    int r = file_read(path, &text, &len, NULL, &ignored);
+    diag_clear(&ignored);
+    free(path);
     if (r < 0) {
         *why = r == -ENOENT ? "missing" : "unreadable";
         return 0;
@@ -617,14 +585,13 @@ static int read_pubkey(struct render *rd, const char *client, char **key, const 
 static int render_server(struct render *rd)
 {
     const struct plan_machine *m = rd->m;
-    struct buf ak = {0}, tf = {0}, cmd = {0};
-    int r = header(rd, &ak, "the borg clients of this backup server");
-    if (r >= 0 && buf_puts(&ak, "# sshd reads this file for user borg when AuthorizedKeysFile "
-                                "lists /etc/ssh/authorized_keys.d/%u.\n") < 0)
-        r = oom(rd);
-    if (r >= 0)
-        r = header(rd, &tf, "the borg repository directories");
-    for (size_t i = 0; i < m->nclients && r >= 0; i++) {
+    struct out ak = {0}, tf = {0}, path = {0};
+    put_header(rd, &ak, "the borg clients of this backup server");
+    put(&ak, "# sshd reads this file for user borg when AuthorizedKeysFile lists "
+             "/etc/ssh/authorized_keys.d/%u.\n");
+    put_header(rd, &tf, "the borg repository directories");
+    int r = 0;
+    for (size_t i = 0; i < m->nclients; i++) {
         const struct plan_server_client *c = &m->clients[i];
         if (!c->directory || c->directory[0] != '/' || units_has_control(c->directory) ||
             units_has_control(c->client)) {
@@ -632,60 +599,52 @@ static int render_server(struct render *rd)
                          "machine %s: the repository directory of client %s must be an "
                          "absolute path on one line (sshd's authorized_keys cannot hold a "
                          "newline)", m->name, c->client);
-            break;
+            goto out;
         }
-        /* tmpfiles: d PATH MODE USER GROUP AGE */
-        if (buf_puts(&tf, "d ") < 0)
-            r = oom(rd);
-        if (r >= 0)
-            r = sdq(rd, &tf, c->directory, false, "a repository directory");
-        if (r >= 0 && buf_puts(&tf, " 0700 borg borg - -\n") < 0)
-            r = oom(rd);
-        if (r < 0)
-            break;
+        put(&tf, "d "); /* tmpfiles.d: d PATH MODE USER GROUP AGE */
+        put_sd(&tf, c->directory, false);
+        put(&tf, " 0700 borg borg - -\n");
 
         char *key = NULL;
         const char *why = NULL;
-        r = read_pubkey(rd, c->client, &key, &why);
-        if (r < 0)
-            break;
+        if ((r = read_pubkey(rd, c->client, &key, &why)) < 0)
+            goto out;
         if (!key) {
             diag_list_add(&rd->um->notes, DIAG_WARNING, NULL, 0, 0,
                           "machine %s: no public key for client %s "
                           "(vars/per-machine/%s/borgbackup/borgbackup.ssh.pub/value: %s); "
                           "its line is left out until the key exists",
                           m->name, c->client, c->client, why);
-            if (buf_puts(&ak, "# ") < 0 || units_put_comment_text(&ak, c->client) < 0 ||
-                buf_printf(&ak, ": no line, its public key is %s "
-                                "(vars/per-machine/.../borgbackup.ssh.pub/value)\n", why) < 0)
-                r = oom(rd);
+            put(&ak, "# ");
+            put_comment(&ak, c->client);
+            putf(&ak, ": no line, its public key is %s "
+                      "(vars/per-machine/.../borgbackup.ssh.pub/value)\n", why);
             continue;
         }
         /* command="cd DIR && borg serve --restrict-to-repository .",restrict KEY
          * sshd un-escapes only \" inside the option, so escaping '"' is enough. */
-        buf_reset(&cmd);
-        if (buf_puts(&cmd, "cd ") < 0)
-            r = oom(rd);
-        if (r >= 0)
-            r = sq(rd, &cmd, c->directory);
-        if (r >= 0 && buf_puts(&cmd, " && borg serve --restrict-to-repository .") < 0)
-            r = oom(rd);
-        if (r >= 0 && buf_puts(&ak, "command=\"") < 0)
-            r = oom(rd);
-        for (const char *p = cmd.p; r >= 0 && *p; p++)
-            if ((*p == '"' ? buf_puts(&ak, "\\\"") : buf_putc(&ak, *p)) < 0)
-                r = oom(rd);
-        if (r >= 0 && buf_printf(&ak, "\",restrict %s\n", key) < 0)
-            r = oom(rd);
+        struct out cmd = {0};
+        put(&cmd, "cd ");
+        put_sh(&cmd, c->directory);
+        put(&cmd, " && borg serve --restrict-to-repository .");
+        if (cmd.err)
+            ak.err = cmd.err;
+        put(&ak, "command=\"");
+        for (const char *p = cmd.b.p ? cmd.b.p : ""; *p; p++)
+            put(&ak, *p == '"' ? "\\\"" : (char[]){*p, '\0'});
+        putf(&ak, "\",restrict %s\n", key);
+        out_free(&cmd);
         free(key);
     }
-    if (r >= 0)
-        r = add_file(rd, "etc/ssh/authorized_keys.d/borg", &ak, 0644);
-    if (r >= 0)
-        r = add_file(rd, "etc/tmpfiles.d/clan-borgbackup-repos.conf", &tf, 0644);
-    buf_free(&ak);
-    buf_free(&tf);
-    buf_free(&cmd);
+    put(&path, "etc/ssh/authorized_keys.d/borg");
+    if ((r = add_file(rd, &path, &ak, 0644)) < 0)
+        goto out;
+    put(&path, "etc/tmpfiles.d/clan-borgbackup-repos.conf");
+    r = add_file(rd, &path, &tf, 0644);
+out:
+    out_free(&ak);
+    out_free(&tf);
+    out_free(&path);
     return r;
 }
 
@@ -726,7 +685,9 @@ int units_render_machine(const struct plan *p, const struct plan_machine *m,
         opt = &none;
     const char *sdir = opt->script_dir ? opt->script_dir : UNITS_DEFAULT_SCRIPT_DIR;
     const char *sroot = opt->secrets_root ? opt->secrets_root : UNITS_DEFAULT_SECRETS_ROOT;
-    TRY(check_dir_option(d, "script directory", sdir));
+    int r = check_dir_option(d, "script directory", sdir);
+    if (r < 0)
+        return r;
     if (sroot[0] != '/' || !units_utf8_valid(sroot))
         return diag_set(d, DIAG_ERROR, NULL, 0, 0,
                         "secrets root '%s' is not usable: expected an absolute path", sroot);
@@ -747,7 +708,6 @@ int units_render_machine(const struct plan *p, const struct plan_machine *m,
     um->machine = name;
     struct render rd = {.m = m, .script_dir = sdir_copy, .secrets_root = secrets, .opt = opt,
                         .um = um, .d = d};
-    int r = 0;
     if (!m->name || !*m->name || strchr(m->name, '/') || !strcmp(m->name, ".") ||
         !strcmp(m->name, "..") || units_has_control(m->name))
         r = diag_set(d, DIAG_ERROR, NULL, 0, 0,
