@@ -245,6 +245,7 @@ static void rebuild_plan(struct app *a)
 
 void app_model_changed(struct app *a)
 {
+    a->modified = a->inv && inventory_dirty(a->inv); /* it hashes the text: once per change */
     compute_lines(a);
     rebuild_plan(a);
     if (a->tree)
@@ -451,7 +452,7 @@ static void draw_header(struct app *a, int w)
     }
     char right[96] = "";
     size_t undo = a->inv ? inventory_undo_depth(a->inv) : 0;
-    bool modified = a->inv && inventory_dirty(a->inv);
+    bool modified = a->modified;
     if (modified)
         snprintf(right, sizeof(right), "[+] %zu unsaved ", undo ? undo : 1);
     int rw = ui_width(ui, right) + (a->opt.readonly ? 5 : 0);

@@ -88,6 +88,7 @@ struct app {
     struct plan *plan;
     struct diag_list plan_diags;
     struct diag_list load_diags; /* when the file could not be modelled at all */
+    bool modified;               /* the text differs from the file (app_model_changed) */
     size_t *line_starts;         /* byte offset of each line of the current text */
     size_t nlines;
 

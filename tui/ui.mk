@@ -15,3 +15,11 @@ tests_test_tui_CFLAGS = $(TEST_CFLAGS)
 tests_test_tui_LDADD = $(TEST_LIBS) $(NCURSES_LIBS)
 TESTS += tests/test-tui tests/tui-screens.sh tests/tui-tmux.sh
 EXTRA_DIST += tests/tui-screens.sh tests/tui-tmux.sh tests/screens
+
+# make bench: the UI on a 1000-machine fleet (start, key-to-frame, RSS).
+EXTRA_PROGRAMS += bench/bench-tui
+bench_bench_tui_SOURCES = bench/bench-tui.c $(TUI_UI_SOURCES) tui/cli.c tui/cli.h
+bench_bench_tui_LDADD = $(TUI_LIBS)
+BENCH_PROGS += bench/bench-tui
+BENCH_RUNS += bench/bench-tui.sh
+EXTRA_DIST += bench/bench-tui.sh

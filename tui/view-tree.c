@@ -18,7 +18,7 @@
 struct chunk {
     struct chunk *next;
     size_t used, size;
-    _Alignas(16) unsigned char mem[];
+    _Alignas(8) unsigned char mem[];
 };
 
 struct arena {
@@ -27,7 +27,7 @@ struct arena {
 
 static void *arena_alloc(struct arena *ar, size_t n)
 {
-    n = (n + 15) & ~(size_t)15;
+    n = (n + 7) & ~(size_t)7;
     if (!ar->head || ar->head->used + n > ar->head->size) {
         size_t size = n > 65536 ? n : 65536;
         struct chunk *c = malloc(sizeof(*c) + size);
@@ -86,6 +86,8 @@ struct tree {
     size_t nvis, cap_vis;
     size_t sel, top;
     bool oom;
+    /* while building: the members of each machine (counting sort by machine) */
+    size_t *by_machine, *machine_first;
 };
 
 static struct tnode *add(struct tree *t, struct tnode *parent, enum tkind kind,
@@ -96,8 +98,9 @@ static struct tnode *add(struct tree *t, struct tnode *parent, enum tkind kind,
         t->oom = true;
         return &t->root; /* keeps building harmlessly; reported once */
     }
-    *n = (struct tnode){.kind = kind, .role = role, .label = label ? label : "", .extra = extra,
-                        .parent = parent, .depth = parent == &t->root ? 0 : parent->depth + 1,
+    *n = (struct tnode){.kind = (uint8_t)kind, .role = (uint8_t)role, .label = label ? label : "",
+                        .extra = extra, .parent = parent,
+                        .depth = (uint16_t)(parent == &t->root ? 0 : parent->depth + 1),
                         .diag = -1, .a = -1, .b = -1, .c = -1};
     if (parent->last)
         parent->last->next = n;
@@ -239,15 +242,13 @@ static void build_machine(struct tree *t, struct app *a, struct tnode *sec, size
             at(tg, mc->tags[i].loc.line, mc->tags[i].loc.col);
         }
     }
-    size_t nroles = 0;
-    for (size_t i = 0; i < m->nmembers; i++)
-        nroles += m->members[i].machine == mi;
+    size_t first = t->machine_first ? t->machine_first[mi] : 0;
+    size_t nroles = t->machine_first ? t->machine_first[mi + 1] - first : 0;
     if (nroles) {
         struct tnode *g = add(t, n, TK_GROUP, THEME_TREE_SECTION, count_label(t, "roles", nroles), NULL);
-        for (size_t i = 0; i < m->nmembers; i++) {
+        for (size_t k = first; k < first + nroles; k++) {
+            size_t i = t->by_machine[k];
             const struct inv_member *mb = &m->members[i];
-            if (mb->machine != mi)
-                continue;
             const struct inv_instance *in = &m->instances[mb->instance];
             struct tnode *r = add(t, g, TK_MEMBERSHIP, THEME_TREE_ROLE,
                                   arena_printf(&t->ar, "%s.%s", in->name, in->roles[mb->role].name),
@@ -507,8 +508,37 @@ static void build(struct tree *t, struct app *a)
     struct tnode *ms = add(t, &t->root, TK_SECTION, THEME_TREE_SECTION, count_label(t, "machines", m->nmachines), NULL);
     ms->a = SEC_MACHINES;
     ms->expanded = true;
+    /* members grouped by machine, in member order, so each machine finds its roles at once */
+    t->machine_first = calloc(m->nmachines + 1, sizeof(size_t));
+    t->by_machine = malloc((m->nmembers ? m->nmembers : 1) * sizeof(size_t));
+    if (t->machine_first && t->by_machine) {
+        for (size_t i = 0; i < m->nmembers; i++)
+            if (m->members[i].machine < m->nmachines)
+                t->machine_first[m->members[i].machine + 1]++;
+        for (size_t i = 0; i < m->nmachines; i++)
+            t->machine_first[i + 1] += t->machine_first[i];
+        size_t *fill = calloc(m->nmachines + 1, sizeof(size_t));
+        for (size_t i = 0; fill && i < m->nmembers; i++) {
+            size_t mc = m->members[i].machine;
+            if (mc < m->nmachines)
+                t->by_machine[t->machine_first[mc] + fill[mc]++] = i;
+        }
+        if (!fill) {
+            free(t->machine_first);
+            t->machine_first = NULL;
+        }
+        free(fill);
+    } else {
+        free(t->machine_first);
+        t->machine_first = NULL;
+        t->oom = true;
+    }
     for (size_t i = 0; i < m->nmachines; i++)
         build_machine(t, a, ms, i);
+    free(t->machine_first);
+    free(t->by_machine);
+    t->machine_first = NULL;
+    t->by_machine = NULL;
     struct tnode *ts = add(t, &t->root, TK_SECTION, THEME_TREE_SECTION, "tags", NULL);
     ts->a = SEC_TAGS;
     build_tags(t, a, ts);
@@ -652,7 +682,7 @@ static void mark_diags(struct tree *t, struct app *a)
                     break;
                 }
         if (best && (best->diag < 0 || (int)d->severity < best->diag))
-            best->diag = (signed char)d->severity;
+            best->diag = (int8_t)d->severity;
     }
     free(by);
 }

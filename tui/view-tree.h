@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/theme.h"
 
@@ -34,20 +35,20 @@ enum tkind {
 
 enum tsection { SEC_DIAGS, SEC_META, SEC_MACHINES, SEC_TAGS, SEC_INSTANCES, SEC_BACKUPS };
 
-struct tnode {
-    enum tkind kind;
-    enum theme_role role;   /* colour of the label */
+struct tnode { /* compact: a 1000-machine fleet has tens of thousands of them */
     const char *label;
     const char *extra;      /* shown beside the label, may be NULL */
     struct tnode *parent, *child, *last, *next;
-    unsigned nchildren;
-    unsigned depth;
-    bool expanded;
-    signed char diag;       /* worst diagnostic on this node: -1 none, else enum diag_severity */
-    size_t pre;             /* preorder index */
-    long a, b, c;
     const void *ptr;
-    unsigned line, col;     /* source position, 0 when none */
+    int32_t a, b, c;
+    uint32_t pre;           /* preorder index */
+    uint32_t nchildren;
+    uint32_t line, col;     /* source position, 0 when none */
+    uint16_t depth;
+    uint8_t kind;           /* enum tkind */
+    uint8_t role;           /* enum theme_role: colour of the label */
+    bool expanded;
+    int8_t diag;            /* worst diagnostic on this node: -1 none, else enum diag_severity */
 };
 
 #endif

@@ -1,0 +1,120 @@
+/* The UI on a generated fleet, through the headless harness (the real loop, real curses
+ * rendering to /dev/null):
+ *   bench-tui FILE start N   time to the first frame in-process (load + plan + tree +
+ *                            draw), one line per run: wall ms, CPU ms
+ *   bench-tui FILE keys N    key-to-frame for N keys moving through the tree (j, k, PgDn,
+ *                            l, h), one line per key: wall ms, CPU ms
+ *   bench-tui FILE rss       peak RSS (KiB) after start and 2000 keys
+ *   bench-tui FILE phases    CPU ms of load, plan, and the whole start */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "tui/harness.h"
+#include "tui/view-tree.h"
+
+static double clock_ms(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Wall time, and the CPU time of this process: on a busy machine the wall time includes
+ * waiting for a core, the CPU time does not. */
+static double now_ms(void)
+{
+    return clock_ms(CLOCK_MONOTONIC);
+}
+
+static double cpu_ms(void)
+{
+    return clock_ms(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+static struct harness *open_fleet(const char *file)
+{
+    struct app_options opt = {.file = file, .mouse = -1, .ncolors = -1};
+    struct harness *h = NULL;
+    struct diag d = {0};
+    if (harness_open(&opt, 120, 35, "xterm-256color", &h, &d) < 0) {
+        fprintf(stderr, "bench-tui: %s\n", d.msg ? d.msg : "cannot start");
+        diag_clear(&d);
+        exit(1);
+    }
+    return h;
+}
+
+/* A walk that keeps the selection moving through an expanding tree. */
+static const uint32_t walk[] = {'j', 'j', 'j', 'l', 'j', 'j', 'l', 'j', 'j', KEYSYM_PGDN, 'k',
+                                'j', 'h', 'j', 'j', 'l', 'j', KEYSYM_PGDN, 'j', 'k', 'j', 'j'};
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: bench-tui FILE start|keys|rss|phases [N]\n");
+        return 2;
+    }
+    const char *file = argv[1], *what = argv[2];
+    int n = argc > 3 ? atoi(argv[3]) : 1;
+    setenv("TERM", "xterm-256color", 1);
+    unsetenv("XDG_CONFIG_HOME");
+    if (!strcmp(what, "start")) {
+        for (int i = 0; i < n; i++) {
+            double t0 = now_ms(), c0 = cpu_ms();
+            struct harness *h = open_fleet(file);
+            printf("%.3f %.3f\n", now_ms() - t0, cpu_ms() - c0);
+            harness_close(h);
+        }
+    } else if (!strcmp(what, "keys") || !strcmp(what, "rss")) {
+        struct harness *h = open_fleet(file);
+        struct app *a = harness_app(h);
+        int keys = !strcmp(what, "rss") ? 2000 : n;
+        size_t nw = sizeof(walk) / sizeof(walk[0]);
+        uint64_t frames0 = a->frames;
+        for (int i = 0; i < keys; i++) {
+            double t0 = now_ms(), c0 = cpu_ms();
+            harness_key(h, walk[(size_t)i % nw]);
+            double dt = now_ms() - t0, dc = cpu_ms() - c0;
+            if (what[0] == 'k')
+                printf("%.4f %.4f\n", dt, dc);
+        }
+        if (a->frames - frames0 < (uint64_t)keys / 2)
+            fprintf(stderr, "bench-tui: only %llu frames for %d keys\n",
+                    (unsigned long long)(a->frames - frames0), keys);
+        if (what[0] == 'r') {
+            struct rusage ru;
+            getrusage(RUSAGE_SELF, &ru);
+            printf("%ld\n", ru.ru_maxrss);
+        }
+        harness_close(h);
+    } else if (!strcmp(what, "phases")) {
+        double t0 = cpu_ms();
+        struct inventory *inv = NULL;
+        struct diag_list dl = {0};
+        if (inventory_load(file, &inv, &dl) < 0)
+            return 1;
+        double t1 = cpu_ms();
+        struct plan *p = NULL;
+        struct diag_list pd = {0};
+        inventory_plan(inv, &p, &pd);
+        double t2 = cpu_ms();
+        plan_free(p);
+        inventory_free(inv);
+        diag_list_free(&dl);
+        diag_list_free(&pd);
+        double t3 = cpu_ms();
+        struct harness *h = open_fleet(file);
+        double t4 = cpu_ms();
+        printf("CPU: core load %.2f ms, plan %.2f ms; the whole start (load, plan, tree, "
+               "first frame) %.2f ms, so the UI's own part %.2f ms\n",
+               t1 - t0, t2 - t1, t4 - t3, (t4 - t3) - (t2 - t0));
+        harness_close(h);
+    } else {
+        fprintf(stderr, "bench-tui: unknown mode '%s'\n", what);
+        return 2;
+    }
+    return 0;
+}

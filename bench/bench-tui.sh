@@ -1,0 +1,40 @@
+#!/bin/bash
+# The UI on a generated 1000-machine fleet. Targets: start to first frame < 50 ms, 99th
+# percentile key-to-frame < 2 ms moving through the tree, RSS < 40 MB.
+#  - start: the real binary, `clan-tui screen` (exec, load, plan, tree, first frame drawn by
+#    curses, screen printed, exit), wall time; and in-process to the first frame
+#  - keys: in-process, each key sent as terminal bytes through the real loop and drawn
+set -eu
+: "${top_builddir:?run through make bench}" "${top_srcdir:?}" "${CLAN_TUI:?}"
+B="$top_builddir/bench/bench-tui"
+T=$(mktemp -d "${TMPDIR:-/tmp}/bench-tui.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export TERM=xterm-256color LC_ALL=C.UTF-8
+unset XDG_CONFIG_HOME NO_COLOR
+"$top_srcdir/samples/gen-fleet" 1000 > "$T/fleet.nix"
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+pct() { sort -n | awk -v p="$1" '{ v[NR] = $1 } END { i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; print v[i] }'; }
+runs=${BENCH_RUNS_N:-21}
+keys=${BENCH_KEYS_N:-5000}
+echo "fleet: $(wc -c < "$T/fleet.nix") bytes, 1000 machines; $runs runs, $keys keys"
+
+proc=$(for i in $(seq "$runs"); do
+    s=$(date +%s%N); "$CLAN_TUI" screen --size 120x35 "$T/fleet.nix" >/dev/null; e=$(date +%s%N)
+    echo "scale=3; ($e - $s) / 1000000" | bc
+done | median)
+"$B" "$T/fleet.nix" start "$runs" > "$T/start"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (wall times include waiting for a core)"
+echo "start to first frame, whole process (exec .. exit): median $proc ms wall (target < 50 ms)"
+echo "start to first frame, in-process: median $(cut -d' ' -f1 "$T/start" | median) ms wall, $(cut -d' ' -f2 "$T/start" | median) ms CPU"
+echo "  $("$B" "$T/fleet.nix" phases)"
+"$B" "$T/fleet.nix" keys "$keys" > "$T/keys"
+cut -d' ' -f1 "$T/keys" > "$T/kw"
+cut -d' ' -f2 "$T/keys" > "$T/kc"
+echo "key-to-frame over $keys keys, wall: median $(median < "$T/kw") ms, p99 $(pct 99 < "$T/kw") ms, max $(pct 100 < "$T/kw") ms (target p99 < 2 ms)"
+echo "key-to-frame over $keys keys, CPU:  median $(median < "$T/kc") ms, p99 $(pct 99 < "$T/kc") ms, max $(pct 100 < "$T/kc") ms"
+rss=$("$B" "$T/fleet.nix" rss)
+echo "peak RSS after start and 2000 keys: $((rss / 1024)) MiB ($rss KiB; target < 40 MB)"
+if [ -x /usr/bin/time ]; then
+    prss=$(/usr/bin/time -f %M "$CLAN_TUI" screen --size 120x35 "$T/fleet.nix" 2>&1 >/dev/null | tail -1)
+    echo "peak RSS of the real binary to its first frame: $((prss / 1024)) MiB ($prss KiB)"
+fi
