@@ -71,6 +71,10 @@ struct plan {
     char *meta_domain;
     struct plan_machine *machines; /* every inventory machine, in inventory order */
     size_t nmachines;
+    /* A plan from inventory_plan keeps everything in this arena (jobs of one machine share
+     * their paths, exclude and hook arrays): treat it as read-only. NULL in a plan built by
+     * hand, which plan_free then frees field by field. */
+    struct plan_arena *arena;
 };
 
 void plan_free(struct plan *p);

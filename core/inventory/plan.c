@@ -36,7 +36,87 @@ static void report(struct reporter *rp, enum diag_severity sev, struct inv_loc l
     free(msg);
 }
 
-/* ---- freeing ---- */
+/* ---- the plan's memory ----
+ * A plan from inventory_plan lives in one arena: thousands of jobs cost a few large
+ * allocations, and jobs of one machine share their paths, excludes and hooks. A plan built
+ * by hand (tests) has no arena and is freed piece by piece. */
+
+struct plan_arena {
+    struct plan_arena *next;
+    size_t used, cap;
+    max_align_t data[];
+};
+
+static void *A_alloc(struct plan *p, size_t n)
+{
+    n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    struct plan_arena *a = p->arena;
+    if (!a || a->cap - a->used < n) {
+        size_t cap = n > 60000 ? n : 60000;
+        struct plan_arena *na = malloc(sizeof(*na) + cap);
+        if (!na)
+            return NULL;
+        na->next = a;
+        na->used = 0;
+        na->cap = cap;
+        p->arena = a = na;
+    }
+    void *r = (char *)a->data + a->used;
+    a->used += n;
+    memset(r, 0, n);
+    return r;
+}
+
+static char *A_strdup(struct plan *p, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *r = A_alloc(p, n);
+    if (r)
+        memcpy(r, s, n);
+    return r;
+}
+
+static char *A_printf(struct plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *A_printf(struct plan *p, const char *fmt, ...)
+{
+    va_list ap;
+    char small[256];
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *r = A_alloc(p, (size_t)n + 1);
+    if (!r)
+        return NULL;
+    if ((size_t)n < sizeof(small)) {
+        memcpy(r, small, (size_t)n + 1);
+        return r;
+    }
+    va_start(ap, fmt);
+    vsnprintf(r, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+/* Grow an arena array to hold n+1 elements (doubling; the old block is left behind). */
+static int A_grow(struct plan *p, void *pv, size_t *cap, size_t n, size_t sz)
+{
+    void **v = pv;
+    if (n < *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : 4;
+    void *nv = A_alloc(p, nc * sz);
+    if (!nv)
+        return -ENOMEM;
+    if (n)
+        memcpy(nv, *v, n * sz);
+    *v = nv;
+    *cap = nc;
+    return 0;
+}
 
 static void free_strv(char **v, size_t n)
 {
@@ -78,6 +158,14 @@ void plan_free(struct plan *p)
 {
     if (!p)
         return;
+    if (p->arena) {
+        for (struct plan_arena *a = p->arena, *n; a; a = n) {
+            n = a->next;
+            free(a);
+        }
+        free(p);
+        return;
+    }
     free(p->meta_name);
     free(p->meta_domain);
     for (size_t i = 0; i < p->nmachines; i++) {
@@ -113,69 +201,45 @@ const struct plan_machine *plan_find_machine(const struct plan *p, const char *n
 
 /* ---- building ---- */
 
-static char *origin_level(const struct inv_def *d)
+static char *origin_level(struct plan *p, const struct inv_def *d)
 {
     if (!d || d->level == INV_LEVEL_DEFAULT)
-        return inv_strdup("default");
+        return A_strdup(p, "default");
     if (d->level == INV_LEVEL_TAG)
-        return inv_asprintf("tag:%s", d->tag ? d->tag : "");
-    return inv_strdup(inv_level_name(d->level));
+        return A_printf(p, "tag:%s", d->tag ? d->tag : "");
+    return A_strdup(p, inv_level_name(d->level));
 }
 
-static int push_str(char ***v, size_t *n, const char *s)
+static char *default_rsh(struct plan *p, const struct plan_options *opt, const char *machine,
+                         bool explicit_dest)
 {
-    char **nv = realloc(*v, (*n + 1) * sizeof(**v));
-    if (!nv)
-        return -ENOMEM;
-    *v = nv;
-    nv[*n] = inv_strdup(s);
-    if (!nv[*n])
-        return -ENOMEM;
-    (*n)++;
-    return 0;
-}
-
-static bool has_str(char **v, size_t n, const char *s)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(v[i], s))
-            return true;
-    return false;
-}
-
-static char *expand_root(const char *root, const char *machine)
-{
+    const char *root = opt && opt->secrets_root ? opt->secrets_root : DEFAULT_SECRETS_ROOT;
     struct buf b = {0};
-    for (const char *p = root; *p; p++) {
-        if (p[0] == '%' && p[1] == 'm') {
+    for (const char *c = root; *c; c++) {
+        if (c[0] == '%' && c[1] == 'm') {
             buf_puts(&b, machine);
-            p++;
+            c++;
         } else {
-            buf_putc(&b, *p);
+            buf_putc(&b, *c);
         }
     }
-    return buf_steal(&b);
-}
-
-static char *default_rsh(const struct plan_options *opt, const char *machine, bool explicit_dest)
-{
-    char *root = expand_root(opt && opt->secrets_root ? opt->secrets_root
-                                                      : DEFAULT_SECRETS_ROOT, machine);
-    if (!root)
-        return NULL;
-    char *s = inv_asprintf("ssh -i %s/borgbackup/borgbackup.ssh -o StrictHostKeyChecking=accept-new "
-                           "-o IdentitiesOnly=Yes%s",
-                           root, explicit_dest ? " -o PasswordAuthentication=no" : "");
-    free(root);
+    char *s = A_printf(p,
+                       "ssh -i %s/borgbackup/borgbackup.ssh -o StrictHostKeyChecking=accept-new "
+                       "-o IdentitiesOnly=Yes%s",
+                       b.p ? b.p : "", explicit_dest ? " -o PasswordAuthentication=no" : "");
+    buf_free(&b);
     return s;
 }
 
 /* Text of a list item for the plan: a string's value, else its source text. */
-static char *item_string(const struct inventory *inv, const struct nix_value *v)
+static char *item_string(struct plan *p, const struct inventory *inv, const struct nix_value *v)
 {
     if (v->kind == NIX_STRING)
-        return inv_strdup(v->str ? v->str : "");
-    return inv_value_text(inv, v);
+        return A_strdup(p, v->str ? v->str : "");
+    char *t = inv_value_text(inv, v);
+    char *r = A_strdup(p, t ? t : "");
+    free(t);
+    return r;
 }
 
 static bool dest_name_ok(const char *s)
@@ -250,42 +314,72 @@ static void free_role_lists(const struct inv_model *md, struct idxv *srv, struct
 }
 
 struct dest {
-    char *name, *repo, *rsh, *server;
+    const char *name;
+    char *repo, *rsh;
+    const char *server;
     bool explicit_dest;
     struct inv_loc loc;
 };
 
-static void free_dests(struct dest *d, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(d[i].name);
-        free(d[i].repo);
-        free(d[i].rsh);
-        free(d[i].server);
-    }
-    free(d);
-}
+/* What every job of one machine shares (the jobs point at the same arrays). */
+struct shared {
+    bool built;
+    char **paths;
+    size_t npaths;
+    struct plan_hook *hooks[INV_NHOOKS];
+    size_t nhooks[INV_NHOOKS];
+};
 
-static int add_hooks(const struct inv_machine *m, enum inv_hook h, struct plan_hook **out,
-                     size_t *n)
+static int build_shared(struct plan *p, const struct inv_machine *m, struct shared *sh)
 {
-    for (size_t i = 0; i < m->nstates; i++) {
-        if (!m->states[i].hooks[h].s)
+    size_t total = 0;
+    for (size_t s = 0; s < m->nstates; s++)
+        total += m->states[s].nfolders;
+    sh->paths = A_alloc(p, (total ? total : 1) * sizeof(*sh->paths));
+    if (!sh->paths)
+        return -ENOMEM;
+    for (size_t s = 0; s < m->nstates; s++)
+        for (size_t f = 0; f < m->states[s].nfolders; f++) {
+            const char *fs = m->states[s].folders[f].s;
+            if (!fs || m->states[s].folders[f].opaque)
+                continue;
+            bool dup = false;
+            for (size_t k = 0; k < sh->npaths && !dup; k++)
+                dup = !strcmp(sh->paths[k], fs);
+            if (!dup)
+                sh->paths[sh->npaths++] = A_strdup(p, fs);
+        }
+    for (int h = 0; h < INV_NHOOKS; h++) {
+        size_t n = 0;
+        for (size_t s = 0; s < m->nstates; s++)
+            n += m->states[s].hooks[h].s != NULL;
+        if (!n)
             continue;
-        struct plan_hook *nh = realloc(*out, (*n + 1) * sizeof(**out));
-        if (!nh)
+        sh->hooks[h] = A_alloc(p, n * sizeof(*sh->hooks[h]));
+        if (!sh->hooks[h])
             return -ENOMEM;
-        *out = nh;
-        nh[*n].state = inv_strdup(m->states[i].name);
-        nh[*n].script = inv_strdup(m->states[i].hooks[h].s);
-        (*n)++;
+        for (size_t s = 0; s < m->nstates; s++) {
+            if (!m->states[s].hooks[h].s)
+                continue;
+            struct plan_hook *hk = &sh->hooks[h][sh->nhooks[h]++];
+            hk->state = A_strdup(p, m->states[s].name);
+            hk->script = A_strdup(p, m->states[s].hooks[h].s);
+        }
     }
+    sh->built = true;
     return 0;
 }
 
+/* startAt values already validated (each distinct definition once). */
+struct cal_seen {
+    const struct inv_def **v;
+    size_t n, cap;
+};
+
 static int build_client(const struct inventory *inv, const struct plan_options *opt,
                         struct plan *p, const struct inv_member *mb, const struct idxv *servers,
-                        struct calendar_ctx *cal, struct reporter *rp, bool full)
+                        struct shared *shared, struct calendar_ctx *cal, struct cal_seen *seen,
+                        struct reporter *rp, bool full)
 {
     const struct inv_model *md = &inv->model;
     const struct inv_instance *in = &md->instances[mb->instance];
@@ -295,25 +389,28 @@ static int build_client(const struct inventory *inv, const struct plan_options *
     struct inv_loc mloc = member_loc(md, mb);
 
     /* destinations: one per server of the instance, then the explicit ones */
-    struct dest *dv = NULL;
+    const struct inv_eff *dests = inv_eff_get(&mb->settings, "destinations");
+    size_t maxd = servers->n + (dests ? dests->nchildren : 0);
+    struct dest *dv = calloc(maxd ? maxd : 1, sizeof(*dv));
+    if (!dv)
+        return -ENOMEM;
     size_t nd = 0;
+    char *server_rsh = NULL;
     for (size_t si = 0; si < servers->n; si++) {
         const struct inv_member *s = &md->members[servers->v[si]];
         const char *sname = md->machines[s->machine].name;
-        const char *addr = inv_eff_string(inv_eff_get(&s->settings, "address"));
-        struct dest *ndv = realloc(dv, (nd + 1) * sizeof(*dv));
-        if (!ndv)
-            goto oom;
-        dv = ndv;
-        memset(&dv[nd], 0, sizeof(*dv));
-        dv[nd].name = inv_strdup(sname);
-        dv[nd].repo = inv_asprintf("borg@%s:.", addr ? addr : sname);
-        dv[nd].rsh = default_rsh(opt, m->name, false);
-        dv[nd].server = inv_strdup(sname);
-        dv[nd].loc = member_loc(md, s);
-        nd++;
+        struct dest *d = &dv[nd++];
+        d->name = sname;
+        d->server = sname;
+        d->loc = member_loc(md, s);
+        if (!full)
+            continue;
+        const char *addr = p->machines[s->machine].address;
+        d->repo = A_printf(p, "borg@%s:.", addr ? addr : sname);
+        if (!server_rsh)
+            server_rsh = default_rsh(p, opt, m->name, false);
+        d->rsh = server_rsh;
     }
-    const struct inv_eff *dests = inv_eff_get(&mb->settings, "destinations");
     for (size_t k = 0; dests && k < dests->nchildren; k++) {
         const struct inv_eff *de = &dests->children[k];
         const struct inv_eff *repo = inv_eff_get(de, "repo");
@@ -337,26 +434,20 @@ static int build_client(const struct inventory *inv, const struct plan_options *
                        "destination '%s' of machine %s replaces the destination of backup "
                        "server %s (same name)",
                        de->name, m->name, dv[i].name);
-                free(dv[i].name);
-                free(dv[i].repo);
-                free(dv[i].rsh);
-                free(dv[i].server);
                 break;
             }
-        if (slot == nd) {
-            struct dest *ndv = realloc(dv, (nd + 1) * sizeof(*dv));
-            if (!ndv)
-                goto oom;
-            dv = ndv;
+        if (slot == nd)
             nd++;
-        }
-        memset(&dv[slot], 0, sizeof(*dv));
-        dv[slot].name = inv_strdup(de->name);
-        dv[slot].repo = inv_strdup(rs ? rs : (repo && repo->winner ? repo->winner->text : ""));
+        struct dest *d = &dv[slot];
+        memset(d, 0, sizeof(*d));
+        d->name = de->name;
+        d->explicit_dest = true;
+        d->loc = dloc;
+        if (!full)
+            continue;
+        d->repo = A_strdup(p, rs ? rs : (repo && repo->winner ? repo->winner->text : ""));
         const char *rshs = inv_eff_string(rsh);
-        dv[slot].rsh = rshs ? inv_strdup(rshs) : default_rsh(opt, m->name, true);
-        dv[slot].explicit_dest = true;
-        dv[slot].loc = dloc;
+        d->rsh = rshs ? A_strdup(p, rshs) : default_rsh(p, opt, m->name, true);
     }
     if (!nd)
         report(rp, DIAG_WARNING, mloc,
@@ -373,11 +464,16 @@ static int build_client(const struct inventory *inv, const struct plan_options *
     if (!start)
         start = DEFAULT_START_AT;
     if (cal && sa && sdef && sdef->level != INV_LEVEL_DEFAULT && inv_eff_string(sa)) {
+        bool done = false;
+        for (size_t i = 0; i < seen->n && !done; i++)
+            done = seen->v[i] == sdef;
+        if (!done && inv_grow(&seen->v, &seen->cap, seen->n, sizeof(*seen->v)) == 0)
+            seen->v[seen->n++] = sdef;
         struct calendar_spec *spec = NULL;
         struct diag cd = {0};
-        if (calendar_parse(cal, start, &spec, &cd) < 0) {
+        if (!done && calendar_parse(cal, start, &spec, &cd) < 0) {
             report(rp, DIAG_ERROR, sdef->loc,
-                   "startAt \"%s\" of machine %s is not a valid systemd calendar "
+                   "startAt \"%s\" (for machine %s) is not a valid systemd calendar "
                    "expression: %s (at column %u of the expression)",
                    start, m->name, cd.msg ? cd.msg : "invalid", cd.col);
         }
@@ -388,18 +484,43 @@ static int build_client(const struct inventory *inv, const struct plan_options *
     if (!m->nstates) {
         if (!pm->no_jobs_reason)
             pm->no_jobs_reason =
-                inv_strdup(m->config_opaque
-                               ? "machines.<name> is not a literal module: its "
-                                 "clan.core.state cannot be read"
-                               : "no clan.core.state: Clan creates backup jobs only for "
-                                 "machines that declare state");
-        free_dests(dv, nd);
+                A_strdup(p, m->config_opaque
+                                ? "machines.<name> is not a literal module: its "
+                                  "clan.core.state cannot be read"
+                                : "no clan.core.state: Clan creates backup jobs only for "
+                                  "machines that declare state");
+        free(dv);
         return 0;
     }
-    free(pm->no_jobs_reason);
     pm->no_jobs_reason = NULL;
+    if (full && !shared->built && build_shared(p, m, shared) < 0)
+        goto oom;
 
+    /* excludes and the schedule origin: shared by this membership's jobs */
     const struct inv_eff *ex = inv_eff_get(&mb->settings, "exclude");
+    char **exv = NULL;
+    struct plan_origin *exo = NULL;
+    size_t nex = 0;
+    char *start_copy = NULL, *start_level = NULL;
+    if (full) {
+        if (ex && ex->nitems) {
+            exv = A_alloc(p, ex->nitems * sizeof(*exv));
+            exo = A_alloc(p, ex->nitems * sizeof(*exo));
+            if (!exv || !exo)
+                goto oom;
+            for (size_t k = 0; k < ex->nitems; k++) {
+                const struct inv_def *od = &ex->defs[ex->item_def[k]];
+                exv[k] = item_string(p, inv, ex->items[k]);
+                exo[k].level = origin_level(p, od);
+                struct inv_loc il = inv_loc_value(inv, ex->items[k]);
+                exo[k].line = il.line;
+                exo[k].col = il.col;
+            }
+            nex = ex->nitems;
+        }
+        start_copy = A_strdup(p, start);
+        start_level = origin_level(p, sdef);
+    }
     for (size_t d = 0; d < nd; d++) {
         for (size_t j = 0; j < pm->njobs; j++)
             if (!strcmp(pm->jobs[j].destination, dv[d].name))
@@ -408,100 +529,90 @@ static int build_client(const struct inventory *inv, const struct plan_options *
                        "instances or destinations with the same name); systemd units must be "
                        "unique",
                        m->name, dv[d].name);
-        struct plan_job *nj = realloc(pm->jobs, (pm->njobs + 1) * sizeof(*nj));
-        if (!nj)
+        size_t cap = pm->njobs; /* arena arrays grow by copying; capacity == count */
+        if (pm->njobs && (pm->njobs & (pm->njobs - 1)) == 0)
+            cap = pm->njobs;
+        else if (pm->njobs)
+            cap = (size_t)1 << (64 - __builtin_clzll(pm->njobs));
+        if (A_grow(p, &pm->jobs, &cap, pm->njobs, sizeof(*pm->jobs)) < 0)
             goto oom;
-        pm->jobs = nj;
         struct plan_job *j = &pm->jobs[pm->njobs++];
         memset(j, 0, sizeof(*j));
-        j->destination = dv[d].name;
-        j->repo = dv[d].repo;
-        j->rsh = dv[d].rsh;
-        j->server = dv[d].server;
-        dv[d].name = dv[d].repo = dv[d].rsh = dv[d].server = NULL;
-        j->unit = inv_asprintf("borgbackup-job-%s", j->destination);
+        j->destination = A_strdup(p, dv[d].name);
         j->explicit_dest = dv[d].explicit_dest;
         if (!full)
             continue; /* diagnostics only: the destination is all the checks need */
-        for (size_t s = 0; s < m->nstates; s++)
-            for (size_t f = 0; f < m->states[s].nfolders; f++) {
-                const char *fs = m->states[s].folders[f].s;
-                if (fs && !m->states[s].folders[f].opaque && !has_str(j->paths, j->npaths, fs))
-                    push_str(&j->paths, &j->npaths, fs);
-            }
-        if (ex && ex->nitems) {
-            j->exclude = calloc(ex->nitems, sizeof(*j->exclude));
-            j->exclude_origin = calloc(ex->nitems, sizeof(*j->exclude_origin));
-            if (!j->exclude || !j->exclude_origin)
-                goto oom;
-            for (size_t k = 0; k < ex->nitems; k++) {
-                const struct inv_def *od = &ex->defs[ex->item_def[k]];
-                j->exclude[k] = item_string(inv, ex->items[k]);
-                j->exclude_origin[k].level = origin_level(od);
-                struct inv_loc il = inv_loc_value(inv, ex->items[k]);
-                j->exclude_origin[k].line = il.line;
-                j->exclude_origin[k].col = il.col;
-            }
-            j->nexclude = ex->nitems;
-        }
-        j->start_at = inv_strdup(start);
-        j->start_at_origin.level = origin_level(sdef);
+        j->repo = dv[d].repo;
+        j->rsh = dv[d].rsh;
+        j->server = dv[d].server ? A_strdup(p, dv[d].server) : NULL;
+        j->unit = A_printf(p, "borgbackup-job-%s", j->destination);
+        j->paths = shared->paths;
+        j->npaths = shared->npaths;
+        j->exclude = exv;
+        j->exclude_origin = exo;
+        j->nexclude = nex;
+        j->start_at = start_copy;
+        j->start_at_origin.level = start_level;
         if (sdef && sdef->level != INV_LEVEL_DEFAULT) {
             j->start_at_origin.line = sdef->loc.line;
             j->start_at_origin.col = sdef->loc.col;
         }
-        if (add_hooks(m, INV_HOOK_PRE_BACKUP, &j->pre_backup, &j->npre) < 0 ||
-            add_hooks(m, INV_HOOK_POST_BACKUP, &j->post_backup, &j->npost) < 0 ||
-            add_hooks(m, INV_HOOK_PRE_RESTORE, &j->pre_restore, &j->npre_restore) < 0 ||
-            add_hooks(m, INV_HOOK_POST_RESTORE, &j->post_restore, &j->npost_restore) < 0)
-            goto oom;
+        j->pre_backup = shared->hooks[INV_HOOK_PRE_BACKUP];
+        j->npre = shared->nhooks[INV_HOOK_PRE_BACKUP];
+        j->post_backup = shared->hooks[INV_HOOK_POST_BACKUP];
+        j->npost = shared->nhooks[INV_HOOK_POST_BACKUP];
+        j->pre_restore = shared->hooks[INV_HOOK_PRE_RESTORE];
+        j->npre_restore = shared->nhooks[INV_HOOK_PRE_RESTORE];
+        j->post_restore = shared->hooks[INV_HOOK_POST_RESTORE];
+        j->npost_restore = shared->nhooks[INV_HOOK_POST_RESTORE];
     }
-    free_dests(dv, nd);
+    free(dv);
     return 0;
 oom:
-    free_dests(dv, nd);
+    free(dv);
     return -ENOMEM;
 }
 
 static int build_server(const struct inventory *inv, struct plan *p,
-                        const struct inv_member *mb, const struct idxv *clients)
+                        const struct inv_member *mb, const struct idxv *clients, char *seen,
+                        bool full)
 {
     const struct inv_model *md = &inv->model;
     struct plan_machine *pm = &p->machines[mb->machine];
     pm->is_server = true;
     if (!pm->address) {
         const char *a = inv_eff_string(inv_eff_get(&mb->settings, "address"));
-        pm->address = inv_strdup(a ? a : pm->name);
+        pm->address = A_strdup(p, a ? a : pm->name);
         const char *d = inv_eff_string(inv_eff_get(&mb->settings, "directory"));
-        pm->directory = inv_strdup(d ? d : "/var/lib/borgbackup");
+        pm->directory = A_strdup(p, d ? d : "/var/lib/borgbackup");
     }
+    if (!full)
+        return 0;
     /* a client of this server in an earlier instance is listed once */
-    char *seen = calloc(md->nmachines ? md->nmachines : 1, 1);
-    if (!seen)
-        return -ENOMEM;
+    memset(seen, 0, md->nmachines);
     for (size_t i = 0; i < pm->nclients; i++) {
         long mi = inventory_machine_index(inv, pm->clients[i].client);
         if (mi >= 0)
             seen[mi] = 1;
     }
+    size_t cap = pm->nclients;
+    struct plan_server_client *nc = A_alloc(p, (pm->nclients + clients->n + 1) * sizeof(*nc));
+    if (!nc)
+        return -ENOMEM;
+    if (pm->nclients)
+        memcpy(nc, pm->clients, pm->nclients * sizeof(*nc));
+    pm->clients = nc;
+    (void)cap;
     for (size_t ci = 0; ci < clients->n; ci++) {
         const struct inv_member *c = &md->members[clients->v[ci]];
         const char *cname = md->machines[c->machine].name;
         if (seen[c->machine])
             continue;
         seen[c->machine] = 1;
-        struct plan_server_client *nc =
-            realloc(pm->clients, (pm->nclients + 1) * sizeof(*nc));
-        if (!nc) {
-            free(seen);
-            return -ENOMEM;
-        }
-        pm->clients = nc;
-        nc[pm->nclients].client = inv_strdup(cname);
-        nc[pm->nclients].directory = inv_asprintf("%s/%s", pm->directory, cname);
+        nc[pm->nclients].client = A_strdup(p, cname);
+        nc[pm->nclients].directory = A_printf(p, "%s/%s", pm->directory, cname);
         pm->nclients++;
     }
-    free(seen);
     return 0;
 }
 
@@ -512,44 +623,70 @@ static int build_plan(const struct inventory *inv, const struct plan_options *op
     struct plan *p = calloc(1, sizeof(*p));
     if (!p)
         return -ENOMEM;
-    if (md->meta.name.s && !md->meta.name.opaque)
-        p->meta_name = inv_strdup(md->meta.name.s);
-    if (md->meta.domain.s && !md->meta.domain.opaque)
-        p->meta_domain = inv_strdup(md->meta.domain.s);
-    p->machines = calloc(md->nmachines ? md->nmachines : 1, sizeof(*p->machines));
+    int r = 0;
+    struct idxv *srv = NULL, *cli = NULL;
+    struct shared *shared = NULL;
+    char *seen = NULL;
+    struct cal_seen cs = {0};
+    struct calendar_ctx *cal = NULL;
+    /* the first allocation creates the arena, so plan_free frees it all from here on */
+    p->machines = A_alloc(p, (md->nmachines ? md->nmachines : 1) * sizeof(*p->machines));
     if (!p->machines) {
-        plan_free(p);
+        free(p);
         return -ENOMEM;
     }
+    if (md->meta.name.s && !md->meta.name.opaque)
+        p->meta_name = A_strdup(p, md->meta.name.s);
+    if (md->meta.domain.s && !md->meta.domain.opaque)
+        p->meta_domain = A_strdup(p, md->meta.domain.s);
     p->nmachines = md->nmachines;
     for (size_t i = 0; i < md->nmachines; i++) {
         const struct inv_machine *m = &md->machines[i];
         struct plan_machine *pm = &p->machines[i];
-        pm->name = inv_strdup(m->name);
-        pm->target_host = inv_strdup(m->target_host.s);
+        pm->name = A_strdup(p, m->name);
+        pm->target_host = A_strdup(p, m->target_host.s);
+        if (!full)
+            continue;
+        pm->tags = A_alloc(p, (m->ntags ? m->ntags : 1) * sizeof(*pm->tags));
+        if (!pm->tags)
+            goto oom;
         for (size_t t = 0; t < m->ntags; t++)
             if (m->tags[t].s && !m->tags[t].opaque)
-                push_str(&pm->tags, &pm->ntags, m->tags[t].s);
+                pm->tags[pm->ntags++] = A_strdup(p, m->tags[t].s);
     }
-    struct idxv *srv = NULL, *cli = NULL;
-    int r = role_lists(md, &srv, &cli);
-    struct calendar_ctx *cal = rp->l ? calendar_ctx_new_tz(NULL) : NULL;
+    shared = calloc(md->nmachines ? md->nmachines : 1, sizeof(*shared));
+    seen = calloc(md->nmachines ? md->nmachines : 1, 1);
+    if (!shared || !seen || role_lists(md, &srv, &cli) < 0)
+        goto oom;
+    cal = rp->l ? calendar_ctx_new_tz(NULL) : NULL;
     /* servers first, so their address and directory are known */
     for (size_t i = 0; i < md->ninstances && r >= 0; i++)
         for (size_t k = 0; k < srv[i].n && r >= 0; k++)
-            r = build_server(inv, p, &md->members[srv[i].v[k]], &cli[i]);
+            r = build_server(inv, p, &md->members[srv[i].v[k]], &cli[i], seen, full);
     /* clients in member order (instance, role, machine) */
     for (size_t i = 0; i < md->ninstances && r >= 0; i++)
-        for (size_t k = 0; k < cli[i].n && r >= 0; k++)
-            r = build_client(inv, opt, p, &md->members[cli[i].v[k]], &srv[i], cal, rp, full);
+        for (size_t k = 0; k < cli[i].n && r >= 0; k++) {
+            const struct inv_member *mb = &md->members[cli[i].v[k]];
+            r = build_client(inv, opt, p, mb, &srv[i], &shared[mb->machine], cal, &cs, rp,
+                             full);
+        }
+    if (r < 0)
+        goto oom;
     calendar_ctx_free(cal);
     free_role_lists(md, srv, cli);
-    if (r < 0) {
-        plan_free(p);
-        return r;
-    }
+    free(shared);
+    free(seen);
+    free(cs.v);
     *out = p;
     return 0;
+oom:
+    calendar_ctx_free(cal);
+    free_role_lists(md, srv, cli);
+    free(shared);
+    free(seen);
+    free(cs.v);
+    plan_free(p);
+    return -ENOMEM;
 }
 
 int inventory_plan_with(const struct inventory *inv, const struct plan_options *opt,
