@@ -82,6 +82,13 @@ struct units_write_stats {
 int units_write(const struct units_machine *um, const char *root, bool dry_run,
                 struct buf *diff, struct units_write_stats *stats, struct diag *d);
 
+/* Files under root/<machine>/ that um does not contain (left by an earlier run for a
+ * destination or state that is gone). They are never deleted; *paths (relative to
+ * root/<machine>/, sorted) lists them for the caller to report. */
+int units_stale(const struct units_machine *um, const char *root, char ***paths, size_t *n,
+                struct diag *d);
+void units_paths_free(char **paths, size_t n);
+
 /* ---- quoting (exposed for tests) ---- */
 
 /* POSIX shell single-quoting ('...' with '\'' for quotes); also right for Python's

@@ -75,6 +75,16 @@ units "$T/m4/multi-destination.nix" --out "$O" 2>/dev/null
 check "after writing, --diff is empty" test -z "$(units "$T/m4/multi-destination.nix" --out "$O" --diff 2>/dev/null)"
 check "only the two timers changed" test "$(diff "$T/before" <(snap) | grep -c '^>')" -eq 2
 
+# ---- files of a destination that is gone are reported, never deleted ----
+touch "$O/postgres-server/etc/systemd/system/borgbackup-job-old.service"
+units "$S/multi-destination.nix" --out "$O" 2>"$T/err"
+check "a file no longer generated is reported" \
+    grep -q "postgres-server/etc/systemd/system/borgbackup-job-old.service is not generated any more" "$T/err"
+check "... and kept" test -f "$O/postgres-server/etc/systemd/system/borgbackup-job-old.service"
+units "$S/multi-destination.nix" --out "$O" --diff 2>"$T/err" >/dev/null
+check "--diff reports it too" grep -q "borgbackup-job-old.service is not generated any more" "$T/err"
+rm "$O/postgres-server/etc/systemd/system/borgbackup-job-old.service"
+
 # ---- --machine ----
 check "--machine writes one machine" units "$S/two-machines.nix" --out "$T/one" --machine alice-laptop
 check "... only that one" test "$(ls "$T/one")" = "alice-laptop"

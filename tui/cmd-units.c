@@ -204,6 +204,23 @@ int cmd_units(int argc, char **argv)
     }
     if (diff && db.len)
         status = cli_write_stdout(db.p, db.len) ? 1 : status;
+    /* files an earlier run wrote for something that is gone: never deleted, but said */
+    for (size_t i = 0; i < nrendered && !status; i++) {
+        char **stale = NULL;
+        size_t nstale = 0;
+        struct diag d = {0};
+        if (units_stale(rendered[i], out, &stale, &nstale, &d) < 0) {
+            cli_print_diag(stderr, &d);
+            diag_clear(&d);
+            status = 1;
+            break;
+        }
+        for (size_t k = 0; k < nstale; k++)
+            fprintf(stderr, "%s: warning: %s/%s/%s is not generated any more (a destination or "
+                            "state was removed?); delete it before deploying\n",
+                    file, out, rendered[i]->machine, stale[k]);
+        units_paths_free(stale, nstale);
+    }
     buf_free(&db);
     if (!status)
         fprintf(stderr, "clan-tui: units: %zu file(s) %s, %zu unchanged in %s\n", st.written,

@@ -2,7 +2,9 @@
  * or (dry run) a unified diff of what would change. */
 #include "core/units.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -103,4 +105,92 @@ int units_write(const struct units_machine *um, const char *root, bool dry_run,
         stats->unchanged += st.unchanged;
     }
     return 0;
+}
+
+/* ---- stale files ---- */
+
+struct stale_walk {
+    const struct units_machine *um;
+    struct buf rel; /* current directory relative to the machine root ("" or "a/b/") */
+    char **v;
+    size_t n;
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int walk(struct stale_walk *w, const char *dir, struct diag *d)
+{
+    DIR *dh = opendir(dir);
+    if (!dh) {
+        if (errno == ENOENT)
+            return 0;
+        return diag_errno(d, errno, dir, "cannot read directory: %s", strerror(errno));
+    }
+    int r = 0;
+    struct dirent *e;
+    while (r >= 0 && (e = readdir(dh))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        size_t mark = w->rel.len;
+        char *full = NULL;
+        struct stat st;
+        if (buf_puts(&w->rel, e->d_name) < 0 || asprintf(&full, "%s/%s", dir, e->d_name) < 0) {
+            r = diag_errno(d, ENOMEM, NULL, "out of memory");
+            break;
+        }
+        if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+            r = buf_putc(&w->rel, '/') < 0 ? diag_errno(d, ENOMEM, NULL, "out of memory")
+                                           : walk(w, full, d);
+        } else if (!units_find_file(w->um, w->rel.p)) {
+            char **nv = realloc(w->v, (w->n + 1) * sizeof(*nv));
+            char *copy = strdup(w->rel.p);
+            if (!nv || !copy) {
+                free(copy);
+                if (nv)
+                    w->v = nv;
+                r = diag_errno(d, ENOMEM, NULL, "out of memory");
+            } else {
+                w->v = nv;
+                w->v[w->n++] = copy;
+            }
+        }
+        free(full);
+        w->rel.len = mark;
+        if (w->rel.p)
+            w->rel.p[mark] = '\0';
+    }
+    closedir(dh);
+    return r;
+}
+
+int units_stale(const struct units_machine *um, const char *root, char ***paths, size_t *n,
+                struct diag *d)
+{
+    struct stale_walk w = {.um = um};
+    char *dir = NULL;
+    if (asprintf(&dir, "%s/%s", root, um->machine) < 0)
+        return diag_errno(d, ENOMEM, NULL, "out of memory");
+    int r = buf_puts(&w.rel, "") < 0 ? diag_errno(d, ENOMEM, NULL, "out of memory")
+                                     : walk(&w, dir, d);
+    free(dir);
+    buf_free(&w.rel);
+    if (r < 0) {
+        units_paths_free(w.v, w.n);
+        return r;
+    }
+    if (w.n)
+        qsort(w.v, w.n, sizeof(*w.v), cmp_str);
+    *paths = w.v;
+    *n = w.n;
+    return 0;
+}
+
+void units_paths_free(char **paths, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
 }
