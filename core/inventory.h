@@ -312,7 +312,8 @@ size_t inventory_redo_depth(const struct inventory *inv);
 /* Description of the edit the next undo / redo would revert / reapply, or NULL. */
 const char *inventory_undo_label(const struct inventory *inv);
 const char *inventory_redo_label(const struct inventory *inv);
-/* Does the text differ from the file as read / last saved? */
+/* Is the current text other than the one read / last saved? O(1): it compares which edit
+ * produced the text (undoing back to the saved state makes it clean again). */
 bool inventory_dirty(const struct inventory *inv);
 /* Write the current text atomically; refused (-ESTALE) when the file changed on disk since
  * it was read or last saved. */

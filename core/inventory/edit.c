@@ -1140,6 +1140,7 @@ int inventory_edit(struct inventory *inv, const struct inv_op *op,
     }
     inv->undo = nu;
     u.label = inv_op_describe(op);
+    u.id = ++inv->next_id;
     nix_edit_free(&e);
     adopt(inv, n);
     inv->undo[inv->nundo++] = u;
@@ -1228,9 +1229,9 @@ const char *inventory_redo_label(const struct inventory *inv)
 
 bool inventory_dirty(const struct inventory *inv)
 {
-    size_t len;
-    const char *t = nix_file_text(inv->nix, &len);
-    return len != inv->saved_len || hash_bytes(t, len) != inv->saved_hash;
+    /* the text is identified by the edit that produced it: no hashing per call */
+    unsigned long cur = inv->nundo ? inv->undo[inv->nundo - 1].id : 0;
+    return cur != inv->saved_id;
 }
 
 int inventory_save(struct inventory *inv, struct diag *d)
@@ -1252,7 +1253,6 @@ int inventory_save(struct inventory *inv, struct diag *d)
         return r;
     free(back);
     inv->stamp = st;
-    inv->saved_hash = hash_bytes(t, len);
-    inv->saved_len = len;
+    inv->saved_id = inv->nundo ? inv->undo[inv->nundo - 1].id : 0;
     return 0;
 }

@@ -18,6 +18,7 @@ void inv_index_free(struct inv_index *ix);
  * after). */
 struct inv_undo {
     char *label;
+    unsigned long id; /* identifies the text after this edit (for inventory_dirty) */
     struct nix_patch *fwd, *back;
     size_t nfwd, nback;
 };
@@ -37,8 +38,6 @@ struct inventory {
     char *name;               /* path or name for diagnostics */
     bool has_file;
     struct file_stamp stamp;  /* of the file as read / last saved */
-    uint64_t saved_hash;      /* hash and length of the text as read / last saved */
-    size_t saved_len;
 
     struct nix_file *nix;
     struct nix_file **snippets; /* values read from inside lib.mkForce & co. */
@@ -53,6 +52,8 @@ struct inventory {
 
     struct inv_undo *undo, *redo;
     size_t nundo, nredo;
+    unsigned long next_id;  /* for the next applied edit */
+    unsigned long saved_id; /* id of the text as read / last saved (0: as read) */
 };
 
 /* ---- model.c ---- */

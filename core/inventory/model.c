@@ -1088,8 +1088,6 @@ int inventory_from_text(const char *name, const char *text, size_t len, struct i
     int r = inv_build(name, text, len, &inv, diags);
     if (r < 0)
         return r;
-    inv->saved_hash = hash_bytes(text, len);
-    inv->saved_len = len;
     *out = inv;
     return 0;
 }
