@@ -935,7 +935,8 @@ static void explain_conflict(const struct inventory *inv, const struct inventory
                    d->tag ? " " : "", d->tag ? d->tag : "", d->text ? d->text : "?",
                    inv->name, d->loc.line, d->loc.col);
     }
-    diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0,
+    diag_list_add(diags, DIAG_ERROR, inv->name, existing ? existing->loc.line : 0,
+                  existing ? existing->loc.col : 0,
                   "refused: %s would give machine %s two different definitions of %s at the "
                   "same priority (the existing one: %s); Clan's evaluation would fail with "
                   "\"conflicting definition values\"",
