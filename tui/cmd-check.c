@@ -11,7 +11,7 @@
 
 static void check_help(void)
 {
-    fputs("Usage: clan-tui check FILE\n"
+    fputs("Usage: clan-tui check FILE [--secrets DIR]\n"
           "\n"
           "Read FILE (a clan.nix) and report every problem clan-tui finds, as\n"
           "FILE:LINE:COL: severity: message -- syntax errors, values that are not literals,\n"
@@ -22,7 +22,9 @@ static void check_help(void)
           "vars/per-machine/) were generated before their backup server's host key.\n"
           "\n"
           "Options:\n"
-          "  -h, --help   show this help and exit\n"
+          "  -s, --secrets DIR  the clan's secrets directory, for the vars check (default:\n"
+          "                     $XDG_DATA_HOME/clan-tui/secrets/<meta.name>, as keygen)\n"
+          "  -h, --help         show this help and exit\n"
           "\n"
           "Exit status: 0 no errors (warnings may be printed), 1 errors found, 2 usage error.\n",
           stdout);
@@ -31,24 +33,30 @@ static void check_help(void)
 int cmd_check(int argc, char **argv)
 {
     static const struct option longopts[] = {
+        {"secrets", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    const char *file = NULL, *secrets_opt = NULL;
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-        if (c == 'h') {
-            check_help();
-            return 0;
+    while (optind < argc) {
+        if ((c = getopt_long(argc, argv, "+s:h", longopts, NULL)) == -1) {
+            if (file)
+                return cli_usage_error("check", "unexpected argument '%s'", argv[optind]);
+            file = argv[optind++];
+            continue;
         }
-        return cli_usage_error("check", "unknown option '%s'", argv[optind - 1]);
+        switch (c) {
+        case 's': secrets_opt = optarg; break;
+        case 'h': check_help(); return 0;
+        case ':': return cli_usage_error("check", "option '%s' needs a value", argv[optind - 1]);
+        default: return cli_usage_error("check", "unknown option '%s'", argv[optind - 1]);
+        }
     }
-    if (optind >= argc)
+    if (!file)
         return cli_usage_error("check", "missing FILE (the clan.nix to check)");
-    if (optind + 1 < argc)
-        return cli_usage_error("check", "unexpected argument '%s'", argv[optind + 1]);
-    const char *file = argv[optind];
 
     struct diag_list diags = {0};
     struct inventory *inv = NULL;
@@ -69,7 +77,17 @@ int cmd_check(int argc, char **argv)
     struct plan *plan = NULL;
     struct keys_store *ks = NULL;
     struct diag d = {0};
-    if (inventory_plan(inv, &plan, &all) == 0 && keys_store_open(file, NULL, &ks, &d) == 0) {
+    char *secrets = NULL;
+    if (inventory_plan(inv, &plan, &all) == 0) {
+        if (secrets_opt)
+            secrets = strdup(secrets_opt);
+        else if (plan->meta_name)
+            keys_default_secrets_dir(getenv("XDG_DATA_HOME"), getenv("HOME"), plan->meta_name,
+                                     &secrets, &d);
+        diag_clear(&d);
+    }
+    /* without a secrets directory (no meta.name) the vars cannot be inspected: no check */
+    if (plan && secrets && keys_store_open(file, secrets, &ks, &d) == 0) {
         struct keys_order_issue *issues = NULL;
         size_t nissues = 0;
         if (keys_order_check(ks, plan, &issues, &nissues, &d) == 0) {
@@ -84,6 +102,7 @@ int cmd_check(int argc, char **argv)
         }
     }
     diag_clear(&d);
+    free(secrets);
     keys_store_free(ks);
     plan_free(plan);
     cli_print_diags(stderr, &all);
