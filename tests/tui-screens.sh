@@ -52,8 +52,10 @@ for f in "$top_srcdir"/samples/*.nix; do
 done
 [ $have_dump = yes ] || echo "note: 'clan-tui dump' or jq missing: names not cross-checked"
 
-# The README and the man page document every action (the help screens above list them).
+# The help screens list every action with its keys; the README and the man page document
+# every action.
 for a in $(sed -n 's/^ *X([A-Z_]*, "\([a-z-]*\)".*/\1/p' "$top_srcdir/tui/actions.h"); do
+    check "help lists $a" grep -Eq "│  [^ │][^│]* $a +[A-Z]" "$screens/help.screen"
     check "README documents $a" grep -q "\`$a\`" "$top_srcdir/README.md"
     check "the man page documents $a" grep -q -- "$(echo "$a" | sed 's/-/\\\\-/g')" "$top_srcdir/man/clan-tui.1"
 done

@@ -656,6 +656,14 @@ static void do_search(struct app *a, const char *q, int dir, bool skip)
         app_message(a, false, "/%s", q);
 }
 
+bool app_may_write(struct app *a, const char *what)
+{
+    if (!a->opt.readonly)
+        return true;
+    app_message(a, true, "read-only (--readonly): %s is disabled", what);
+    return false;
+}
+
 bool app_goto_line(struct app *a, unsigned line)
 {
     if (!a->tree || !view_tree_select_line(a->tree, a, line))

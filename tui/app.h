@@ -163,6 +163,9 @@ void app_message(struct app *a, bool error, const char *fmt, ...) __attribute__(
 void app_set_dirty(struct app *a);
 /* The model changed (after an edit, undo, reload): rebuild the plan and the tree. */
 void app_model_changed(struct app *a);
+/* Writers (editors, save, key generation) call this first: false, with a message in the
+ * status line, when the UI runs with --readonly. */
+bool app_may_write(struct app *a, const char *what);
 /* Run a command line as typed after ':' (without the colon). */
 void app_command(struct app *a, const char *line);
 /* Every diagnostic: the inventory's, then the plan's. */
