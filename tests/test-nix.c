@@ -351,6 +351,13 @@ static void test_edit_delete(void **state)
                 "{\n  b.c = 2; b.d = 3;\n  inherit x y;\n}\n");
     expect_text(f, nix_edit_delete(f, P("b", "c", 0, 0), 2, &e, &d), &e, &d,
                 "{\n  a = 1; # one\n  b.d = 3;\n  inherit x y;\n}\n");
+    nix_file_free(f);
+    /* the parent made by the only dotted binding stays, empty */
+    f = parse("{\n  a.b.c = 1;\n  z = 2;\n}\n", &dl);
+    expect_text(f, nix_edit_delete(f, P("a", "b", "c", 0), 3, &e, &d), &e, &d,
+                "{\n  a.b = { };\n  z = 2;\n}\n");
+    nix_file_free(f);
+    f = parse("{\n  a = 1; # one\n  b.c = 2; b.d = 3;\n  inherit x y;\n}\n", &dl);
     expect_text(f, nix_edit_delete(f, P("b", 0, 0, 0), 1, &e, &d), &e, &d,
                 "{\n  a = 1; # one\n  inherit x y;\n}\n");
     expect_text(f, nix_edit_delete(f, P("y", 0, 0, 0), 1, &e, &d), &e, &d,

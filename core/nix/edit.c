@@ -642,8 +642,37 @@ int nix_edit_delete(struct nix_file *f, const char *const *path, size_t n, struc
     }
     const struct nix_ivalue *xi = ivx(x);
     struct nix_edit ed = {0};
-    for (size_t i = 0; i < xi->ndefs && r == 0; i++)
-        r = delete_def(f, &xi->defs[i], &ed);
+    /* A parent made only by the dotted bindings being deleted (`a.b.c = 1;`, delete a.b.c)
+     * must stay, as an empty set: one of them becomes `a.b = { };`. */
+    const struct nix_ivalue *pi = x->parent ? ivx(x->parent) : NULL;
+    bool keep_parent = false;
+    if (pi && pi->pub.implicit && pi->nlits == 0 && pi->ndefs) {
+        keep_parent = true;
+        for (size_t j = 0; j < pi->ndefs; j++) {
+            bool mine = false;
+            for (size_t i = 0; i < xi->ndefs; i++)
+                mine |= xi->defs[i].node == pi->defs[j].node;
+            keep_parent &= mine;
+        }
+    }
+    for (size_t i = 0; i < xi->ndefs && r == 0; i++) {
+        const struct nix_def *df = &xi->defs[i];
+        if (keep_parent && df->seg > 0 && f->nodes[df->node].kind == N_BINDING) {
+            keep_parent = false;
+            char *pre = attrpath_prefix_text(f, df->node, df->seg - 1);
+            if (!pre)
+                return -ENOMEM;
+            struct buf b = {0};
+            buf_printf(&b, "%s = { };", pre);
+            free(pre);
+            r = b.p ? add_patch(&ed, nix_node_start(f, df->node), nix_node_end(f, df->node), b.p,
+                                b.len)
+                    : -ENOMEM;
+            buf_free(&b);
+            continue;
+        }
+        r = delete_def(f, df, &ed);
+    }
     struct nix_file *g = NULL;
     if (r == 0)
         r = validate(f, &ed, &g, d);

@@ -459,6 +459,17 @@ int nix_lex(struct nix_file *f, struct diag_list *diags)
         if (i >= lx.n && st != S_INPATH && st != S_INPATH_SLASH)
             break;
         size_t before = f->ntoks;
+        if (lx.s[i] == 0 && (st == S_INITIAL || st == S_DEFAULT)) {
+            /* Nix's lexer hands a NUL byte to the parser as the end of the input: the rest
+             * of the file is ignored. It stays in the tree as the end-of-file token. */
+            unsigned line, col;
+            nix_file_linecol(f, i, &line, &col);
+            if (diag_list_add(diags, DIAG_WARNING, f->name, line, col,
+                              "NUL byte: Nix ignores everything from here to the end of "
+                              "the file") < 0)
+                r = -ENOMEM;
+            break;
+        }
         switch (st) {
         case S_STRING: r = lex_string(&lx, i); break;
         case S_IND: r = lex_ind(&lx, i); break;
@@ -470,7 +481,7 @@ int nix_lex(struct nix_file *f, struct diag_list *diags)
             i += f->toks[f->ntoks - 1].len;
     }
     if (r == 0)
-        r = push_tok(&lx, T_EOF, lx.n, 0);
+        r = push_tok(&lx, T_EOF, i < lx.n ? i : lx.n, i < lx.n ? lx.n - i : 0);
     free(lx.stack);
     return r;
 }

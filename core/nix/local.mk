@@ -8,3 +8,8 @@ tests_test_nix_SOURCES = tests/test-nix.c
 tests_test_nix_CFLAGS = $(TEST_CFLAGS)
 tests_test_nix_LDADD = $(TEST_LIBS)
 TESTS += tests/test-nix
+# differential tests against nix-instantiate (accept/reject on a corpus; edits evaluated)
+TESTS += tests/nix-diff.sh tests/nix-edit-diff.sh tests/nix-cli.sh
+EXTRA_DIST += tests/nix-diff.sh tests/nix-edit-diff.sh tests/nix-cli.sh \
+	tests/nix-corpus/gen.sh tests/nix-corpus/atoms.txt tests/nix-corpus/cases.txt \
+	tests/nix-edit/lib.nix
