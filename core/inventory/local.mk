@@ -21,3 +21,10 @@ BENCH_RUNS += bench/bench-inventory.sh
 EXTRA_DIST += bench/bench-inventory.sh
 TESTS += tests/inventory-cli.sh
 EXTRA_DIST += tests/inventory-cli.sh
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz-inventory
+fuzz_fuzz_inventory_SOURCES = fuzz/fuzz-inventory.c
+fuzz_fuzz_inventory_LDFLAGS = $(FUZZ_LDFLAGS)
+fuzz_fuzz_inventory_LDADD = $(CORE_LIBS)
+endif
+EXTRA_DIST += fuzz/fuzz-inventory.c
