@@ -960,7 +960,16 @@ static void tree_draw(struct view *v, struct app *a, int y, int x, int h, int w,
         const char *marker = n->child ? (n->expanded ? ui->g->open : ui->g->closed) : ui->g->leaf;
         col += ui_text(ui, y + r, col, right - col, THEME_TREE_GUIDE, marker);
         col += ui_text(ui, y + r, col, right - col, THEME_TREE_NORMAL, " ");
+        int label_x = col;
         col += ui_text(ui, y + r, col, right - col - 1, n->role, n->label);
+        int hx = 0, hw = 0;
+        const char *q = a->last_search, *hit = q && *q ? strcasestr(n->label, q) : NULL;
+        if (hit) { /* the search term, highlighted where it shows in full */
+            hx = label_x + ui_widthn(ui, n->label, (size_t)(hit - n->label));
+            hw = ui_widthn(ui, hit, strlen(q));
+            if (hx + hw > col)
+                hw = 0;
+        }
         if (n->diag >= 0)
             col += ui_text(ui, y + r, col, right - col, n->diag == DIAG_ERROR ? THEME_DIAG_ERROR : THEME_DIAG_WARNING,
                            n->diag == DIAG_ERROR ? " !" : " ?");
@@ -974,6 +983,8 @@ static void tree_draw(struct view *v, struct app *a, int y, int x, int h, int w,
         }
         if (i == t->sel)
             ui_overlay_attr(ui, y + r, x, w, focused ? THEME_TREE_SELECTED : THEME_TREE_SELECTED_INACTIVE);
+        if (hw > 0)
+            ui_overlay_attr(ui, y + r, hx, hw, THEME_TREE_MATCH);
     }
 }
 
