@@ -13,7 +13,11 @@ tests_test_tui_SOURCES = tests/test-tui.c tui/keymap.c tui/keymap.h tui/widget-i
 	tui/widget-input.h tui/widget-draw.c tui/widget-draw.h
 tests_test_tui_CFLAGS = $(TEST_CFLAGS)
 tests_test_tui_LDADD = $(TEST_LIBS) $(NCURSES_LIBS)
-TESTS += tests/test-tui tests/tui-screens.sh tests/tui-tmux.sh
+check_PROGRAMS += tests/test-tui-loop
+tests_test_tui_loop_SOURCES = tests/test-tui-loop.c $(TUI_UI_SOURCES) tui/cli.c tui/cli.h
+tests_test_tui_loop_CFLAGS = $(TEST_CFLAGS) -DSAMPLES_DIR='"$(abs_top_srcdir)/samples"'
+tests_test_tui_loop_LDADD = $(TEST_LIBS) $(NCURSES_LIBS)
+TESTS += tests/test-tui tests/test-tui-loop tests/tui-screens.sh tests/tui-tmux.sh
 EXTRA_DIST += tests/tui-screens.sh tests/tui-tmux.sh tests/screens
 
 # make bench: the UI on a 1000-machine fleet (start, key-to-frame, RSS).
