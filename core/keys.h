@@ -112,6 +112,8 @@ struct keys_status {
     char *fingerprint;      /* public value present: its fingerprint */
     int64_t public_mtime_ns;
     bool mismatch;          /* PRESENT: the private key does not belong to the public value */
+    bool public_present;
+    unsigned secrets_present;
 };
 int keys_status_get(const struct keys_store *s, const char *machine,
                     const struct keys_generator *g, struct keys_status *out, struct diag *d);

@@ -148,7 +148,7 @@ int keys_order_check(const struct keys_store *s, const struct plan *p,
         struct keys_status cs = {0};
         struct diag tmp = {0};
         if (keys_status_get(s, c->name, &keys_gen_borgbackup, &cs, &tmp) < 0 ||
-            cs.state == KEYS_ABSENT) {
+            cs.state != KEYS_PRESENT) {
             diag_clear(&tmp);
             keys_status_clear(&cs);
             continue;

@@ -1,0 +1,297 @@
+/* clan-tui keygen FILE [--machine M | --all] [--secrets DIR] [--regenerate]: the borgbackup
+ * vars of the fleet (core/keys): backup servers' host keys first, then every client's SSH
+ * key, repository passphrase and known_hosts; then the install-order check. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/inventory.h"
+#include "core/keys.h"
+#include "tui/cli.h"
+
+static void keygen_help(void)
+{
+    fputs("Usage: clan-tui keygen FILE [--machine M]... [--all] [--secrets DIR] [--regenerate]\n"
+          "\n"
+          "Generate the vars Clan's borgbackup service needs, with libssh, in Clan's layout\n"
+          "beside FILE: an SSH host key for every backup server (generator openssh), and for\n"
+          "every client an ed25519 SSH key and a repository passphrase (generator borgbackup)\n"
+          "plus a known_hosts line for each of its backup servers. Servers come first: their\n"
+          "host keys are what the clients need (the install order of the Clan guide).\n"
+          "\n"
+          "Public values go to vars/per-machine/<machine>/<generator>/<file>/value beside FILE.\n"
+          "Private keys and passphrases never go into the clan directory: they are written to\n"
+          "a secrets directory outside it, <DIR>/<machine>/<generator>/<file> (directories\n"
+          "0700, files 0600, created exclusively). Existing keys are left alone.\n"
+          "\n"
+          "Options:\n"
+          "  -m, --machine M   only machine M (repeatable); default: every machine with a\n"
+          "                    borgbackup role\n"
+          "  -a, --all         every machine with a borgbackup role\n"
+          "  -s, --secrets DIR the secrets directory of this clan (default\n"
+          "                    $XDG_DATA_HOME/clan-tui/secrets/<meta.name>, where\n"
+          "                    XDG_DATA_HOME defaults to ~/.local/share); refused when it is\n"
+          "                    inside the clan directory\n"
+          "  -r, --regenerate  replace existing keys; the old files are kept in a dated\n"
+          "                    backup-<UTC time> directory in the secrets directory (needs\n"
+          "                    --machine or --all)\n"
+          "  -h, --help        show this help and exit\n"
+          "\n"
+          "Afterwards it reports clients whose keys exist while their server's host key does\n"
+          "not, or predate it, with the command that fixes it.\n"
+          "\n"
+          "Exit status: 0 done (nothing failed), 1 errors in FILE or a key that could not be\n"
+          "written (that key's files are left as they were), 2 usage error.\n", stdout);
+}
+
+/* FILE as one shell word, for the commands we suggest. */
+static void put_shell_word(struct buf *b, const char *s)
+{
+    bool plain = *s != '\0';
+    for (const char *p = s; *p; p++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=:,@%",
+                    *p))
+            plain = false;
+    if (plain) {
+        buf_puts(b, s);
+        return;
+    }
+    buf_putc(b, '\'');
+    for (const char *p = s; *p; p++)
+        if (*p == '\'')
+            buf_puts(b, "'\\''");
+        else
+            buf_putc(b, *p);
+    buf_putc(b, '\'');
+}
+
+/* Paths in the clan directory are shown relative to it, the way Clan users read them. */
+static const char *clan_relative(const struct keys_store *s, const char *path)
+{
+    size_t n = strlen(s->clan_dir);
+    if (!strncmp(path, s->clan_dir, n) && path[n] == '/')
+        return path + n + 1;
+    return path;
+}
+
+static void fix_command(struct buf *b, const char *file, const char *secrets_opt,
+                        const char *machine, bool regenerate)
+{
+    buf_puts(b, "clan-tui keygen ");
+    put_shell_word(b, file);
+    buf_puts(b, " --machine ");
+    put_shell_word(b, machine);
+    if (secrets_opt) {
+        buf_puts(b, " --secrets ");
+        put_shell_word(b, secrets_opt);
+    }
+    if (regenerate)
+        buf_puts(b, " --regenerate");
+}
+
+static void print_event(struct buf *out, const struct keys_store *s, const struct keys_event *e)
+{
+    const struct keys_result *r = &e->result;
+    bool kh = !strcmp(e->generator, KEYS_KNOWN_HOSTS_GENERATOR);
+    const char *what = r->outcome == KEYS_EXISTS ? "exists, left alone"
+                                                 : keys_outcome_name(r->outcome);
+    buf_printf(out, "%s: %s: %s", e->machine, kh ? "known_hosts" : e->generator, what);
+    if (r->fingerprint)
+        buf_printf(out, " %s", r->fingerprint);
+    if (r->outcome == KEYS_REGENERATED && r->old_fingerprint)
+        buf_printf(out, " (was %s)", r->old_fingerprint);
+    buf_putc(out, '\n');
+    if (r->public_path)
+        buf_printf(out, "  public %s\n", clan_relative(s, r->public_path));
+    for (size_t i = 0; i < r->nsecrets; i++)
+        buf_printf(out, "  secret %s\n", r->secret_paths[i]);
+    if (r->backup_dir)
+        buf_printf(out, "  backup %s (the old files)\n", r->backup_dir);
+}
+
+static int keygen_run(const char *file, const char *const *machines, size_t nmachines,
+                      const char *secrets_opt, unsigned flags)
+{
+    struct diag_list diags = {0};
+    struct inventory *inv = NULL;
+    if (inventory_load(file, &inv, &diags) < 0) {
+        cli_print_diags(stderr, &diags);
+        diag_list_free(&diags);
+        return 1;
+    }
+    int status = 0;
+    struct plan *plan = NULL;
+    struct keys_store *store = NULL;
+    char *secrets = NULL;
+    struct keys_report rep = {0};
+    struct diag d = {0};
+    struct buf out = {0}, err = {0};
+
+    const struct diag_list *idiags = inventory_diags(inv);
+    cli_print_diags(stderr, idiags);
+    if (diag_list_count(idiags, DIAG_ERROR)) {
+        fprintf(stderr, "clan-tui: keygen: %s has errors; no keys generated\n", file);
+        status = 1;
+        goto done;
+    }
+    if (inventory_plan(inv, &plan, &diags) < 0) {
+        cli_print_diags(stderr, &diags);
+        fprintf(stderr, "clan-tui: keygen: no backup plan for %s; no keys generated\n", file);
+        status = 1;
+        goto done;
+    }
+    /* plan problems (a schedule, a destination) do not change which keys are needed */
+    cli_print_diags(stderr, &diags);
+
+    if (secrets_opt) {
+        secrets = strdup(secrets_opt);
+    } else if (!plan->meta_name) {
+        fprintf(stderr, "%s: error: meta.name is not set, and it names the default secrets "
+                "directory; expected meta.name = \"...\" in %s, or --secrets DIR\n", file, file);
+        status = 1;
+        goto done;
+    } else if (keys_default_secrets_dir(getenv("XDG_DATA_HOME"), getenv("HOME"), plan->meta_name,
+                                        &secrets, &d) < 0) {
+        fprintf(stderr, "clan-tui: keygen: %s; give --secrets DIR\n", d.msg);
+        status = 1;
+        goto done;
+    }
+    if (!secrets || keys_store_open(file, secrets, &store, &d) < 0) {
+        if (!d.msg)
+            diag_errno(&d, ENOMEM, NULL, "out of memory");
+        cli_print_diag(stderr, &d);
+        fputs("clan-tui: keygen: no keys generated\n", stderr);
+        status = 1;
+        goto done;
+    }
+    if (keys_run(store, plan, machines, nmachines, flags, (int64_t)time(NULL), &rep, &d) < 0) {
+        if (!d.file)
+            fprintf(stderr, "%s: error: %s\n", file, d.msg);
+        else
+            cli_print_diag(stderr, &d);
+        fputs("clan-tui: keygen: no keys generated\n", stderr);
+        status = 1;
+        goto done;
+    }
+
+    buf_printf(&out, "secrets directory: %s (outside the clan directory %s)\n",
+               store->secrets_dir, store->clan_dir);
+    size_t counts[KEYS_FAILED + 1] = {0};
+    for (size_t i = 0; i < rep.nevents; i++) {
+        const struct keys_event *e = &rep.events[i];
+        counts[e->result.outcome]++;
+        if (e->result.outcome == KEYS_FAILED) {
+            char *msg = diag_format(&e->diag);
+            buf_printf(&err, "%s: %s: failed, nothing written: %s\n", e->machine, e->generator,
+                       msg ? msg : "?");
+            free(msg);
+            if (e->diag.msg && strstr(e->diag.msg, "regenerate it")) {
+                buf_puts(&err, "  fix: ");
+                fix_command(&err, file, secrets_opt, e->machine, true);
+                buf_putc(&err, '\n');
+            }
+            continue;
+        }
+        print_event(&out, store, e);
+        if (e->result.mismatch)
+            buf_printf(&err, "%s: %s: warning: the private key in the secrets directory does "
+                       "not belong to the public value; fix: regenerate it\n", e->machine,
+                       e->generator);
+    }
+    for (size_t i = 0; i < rep.notes.n; i++) {
+        char *msg = diag_format(&rep.notes.v[i]);
+        buf_printf(&err, "%s\n", msg ? msg : "?");
+        free(msg);
+    }
+    for (size_t i = 0; i < rep.nissues; i++) {
+        const struct keys_order_issue *is = &rep.issues[i];
+        buf_printf(&err, "warning: install order: %s\n  fix: ", is->message);
+        if (is->kind == KEYS_ORDER_NO_HOST_KEY) {
+            fix_command(&err, file, secrets_opt, is->server, false);
+            buf_puts(&err, " && ");
+        }
+        fix_command(&err, file, secrets_opt, is->client, is->kind != KEYS_ORDER_KNOWN_HOSTS);
+        buf_putc(&err, '\n');
+    }
+    buf_printf(&out, "%zu generated, %zu regenerated, %zu left alone, %zu updated, "
+               "%zu unchanged, %zu failed\n",
+               counts[KEYS_GENERATED], counts[KEYS_REGENERATED], counts[KEYS_EXISTS],
+               counts[KEYS_UPDATED], counts[KEYS_UNCHANGED], counts[KEYS_FAILED]);
+    if (cli_write_stdout(out.p, out.len))
+        status = 1;
+    if (err.len)
+        fputs(err.p, stderr);
+    if (counts[KEYS_FAILED])
+        status = 1;
+
+done:
+    buf_free(&out);
+    buf_free(&err);
+    diag_clear(&d);
+    keys_report_free(&rep);
+    keys_store_free(store);
+    free(secrets);
+    plan_free(plan);
+    inventory_free(inv);
+    diag_list_free(&diags);
+    return status;
+}
+
+int cmd_keygen(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"machine", required_argument, NULL, 'm'},
+        {"all", no_argument, NULL, 'a'},
+        {"secrets", required_argument, NULL, 's'},
+        {"regenerate", no_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char **machines = calloc((size_t)argc + 1, sizeof(*machines));
+    if (!machines) {
+        fputs("clan-tui: keygen: out of memory\n", stderr);
+        return 1;
+    }
+    size_t nmachines = 0;
+    bool all = false;
+    const char *secrets = NULL;
+    unsigned flags = 0;
+    int c, r = -1;
+    optind = 1;
+    opterr = 0;
+    while (r < 0 && (c = getopt_long(argc, argv, ":m:as:rh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'm': machines[nmachines++] = optarg; break;
+        case 'a': all = true; break;
+        case 's': secrets = optarg; break;
+        case 'r': flags |= KEYS_REGENERATE; break;
+        case 'h': keygen_help(); r = 0; break;
+        case ':':
+            r = cli_usage_error("keygen", "option '%s' needs a value", argv[optind - 1]);
+            break;
+        default:
+            r = cli_usage_error("keygen", "unknown option '%s'", argv[optind - 1]);
+            break;
+        }
+    }
+    if (r < 0) {
+        if (optind >= argc)
+            r = cli_usage_error("keygen", "missing FILE (the clan.nix to read)");
+        else if (optind + 1 < argc)
+            r = cli_usage_error("keygen", "unexpected argument '%s'", argv[optind + 1]);
+        else if (all && nmachines)
+            r = cli_usage_error("keygen", "--all and --machine exclude each other");
+        else if ((flags & KEYS_REGENERATE) && !all && !nmachines)
+            r = cli_usage_error("keygen", "--regenerate replaces keys: name them with "
+                                "--machine M or --all");
+        else if (secrets && !*secrets)
+            r = cli_usage_error("keygen", "--secrets needs a directory");
+    }
+    if (r < 0)
+        r = keygen_run(argv[optind], machines, nmachines, secrets, flags);
+    free(machines);
+    return r;
+}
