@@ -52,10 +52,13 @@ for f in "$top_srcdir"/samples/*.nix; do
 done
 [ $have_dump = yes ] || echo "note: 'clan-tui dump' or jq missing: names not cross-checked"
 
-# The help screens list every action with its keys; the README and the man page document
-# every action.
+# The help lists every action with its keys (on a terminal tall enough for all of it); the
+# README and the man page document every action.
+printf 'key ?\ndump help\n' > "$T/help.keys"
+(cd "$top_srcdir" && TERM=xterm-256color "$CLAN_TUI" screen --size 160x200 --keys "$T/help.keys" \
+    samples/two-machines.nix) > "$T/help-tall.out" 2>&1
 for a in $(sed -n 's/^ *X([A-Z_]*, "\([a-z-]*\)".*/\1/p' "$top_srcdir/tui/actions.h"); do
-    check "help lists $a" grep -Eq "│  [^ │][^│]* $a +[A-Z]" "$screens/help.screen"
+    check "help lists $a" grep -Eq "│  [^ │][^│]* $a +[A-Z]" "$T/help-tall.out"
     check "README documents $a" grep -q "\`$a\`" "$top_srcdir/README.md"
     check "the man page documents $a" grep -q -- "$(echo "$a" | sed 's/-/\\\\-/g')" "$top_srcdir/man/clan-tui.1"
 done

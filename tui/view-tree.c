@@ -86,7 +86,8 @@ struct tree {
     size_t nvis, cap_vis;
     size_t sel, top;
     bool oom;
-    /* while building: the members of each machine (counting sort by machine) */
+    struct app *app;
+    /* the members of each machine (counting sort by machine), for building machines */
     size_t *by_machine, *machine_first;
 };
 
@@ -219,7 +220,17 @@ static const char *member_via(struct tree *t, const struct inv_member *mb)
     return r;
 }
 
-static void build_machine(struct tree *t, struct app *a, struct tnode *sec, size_t mi)
+static const struct plan_machine *plan_of(struct app *a, size_t mi, const char *name)
+{
+    /* the plan lists every machine in inventory order */
+    if (a->plan && mi < a->plan->nmachines && !strcmp(a->plan->machines[mi].name, name))
+        return &a->plan->machines[mi];
+    return a->plan ? plan_find_machine(a->plan, name) : NULL;
+}
+
+/* A machine's node; its children (most of the tree on a big fleet) wait for the first
+ * expand. */
+static void add_machine(struct tree *t, struct app *a, struct tnode *sec, size_t mi)
 {
     const struct inv_model *m = inventory_model(a->inv);
     const struct inv_machine *mc = &m->machines[mi];
@@ -227,6 +238,16 @@ static void build_machine(struct tree *t, struct app *a, struct tnode *sec, size
                           join_tags(t, mc->tags, mc->ntags));
     n->a = (long)mi;
     at(n, mc->loc.line, mc->loc.col);
+    const struct plan_machine *pm = plan_of(a, mi, mc->name);
+    n->lazy = mc->target_host.s || mc->ntags || mc->nstates || (pm && pm->njobs) ||
+              (t->machine_first && t->machine_first[mi + 1] > t->machine_first[mi]);
+}
+
+static void build_machine(struct tree *t, struct app *a, struct tnode *n)
+{
+    const struct inv_model *m = inventory_model(a->inv);
+    size_t mi = (size_t)n->a;
+    const struct inv_machine *mc = &m->machines[mi];
     if (mc->target_host.s) {
         struct tnode *f = add(t, n, TK_FIELD, THEME_TREE_SETTING, "targetHost", mc->target_host.s);
         at(f, mc->target_host.loc.line, mc->target_host.loc.col);
@@ -299,11 +320,7 @@ static void build_machine(struct tree *t, struct app *a, struct tnode *sec, size
             }
         }
     }
-    const struct plan_machine *pm = NULL; /* the plan lists every machine in inventory order */
-    if (a->plan && mi < a->plan->nmachines && !strcmp(a->plan->machines[mi].name, mc->name))
-        pm = &a->plan->machines[mi];
-    else if (a->plan)
-        pm = plan_find_machine(a->plan, mc->name);
+    const struct plan_machine *pm = plan_of(a, mi, mc->name);
     if (pm && pm->njobs) {
         struct tnode *g = add(t, n, TK_GROUP, THEME_TREE_SECTION, count_label(t, "jobs", pm->njobs), NULL);
         for (size_t j = 0; j < pm->njobs; j++) {
@@ -534,11 +551,7 @@ static void build(struct tree *t, struct app *a)
         t->oom = true;
     }
     for (size_t i = 0; i < m->nmachines; i++)
-        build_machine(t, a, ms, i);
-    free(t->machine_first);
-    free(t->by_machine);
-    t->machine_first = NULL;
-    t->by_machine = NULL;
+        add_machine(t, a, ms, i);
     struct tnode *ts = add(t, &t->root, TK_SECTION, THEME_TREE_SECTION, "tags", NULL);
     ts->a = SEC_TAGS;
     build_tags(t, a, ts);
@@ -687,6 +700,43 @@ static void mark_diags(struct tree *t, struct app *a)
     free(by);
 }
 
+/* Build a lazy node's children (the caller renumbers). */
+static bool materialize(struct tree *t, struct tnode *n)
+{
+    if (!n->lazy)
+        return false;
+    n->lazy = false;
+    if (n->kind == TK_MACHINE)
+        build_machine(t, t->app, n);
+    return true;
+}
+
+/* Preorder numbers and diagnostic marks after nodes were added. */
+static void renumber(struct tree *t)
+{
+    number(t);
+    for (size_t i = 0; i < t->nall; i++)
+        t->all[i]->diag = -1;
+    mark_diags(t, t->app);
+}
+
+/* Everything built (search, diagnostics, goto): once, then the tree is complete. */
+static void materialize_all(struct tree *t)
+{
+    bool any = false;
+    for (size_t i = 0; i < t->nall; i++)
+        any |= materialize(t, t->all[i]);
+    if (any) {
+        renumber(t);
+        flatten(t);
+    }
+}
+
+static bool has_kids(const struct tnode *n)
+{
+    return n->child || n->lazy;
+}
+
 static uint64_t node_hash(const struct tnode *n)
 {
     uint64_t h = 1469598103934665603ull;
@@ -703,6 +753,10 @@ static int cmp_u64(const void *x, const void *y)
 
 static void tree_clear(struct tree *t)
 {
+    free(t->machine_first);
+    free(t->by_machine);
+    t->machine_first = NULL;
+    t->by_machine = NULL;
     arena_free(&t->ar);
     free(t->all);
     t->all = NULL;
@@ -743,13 +797,26 @@ void view_tree_rebuild(struct view *v, struct app *a)
     }
     size_t old_sel = t->sel;
     tree_clear(t);
+    t->app = a;
     build(t, a);
     number(t);
-    mark_diags(t, a);
+    if (app_ndiags(a)) /* so that every diagnostic sits on its own node */
+        materialize_all(t);
+    else
+        mark_diags(t, a);
     if (had && open) {
-        for (size_t i = 0; i < t->nall; i++) {
-            uint64_t h = node_hash(t->all[i]);
-            t->all[i]->expanded = bsearch(&h, open, nopen, sizeof(h), cmp_u64) != NULL;
+        bool again = true;
+        while (again) { /* opening a lazy node adds nodes that may be open too */
+            again = false;
+            for (size_t i = 0; i < t->nall && !again; i++) {
+                uint64_t h = node_hash(t->all[i]);
+                bool on = bsearch(&h, open, nopen, sizeof(h), cmp_u64) != NULL;
+                t->all[i]->expanded = on;
+                if (on && materialize(t, t->all[i])) {
+                    renumber(t);
+                    again = true;
+                }
+            }
         }
     }
     flatten(t);
@@ -805,14 +872,18 @@ static void move_to(struct view *v, struct app *a, long target)
 static void set_expanded(struct tree *t, struct tnode *n, bool on)
 {
     n->expanded = on;
+    if (on && materialize(t, n))
+        renumber(t);
     flatten(t);
 }
 
-static void expand_all_below(struct tnode *n)
+static bool expand_all_below(struct tree *t, struct tnode *n)
 {
+    bool built = materialize(t, n);
     n->expanded = true;
     for (struct tnode *c = n->child; c; c = c->next)
-        expand_all_below(c);
+        built |= expand_all_below(t, c);
+    return built;
 }
 
 static bool tree_action(struct view *v, struct app *a, enum action act)
@@ -834,7 +905,7 @@ static bool tree_action(struct view *v, struct app *a, enum action act)
     case ACT_COLLAPSE:
         if (!n)
             return true;
-        if (n->child && n->expanded) {
+        if (has_kids(n) && n->expanded) {
             set_expanded(t, n, false);
             app_set_dirty(a);
         } else if (n->parent != &t->root) {
@@ -842,7 +913,7 @@ static bool tree_action(struct view *v, struct app *a, enum action act)
         }
         return true;
     case ACT_EXPAND:
-        if (n && n->child) {
+        if (n && has_kids(n)) {
             if (!n->expanded) {
                 set_expanded(t, n, true);
                 app_set_dirty(a);
@@ -860,7 +931,7 @@ static bool tree_action(struct view *v, struct app *a, enum action act)
                 app_message(a, false, "no node at line %u; the details show the source", d->line);
             else if (d && !d->line)
                 app_message(a, false, "this diagnostic has no source position");
-        } else if (n->child) {
+        } else if (has_kids(n)) {
             set_expanded(t, n, !n->expanded);
             app_set_dirty(a);
         } else {
@@ -870,7 +941,8 @@ static bool tree_action(struct view *v, struct app *a, enum action act)
         return true;
     case ACT_EXPAND_ALL:
         if (n) {
-            expand_all_below(n);
+            if (expand_all_below(t, n))
+                renumber(t);
             flatten(t);
             app_set_dirty(a);
         }
@@ -912,6 +984,7 @@ static bool tree_search(struct view *v, struct app *a, const char *q, int dir, b
     struct tree *t = v->data;
     if (!t->nall || !*q)
         return false;
+    materialize_all(t);
     struct tnode *n = selected(t);
     size_t start = n ? n->pre : 0;
     for (size_t k = skip ? 1 : 0; k <= t->nall; k++) {
@@ -957,7 +1030,7 @@ static void tree_draw(struct view *v, struct app *a, int y, int x, int h, int w,
         int right = x + w;
         if (col >= right - 2)
             col = right - 2;
-        const char *marker = n->child ? (n->expanded ? ui->g->open : ui->g->closed) : ui->g->leaf;
+        const char *marker = has_kids(n) ? (n->expanded ? ui->g->open : ui->g->closed) : ui->g->leaf;
         col += ui_text(ui, y + r, col, right - col, THEME_TREE_GUIDE, marker);
         col += ui_text(ui, y + r, col, right - col, THEME_TREE_NORMAL, " ");
         int label_x = col;
@@ -1009,7 +1082,7 @@ static void tree_mouse(struct view *v, struct app *a, int row, int wheel)
         return;
     }
     if (row >= 0 && t->top + (size_t)row < t->nvis) {
-        if (t->top + (size_t)row == t->sel && selected(t)->child) {
+        if (t->top + (size_t)row == t->sel && has_kids(selected(t))) {
             set_expanded(t, selected(t), !selected(t)->expanded);
             app_set_dirty(a);
         } else {
@@ -1041,7 +1114,6 @@ static const struct view_ops tree_ops = {
 
 struct view *view_tree_new(struct app *a)
 {
-    (void)a;
     struct view *v = calloc(1, sizeof(*v));
     struct tree *t = calloc(1, sizeof(*t));
     if (!v || !t) {
@@ -1050,6 +1122,7 @@ struct view *view_tree_new(struct app *a)
         return NULL;
     }
     t->root.expanded = true;
+    t->app = a;
     v->ops = &tree_ops;
     v->data = t;
     return v;
@@ -1063,6 +1136,7 @@ const struct tnode *view_tree_selected(struct view *v)
 bool view_tree_select_line(struct view *v, struct app *a, unsigned line)
 {
     struct tree *t = v->data;
+    materialize_all(t);
     struct tnode *best = NULL;
     for (size_t i = 0; i < t->nall; i++) {
         struct tnode *n = t->all[i];
@@ -1080,6 +1154,7 @@ bool view_tree_select_line(struct view *v, struct app *a, unsigned line)
 bool view_tree_goto_label(struct view *v, struct app *a, const char *label)
 {
     struct tree *t = v->data;
+    materialize_all(t);
     for (size_t i = 0; i < t->nall; i++)
         if (!strcmp(t->all[i]->label, label) && t->all[i]->kind != TK_DIAG) {
             select_node(v, a, t->all[i]);

@@ -48,6 +48,7 @@ struct tnode { /* compact: a 1000-machine fleet has tens of thousands of them */
     uint8_t kind;           /* enum tkind */
     uint8_t role;           /* enum theme_role: colour of the label */
     bool expanded;
+    bool lazy;              /* has children not built yet (built on first expand) */
     int8_t diag;            /* worst diagnostic on this node: -1 none, else enum diag_severity */
 };
 
