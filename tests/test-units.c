@@ -120,7 +120,8 @@ static void test_file_component(void **state)
 /* ---- a constructed plan: postgres-server with two destinations ---- */
 
 static char *paths[] = {"/var/backup/postgres/mydatabase", "/srv/data"};
-static char *excludes[] = {"*.bak", "#not-a-comment", " lead", "multi\nline", "pp:/srv/x"};
+static char *excludes[] = {"*.bak", "#not-a-comment", " lead", "multi\nline", "pp:/srv/x",
+                           "*.\xc3\xbcn\xc3\xaf", "nbsp\xc2\xa0"};
 static struct plan_hook pre[] = {{"containers", "docker pause $(docker ps -q)\n"},
                                  {"postgresql", "systemctl stop postgresql\n"}};
 static struct plan_hook post[] = {{"postgresql", "systemctl start postgresql"}};
@@ -133,7 +134,7 @@ static void make_plan(struct plan *p, struct plan_machine *m, struct plan_job *j
         jobs[i].paths = paths;
         jobs[i].npaths = 2;
         jobs[i].exclude = excludes;
-        jobs[i].nexclude = 5;
+        jobs[i].nexclude = 7;
         jobs[i].start_at = "*-*-* 01:00:00";
         jobs[i].pre_backup = pre;
         jobs[i].npre = 2;
@@ -217,6 +218,8 @@ static void test_render_multi_destination(void **state)
         assert_non_null(strstr(job, "--exclude '#not-a-comment'"));
         assert_non_null(strstr(job, "--exclude ' lead'"));
         assert_non_null(strstr(job, "--exclude 'multi\nline'"));
+        assert_non_null(strstr(job, "--exclude '*.\xc3\xbcn\xc3\xaf'")); /* not ASCII */
+        assert_non_null(strstr(job, "--exclude 'nbsp\xc2\xa0'")); /* Python strips U+00A0 */
         assert_null(strstr(job, "--exclude '*.bak'"));
         assert_non_null(strstr(job, "-- \\\n    /var/backup/postgres/mydatabase \\\n"
                                     "    /srv/data\n"));

@@ -14,6 +14,8 @@ expect_status 0 "--help" units --help
 expect_status 2 "no FILE" units
 expect_status 2 "unknown option" units "$S/postgres.nix" --frobnicate
 expect_status 2 "--diff needs --out" units "$S/postgres.nix" --diff
+units "$S/postgres.nix" --out 2>"$T/err" || true
+check "--out without a value says so" grep -q "option '--out' needs a value" "$T/err"
 expect_status 1 "a missing file" units "$T/nope.nix" --out "$T/x"
 check "nothing written for a missing file" test ! -e "$T/x"
 expect_status 1 "an unknown machine" units "$S/postgres.nix" --out "$T/x" --machine nobody

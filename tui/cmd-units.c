@@ -67,7 +67,7 @@ int cmd_units(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:m:dvh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:m:dvh", longopts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'm': machine = optarg; break;

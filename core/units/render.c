@@ -238,15 +238,18 @@ static int render_hook_files(struct render *rd, const struct plan_hook *hooks, s
 
 /* ---- client: one job ---- */
 
-/* Can borg's --exclude-from file carry this pattern unchanged? Borg strips each line and
- * skips empty lines and lines starting with '#'. */
+/* Can borg's --exclude-from file carry this pattern unchanged? Borg reads it as text in the
+ * locale's encoding, strips every line of (Unicode) whitespace and skips empty lines and
+ * lines starting with '#': only printable ASCII without those edges is safe there. */
 static bool exclude_file_safe(const char *pat)
 {
     size_t n = strlen(pat);
-    if (n == 0 || pat[0] == '#' || strchr(pat, '\n') || strchr(pat, '\r'))
+    if (n == 0 || pat[0] == '#' || pat[0] == ' ' || pat[n - 1] == ' ')
         return false;
-    const char *ws = " \t\v\f";
-    return !strchr(ws, pat[0]) && !strchr(ws, pat[n - 1]);
+    for (const unsigned char *p = (const unsigned char *)pat; *p; p++)
+        if (*p < 0x20 || *p > 0x7e)
+            return false;
+    return true;
 }
 
 /* A borg shell-style pattern (--glob-archives) for the literal prefix, then anything. */
