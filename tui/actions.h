@@ -34,7 +34,17 @@
     X(SEARCH_NEXT, "search-next", "n", "", "Go to the next match")                         \
     X(SEARCH_PREV, "search-prev", "N", "", "Go to the previous match")                     \
     X(COMMAND, "command", ":", "cmd", "Command line: an action name, theme NAME, goto NAME, set mouse|nomouse, quit") \
-    X(QUIT, "quit", "q", "quit", "Quit clan-tui")
+    X(QUIT, "quit", "q", "quit", "Quit clan-tui (asks to save, discard or cancel when there are unsaved edits)") \
+    GROUP("Editing")                                                                       \
+    X(EDIT_TAGS, "edit-tags", "t", "tags", "Tags of the selected machine: toggle, add new; the roles each tag brings") \
+    X(EDIT_ROLES, "edit-roles", "r", "roles", "Role members of the selected instance (machines, tags), with the plan change before applying") \
+    X(EDIT_EXCLUDE, "edit-exclude", "x", "exclude", "Exclude patterns of the selected client: origin, add, edit, delete, reorder, a path tester") \
+    X(EDIT_DESTINATIONS, "edit-destinations", "d", "dest", "Explicit destinations of the selected client: add, edit, remove, with unit names") \
+    X(EDIT_SCHEDULE, "edit-schedule", "s", "schedule", "Schedule (startAt) of the selected client with a live calendar preview") \
+    X(UNDO, "undo", "u", "undo", "Undo the last edit")                                    \
+    X(REDO, "redo", "C-r", "", "Redo the last undone edit")                               \
+    X(WRITE, "write", "w", "write", "Show the diff of the file and write it after y")     \
+    X(RELOAD, "reload", "R", "", "Read the file again from disk (asks first when there are unsaved edits)")
 
 enum action {
     ACT_NONE = 0,

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "tui/cli.h"
+#include "tui/edit.h"
 #include "tui/view-tree.h"
 
 #define APP_MOUSE_EVENTS (BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED)
@@ -416,6 +417,7 @@ void app_free(struct app *a)
     view_free(a->tree);
     view_free(a->details);
     view_free(a->help);
+    edit_free(a);
     inventory_free(a->inv);
     plan_free(a->plan);
     diag_list_free(&a->plan_diags);
@@ -626,6 +628,7 @@ void app_draw(struct app *a, bool update)
         }
         draw_hints(a, H - 1, W);
         draw_status(a, H - 2, W); /* last: it may place the cursor */
+        edit_draw(a, H, W);       /* editors and questions over everything */
         if (a->prompt != PROMPT_NONE)
             curs_set(1);
     }
@@ -733,6 +736,8 @@ static void run_action(struct app *a, enum action act)
 {
     switch (act) {
     case ACT_QUIT:
+        if (edit_quit(a)) /* unsaved edits: save, discard or cancel */
+            return;
         a->quit = true;
         return;
     case ACT_HELP:
@@ -763,6 +768,8 @@ static void run_action(struct app *a, enum action act)
     default:
         break;
     }
+    if (edit_action(a, act)) /* editors, undo, redo, write, reload */
+        return;
     struct view *v = focused_view(a);
     if (v && v->ops->action && v->ops->action(v, a, act))
         return;
@@ -813,6 +820,8 @@ void app_key(struct app *a, uint32_t key)
             run_action(a, act);
         return;
     }
+    if (edit_key(a, key)) /* an open editor or question takes every key */
+        return;
     if (act == ACT_NONE) {
         char name[16];
         keyname_format(key, name, sizeof(name));

@@ -20,6 +20,7 @@
 
 struct app;
 struct view;
+struct edit_state;
 
 /* A view: a screen region with its own data (tig's view_ops). Shared code owns the loop,
  * the layout, the status line, search prompts and key dispatch. */
@@ -118,6 +119,7 @@ struct app {
     size_t ntimers;
     int next_timer_id;
     uint64_t frames;  /* frames drawn (for tests and benchmarks) */
+    struct edit_state *edit; /* editors, undo, write (tui/edit.h) */
 };
 
 /* Minimum terminal size for the layout; smaller shows a message. */
