@@ -422,12 +422,15 @@ static int check_value(const struct inventory *inv, const struct inv_op *op,
             if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
                   (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-'))
                 ok = false;
-        path_free(&p);
+        int r = 0;
         if (!ok)
-            return refuse(diags, inv, none,
-                          "destination name '%s' is rejected by clan: expected letters, "
-                          "digits, '.', '_' and '-' only",
-                          nm);
+            r = refuse(diags, inv, none,
+                       "destination name '%s' is rejected by clan: expected letters, "
+                       "digits, '.', '_' and '-' only",
+                       nm);
+        path_free(&p);
+        if (r < 0)
+            return r;
     }
     return 0;
 }
