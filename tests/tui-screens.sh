@@ -52,6 +52,14 @@ for f in "$top_srcdir"/samples/*.nix; do
 done
 [ $have_dump = yes ] || echo "note: 'clan-tui dump' or jq missing: names not cross-checked"
 
+# The README's capture of the UI is what the UI shows (alice-laptop selected and expanded,
+# 120x30); to refresh it, paste the output of this command into README.md, indented.
+printf 'key j j j j l\n' > "$T/readme.keys"
+(cd "$top_srcdir" && TERM=xterm-256color "$CLAN_TUI" screen --size 120x30 --keys "$T/readme.keys" \
+    samples/two-machines.nix) | sed 's/^/    /; s/^    $//' > "$T/readme-capture"
+check "the README's capture matches the UI" sh -c 'tr "\n" "\001" < "$1" > "$3.a"; tr "\n" "\001" < "$2" > "$3.b"; grep -qF -f "$3.b" "$3.a"' \
+    _ "$top_srcdir/README.md" "$T/readme-capture" "$T/cap"
+
 # The help lists every action with its keys (on a terminal tall enough for all of it); the
 # README and the man page document every action.
 printf 'key ?\ndump help\n' > "$T/help.keys"
