@@ -175,7 +175,18 @@ mkdir -p "$T/norole" && mv "$T/norole.nix" "$T/norole/clan.nix"
 "$CLAN_TUI" keygen "$T/norole/clan.nix" --secrets "$T/s5" --machine web >"$T/r1" 2>"$T/r1.err" && st=0 || st=$?
 check "machine without a borgbackup role: refused" sh -c '[ '$st' -eq 1 ] && grep -q "web has no borgbackup role" "$0" && [ ! -e "$1" ]' "$T/r1.err" "$T/s5"
 
-for d in "$C" "$C2" "$C3" "$C4" "$C5" "$C6" "$T/norole"; do
+# the modes do not depend on the umask
+C7=$T/umask-clan
+keys_clan "$C7" docker-hooks.nix
+(umask 000; "$CLAN_TUI" keygen "$C7/clan.nix" --secrets "$T/s7" >/dev/null 2>&1)
+check "umask 000: secrets still 0600 in 0700 directories" sh -c '[ "$(find "$0" -type f -printf "%m\n" | sort -u)" = 600 ] && [ "$(find "$0" -type d -printf "%m\n" | sort -u)" = 700 ]' "$T/s7"
+check "umask 000: public values 0644 in 0755 directories" sh -c '[ "$(find "$0/vars" -type f -printf "%m\n" | sort -u)" = 644 ] && [ "$(find "$0/vars" -type d -printf "%m\n" | sort -u)" = 755 ]' "$C7"
+rm -rf "$C7" "$T/s7"
+keys_clan "$C7" docker-hooks.nix
+(umask 077; "$CLAN_TUI" keygen "$C7/clan.nix" --secrets "$T/s7" >/dev/null 2>&1)
+check "umask 077: public values still readable (0644)" sh -c '[ "$(find "$0/vars" -type f -printf "%m\n" | sort -u)" = 644 ]' "$C7"
+
+for d in "$C" "$C2" "$C3" "$C4" "$C5" "$C6" "$C7" "$T/norole"; do
     check "no plaintext secret under $(basename "$d")" no_plaintext_secrets "$d" "$T"
 done
 finish

@@ -921,6 +921,20 @@ static void test_run_all(void **state)
     free(line);
     keys_report_free(&rep);
 
+    /* a placeholder address (the guide's "<IP-ADDRESS>") is left out of known_hosts */
+    t.m[1].address = (char *)"<IP-ADDRESS>";
+    char *text = NULL;
+    struct diag_list notes = {0};
+    assert_int_equal(keys_known_hosts_text(f->store, &t.p, &t.m[0], &text, &notes), 0);
+    assert_string_equal(text, "");
+    bool placeholder = false;
+    for (size_t i = 0; i < notes.n; i++)
+        placeholder |= strstr(notes.v[i].msg, "'<IP-ADDRESS>', which is not a host name") != NULL;
+    assert_true(placeholder);
+    free(text);
+    diag_list_free(&notes);
+    t.m[1].address = (char *)"192.168.56.104";
+
     /* the second run changes nothing */
     char *snap = snapshot(f->root);
     assert_int_equal(keys_run(f->store, &t.p, NULL, 0, 0, 2000, &rep, &d), 0);

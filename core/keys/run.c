@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/util.h"
 
@@ -43,6 +44,18 @@ static bool server_seen(const struct plan_machine *client, size_t upto, const ch
     return false;
 }
 
+/* A host name or an IP address as known_hosts can name it (no placeholders, no patterns). */
+static bool host_name_ok(const char *a)
+{
+    if (!*a || strlen(a) > 253)
+        return false;
+    for (const char *c = a; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '.' || *c == '-' || *c == ':' || *c == '_'))
+            return false;
+    return true;
+}
+
 int keys_known_hosts_text(const struct keys_store *s, const struct plan *p,
                           const struct plan_machine *client, char **text,
                           struct diag_list *notes)
@@ -62,6 +75,13 @@ int keys_known_hosts_text(const struct keys_store *s, const struct plan *p,
             continue;
         const struct plan_machine *srv = find_machine(p, job->server);
         const char *addr = srv && srv->address ? srv->address : job->server;
+        if (!host_name_ok(addr)) {
+            diag_list_add(notes, DIAG_WARNING, NULL, 0, 0,
+                          "%s: backup server %s has the address '%s', which is not a host name "
+                          "or IP address (a placeholder to replace?); known_hosts leaves it out",
+                          client->name, job->server, addr);
+            continue;
+        }
         char *key = host_key_of(s, job->server);
         if (!key) {
             diag_list_add(notes, DIAG_WARNING, NULL, 0, 0,
@@ -181,7 +201,8 @@ int keys_order_check(const struct keys_store *s, const struct plan *p,
                     r = add_issue(&v, &nv, KEYS_ORDER_PREDATES, c->name, server, msg);
                 else
                     r = -ENOMEM;
-            } else if ((key = host_key_of(s, server)) && !known_hosts_has(s, c->name, addr, key)) {
+            } else if (host_name_ok(addr) && (key = host_key_of(s, server)) &&
+                       !known_hosts_has(s, c->name, addr, key)) {
                 if (asprintf(&msg, "%s's known_hosts does not hold the current host key of %s "
                              "(%s %s)", c->name, server, addr, ss.fingerprint) >= 0)
                     r = add_issue(&v, &nv, KEYS_ORDER_KNOWN_HOSTS, c->name, server, msg);
@@ -266,7 +287,12 @@ static int run_known_hosts(const struct keys_store *s, const struct plan *p,
     if (keys_known_hosts_text(s, p, m, &text, &rep->notes) < 0)
         return -ENOMEM;
     int r = 0;
-    if (any_server && *text) {
+    /* an empty known_hosts is only written over an older one, which would be stale */
+    char *path = keys_public_path(s, m->name, KEYS_KNOWN_HOSTS_GENERATOR, KEYS_KNOWN_HOSTS_FILE);
+    struct stat st;
+    bool had = path && stat(path, &st) == 0;
+    free(path);
+    if (any_server && (*text || had)) {
         struct keys_event *e = new_event(rep, m->name, KEYS_KNOWN_HOSTS_GENERATOR);
         if (!e)
             r = -ENOMEM;
