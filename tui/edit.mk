@@ -6,8 +6,13 @@ TUI_EDIT_SOURCES = tui/edit.c tui/edit.h tui/view-schedule.c tui/view-tags.c tui
 TUI_UI_SOURCES += $(TUI_EDIT_SOURCES)
 clan_tui_SOURCES += tui/cmd-exclude-test.c
 
-# Tests: editor screens (tests/screens/edit-*), script tests, the real binary in tmux.
-TESTS += tests/tui-edit.sh tests/tui-edit-tmux.sh
+# Tests: editor screens (tests/screens/edit/), the harness driven from C where the file
+# must change between keys, the real binary in tmux.
+check_PROGRAMS += tests/test-tui-edit
+tests_test_tui_edit_SOURCES = tests/test-tui-edit.c $(TUI_UI_SOURCES) tui/cli.c tui/cli.h
+tests_test_tui_edit_CFLAGS = $(TEST_CFLAGS)
+tests_test_tui_edit_LDADD = $(TEST_LIBS) $(NCURSES_LIBS)
+TESTS += tests/test-tui-edit tests/tui-edit.sh tests/tui-edit-tmux.sh
 EXTRA_DIST += tests/tui-edit.sh tests/tui-edit-tmux.sh
 
 # make bench: the schedule editor's preview per keystroke.

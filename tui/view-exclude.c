@@ -29,6 +29,7 @@ enum ex_mode { EX_LIST, EX_ADD, EX_EDIT, EX_TEST };
 
 struct excl {
     char *machine, *instance;
+    char *file;          /* the file's base name, for origins */
     struct ex_item *items;
     size_t n, sel;
     struct ex_level *levels;
@@ -103,11 +104,10 @@ static void apply(struct excl *e, struct app *a, struct inv_op *op)
 
 static void origin(const struct excl *e, const struct ex_item *it, char *buf, size_t n)
 {
-    (void)e;
     if (it->level == INV_LEVEL_TAG)
-        snprintf(buf, n, "tag %s  :%u:%u", it->tag, it->line, it->col);
+        snprintf(buf, n, "tag %s, %s:%u:%u", it->tag, e->file, it->line, it->col);
     else
-        snprintf(buf, n, "%s  :%u:%u", inv_level_name(it->level), it->line, it->col);
+        snprintf(buf, n, "%s, %s:%u:%u", inv_level_name(it->level), e->file, it->line, it->col);
 }
 
 static bool excl_key(struct overlay *o, struct app *a, uint32_t key)
@@ -140,7 +140,12 @@ static bool excl_key(struct overlay *o, struct app *a, uint32_t key)
                 const struct ex_level *l = &e->levels[e->level];
                 struct inv_op op = {.kind = INV_OP_LIST_ADD, .value = e->in.buf};
                 op.scope = (struct inv_scope){e->instance, "client", l->level, l->name};
+                char *added = strdup(e->in.buf);
                 apply(e, a, &op);
+                for (size_t i = 0; added && i < e->n; i++) /* select what was added */
+                    if (!strcmp(e->items[i].pattern, added) && e->items[i].level == l->level)
+                        e->sel = i;
+                free(added);
             } else if (e->n) {
                 const struct ex_item *it = &e->items[e->sel];
                 struct inv_op op = {.kind = INV_OP_LIST_REPLACE, .value = e->in.buf, .index = it->index};
@@ -226,7 +231,7 @@ static void excl_draw(struct overlay *o, struct app *a, int H, int W)
         char line[400], org[200];
         origin(e, it, org, sizeof(org));
         bool match = path && it->bp && borg_pattern_match(it->bp, path);
-        snprintf(line, sizeof(line), "%s %-28s %-4s %-30s %s", match ? "=>" : "  ", it->pattern,
+        snprintf(line, sizeof(line), "%s %-26s %-3s %-32s %s", match ? "=>" : "  ", it->pattern,
                  it->bp ? borg_pattern_style_name(borg_pattern_style(it->bp)) : "??", org, it->error ? it->error : "");
         bool sel = top + (size_t)i == e->sel && e->mode == EX_LIST;
         ui_text(ui, r.y + 2 + i, r.x, r.w, it->error ? THEME_INPUT_ERROR : sel ? THEME_DIALOG_SELECTED : THEME_DIALOG_NORMAL, line);
@@ -271,6 +276,7 @@ static void excl_free(struct overlay *o)
     free(e->levels);
     free(e->machine);
     free(e->instance);
+    free(e->file);
     free(e);
 }
 
@@ -293,9 +299,11 @@ bool exclude_editor_open(struct app *a)
         return false;
     e->machine = strdup(m);
     e->instance = strdup(inventory_model(a->inv)->instances[mb->instance].name);
+    const char *slash = strrchr(inventory_name(a->inv), '/');
+    e->file = strdup(slash ? slash + 1 : inventory_name(a->inv));
     e->nlevels = 2 + mb->nvia_tags;
     e->levels = calloc(e->nlevels, sizeof(*e->levels));
-    if (!e->machine || !e->instance || !e->levels) {
+    if (!e->machine || !e->instance || !e->file || !e->levels) {
         struct overlay tmp = {&excl_ops, e, NULL};
         excl_free(&tmp);
         return false;

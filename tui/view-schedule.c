@@ -316,7 +316,7 @@ static void sched_draw(struct overlay *o, struct app *a, int H, int W)
     struct ui *ui = &a->ui;
     char title[256];
     snprintf(title, sizeof(title), "Schedule %s %s %s %s client", ui->g->dot, s->machine, ui->g->dot, s->instance);
-    struct rect r = dialog_frame(ui, H, W, 27, 104, title);
+    struct rect r = dialog_frame(ui, H, W, 27, 110, title);
     int y = r.y;
     char lv[80];
     level_label(s, s->level, lv, sizeof(lv));
