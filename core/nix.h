@@ -19,10 +19,11 @@ struct nix_node; /* a CST node (opaque) */
 /* ---- parsing and printing ---- */
 
 /* Parse `text` (copied). `name` is used in diagnostics (FILE:LINE:COL).
- * Returns 0 when a tree was built -- always, for any input, unless memory or the nesting
- * limit runs out (<0, with a diag in diags). Syntax errors, and what Nix rejects at parse
- * time besides unbound variables, go to diags (severity error); *out is still a full
- * lossless tree of everything. */
+ * Returns 0 when a tree was built -- always, for any input, unless memory runs out
+ * (<0, with a diag in diags). Syntax errors, and what Nix rejects at parse time besides
+ * unbound variables, go to diags (severity error); *out is still a full lossless tree of
+ * everything. Nesting deeper than 1000 levels is one such error (what is nested deeper
+ * is kept, unparsed, in an error node); a NUL byte ends the input as in Nix (a warning). */
 int nix_parse(const char *name, const char *text, size_t len, struct nix_file **out,
               struct diag_list *diags);
 void nix_file_free(struct nix_file *f);

@@ -10,6 +10,7 @@ struct builder {
     struct nix_file *f;
     struct nix_arena *a;
     bool oom;
+    size_t line_hint;
 };
 
 static void *grow(struct builder *b, void *old, size_t n, size_t *cap, size_t elem)
@@ -193,7 +194,7 @@ static void set_key(struct builder *b, struct nix_ivalue *v, uint32_t keynode)
 {
     v->pub.key_start = nix_node_start(b->f, keynode);
     v->pub.key_end = nix_node_end(b->f, keynode);
-    nix_file_linecol(b->f, v->pub.key_start, &v->pub.key_line, &v->pub.key_col);
+    nix_linecol_hint(b->f, v->pub.key_start, &b->line_hint, &v->pub.key_line, &v->pub.key_col);
 }
 
 static void set_val(struct builder *b, struct nix_ivalue *v, size_t start, size_t end, size_t wrap)
@@ -201,7 +202,7 @@ static void set_val(struct builder *b, struct nix_ivalue *v, size_t start, size_
     v->pub.val_start = start;
     v->pub.val_end = end;
     v->pub.wrap_start = wrap;
-    nix_file_linecol(b->f, start, &v->pub.val_line, &v->pub.val_col);
+    nix_linecol_hint(b->f, start, &b->line_hint, &v->pub.val_line, &v->pub.val_col);
 }
 
 static void fill_attrs(struct builder *b, struct nix_ivalue *v, uint32_t set);

@@ -146,8 +146,25 @@ bool nix_file_has_errors(const struct nix_file *f) { return f->has_errors; }
 
 void nix_file_linecol(const struct nix_file *f, size_t offset, unsigned *line, unsigned *col)
 {
+    size_t hint = 0;
+    nix_linecol_hint(f, offset, &hint, line, col);
+}
+
+void nix_linecol_hint(const struct nix_file *f, size_t offset, size_t *hint, unsigned *line,
+                      unsigned *col)
+{
     if (offset > f->len)
         offset = f->len;
+    size_t h = *hint;
+    /* callers that walk the source in order find the line at or just after the hint */
+    for (size_t k = 0; k < 4 && h < f->nlines && f->lines[h] <= offset; k++, h++) {
+        if (h + 1 == f->nlines || f->lines[h + 1] > offset) {
+            *hint = h;
+            *line = (unsigned)(h + 1);
+            *col = (unsigned)(offset - f->lines[h] + 1);
+            return;
+        }
+    }
     size_t lo = 0, hi = f->nlines; /* last line start <= offset */
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
@@ -156,6 +173,7 @@ void nix_file_linecol(const struct nix_file *f, size_t offset, unsigned *line, u
         else
             hi = mid;
     }
+    *hint = lo;
     *line = (unsigned)(lo + 1);
     *col = (unsigned)(offset - f->lines[lo] + 1);
 }

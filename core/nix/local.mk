@@ -13,3 +13,18 @@ TESTS += tests/nix-diff.sh tests/nix-edit-diff.sh tests/nix-cli.sh
 EXTRA_DIST += tests/nix-diff.sh tests/nix-edit-diff.sh tests/nix-cli.sh \
 	tests/nix-corpus/gen.sh tests/nix-corpus/atoms.txt tests/nix-corpus/cases.txt \
 	tests/nix-edit/lib.nix
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz-nix
+fuzz_fuzz_nix_SOURCES = fuzz/fuzz-nix.c
+fuzz_fuzz_nix_LDFLAGS = $(FUZZ_LDFLAGS)
+fuzz_fuzz_nix_LDADD = $(CORE_LIBS)
+endif
+EXTRA_DIST += fuzz/fuzz-nix.c
+
+EXTRA_PROGRAMS += bench/bench-nix
+bench_bench_nix_SOURCES = bench/bench-nix.c
+bench_bench_nix_LDADD = $(CORE_LIBS)
+BENCH_PROGS += bench/bench-nix
+BENCH_RUNS += bench/bench-nix.sh
+EXTRA_DIST += bench/bench-nix.sh

@@ -167,11 +167,17 @@ bool nix_tok_kind_is_keyword(int kind);
 /* quote.c: decoding of literals. */
 /* Decode the value of a "..." string node without interpolation; NULL if interpolated. */
 char *nix_decode_string(const struct nix_file *f, uint32_t node, struct nix_arena *a);
+/* A "..." string without interpolation or escapes: its text in the source. */
+bool nix_string_plain(const struct nix_file *f, uint32_t node, const char **s, size_t *n);
 /* Decode an indented string node without interpolation (indentation stripped). */
 char *nix_decode_indstring(const struct nix_file *f, uint32_t node, struct nix_arena *a);
 /* The static name of an attribute-name node (N_ATTR_ID/STR/DYN), or NULL if dynamic. */
 char *nix_attr_name(const struct nix_file *f, uint32_t node, struct nix_arena *a);
 bool nix_is_keyword(const char *s, size_t n);
+
+/* nix_file_linecol with a cursor: fast when offsets come in (roughly) ascending order. */
+void nix_linecol_hint(const struct nix_file *f, size_t offset, size_t *hint, unsigned *line,
+                      unsigned *col);
 
 /* node helpers (cst.c) */
 static inline const struct nix_node *nix_n(const struct nix_file *f, uint32_t i)

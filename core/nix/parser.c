@@ -36,7 +36,7 @@ struct parser {
     unsigned depth;
     bool fatal;
     int fatal_err;
-    bool reported;
+    bool reported, depth_reported;
     uint32_t last_err_tok;
     unsigned nerrors;
     struct nix_arena arena;  /* maps, decoded names: freed after parsing */
@@ -95,6 +95,8 @@ static void advance(struct parser *p)
     p->prev_end = p->pos;
 }
 
+static void verror_at(struct parser *p, size_t off, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 static void verror_at(struct parser *p, size_t off, const char *fmt, va_list ap)
 {
     p->f->has_errors = true;
@@ -245,22 +247,53 @@ static bool can_start_simple(int k)
     }
 }
 
+static bool is_opener(int k)
+{
+    return k == T_LPAREN || k == T_LBRACK || k == T_LBRACE || k == T_DOLLAR_CURLY ||
+           k == T_DQUOTE_OPEN || k == T_IND_OPEN;
+}
+
+static bool is_closer(int k)
+{
+    return k == T_RPAREN || k == T_RBRACK || k == T_RBRACE || k == T_DQUOTE_CLOSE ||
+           k == T_IND_CLOSE;
+}
+
+/* Too deep: report once, then skip (without recursion) what is nested here, up to the
+ * closer or separator that belongs to the enclosing construct; the caller gets an ERROR
+ * node holding the skipped tokens, so the tree stays lossless. */
+static uint32_t too_deep(struct parser *p)
+{
+    peek(p);
+    if (!p->depth_reported) {
+        p->depth_reported = true;
+        error_at(p, tok_off(p, p->pos), "expression nested too deeply; expected at most %d "
+                 "levels of nesting", NIX_MAX_DEPTH);
+        p->reported = true;
+        p->last_err_tok = UINT32_MAX - 1; /* the rest of this file is not checked */
+    }
+    uint32_t e = open_node(p, N_ERROR);
+    size_t balance = 0;
+    for (;;) {
+        int k = peek(p);
+        if (k == T_EOF)
+            break;
+        if (balance == 0 && (is_closer(k) || k == T_SEMI || k == T_COMMA || k == T_IN ||
+                             k == T_THEN || k == T_ELSE || k == T_PATH_END))
+            break;
+        if (is_opener(k))
+            balance++;
+        else if (is_closer(k))
+            balance--;
+        advance(p);
+    }
+    finish(p, e);
+    return e;
+}
+
 static bool depth_enter(struct parser *p)
 {
-    if (++p->depth > 2 * NIX_MAX_DEPTH) {
-        if (!p->fatal) {
-            peek(p);
-            unsigned line, col;
-            nix_file_linecol(p->f, tok_off(p, p->pos), &line, &col);
-            diag_list_add(p->diags, DIAG_ERROR, p->f->name, line, col,
-                          "expression nested too deeply (more than %d levels)", NIX_MAX_DEPTH);
-            p->fatal = true;
-            p->fatal_err = -E2BIG;
-            p->f->has_errors = true;
-        }
-        return false;
-    }
-    return true;
+    return ++p->depth <= 2 * NIX_MAX_DEPTH;
 }
 
 /* ---- attribute maps ---- */
@@ -403,6 +436,9 @@ static bool attr_static_name(struct parser *p, uint32_t node, const char **s, si
     }
     if (nd->kind != N_ATTR_STR && nd->kind != N_ATTR_DYN)
         return false;
+    if (nd->kind == N_ATTR_STR && nd->first_child != NIX_NONE &&
+        nix_string_plain(p->f, nd->first_child, s, n))
+        return true;
     char *v = nix_attr_name(p->f, node, &p->arena);
     if (!v)
         return false;
@@ -841,7 +877,7 @@ static uint32_t parse_select(struct parser *p)
 {
     if (!depth_enter(p)) {
         p->depth--;
-        return empty_node(p, N_ERROR);
+        return too_deep(p);
     }
     uint32_t s = parse_simple(p);
     int k = peek(p);
@@ -924,7 +960,7 @@ static uint32_t parse_op(struct parser *p, int minprec)
     if (k == T_NOT || k == T_MINUS) {
         if (!depth_enter(p)) {
             p->depth--;
-            return empty_node(p, N_ERROR);
+            return too_deep(p);
         }
         lhs = open_node(p, k == T_NOT ? N_NOT : N_NEG);
         advance(p);
@@ -1150,7 +1186,7 @@ static uint32_t parse_expr(struct parser *p)
 {
     if (!depth_enter(p)) {
         p->depth--;
-        return empty_node(p, N_ERROR);
+        return too_deep(p);
     }
     uint32_t n = parse_function(p);
     p->depth--;
@@ -1161,6 +1197,14 @@ int nix_parse_tokens(struct nix_file *f, struct diag_list *diags)
 {
     struct parser p = {.f = f, .diags = diags};
     f->nnodes = 0;
+    size_t guess = f->ntoks / 2 + 16; /* about a node per two tokens */
+    if (guess > f->capnodes) {
+        struct nix_node *nn = realloc(f->nodes, guess * sizeof *nn);
+        if (!nn)
+            return -ENOMEM;
+        f->nodes = nn;
+        f->capnodes = guess;
+    }
     uint32_t root = new_node(&p, N_ROOT, 0);
     f->root = root;
     f->expr = NIX_NONE;

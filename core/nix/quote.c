@@ -30,6 +30,32 @@ static char *finish_buf(struct buf *b, struct nix_arena *a)
     return r;
 }
 
+bool nix_string_plain(const struct nix_file *f, uint32_t node, const char **s, size_t *n)
+{
+    const struct nix_node *nd = &f->nodes[node];
+    if (nd->kind != N_STRING || nd->first_child != NIX_NONE)
+        return false;
+    const struct nix_token *text = NULL;
+    for (uint32_t t = nd->tok_start; t < nd->tok_end; t++)
+        if (f->toks[t].kind == T_STR_TEXT) {
+            if (text)
+                return false;
+            text = &f->toks[t];
+        }
+    if (!text) {
+        *s = "";
+        *n = 0;
+        return true;
+    }
+    const char *p = f->text + text->start;
+    for (uint32_t i = 0; i < text->len; i++)
+        if (p[i] == '\\' || p[i] == '\r' || p[i] == 0)
+            return false;
+    *s = p;
+    *n = text->len;
+    return true;
+}
+
 char *nix_decode_string(const struct nix_file *f, uint32_t node, struct nix_arena *a)
 {
     const struct nix_node *nd = &f->nodes[node];
