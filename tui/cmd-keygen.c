@@ -15,6 +15,7 @@
 static void keygen_help(void)
 {
     fputs("Usage: clan-tui keygen FILE [--machine M]... [--all] [--secrets DIR] [--regenerate]\n"
+          "                      [--verbose]\n"
           "\n"
           "Generate the vars Clan's borgbackup service needs, with libssh, in Clan's layout\n"
           "beside FILE: an SSH host key for every backup server (generator openssh), and for\n"
@@ -38,6 +39,8 @@ static void keygen_help(void)
           "  -r, --regenerate  replace existing keys; the old files are kept in a dated\n"
           "                    backup-<UTC time> directory in the secrets directory (needs\n"
           "                    --machine or --all)\n"
+          "  -v, --verbose     print every note and install-order warning (else the\n"
+          "                    first 8 of each and a count)\n"
           "  -h, --help        show this help and exit\n"
           "\n"
           "Afterwards it reports clients whose keys exist while their server's host key does\n"
@@ -112,8 +115,10 @@ static void print_event(struct buf *out, const struct keys_store *s, const struc
         buf_printf(out, "  backup %s (the old files)\n", r->backup_dir);
 }
 
+#define KEYGEN_QUIET_MAX 8 /* notes and warnings shown without --verbose */
+
 static int keygen_run(const char *file, const char *const *machines, size_t nmachines,
-                      const char *secrets_opt, unsigned flags)
+                      const char *secrets_opt, unsigned flags, bool verbose)
 {
     struct diag_list diags = {0};
     struct inventory *inv = NULL;
@@ -201,12 +206,24 @@ static int keygen_run(const char *file, const char *const *machines, size_t nmac
                        "not belong to the public value; fix: regenerate it\n", e->machine,
                        e->generator);
     }
+    size_t shown = 0;
     for (size_t i = 0; i < rep.notes.n; i++) {
+        if (!verbose && shown == KEYGEN_QUIET_MAX) {
+            buf_printf(&err, "... and %zu more notes (--verbose prints them all)\n",
+                       rep.notes.n - i);
+            break;
+        }
         char *msg = diag_format(&rep.notes.v[i]);
         buf_printf(&err, "%s\n", msg ? msg : "?");
         free(msg);
+        shown++;
     }
     for (size_t i = 0; i < rep.nissues; i++) {
+        if (!verbose && i == KEYGEN_QUIET_MAX) {
+            buf_printf(&err, "... and %zu more install-order warnings (--verbose prints them "
+                       "all)\n", rep.nissues - i);
+            break;
+        }
         const struct keys_order_issue *is = &rep.issues[i];
         buf_printf(&err, "warning: install order: %s\n  fix: ", is->message);
         if (is->kind == KEYS_ORDER_NO_HOST_KEY) {
@@ -247,6 +264,7 @@ int cmd_keygen(int argc, char **argv)
         {"all", no_argument, NULL, 'a'},
         {"secrets", required_argument, NULL, 's'},
         {"regenerate", no_argument, NULL, 'r'},
+        {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -256,18 +274,19 @@ int cmd_keygen(int argc, char **argv)
         return 1;
     }
     size_t nmachines = 0;
-    bool all = false;
+    bool all = false, verbose = false;
     const char *secrets = NULL;
     unsigned flags = 0;
     int c, r = -1;
     optind = 1;
     opterr = 0;
-    while (r < 0 && (c = getopt_long(argc, argv, ":m:as:rh", longopts, NULL)) != -1) {
+    while (r < 0 && (c = getopt_long(argc, argv, ":m:as:rvh", longopts, NULL)) != -1) {
         switch (c) {
         case 'm': machines[nmachines++] = optarg; break;
         case 'a': all = true; break;
         case 's': secrets = optarg; break;
         case 'r': flags |= KEYS_REGENERATE; break;
+        case 'v': verbose = true; break;
         case 'h': keygen_help(); r = 0; break;
         case ':':
             r = cli_usage_error("keygen", "option '%s' needs a value", argv[optind - 1]);
@@ -291,7 +310,7 @@ int cmd_keygen(int argc, char **argv)
             r = cli_usage_error("keygen", "--secrets needs a directory");
     }
     if (r < 0)
-        r = keygen_run(argv[optind], machines, nmachines, secrets, flags);
+        r = keygen_run(argv[optind], machines, nmachines, secrets, flags, verbose);
     free(machines);
     return r;
 }
