@@ -5,10 +5,11 @@
  *   <script_dir>/borgbackup-job-D            the job script (init, create, rename, prune, compact)
  *   <script_dir>/borgbackup-job-D.exclude    one borg pattern per line (--exclude-from)
  * once per client:
- *   <script_dir>/pre-backup, post-backup     the hook runners (ExecStartPre=+ / ExecStopPost=+)
+ *   <script_dir>/pre-backup, post-backup     the hook runners (ExecStartPre=+ / ExecStopPost=+;
+ *                                            pre-backup also creates borg's config and cache
+ *                                            directories, the job's ReadWritePaths=)
  *   <script_dir>/hooks/<state>.pre-backup    each state's hook text, verbatim, in its own file
  *                                            (and .post-backup; <state> as units_file_component)
- *   etc/tmpfiles.d/clan-borgbackup.conf      borg's config and cache directories
  * for a backup server:
  *   etc/ssh/authorized_keys.d/borg           one forced-command line per client
  *   etc/tmpfiles.d/clan-borgbackup-repos.conf the repository directories

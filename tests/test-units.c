@@ -236,6 +236,12 @@ static void test_render_multi_destination(void **state)
     const char *b = strstr(runner, "/opt/clan/hooks/postgresql.pre-backup");
     assert_true(a && b && a < b);
     assert_null(strstr(runner, "docker pause")); /* never spliced */
+    /* the sandboxed job may write only existing ReadWritePaths=: the runner creates them */
+    assert_non_null(strstr(runner, "\ninstall -d -m 0700 \"${HOME:-/root}/.config/borg\" "
+                                   "\"${HOME:-/root}/.cache/borg\"\n"));
+    assert_non_null(strstr(file(um, "etc/systemd/system/borgbackup-job-storagebox.service"),
+                           "\nUser=root\n"));
+    assert_null(strstr(file(um, "opt/clan/post-backup"), "install -d"));
     assert_non_null(strstr(file(um, "opt/clan/post-backup"), "hooks/postgresql.post-backup"));
     assert_int_equal(units_find_file(um, "opt/clan/pre-backup")->mode, 0755);
     units_machine_free(um);

@@ -171,6 +171,9 @@ static int render_runner(struct render *rd, const struct plan_hook *hooks, size_
          pre ? "preBackupScript" : "postBackupScript",
          pre ? "fails when any of them failed, so borg does not run."
              : "runs after every job, whether or not borg succeeded.");
+    if (pre) /* ReadWritePaths= of the job names them: they must exist before it starts */
+        put(&o, "install -d -m 0700 \"${HOME:-/root}/.config/borg\" "
+                "\"${HOME:-/root}/.cache/borg\"\n");
     put(&o, "failed=()\n");
     if (!pre)
         put(&o, "echo \"job result: ${SERVICE_RESULT:-unknown} "
@@ -508,16 +511,6 @@ static int render_client(struct render *rd)
         r = render_hook_files(rd, j->pre_backup, j->npre, true);
     if (r >= 0)
         r = render_hook_files(rd, j->post_backup, j->npost, false);
-    if (r < 0)
-        return r;
-    struct out o = {0}, path = {0};
-    put_header(rd, &o, "borg's config and cache directories (ReadWritePaths= of the jobs)");
-    put(&o, "d /root/.config/borg 0700 root root - -\n"
-            "d /root/.cache/borg 0700 root root - -\n");
-    put(&path, "etc/tmpfiles.d/clan-borgbackup.conf");
-    r = add_file(rd, &path, &o, 0644);
-    out_free(&o);
-    out_free(&path);
     return r;
 }
 
