@@ -161,6 +161,13 @@ int theme_color_downgrade(int32_t c, int ncolors);
 /* The RGB value of palette index 0..255 (xterm's palette). */
 uint32_t theme_palette_rgb(int index);
 
+/* ---- UTF-8 (key names here, text in the UI) ---- */
+/* Decode one code point from s[0..len): its length in bytes, or 0 when the bytes there are
+ * not valid UTF-8 (truncated, overlong, a surrogate, above U+10FFFF) or len is 0. */
+size_t utf8_decode(const char *s, size_t len, uint32_t *cp);
+/* Encode cp (at most U+10FFFF) into out (4 bytes of room); returns the length. */
+size_t utf8_encode(uint32_t cp, char *out);
+
 /* ---- keys (abstract: the TUI maps them to curses key codes) ---- */
 /* A key is a Unicode code point (control characters included: C-a is 1) or one of: */
 #define KEYSYM_BASE 0x110000u

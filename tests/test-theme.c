@@ -310,6 +310,25 @@ static void test_keynames(void **state)
     }
 }
 
+static void test_utf8(void **state)
+{
+    (void)state;
+    const uint32_t cps[] = {0x41, 0xe4, 0x20ac, 0x1f600, 0x10ffff, 0x7f, 0x80, 0x7ff, 0x800, 0xffff};
+    for (size_t i = 0; i < sizeof(cps) / sizeof(cps[0]); i++) {
+        char b[4];
+        uint32_t back = 0;
+        size_t n = utf8_encode(cps[i], b);
+        assert_int_equal(utf8_decode(b, n, &back), n);
+        assert_int_equal(back, cps[i]);
+        assert_int_equal(utf8_decode(b, n - 1, &back), 0); /* truncated */
+    }
+    const char *bad[] = {"\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\x80", "\xff", "\xe2\x82"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        uint32_t cp;
+        assert_int_equal(utf8_decode(bad[i], strlen(bad[i]), &cp), 0);
+    }
+}
+
 static void test_keymap(void **state)
 {
     (void)state;
@@ -433,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_color_parse),
         cmocka_unit_test(test_downgrade),
         cmocka_unit_test(test_keynames),
+        cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_keymap),
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_config_path),

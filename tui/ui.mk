@@ -18,7 +18,7 @@ tests_test_tui_loop_SOURCES = tests/test-tui-loop.c $(TUI_UI_SOURCES) tui/cli.c 
 tests_test_tui_loop_CFLAGS = $(TEST_CFLAGS) -DSAMPLES_DIR='"$(abs_top_srcdir)/samples"'
 tests_test_tui_loop_LDADD = $(TEST_LIBS) $(NCURSES_LIBS)
 TESTS += tests/test-tui tests/test-tui-loop tests/tui-screens.sh tests/tui-tmux.sh
-EXTRA_DIST += tests/tui-screens.sh tests/tui-tmux.sh tests/screens
+EXTRA_DIST += tests/tui-screens.sh tests/tui-tmux.sh tests/tui-tmux-lib.sh tests/screens
 
 # make bench: the UI on a 1000-machine fleet (start, key-to-frame, RSS).
 EXTRA_PROGRAMS += bench/bench-tui

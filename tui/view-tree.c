@@ -375,6 +375,34 @@ static void build_tags(struct tree *t, struct app *a, struct tnode *sec)
     sec->label = count_label(t, "tags", ntags);
 }
 
+/* The machines (kind TK_ROLE_MACHINE) or tags (TK_ROLE_TAG) listed in a role, each with
+ * its settings. rn->a and rn->b are the instance and the role. */
+static void add_role_entries(struct tree *t, struct app *a, struct tnode *rn, enum tkind kind,
+                             const struct inv_role_entry *v, size_t n)
+{
+    if (!n)
+        return;
+    bool tags = kind == TK_ROLE_TAG;
+    struct tnode *g = add(t, rn, TK_GROUP, THEME_TREE_SECTION,
+                          count_label(t, tags ? "tags" : "machines", n), NULL);
+    for (size_t e = 0; e < n; e++) {
+        const struct inv_role_entry *re = &v[e];
+        struct tnode *en = add(t, g, kind, tags ? THEME_TREE_TAG : THEME_TREE_MACHINE, re->name,
+                               tags ? arena_printf(&t->ar, "selects %zu machine%s", re->nselected,
+                                                   re->nselected == 1 ? "" : "s")
+                                    : NULL);
+        en->a = rn->a;
+        en->b = rn->b;
+        en->c = (int32_t)e;
+        at(en, re->loc.line, re->loc.col);
+        if (re->settings) {
+            struct tnode *s = add(t, en, TK_GROUP, THEME_TREE_SECTION, "settings", NULL);
+            at(s, re->settings->key_line, re->settings->key_col);
+            add_settings(t, a, s, re->settings);
+        }
+    }
+}
+
 static void build_role(struct tree *t, struct app *a, struct tnode *in_node, size_t ii, size_t ri)
 {
     const struct inv_model *m = inventory_model(a->inv);
@@ -396,40 +424,8 @@ static void build_role(struct tree *t, struct app *a, struct tnode *in_node, siz
     rn->a = (long)ii;
     rn->b = (long)ri;
     at(rn, r->loc.line, r->loc.col);
-    if (r->nmachines) {
-        struct tnode *g = add(t, rn, TK_GROUP, THEME_TREE_SECTION, count_label(t, "machines", r->nmachines), NULL);
-        for (size_t e = 0; e < r->nmachines; e++) {
-            const struct inv_role_entry *re = &r->machines[e];
-            struct tnode *en = add(t, g, TK_ROLE_MACHINE, THEME_TREE_MACHINE, re->name, NULL);
-            en->a = (long)ii;
-            en->b = (long)ri;
-            en->c = (long)e;
-            at(en, re->loc.line, re->loc.col);
-            if (re->settings) {
-                struct tnode *s = add(t, en, TK_GROUP, THEME_TREE_SECTION, "settings", NULL);
-                at(s, re->settings->key_line, re->settings->key_col);
-                add_settings(t, a, s, re->settings);
-            }
-        }
-    }
-    if (r->ntags) {
-        struct tnode *g = add(t, rn, TK_GROUP, THEME_TREE_SECTION, count_label(t, "tags", r->ntags), NULL);
-        for (size_t e = 0; e < r->ntags; e++) {
-            const struct inv_role_entry *re = &r->tags[e];
-            struct tnode *en = add(t, g, TK_ROLE_TAG, THEME_TREE_TAG, re->name,
-                                   arena_printf(&t->ar, "selects %zu machine%s", re->nselected,
-                                                re->nselected == 1 ? "" : "s"));
-            en->a = (long)ii;
-            en->b = (long)ri;
-            en->c = (long)e;
-            at(en, re->loc.line, re->loc.col);
-            if (re->settings) {
-                struct tnode *s = add(t, en, TK_GROUP, THEME_TREE_SECTION, "settings", NULL);
-                at(s, re->settings->key_line, re->settings->key_col);
-                add_settings(t, a, s, re->settings);
-            }
-        }
-    }
+    add_role_entries(t, a, rn, TK_ROLE_MACHINE, r->machines, r->nmachines);
+    add_role_entries(t, a, rn, TK_ROLE_TAG, r->tags, r->ntags);
     if (r->settings) {
         struct tnode *s = add(t, rn, TK_GROUP, THEME_TREE_SECTION, "settings", NULL);
         at(s, r->settings_loc.line, r->settings_loc.col);

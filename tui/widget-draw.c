@@ -51,38 +51,10 @@ void ui_set_theme(struct ui *ui, const struct theme *t, int ncolors)
 /* Next code point of s[0..len); returns bytes consumed (>= 1); invalid bytes give '?'. */
 static size_t next_cp(const char *s, size_t len, wchar_t *out)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    size_t n;
-    uint32_t c;
-    if (u[0] < 0x80) {
-        *out = u[0];
-        return 1;
-    } else if ((u[0] & 0xe0) == 0xc0) {
-        n = 2;
-        c = u[0] & 0x1f;
-    } else if ((u[0] & 0xf0) == 0xe0) {
-        n = 3;
-        c = u[0] & 0x0f;
-    } else if ((u[0] & 0xf8) == 0xf0) {
-        n = 4;
-        c = u[0] & 0x07;
-    } else {
-        *out = '?';
-        return 1;
-    }
-    if (n > len) {
-        *out = '?';
-        return 1;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((u[i] & 0xc0) != 0x80) {
-            *out = '?';
-            return 1;
-        }
-        c = c << 6 | (u[i] & 0x3f);
-    }
-    *out = (wchar_t)c;
-    return n;
+    uint32_t cp;
+    size_t n = utf8_decode(s, len, &cp);
+    *out = n ? (wchar_t)cp : '?';
+    return n ? n : 1;
 }
 
 /* The character and width actually drawn for c. */

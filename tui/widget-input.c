@@ -38,28 +38,6 @@ static void delete_range(struct input *in, size_t from, size_t to)
     in->cursor = from;
 }
 
-static size_t encode(uint32_t c, char *out)
-{
-    if (c < 0x80) {
-        out[0] = (char)c;
-        return 1;
-    } else if (c < 0x800) {
-        out[0] = (char)(0xc0 | c >> 6);
-        out[1] = (char)(0x80 | (c & 0x3f));
-        return 2;
-    } else if (c < 0x10000) {
-        out[0] = (char)(0xe0 | c >> 12);
-        out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-        out[2] = (char)(0x80 | (c & 0x3f));
-        return 3;
-    }
-    out[0] = (char)(0xf0 | c >> 18);
-    out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-    out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-    out[3] = (char)(0x80 | (c & 0x3f));
-    return 4;
-}
-
 enum input_result input_key(struct input *in, uint32_t key)
 {
     switch (key) {
@@ -115,7 +93,7 @@ enum input_result input_key(struct input *in, uint32_t key)
     if (key < 0x20 || key == 0x7f || key >= KEYSYM_BASE)
         return INPUT_NONE;
     char enc[4];
-    size_t n = encode(key, enc);
+    size_t n = utf8_encode(key, enc);
     if (in->len + n >= INPUT_MAX)
         return INPUT_NONE;
     memmove(in->buf + in->cursor + n, in->buf + in->cursor, in->len - in->cursor + 1);

@@ -24,15 +24,16 @@ static const struct {
     {"Space", KEYSYM_SPACE},
 };
 
-/* Decode one UTF-8 sequence; returns its length or 0 when invalid. */
-static size_t utf8_decode(const char *s, uint32_t *cp)
+size_t utf8_decode(const char *s, size_t len, uint32_t *cp)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t n;
     uint32_t c;
+    if (len == 0)
+        return 0;
     if (u[0] < 0x80) {
         *cp = u[0];
-        return u[0] ? 1 : 0;
+        return 1;
     } else if ((u[0] & 0xe0) == 0xc0) {
         n = 2;
         c = u[0] & 0x1f;
@@ -45,6 +46,8 @@ static size_t utf8_decode(const char *s, uint32_t *cp)
     } else {
         return 0;
     }
+    if (n > len)
+        return 0;
     for (size_t i = 1; i < n; i++) {
         if ((u[i] & 0xc0) != 0x80)
             return 0;
@@ -55,6 +58,28 @@ static size_t utf8_decode(const char *s, uint32_t *cp)
         return 0;
     *cp = c;
     return n;
+}
+
+size_t utf8_encode(uint32_t c, char *out)
+{
+    if (c < 0x80) {
+        out[0] = (char)c;
+        return 1;
+    } else if (c < 0x800) {
+        out[0] = (char)(0xc0 | c >> 6);
+        out[1] = (char)(0x80 | (c & 0x3f));
+        return 2;
+    } else if (c < 0x10000) {
+        out[0] = (char)(0xe0 | c >> 12);
+        out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+        out[2] = (char)(0x80 | (c & 0x3f));
+        return 3;
+    }
+    out[0] = (char)(0xf0 | c >> 18);
+    out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+    out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+    out[3] = (char)(0x80 | (c & 0x3f));
+    return 4;
 }
 
 int keyname_parse(const char *s, uint32_t *key)
@@ -92,9 +117,9 @@ int keyname_parse(const char *s, uint32_t *key)
         }
         return -EINVAL;
     }
-    uint32_t cp;
-    size_t n = utf8_decode(s, &cp);
-    if (n == 0 || s[n] || cp < 0x20 || cp == 0x7f)
+    uint32_t cp = 0;
+    size_t n = utf8_decode(s, strlen(s), &cp);
+    if (n == 0 || cp == 0 || s[n] || cp < 0x20 || cp == 0x7f)
         return -EINVAL;
     *key = cp == ' ' ? KEYSYM_SPACE : cp;
     return 0;
@@ -119,16 +144,10 @@ void keyname_format(uint32_t key, char *buf, size_t n)
         snprintf(buf, n, "C-%c", (char)(key + 'a' - 1));
     else if (key == ' ')
         snprintf(buf, n, "Space");
-    else if (key < 0x80)
-        snprintf(buf, n, "%c", (char)key);
-    else if (key < 0x800)
-        snprintf(buf, n, "%c%c", (char)(0xc0 | key >> 6), (char)(0x80 | (key & 0x3f)));
-    else if (key < 0x10000)
-        snprintf(buf, n, "%c%c%c", (char)(0xe0 | key >> 12), (char)(0x80 | ((key >> 6) & 0x3f)),
-                 (char)(0x80 | (key & 0x3f)));
-    else if (key < KEYSYM_BASE)
-        snprintf(buf, n, "%c%c%c%c", (char)(0xf0 | key >> 18), (char)(0x80 | ((key >> 12) & 0x3f)),
-                 (char)(0x80 | ((key >> 6) & 0x3f)), (char)(0x80 | (key & 0x3f)));
+    else if (key < KEYSYM_BASE && n > 4) {
+        size_t len = utf8_encode(key, buf);
+        buf[len] = 0;
+    }
     else
         snprintf(buf, n, "?");
 }
