@@ -6,42 +6,12 @@
 # --parse accepts it and `clan-tui plan --json` shows the schedule. Every step waits for a
 # visible state (polling the pane), never for a fixed time.
 . "$top_srcdir/tests/lib.sh"
-if ! have tmux; then
-    echo "SKIP: tmux not installed (Debian package tmux)"
-    exit 77
-fi
-sock="$T/tmux.sock"
-tm() { tmux -S "$sock" -f /dev/null "$@"; }
-trap 'tm kill-server >/dev/null 2>&1 || true; rm -rf $cleanup_dirs' EXIT
-screen() { tm capture-pane -p -t t; }
-wait_for() {
-    local pat=$1 i=0
-    while [ $i -lt 400 ]; do
-        if screen | grep -Eq -- "$pat"; then return 0; fi
-        sleep 0.05
-        i=$((i + 1))
-    done
-    echo "--- timed out waiting for: $pat"; screen
-    return 1
-}
-wait_exit() {
-    local i=0
-    while [ $i -lt 400 ]; do
-        if [ "$(tm display -p -t t '#{pane_dead}')" = 1 ]; then
-            [ "$(tm display -p -t t '#{pane_dead_status}')" = 0 ]
-            return
-        fi
-        sleep 0.05
-        i=$((i + 1))
-    done
-    return 1
-}
+. "$top_srcdir/tests/tui-tmux-lib.sh"
 
 orig="$top_srcdir/samples/two-machines.nix"
 cp "$orig" "$T/clan.nix"
 cd "$T"
-tm new-session -d -s t -x 120 -y 35 env -u XDG_CONFIG_HOME HOME="$HOME" TZ=UTC LC_ALL=C.UTF-8 "$CLAN_TUI" clan.nix
-tm set-option -t t remain-on-exit on
+start -- clan.nix
 check "starts" wait_for 'MY-BACKUP-CLAN.*clan.nix'
 tm send-keys -t t / alice-laptop Enter
 check "search finds alice-laptop" wait_for '┌ alice-laptop'
@@ -59,7 +29,7 @@ check "w shows the diff" wait_for '\+ +roles\.client\.machines\.alice-laptop\.se
 tm send-keys -t t y
 check "y writes" wait_for 'wrote clan.nix'
 tm send-keys -t t q
-check "q quits (nothing unsaved)" wait_exit
+check "q quits (nothing unsaved)" wait_exit 0
 
 diff "$orig" clan.nix > "$T/change.diff" || true
 check "the file differs only by the new setting" test "$(grep -c '^[<>]' "$T/change.diff")" = 1

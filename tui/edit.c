@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -149,6 +150,59 @@ const struct inv_member *edit_client_member(struct app *a, const char *machine)
             return mb;
     }
     return NULL;
+}
+
+const struct inv_member *edit_selected_client(struct app *a, const char *key_edits,
+                                              const char **machine)
+{
+    const char *m = edit_selected_machine(a);
+    if (!m) {
+        app_message(a, true, "select a machine first: %s", key_edits);
+        return NULL;
+    }
+    const struct inv_member *mb = edit_client_member(a, m);
+    if (!mb) {
+        app_message(a, true, "%s is not a borgbackup client: r adds it to the client role", m);
+        return NULL;
+    }
+    *machine = m;
+    return mb;
+}
+
+int edit_levels(const struct inv_member *mb, const char *machine, struct edit_level **out,
+                size_t *n)
+{
+    size_t k = 2 + mb->nvia_tags;
+    struct edit_level *v = calloc(k, sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    v[0] = (struct edit_level){INV_LEVEL_MACHINE, strdup(machine)};
+    for (size_t i = 0; i < mb->nvia_tags; i++)
+        v[1 + i] = (struct edit_level){INV_LEVEL_TAG, strdup(mb->via_tags[i])};
+    v[k - 1] = (struct edit_level){INV_LEVEL_ROLE, NULL};
+    for (size_t i = 0; i + 1 < k; i++)
+        if (!v[i].name) {
+            edit_levels_free(v, k);
+            return -ENOMEM;
+        }
+    *out = v;
+    *n = k;
+    return 0;
+}
+
+void edit_levels_free(struct edit_level *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i].name);
+    free(v);
+}
+
+void edit_level_label(const struct edit_level *l, char *buf, size_t n)
+{
+    if (l->level == INV_LEVEL_TAG)
+        snprintf(buf, n, "tag %s", l->name);
+    else
+        snprintf(buf, n, "%s", inv_level_name(l->level));
 }
 
 /* ---- edits ---- */

@@ -57,6 +57,23 @@ const char *edit_selected_instance(struct app *a);
  * borgbackup), or NULL. */
 const struct inv_member *edit_client_member(struct app *a, const char *machine);
 
+/* The borgbackup client the selection is about; NULL after saying why on the status
+ * line ("KEY edits ..." names the editor). *machine gets its name. */
+const struct inv_member *edit_selected_client(struct app *a, const char *key_edits,
+                                              const char **machine);
+
+/* The levels a client's setting can be defined at, in Clan's merge order reversed: the
+ * machine, each tag that makes it a client, the role. */
+struct edit_level {
+    enum inv_level level;
+    char *name; /* machine or tag; NULL for the role */
+};
+int edit_levels(const struct inv_member *mb, const char *machine, struct edit_level **out,
+                size_t *n);
+void edit_levels_free(struct edit_level *v, size_t n);
+/* "machine", "tag employees", "role" */
+void edit_level_label(const struct edit_level *l, char *buf, size_t n);
+
 /* Apply an edit: the model changes, the tree is rebuilt, the status line says what was
  * done. Refused: <0, *why (caller frees) has the reason and alts (if given) the choices
  * that do not conflict. */

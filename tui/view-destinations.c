@@ -264,16 +264,10 @@ static const struct overlay_ops dests_ops = {"destinations", dests_draw, dests_k
 
 bool destinations_editor_open(struct app *a)
 {
-    const char *m = edit_selected_machine(a);
-    if (!m) {
-        app_message(a, true, "select a machine first: d edits a borgbackup client's destinations");
+    const char *m = NULL;
+    const struct inv_member *mb = edit_selected_client(a, "d edits a borgbackup client's destinations", &m);
+    if (!mb)
         return false;
-    }
-    const struct inv_member *mb = edit_client_member(a, m);
-    if (!mb) {
-        app_message(a, true, "%s is not a borgbackup client: r adds it to the client role", m);
-        return false;
-    }
     struct dests *d = calloc(1, sizeof(*d));
     if (!d)
         return false;

@@ -20,11 +20,6 @@ struct ex_item {
     char *error;       /* the pattern does not parse */
 };
 
-struct ex_level {
-    enum inv_level level;
-    char *name;
-};
-
 enum ex_mode { EX_LIST, EX_ADD, EX_EDIT, EX_TEST };
 
 struct excl {
@@ -32,7 +27,7 @@ struct excl {
     char *file;          /* the file's base name, for origins */
     struct ex_item *items;
     size_t n, sel;
-    struct ex_level *levels;
+    struct edit_level *levels;
     size_t nlevels, level;
     enum ex_mode mode;
     struct input in;     /* add / edit */
@@ -137,7 +132,7 @@ static bool excl_key(struct overlay *o, struct app *a, uint32_t key)
                 app_message(a, true, "not a borg pattern: column %u: %s", dg.col, dg.msg);
                 e->mode = mode; /* keep typing */
             } else if (mode == EX_ADD) {
-                const struct ex_level *l = &e->levels[e->level];
+                const struct edit_level *l = &e->levels[e->level];
                 struct inv_op op = {.kind = INV_OP_LIST_ADD, .value = e->in.buf};
                 op.scope = (struct inv_scope){e->instance, "client", l->level, l->name};
                 char *added = strdup(e->in.buf);
@@ -211,10 +206,9 @@ static void excl_draw(struct overlay *o, struct app *a, int H, int W)
     char title[200];
     snprintf(title, sizeof(title), "Exclude %s %s %s %s client", ui->g->dot, e->machine, ui->g->dot, e->instance);
     struct rect r = dialog_frame(ui, H, W, (int)e->n + 10, 100, title);
-    char lv[120];
-    const struct ex_level *l = &e->levels[e->level];
-    snprintf(lv, sizeof(lv), "add at: %s%s%s   (L changes)", l->level == INV_LEVEL_TAG ? "tag " : inv_level_name(l->level),
-             l->level == INV_LEVEL_TAG ? l->name : "", "");
+    char lv[160], ll[100];
+    edit_level_label(&e->levels[e->level], ll, sizeof(ll));
+    snprintf(lv, sizeof(lv), "add at: %s   (L changes)", ll);
     ui_text(ui, r.y, r.x, r.w, THEME_DIALOG_KEY, lv);
     ui_text(ui, r.y + 1, r.x, r.w, THEME_DETAILS_SECTION, "effective list (role, tags, machine: Clan concatenates them)");
     int rows = r.h - 7;
@@ -271,9 +265,7 @@ static void excl_free(struct overlay *o)
 {
     struct excl *e = o->data;
     items_clear(e);
-    for (size_t i = 0; i < e->nlevels; i++)
-        free(e->levels[i].name);
-    free(e->levels);
+    edit_levels_free(e->levels, e->nlevels);
     free(e->machine);
     free(e->instance);
     free(e->file);
@@ -284,16 +276,10 @@ static const struct overlay_ops excl_ops = {"exclude", excl_draw, excl_key, excl
 
 bool exclude_editor_open(struct app *a)
 {
-    const char *m = edit_selected_machine(a);
-    if (!m) {
-        app_message(a, true, "select a machine first: x edits a borgbackup client's exclude patterns");
+    const char *m = NULL;
+    const struct inv_member *mb = edit_selected_client(a, "x edits a borgbackup client's exclude patterns", &m);
+    if (!mb)
         return false;
-    }
-    const struct inv_member *mb = edit_client_member(a, m);
-    if (!mb) {
-        app_message(a, true, "%s is not a borgbackup client: r adds it to the client role", m);
-        return false;
-    }
     struct excl *e = calloc(1, sizeof(*e));
     if (!e)
         return false;
@@ -301,17 +287,11 @@ bool exclude_editor_open(struct app *a)
     e->instance = strdup(inventory_model(a->inv)->instances[mb->instance].name);
     const char *slash = strrchr(inventory_name(a->inv), '/');
     e->file = strdup(slash ? slash + 1 : inventory_name(a->inv));
-    e->nlevels = 2 + mb->nvia_tags;
-    e->levels = calloc(e->nlevels, sizeof(*e->levels));
-    if (!e->machine || !e->instance || !e->file || !e->levels) {
+    if (!e->machine || !e->instance || !e->file || edit_levels(mb, m, &e->levels, &e->nlevels) < 0) {
         struct overlay tmp = {&excl_ops, e, NULL};
         excl_free(&tmp);
         return false;
     }
-    e->levels[0] = (struct ex_level){INV_LEVEL_MACHINE, strdup(m)};
-    for (size_t i = 0; i < mb->nvia_tags; i++)
-        e->levels[1 + i] = (struct ex_level){INV_LEVEL_TAG, strdup(mb->via_tags[i])};
-    e->levels[e->nlevels - 1] = (struct ex_level){INV_LEVEL_ROLE, NULL};
     excl_rebuild(e, a);
     edit_push(a, &excl_ops, e);
     return true;

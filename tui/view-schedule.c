@@ -16,11 +16,6 @@
 
 #define SCHED_DEFAULT "*-*-* 01:00:00"
 
-struct sched_level {
-    enum inv_level level;
-    char *name; /* tag name or machine name (NULL for the role) */
-};
-
 struct sched {
     char *machine, *instance;
     char *current, *origin; /* effective startAt and where it comes from */
@@ -32,7 +27,7 @@ struct sched {
     int today_y, today_m, today_d;
     struct sched_preview pv, last_valid;
     bool have_valid;
-    struct sched_level *levels;
+    struct edit_level *levels;
     size_t nlevels, level;
     char conflict[512];
     struct inv_alternatives alts;
@@ -46,9 +41,7 @@ static void sched_free(struct overlay *o)
     free(s->current);
     free(s->origin);
     calendar_ctx_free(s->ctx);
-    for (size_t i = 0; i < s->nlevels; i++)
-        free(s->levels[i].name);
-    free(s->levels);
+    edit_levels_free(s->levels, s->nlevels);
     inv_alternatives_free(&s->alts);
     free(s);
 }
@@ -77,18 +70,9 @@ static void clear_conflict(struct sched *s)
     memset(&s->alts, 0, sizeof(s->alts));
 }
 
-static void level_label(const struct sched *s, size_t i, char *buf, size_t n)
-{
-    const struct sched_level *l = &s->levels[i];
-    if (l->level == INV_LEVEL_TAG)
-        snprintf(buf, n, "tag %s", l->name);
-    else
-        snprintf(buf, n, "%s", inv_level_name(l->level));
-}
-
 static struct inv_op make_op(const struct sched *s, const char *value)
 {
-    const struct sched_level *l = &s->levels[s->level];
+    const struct edit_level *l = &s->levels[s->level];
     struct inv_op op = {.kind = INV_OP_SETTING_SET, .key = "startAt", .value = value};
     op.scope = (struct inv_scope){s->instance, "client", l->level, l->name};
     return op;
@@ -238,7 +222,7 @@ static bool sched_key(struct overlay *o, struct app *a, uint32_t key)
         struct inv_op op = make_op(s, s->in.buf);
         return apply_op(s, a, &op);
     }
-    if (s->alts.n && key >= '1' && key <= '9' && (size_t)(key - '1') < s->alts.n) {
+    if (s->alts.n && s->keys_mode && key >= '1' && key <= '9' && (size_t)(key - '1') < s->alts.n) {
         struct inv_op op = s->alts.v[key - '1'].op;
         return apply_op(s, a, &op);
     }
@@ -319,7 +303,7 @@ static void sched_draw(struct overlay *o, struct app *a, int H, int W)
     struct rect r = dialog_frame(ui, H, W, 27, 110, title);
     int y = r.y;
     char lv[80];
-    level_label(s, s->level, lv, sizeof(lv));
+    edit_level_label(&s->levels[s->level], lv, sizeof(lv));
     /* the field */
     char lvl[120];
     snprintf(lvl, sizeof(lvl), "level: %s", lv);
@@ -414,16 +398,10 @@ static const struct overlay_ops sched_ops = {"schedule", sched_draw, sched_key, 
 
 bool schedule_editor_open(struct app *a)
 {
-    const char *m = edit_selected_machine(a);
-    if (!m) {
-        app_message(a, true, "select a machine (or its job) first: s edits a borgbackup client's schedule");
+    const char *m = NULL;
+    const struct inv_member *mb = edit_selected_client(a, "s edits a borgbackup client's schedule", &m);
+    if (!mb)
         return false;
-    }
-    const struct inv_member *mb = edit_client_member(a, m);
-    if (!mb) {
-        app_message(a, true, "%s is not a borgbackup client: r adds it to the client role", m);
-        return false;
-    }
     const struct inv_model *model = inventory_model(a->inv);
     struct sched *s = calloc(1, sizeof(*s));
     if (!s)
@@ -431,18 +409,12 @@ bool schedule_editor_open(struct app *a)
     s->machine = strdup(m);
     s->instance = strdup(model->instances[mb->instance].name);
     s->ctx = calendar_ctx_new();
-    s->nlevels = 2 + mb->nvia_tags;
-    s->levels = calloc(s->nlevels, sizeof(*s->levels));
-    if (!s->machine || !s->instance || !s->ctx || !s->levels) {
+    if (!s->machine || !s->instance || !s->ctx || edit_levels(mb, m, &s->levels, &s->nlevels) < 0) {
         struct overlay tmp = {&sched_ops, s, NULL};
         sched_free(&tmp);
         app_message(a, true, "out of memory");
         return false;
     }
-    s->levels[0] = (struct sched_level){INV_LEVEL_MACHINE, strdup(m)};
-    for (size_t i = 0; i < mb->nvia_tags; i++)
-        s->levels[1 + i] = (struct sched_level){INV_LEVEL_TAG, strdup(mb->via_tags[i])};
-    s->levels[s->nlevels - 1] = (struct sched_level){INV_LEVEL_ROLE, NULL};
     /* the effective value and its origin */
     const struct inv_eff *e = inv_eff_lookup(&mb->settings, "startAt");
     const char *cur = inv_eff_string(e);
