@@ -410,6 +410,13 @@ static const struct nix_value *unwrap_priority(struct inventory *inv, const stru
 const struct nix_value *inv_unwrap_priority(struct inventory *inv, const struct nix_value *v,
                                             int *prio, size_t *inner_start)
 {
+    /* literals carry no wrapper: only expressions and wrapped attrsets are looked at */
+    if (v->kind != NIX_OPAQUE && !(v->kind == NIX_ATTRS && v->wrap_start < v->val_start)) {
+        *prio = INV_PRIO_PLAIN;
+        if (inner_start)
+            *inner_start = v->val_start;
+        return v;
+    }
     struct inv_unwrap_cache *c = &inv->unwrap;
     size_t h = ((uintptr_t)v >> 4) * 0x9E3779B97F4A7C15ull;
     if (c->cap) {

@@ -101,23 +101,6 @@ static char *A_printf(struct plan *p, const char *fmt, ...)
     return r;
 }
 
-/* Grow an arena array to hold n+1 elements (doubling; the old block is left behind). */
-static int A_grow(struct plan *p, void *pv, size_t *cap, size_t n, size_t sz)
-{
-    void **v = pv;
-    if (n < *cap)
-        return 0;
-    size_t nc = *cap ? *cap * 2 : 4;
-    void *nv = A_alloc(p, nc * sz);
-    if (!nv)
-        return -ENOMEM;
-    if (n)
-        memcpy(nv, *v, n * sz);
-    *v = nv;
-    *cap = nc;
-    return 0;
-}
-
 static void free_strv(char **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -315,7 +298,7 @@ static void free_role_lists(const struct inv_model *md, struct idxv *srv, struct
 
 struct dest {
     const char *name;
-    char *repo, *rsh;
+    char *repo, *rsh, *unit, *plan_name; /* plan_name: the name as a plan string (shared) */
     const char *server;
     bool explicit_dest;
     struct inv_loc loc;
@@ -323,6 +306,10 @@ struct dest {
 
 /* What every job of one machine shares (the jobs point at the same arrays). */
 struct shared {
+    const char **dests; /* destination names so far (model strings): unit names are unique */
+    size_t ndests, capdests;
+    size_t jobcap; /* upper bound of the machine's jobs: pm->jobs is allocated once */
+    char *srv_repo, *srv_unit; /* as a backup server: its repo and unit, shared by clients */
     bool built;
     char **paths;
     size_t npaths;
@@ -378,13 +365,14 @@ struct cal_seen {
 
 static int build_client(const struct inventory *inv, const struct plan_options *opt,
                         struct plan *p, const struct inv_member *mb, const struct idxv *servers,
-                        struct shared *shared, struct calendar_ctx *cal, struct cal_seen *seen,
+                        struct shared *all, struct calendar_ctx *cal, struct cal_seen *seen,
                         struct reporter *rp, bool full)
 {
     const struct inv_model *md = &inv->model;
     const struct inv_instance *in = &md->instances[mb->instance];
     const struct inv_machine *m = &md->machines[mb->machine];
     struct plan_machine *pm = &p->machines[mb->machine];
+    struct shared *shared = &all[mb->machine];
     pm->is_client = true;
     struct inv_loc mloc = member_loc(md, mb);
 
@@ -405,8 +393,15 @@ static int build_client(const struct inventory *inv, const struct plan_options *
         d->loc = member_loc(md, s);
         if (!full)
             continue;
-        const char *addr = p->machines[s->machine].address;
-        d->repo = A_printf(p, "borg@%s:.", addr ? addr : sname);
+        struct shared *ss = &all[s->machine];
+        if (!ss->srv_repo) {
+            const char *addr = p->machines[s->machine].address;
+            ss->srv_repo = A_printf(p, "borg@%s:.", addr ? addr : sname);
+            ss->srv_unit = A_printf(p, "borgbackup-job-%s", sname);
+        }
+        d->repo = ss->srv_repo;
+        d->unit = ss->srv_unit;
+        d->plan_name = p->machines[s->machine].name;
         if (!server_rsh)
             server_rsh = default_rsh(p, opt, m->name, false);
         d->rsh = server_rsh;
@@ -522,30 +517,34 @@ static int build_client(const struct inventory *inv, const struct plan_options *
         start_level = origin_level(p, sdef);
     }
     for (size_t d = 0; d < nd; d++) {
-        for (size_t j = 0; j < pm->njobs; j++)
-            if (!strcmp(pm->jobs[j].destination, dv[d].name))
+        for (size_t j = 0; j < shared->ndests; j++)
+            if (!strcmp(shared->dests[j], dv[d].name))
                 report(rp, DIAG_ERROR, dv[d].loc,
                        "machine %s gets two jobs named borgbackup-job-%s (from two "
                        "instances or destinations with the same name); systemd units must be "
                        "unique",
                        m->name, dv[d].name);
-        size_t cap = pm->njobs; /* arena arrays grow by copying; capacity == count */
-        if (pm->njobs && (pm->njobs & (pm->njobs - 1)) == 0)
-            cap = pm->njobs;
-        else if (pm->njobs)
-            cap = (size_t)1 << (64 - __builtin_clzll(pm->njobs));
-        if (A_grow(p, &pm->jobs, &cap, pm->njobs, sizeof(*pm->jobs)) < 0)
+        if (inv_grow(&shared->dests, &shared->capdests, shared->ndests,
+                     sizeof(*shared->dests)) < 0)
             goto oom;
+        shared->dests[shared->ndests++] = dv[d].name;
+        if (!full)
+            continue; /* diagnostics only: no job contents */
+        if (!pm->jobs) {
+            pm->jobs = A_alloc(p, (shared->jobcap ? shared->jobcap : 1) * sizeof(*pm->jobs));
+            if (!pm->jobs)
+                goto oom;
+        }
+        if (pm->njobs >= shared->jobcap)
+            goto oom; /* cannot happen: jobcap counts every destination */
         struct plan_job *j = &pm->jobs[pm->njobs++];
         memset(j, 0, sizeof(*j));
-        j->destination = A_strdup(p, dv[d].name);
+        j->destination = dv[d].plan_name ? dv[d].plan_name : A_strdup(p, dv[d].name);
         j->explicit_dest = dv[d].explicit_dest;
-        if (!full)
-            continue; /* diagnostics only: the destination is all the checks need */
         j->repo = dv[d].repo;
         j->rsh = dv[d].rsh;
-        j->server = dv[d].server ? A_strdup(p, dv[d].server) : NULL;
-        j->unit = A_printf(p, "borgbackup-job-%s", j->destination);
+        j->server = dv[d].server ? dv[d].plan_name : NULL;
+        j->unit = dv[d].unit ? dv[d].unit : A_printf(p, "borgbackup-job-%s", j->destination);
         j->paths = shared->paths;
         j->npaths = shared->npaths;
         j->exclude = exv;
@@ -663,17 +662,25 @@ static int build_plan(const struct inventory *inv, const struct plan_options *op
     for (size_t i = 0; i < md->ninstances && r >= 0; i++)
         for (size_t k = 0; k < srv[i].n && r >= 0; k++)
             r = build_server(inv, p, &md->members[srv[i].v[k]], &cli[i], seen, full);
+    /* an upper bound of each machine's jobs, so its job array is allocated once */
+    for (size_t i = 0; i < md->ninstances; i++)
+        for (size_t k = 0; k < cli[i].n; k++) {
+            const struct inv_member *mb = &md->members[cli[i].v[k]];
+            const struct inv_eff *de = inv_eff_get(&mb->settings, "destinations");
+            shared[mb->machine].jobcap += srv[i].n + (de ? de->nchildren : 0);
+        }
     /* clients in member order (instance, role, machine) */
     for (size_t i = 0; i < md->ninstances && r >= 0; i++)
         for (size_t k = 0; k < cli[i].n && r >= 0; k++) {
             const struct inv_member *mb = &md->members[cli[i].v[k]];
-            r = build_client(inv, opt, p, mb, &srv[i], &shared[mb->machine], cal, &cs, rp,
-                             full);
+            r = build_client(inv, opt, p, mb, &srv[i], shared, cal, &cs, rp, full);
         }
     if (r < 0)
         goto oom;
     calendar_ctx_free(cal);
     free_role_lists(md, srv, cli);
+    for (size_t i = 0; i < md->nmachines; i++)
+        free(shared[i].dests);
     free(shared);
     free(seen);
     free(cs.v);
@@ -682,6 +689,8 @@ static int build_plan(const struct inventory *inv, const struct plan_options *op
 oom:
     calendar_ctx_free(cal);
     free_role_lists(md, srv, cli);
+    for (size_t i = 0; shared && i < md->nmachines; i++)
+        free(shared[i].dests);
     free(shared);
     free(seen);
     free(cs.v);

@@ -114,8 +114,19 @@ static int merge(struct inventory *inv, struct inv_eff *e, struct src *srcs, siz
     int r = 0;
     if (any_attrs) {
         e->kind = NIX_ATTRS;
-        /* attributes: the union of every definition's names */
+        /* attributes: the union of every definition's names (at most the sum of them:
+         * exact for the usual single definition, no slack per member) */
         size_t cap = 0;
+        for (size_t i = 0; i < n; i++)
+            if (vals[i] && vals[i]->kind == NIX_ATTRS)
+                cap += vals[i]->nchildren;
+        if (cap) {
+            e->children = calloc(cap, sizeof(*e->children));
+            if (!e->children) {
+                r = -ENOMEM;
+                goto out;
+            }
+        }
         for (size_t i = 0; i < n; i++) {
             const struct nix_value *v = vals[i];
             if (!v || v->kind != NIX_ATTRS) {
@@ -133,11 +144,6 @@ static int merge(struct inventory *inv, struct inv_eff *e, struct src *srcs, siz
                         break;
                 if (j < e->nchildren)
                     continue;
-                if (inv_grow(&e->children, &cap, e->nchildren, sizeof(*e->children)) < 0) {
-                    r = -ENOMEM;
-                    goto out;
-                }
-                memset(&e->children[e->nchildren], 0, sizeof(*e->children));
                 e->children[e->nchildren].name = inv_strdup(nm);
                 e->nchildren++;
             }
@@ -459,6 +465,12 @@ int inv_resolve(struct inventory *inv)
     }
     free(direct);
     free(dentry);
+    /* the member array grew by doubling: give the slack back */
+    if (md->nmembers && md->nmembers < cap) {
+        struct inv_member *nm = realloc(md->members, md->nmembers * sizeof(*nm));
+        if (nm)
+            md->members = nm;
+    }
     return 0;
 oom:
     free(direct);
