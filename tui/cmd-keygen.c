@@ -233,14 +233,20 @@ static int keygen_run(const char *file, const char *const *machines, size_t nmac
         fix_command(&err, file, secrets_opt, is->client, is->kind != KEYS_ORDER_KNOWN_HOSTS);
         buf_putc(&err, '\n');
     }
+    /* the steps, then what went wrong and the warnings, then the summary last */
+    if (cli_write_stdout(out.p, out.len))
+        status = 1;
+    if (err.len) {
+        fputs(err.p, stderr);
+        fflush(stderr);
+    }
+    buf_reset(&out);
     buf_printf(&out, "%zu generated, %zu regenerated, %zu left alone, %zu updated, "
                "%zu unchanged, %zu failed\n",
                counts[KEYS_GENERATED], counts[KEYS_REGENERATED], counts[KEYS_EXISTS],
                counts[KEYS_UPDATED], counts[KEYS_UNCHANGED], counts[KEYS_FAILED]);
     if (cli_write_stdout(out.p, out.len))
         status = 1;
-    if (err.len)
-        fputs(err.p, stderr);
     if (counts[KEYS_FAILED])
         status = 1;
 
