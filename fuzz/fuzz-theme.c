@@ -13,7 +13,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char *const actions[] = {"move-down", "quit", "help"};
     const char *text = (const char *)data;
     struct diag d = {0};
-    struct theme *base = theme_new_default(), *t = NULL;
+    static struct theme *base; /* the built-in default, parsed once (freed at exit) */
+    struct theme *t = NULL;
+    if (!base)
+        base = theme_new_default();
     if (base && theme_parse(base, "f.yaml", text, size, &t, &d) == 0) {
         for (int r = 0; r < THEME_NROLES; r++)
             (void)theme_color_downgrade(theme_get(t, r).fg, 16);
@@ -21,7 +24,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (!d.msg) {
         __builtin_trap(); /* an error must say what went wrong */
     }
-    theme_free(base);
     diag_clear(&d);
     struct keymap *k = NULL;
     if (keymap_parse("k.yaml", text, size, actions, 3, &k, &d) == 0)
