@@ -736,6 +736,10 @@ int keys_generate(const struct keys_store *s, const char *machine, const struct 
     for (size_t i = 0; i < f.n && r == 0; i++) {
         struct stat sb;
         pend[i].existed = stat(f.path[i], &sb) == 0;
+        if (pend[i].existed && !regen) {
+            r = diag_errno(d, EEXIST, f.path[i], "appeared while generating; left alone");
+            break;
+        }
         r = write_temp(f.path[i], data[i], len[i],
                        f.secret[i] ? SECRET_FILE_MODE : PUBLIC_FILE_MODE, &pend[i].tmp, d);
     }
@@ -814,6 +818,7 @@ int keys_generate(const struct keys_store *s, const char *machine, const struct 
 
 fail:
     /* undo in reverse: new files go, replaced ones come back from the backup */
+    bool restore_failed = false;
     for (size_t i = f.n; i-- > 0;) {
         if (pend[i].placed) {
             if (!pend[i].existed) {
@@ -826,10 +831,13 @@ fail:
                     write_temp(f.path[i], old, olen,
                                f.secret[i] ? SECRET_FILE_MODE : PUBLIC_FILE_MODE, &tmp,
                                &ignore) == 0 &&
-                    rename(tmp, f.path[i]) == 0)
+                    rename(tmp, f.path[i]) == 0) {
                     unlink(pend[i].backup);
-                else if (tmp)
-                    unlink(tmp);
+                } else {
+                    restore_failed = true;
+                    if (tmp)
+                        unlink(tmp);
+                }
                 free(tmp);
                 wipe(old, olen);
                 diag_clear(&ignore);
@@ -840,8 +848,16 @@ fail:
         if (pend[i].tmp)
             unlink(pend[i].tmp);
     }
-    if (backup_dir)
-        rmdir(backup_dir); /* stays if a restore failed: the old files are still in it */
+    if (backup_dir && restore_failed && d->msg) {
+        /* nothing is lost: say where the old files are */
+        struct diag moved = {0};
+        diag_move(&moved, d);
+        diag_errno(d, r, moved.file, "%s; the old files could not all be put back, they are "
+                   "in %s", moved.msg, backup_dir);
+        diag_clear(&moved);
+    } else if (backup_dir) {
+        rmdir(backup_dir);
+    }
     dir_list_remove(&created);
 cleanup:
     for (size_t i = 0; i < 3; i++) {
