@@ -694,6 +694,7 @@ int keys_generate(const struct keys_store *s, const char *machine, const struct 
     char *pass = NULL;
     char *secdir = NULL, *pubdir = NULL, *backup_dir = NULL;
     struct dir_list created = {0};
+    bool restore_failed = false;
     struct pending pend[3];
     memset(pend, 0, sizeof(pend));
     const char *data[3];
@@ -818,7 +819,6 @@ int keys_generate(const struct keys_store *s, const char *machine, const struct 
 
 fail:
     /* undo in reverse: new files go, replaced ones come back from the backup */
-    bool restore_failed = false;
     for (size_t i = f.n; i-- > 0;) {
         if (pend[i].placed) {
             if (!pend[i].existed) {
