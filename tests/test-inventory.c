@@ -580,6 +580,49 @@ static void test_edit_schedule_document(void **state)
     inventory_free(inv);
 }
 
+/* lib.mkOverride N, forced lists, and equal definitions */
+static void test_merge_priorities(void **state)
+{
+    (void)state;
+    struct diag_list dl = {0};
+    struct inventory *inv = from_text(
+        "{ lib, ... }:\n"
+        "{\n"
+        "  inventory.machines = { a = { tags = [ \"t\" ]; }; b = { }; };\n"
+        "  inventory.instances.borgbackup.roles.client = {\n"
+        "    settings.startAt = lib.mkOverride 900 \"*-*-* 09:00:00\";\n"
+        "    tags.t.settings.startAt = \"*-*-* 01:30:00\";\n"
+        "    machines.a.settings.startAt = (lib.mkOverride 10 \"*-*-* 00:10:00\");\n"
+        "    settings.exclude = [ \"*.role\" ];\n"
+        "    tags.t.settings.exclude = lib.mkForce [ \"*.forced\" ];\n"
+        "    machines.a.settings.exclude = [ \"*.machine\" ];\n"
+        "    machines.b.settings.timeout = 5;\n"
+        "    settings.timeout = 5;\n"
+        "  };\n"
+        "}\n",
+        &dl);
+    assert_int_equal(diag_list_count(&dl, DIAG_ERROR), 0);
+    const struct inv_member *a = inventory_member(inv, "borgbackup", "client", "a");
+    const struct inv_member *b = inventory_member(inv, "borgbackup", "client", "b");
+    /* mkOverride 10 beats the plain tag value; 900 loses to it but beats the default */
+    const struct inv_eff *sa = inv_eff_get(&a->settings, "startAt");
+    assert_string_equal(inv_eff_string(sa), "*-*-* 00:10:00");
+    assert_int_equal(sa->winner->priority, 10);
+    assert_string_equal(inv_eff_string(inv_eff_get(&b->settings, "startAt")), "*-*-* 09:00:00");
+    assert_int_equal(inv_eff_get(&b->settings, "startAt")->winner->priority, 900);
+    /* a forced list keeps only the definitions of its priority */
+    const struct inv_eff *ex = inv_eff_get(&a->settings, "exclude");
+    assert_int_equal(ex->nitems, 1);
+    assert_string_equal(ex->items[0]->str, "*.forced");
+    assert_int_equal(inv_eff_get(&b->settings, "exclude")->nitems, 1);
+    /* equal single values at one priority are no conflict */
+    const struct inv_eff *to = inv_eff_get(&b->settings, "timeout");
+    assert_false(to->conflict);
+    assert_int_equal(to->value->ival, 5);
+    diag_list_free(&dl);
+    inventory_free(inv);
+}
+
 /* Setting a value that has a priority keeps the priority */
 static void test_edit_keeps_priority(void **state)
 {
@@ -613,6 +656,7 @@ int main(void)
         cmocka_unit_test(test_hooks_and_storagebox),
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_conflict),
+        cmocka_unit_test(test_merge_priorities),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_duplicate_units),
         cmocka_unit_test(test_edit_conflict_refused),
