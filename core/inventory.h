@@ -222,9 +222,11 @@ int inventory_plan(const struct inventory *inv, struct plan **out, struct diag_l
 int inventory_plan_with(const struct inventory *inv, const struct plan_options *opt,
                         struct plan **out, struct diag_list *diags);
 
-/* Install order: providers (backup servers) before consumers (their clients), otherwise
- * inventory order. *order holds machine indexes (caller frees). A cycle is a diagnostic;
- * the machines in it keep inventory order. */
+/* Install order: providers before consumers -- a backup server before every client that has
+ * a job to it (that client needs the server's host key) -- otherwise inventory order.
+ * *order holds machine indexes (caller frees). Each cycle (machines needing each other's host
+ * keys) is one error diagnostic naming its machines; they keep inventory order among
+ * themselves, and what depends on them comes after. */
 int inventory_install_order(const struct inventory *inv, size_t **order, size_t *n,
                             struct diag_list *diags);
 

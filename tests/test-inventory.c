@@ -460,22 +460,27 @@ static void test_duplicate_units(void **state)
     struct diag_list dl = {0};
     struct inventory *inv = from_text(
         "{\n"
-        "  inventory.machines = { c = { }; s = { }; };\n"
+        "  inventory.machines = { c = { }; s = { }; x = { }; };\n"
         "  inventory.instances.one = { module.name = \"borgbackup\"; roles.client.machines.c = { };"
         " roles.server.machines.s = { }; };\n"
         "  inventory.instances.two = { module.name = \"borgbackup\"; roles.client.machines.c = { };"
         " roles.server.machines.s = { }; };\n"
         "  machines.c.clan.core.state.d.folders = [ \"/d\" ];\n"
         "  inventory.instances.three = { module.name = \"borgbackup\"; roles.server.machines.c = { };"
-        " roles.client.machines.s = { }; };\n"
+        " roles.client.machines.s = { }; roles.client.machines.x = { }; };\n"
+        "  machines.s.clan.core.state.e.folders = [ \"/e\" ];\n"
+        "  machines.x.clan.core.state.e.folders = [ \"/e\" ];\n"
         "}\n",
         &dl);
     assert_true(diag_has(&dl, DIAG_ERROR, "two jobs named borgbackup-job-s"));
     size_t *order, n;
     struct diag_list od = {0};
     assert_int_equal(inventory_install_order(inv, &order, &n, &od), 0);
-    assert_true(diag_has(&od, DIAG_ERROR, "provide keys to each other"));
-    assert_int_equal(n, 2);
+    /* c and s form the cycle; x only depends on it and is ordered after it */
+    assert_true(diag_has(&od, DIAG_ERROR, "c, s need each other's host keys"));
+    assert_int_equal(od.n, 1);
+    assert_int_equal(n, 3);
+    assert_int_equal(order[2], 2);
     free(order);
     diag_list_free(&od);
     diag_list_free(&dl);

@@ -721,92 +721,172 @@ void inv_check_plan(struct inventory *inv)
         plan_free(p);
 }
 
-/* ---- install order ---- */
+/* ---- install order ----
+ * A client that has a job to a backup server needs the server's host key: edge server ->
+ * client. Strongly connected components (Tarjan) are the cycles; the components are
+ * ordered providers first, ties broken by inventory order. */
+
+struct graph {
+    size_t n;
+    size_t **out; /* adjacency lists */
+    size_t *nout, *capout;
+    /* Tarjan */
+    long *index, *low;
+    char *on_stack;
+    size_t *stack, nstack;
+    long counter;
+    size_t *comp; /* component of each node */
+    size_t ncomp;
+};
+
+static void strongconnect(struct graph *g, size_t v)
+{
+    g->index[v] = g->low[v] = g->counter++;
+    g->stack[g->nstack++] = v;
+    g->on_stack[v] = 1;
+    for (size_t k = 0; k < g->nout[v]; k++) {
+        size_t w = g->out[v][k];
+        if (g->index[w] < 0) {
+            strongconnect(g, w);
+            if (g->low[w] < g->low[v])
+                g->low[v] = g->low[w];
+        } else if (g->on_stack[w] && g->index[w] < g->low[v]) {
+            g->low[v] = g->index[w];
+        }
+    }
+    if (g->low[v] == g->index[v]) {
+        size_t w;
+        do {
+            w = g->stack[--g->nstack];
+            g->on_stack[w] = 0;
+            g->comp[w] = g->ncomp;
+        } while (w != v);
+        g->ncomp++;
+    }
+}
+
+static void graph_free(struct graph *g)
+{
+    for (size_t i = 0; i < g->n; i++)
+        free(g->out[i]);
+    free(g->out);
+    free(g->nout);
+    free(g->capout);
+    free(g->index);
+    free(g->low);
+    free(g->on_stack);
+    free(g->stack);
+    free(g->comp);
+}
 
 int inventory_install_order(const struct inventory *inv, size_t **order, size_t *n,
                             struct diag_list *diags)
 {
     const struct inv_model *md = &inv->model;
     size_t nm = md->nmachines;
-    size_t *indeg = calloc(nm ? nm : 1, sizeof(*indeg));
-    size_t *res = calloc(nm ? nm : 1, sizeof(*res));
-    char *done = calloc(nm ? nm : 1, 1);
-    /* edges server -> client, as pairs */
-    size_t *ea = NULL, *eb = NULL, ne = 0, cap = 0, capb = 0;
-    if (!indeg || !res || !done)
+    struct graph g = {.n = nm};
+    struct plan *p = NULL;
+    struct reporter rp = {NULL, inv->name};
+    size_t *res = NULL, *cindeg = NULL, *cmin = NULL;
+    char *cdone = NULL;
+    size_t alloc = nm ? nm : 1;
+    g.out = calloc(alloc, sizeof(*g.out));
+    g.nout = calloc(alloc, sizeof(*g.nout));
+    g.capout = calloc(alloc, sizeof(*g.capout));
+    g.index = malloc(alloc * sizeof(*g.index));
+    g.low = malloc(alloc * sizeof(*g.low));
+    g.on_stack = calloc(alloc, 1);
+    g.stack = malloc(alloc * sizeof(*g.stack));
+    g.comp = malloc(alloc * sizeof(*g.comp));
+    res = malloc(alloc * sizeof(*res));
+    if (!g.out || !g.nout || !g.capout || !g.index || !g.low || !g.on_stack || !g.stack ||
+        !g.comp || !res || build_plan(inv, NULL, &p, &rp, true) < 0)
         goto oom;
-    struct idxv *srv = NULL, *cli = NULL;
-    if (role_lists(md, &srv, &cli) < 0) {
-        free_role_lists(md, srv, cli);
-        goto oom;
-    }
-    for (size_t i = 0; i < md->ninstances; i++) {
-        for (size_t a = 0; a < srv[i].n; a++) {
-            size_t sm = md->members[srv[i].v[a]].machine;
-            for (size_t b = 0; b < cli[i].n; b++) {
-                size_t cm = md->members[cli[i].v[b]].machine;
-                if (cm == sm)
-                    continue;
-                bool dup = false;
-                for (size_t e = 0; e < ne && !dup; e++)
-                    dup = ea[e] == sm && eb[e] == cm;
-                if (dup)
-                    continue;
-                if (inv_grow(&ea, &cap, ne, sizeof(*ea)) < 0 ||
-                    inv_grow(&eb, &capb, ne, sizeof(*eb)) < 0) {
-                    free_role_lists(md, srv, cli);
-                    goto oom;
-                }
-                ea[ne] = sm;
-                eb[ne] = cm;
-                ne++;
-                indeg[cm]++;
-            }
+    for (size_t c = 0; c < nm; c++) {
+        const struct plan_machine *pm = &p->machines[c];
+        for (size_t j = 0; j < pm->njobs; j++) {
+            long s = pm->jobs[j].server ? inventory_machine_index(inv, pm->jobs[j].server) : -1;
+            if (s < 0 || (size_t)s == c)
+                continue;
+            bool dup = false;
+            for (size_t k = 0; k < g.nout[s] && !dup; k++)
+                dup = g.out[s][k] == c;
+            if (dup)
+                continue;
+            if (inv_grow(&g.out[s], &g.capout[s], g.nout[s], sizeof(**g.out)) < 0)
+                goto oom;
+            g.out[s][g.nout[s]++] = c;
         }
     }
-    free_role_lists(md, srv, cli);
+    for (size_t i = 0; i < nm; i++)
+        g.index[i] = -1;
+    for (size_t i = 0; i < nm; i++)
+        if (g.index[i] < 0)
+            strongconnect(&g, i);
+    /* order the components: Kahn on the condensation, smallest machine index first */
+    size_t nc = g.ncomp ? g.ncomp : 1;
+    cindeg = calloc(nc, sizeof(*cindeg));
+    cmin = malloc(nc * sizeof(*cmin));
+    cdone = calloc(nc, 1);
+    if (!cindeg || !cmin || !cdone)
+        goto oom;
+    for (size_t c = 0; c < g.ncomp; c++)
+        cmin[c] = nm;
+    for (size_t v = 0; v < nm; v++) {
+        if (v < cmin[g.comp[v]])
+            cmin[g.comp[v]] = v;
+        for (size_t k = 0; k < g.nout[v]; k++)
+            if (g.comp[g.out[v][k]] != g.comp[v])
+                cindeg[g.comp[g.out[v][k]]]++;
+    }
     size_t k = 0;
-    while (k < nm) {
-        size_t pick = nm;
-        for (size_t i = 0; i < nm; i++)
-            if (!done[i] && !indeg[i]) {
-                pick = i;
-                break;
-            }
-        if (pick == nm)
-            break;
-        done[pick] = 1;
-        res[k++] = pick;
-        for (size_t e = 0; e < ne; e++)
-            if (ea[e] == pick)
-                indeg[eb[e]]--;
+    for (size_t step = 0; step < g.ncomp; step++) {
+        size_t pick = g.ncomp;
+        for (size_t c = 0; c < g.ncomp; c++)
+            if (!cdone[c] && !cindeg[c] && (pick == g.ncomp || cmin[c] < cmin[pick]))
+                pick = c;
+        if (pick == g.ncomp)
+            break; /* cannot happen: the condensation is acyclic */
+        cdone[pick] = 1;
+        size_t members = 0;
+        struct buf names = {0};
+        for (size_t v = 0; v < nm; v++) {
+            if (g.comp[v] != pick)
+                continue;
+            res[k++] = v;
+            if (members < 10)
+                buf_printf(&names, "%s%s", members ? ", " : "", md->machines[v].name);
+            members++;
+            for (size_t e = 0; e < g.nout[v]; e++)
+                if (g.comp[g.out[v][e]] != pick)
+                    cindeg[g.comp[g.out[v][e]]]--;
+        }
+        if (members > 1) {
+            if (members > 10)
+                buf_printf(&names, " and %zu more", members - 10);
+            diag_list_add(diags, DIAG_ERROR, inv->name, md->machines[cmin[pick]].loc.line,
+                          md->machines[cmin[pick]].loc.col,
+                          "install order: %s need each other's host keys (each is, directly "
+                          "or through others, a backup server of another that has jobs to "
+                          "it); install one, then re-generate the vars of the others",
+                          names.p ? names.p : "");
+        }
+        buf_free(&names);
     }
-    if (k < nm) {
-        struct buf b = {0};
-        for (size_t i = 0; i < nm; i++)
-            if (!done[i])
-                buf_printf(&b, "%s%s", b.len ? ", " : "", md->machines[i].name);
-        diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0,
-                      "install order: %s provide keys to each other (each is a backup server "
-                      "of another); install one, then re-generate the vars of the others",
-                      b.p ? b.p : "");
-        buf_free(&b);
-        for (size_t i = 0; i < nm; i++)
-            if (!done[i])
-                res[k++] = i;
-    }
-    free(indeg);
-    free(done);
-    free(ea);
-    free(eb);
+    graph_free(&g);
+    plan_free(p);
+    free(cindeg);
+    free(cmin);
+    free(cdone);
     *order = res;
     *n = nm;
     return 0;
 oom:
-    free(indeg);
+    graph_free(&g);
+    plan_free(p);
     free(res);
-    free(done);
-    free(ea);
-    free(eb);
+    free(cindeg);
+    free(cmin);
+    free(cdone);
     return -ENOMEM;
 }
