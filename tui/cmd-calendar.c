@@ -132,15 +132,15 @@ static void print_month(struct calendar_ctx *ctx, const struct calendar_spec *sp
             buf_printf(out, "%2d*", d);
         else
             buf_printf(out, "%2d ", d);
-        if (++col == 7 && d < cm.days) {
-            out->len--; /* no trailing blank */
-            buf_printf(out, "\n%16s ", "");
+        if (++col == 7 || d == cm.days) {
+            while (out->len && out->p[out->len - 1] == ' ') /* no trailing blanks */
+                out->p[--out->len] = 0;
+            buf_puts(out, "\n");
+            if (d < cm.days)
+                buf_printf(out, "%16s ", "");
             col = 0;
         }
     }
-    while (out->len && out->p[out->len - 1] == ' ')
-        out->p[--out->len] = 0;
-    buf_puts(out, "\n");
     buf_printf(out, "%16s %u%s\n", "Elapses:", cm.total, cm.truncated ? "+" : "");
 }
 

@@ -8,8 +8,9 @@ check_PROGRAMS += tests/test-calendar
 tests_test_calendar_SOURCES = tests/test-calendar.c
 tests_test_calendar_CFLAGS = $(TEST_CFLAGS)
 tests_test_calendar_LDADD = $(TEST_LIBS)
-TESTS += tests/test-calendar tests/calendar-diff.sh
-EXTRA_DIST += tests/calendar-diff.sh tests/calendar-exprs.txt tests/calendar-gen.sh
+TESTS += tests/test-calendar tests/calendar-diff.sh tests/calendar-cli.sh
+EXTRA_DIST += tests/calendar-diff.sh tests/calendar-exprs.txt tests/calendar-gen.sh \
+	tests/calendar-cli.sh
 
 EXTRA_PROGRAMS += bench/bench-calendar
 bench_bench_calendar_SOURCES = bench/bench-calendar.c
