@@ -96,14 +96,18 @@ void units_paths_free(char **paths, size_t n);
  * shlex.split (borg's BORG_PASSCOMMAND and BORG_RSH). Words made only of safe characters
  * are left bare. */
 int units_shell_quote(struct buf *b, const char *s);
-/* A value for a systemd setting that unquotes and C-unescapes and expands specifiers
- * (Environment=, Exec*=, tmpfiles paths): "..." with \\ \" \n \t \xNN and %%. exec adds
- * $$ (Exec lines expand $VAR). Refused (-EILSEQ) for invalid UTF-8. */
-int units_systemd_quote(struct buf *b, const char *s, bool exec);
+/* A value for a systemd setting that unquotes, C-unescapes and expands specifiers
+ * (Environment=, ExecStart='s executable path, RequiresMountsFor=, tmpfiles.d paths):
+ * "..." with \\ \" \n \t \xNN and %%. (Path settings such as ReadWritePaths= and tmpfiles.d
+ * do not C-unescape: callers refuse control characters there.) '$' is left alone: systemd expands $VAR only in
+ * Exec*= arguments, never in Environment= or an executable path. Refused (-EILSEQ) for
+ * invalid UTF-8. */
+int units_systemd_quote(struct buf *b, const char *s);
 /* A file-name component for any string: [A-Za-z0-9_-] and non-leading '.' kept, every
  * other byte as %hh ("" is "%"). Never empty, never "." or "..", never contains '/'. */
 int units_file_component(struct buf *b, const char *s);
-/* Is name usable as a systemd unit name prefix (chars [A-Za-z0-9:_.\-], <= 240 bytes)? */
+/* Is name usable as a unit name that is also a plain file name in ExecStart= (chars
+ * [A-Za-z0-9:_.-], <= 240 bytes; systemd's '\' escapes are refused in executable paths)? */
 bool units_unit_name_ok(const char *name);
 
 #endif

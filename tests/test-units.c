@@ -84,16 +84,16 @@ static void test_systemd_quote(void **state)
 {
     (void)state;
     struct buf b = {0};
-    assert_int_equal(units_systemd_quote(&b, "a b\"c%d$e\\f\ng\x01", false), 0);
+    assert_int_equal(units_systemd_quote(&b, "a b\"c%d$e\\f\ng\x01"), 0);
     assert_string_equal(b.p, "\"a b\\\"c%%d$e\\\\f\\ng\\x01\"");
     buf_reset(&b);
-    assert_int_equal(units_systemd_quote(&b, "/x/$y%z", true), 0);
-    assert_string_equal(b.p, "\"/x/$$y%%z\"");
+    assert_int_equal(units_systemd_quote(&b, "/x/$y%z"), 0);
+    assert_string_equal(b.p, "\"/x/$y%%z\""); /* no $VAR expansion where we use it */
     buf_reset(&b);
-    assert_int_equal(units_systemd_quote(&b, "ünï", false), 0);
+    assert_int_equal(units_systemd_quote(&b, "ünï"), 0);
     assert_string_equal(b.p, "\"ünï\"");
-    assert_int_equal(units_systemd_quote(&b, "bad\xff", false), -EILSEQ);
-    assert_int_equal(units_systemd_quote(&b, "\xed\xa0\x80", false), -EILSEQ); /* surrogate */
+    assert_int_equal(units_systemd_quote(&b, "bad\xff"), -EILSEQ);
+    assert_int_equal(units_systemd_quote(&b, "\xed\xa0\x80"), -EILSEQ); /* surrogate */
     buf_free(&b);
 }
 
@@ -112,6 +112,7 @@ static void test_file_component(void **state)
     }
     assert_true(units_unit_name_ok("borgbackup-job-backup-server"));
     assert_true(units_unit_name_ok("borgbackup-job-a.b_c:d"));
+    assert_false(units_unit_name_ok("borgbackup-job-a\\x2db")); /* '\' in ExecStart= */
     assert_false(units_unit_name_ok("borgbackup-job-a b"));
     assert_false(units_unit_name_ok("borgbackup-job-a/b"));
     assert_false(units_unit_name_ok(""));
@@ -317,18 +318,34 @@ static void test_render_refusals(void **state)
     o.script_dir = "/a/../b";
     assert_true(units_render_machine(&p, &m[0], &o, &um, &d) < 0);
     diag_clear(&d);
+    o.script_dir = "/opt/it's";
+    assert_true(units_render_machine(&p, &m[0], &o, &um, &d) < 0);
+    assert_non_null(strstr(d.msg, "quotes"));
+    diag_clear(&d);
     jobs[0].repo = "/srv/repo\xff";
     assert_true(units_render_machine(&p, &m[0], NULL, &um, &d) < 0);
     assert_non_null(strstr(d.msg, "UTF-8"));
     diag_clear(&d);
+    /* a local repository must be listed in ReadWritePaths=, which has no \n escape */
+    jobs[0].repo = "/srv/re\"po\nz";
+    assert_true(units_render_machine(&p, &m[0], NULL, &um, &d) < 0);
+    assert_non_null(strstr(d.msg, "ReadWritePaths="));
+    diag_clear(&d);
+    /* a remote one with a newline is only an environment value: written literally */
+    jobs[0].repo = "u@h:/re\"po %n $(x)\nz";
+    assert_int_equal(units_render_machine(&p, &m[0], NULL, &um, &d), 0);
+    assert_non_null(strstr(file(um, "etc/systemd/system/borgbackup-job-backup-server.service"),
+                           "Environment=\"BORG_REPO=u@h:/re\\\"po %%n $(x)\\nz\"\n"));
+    units_machine_free(um);
     /* hostile values that can be written are written literally */
-    jobs[0].repo = "/srv/re\"po %n $(x)\nz";
+    jobs[0].repo = "/srv/re\"po %n $(x) \\z";
     o.script_dir = "/opt/my scripts";
     o.secrets_root = "/run/sec rets/%m";
     assert_int_equal(units_render_machine(&p, &m[0], &o, &um, &d), 0);
     const char *svc = file(um, "etc/systemd/system/borgbackup-job-backup-server.service");
-    assert_non_null(strstr(svc, "Environment=\"BORG_REPO=/srv/re\\\"po %%n $(x)\\nz\"\n"));
-    assert_non_null(strstr(svc, "RequiresMountsFor=\"/srv/re\\\"po %%n $(x)\\nz\"\n"));
+    assert_non_null(strstr(svc, "Environment=\"BORG_REPO=/srv/re\\\"po %%n $(x) \\\\z\"\n"));
+    assert_non_null(strstr(svc, "RequiresMountsFor=\"/srv/re\\\"po %%n $(x) \\\\z\"\n"));
+    assert_non_null(strstr(svc, " \"/srv/re\\\"po %%n $(x) \\\\z\"\nPrivateTmp=true\n"));
     assert_non_null(strstr(svc, "ExecStart=\"/opt/my scripts/borgbackup-job-backup-server\""));
     assert_non_null(strstr(svc, "BORG_PASSCOMMAND=cat '/run/sec rets/postgres-server/"
                                 "borgbackup/borgbackup.repokey'"));

@@ -22,6 +22,8 @@ expect_status 1 "an unknown machine" units "$S/postgres.nix" --out "$T/x" --mach
 units "$S/postgres.nix" --machine nobody 2>"$T/err" >/dev/null || true
 check "the unknown machine error lists the machines" grep -q "postgres-server" "$T/err"
 expect_status 1 "a relative --script-dir is refused" units "$S/postgres.nix" --out "$T/x" --script-dir rel
+units "$S/postgres.nix" --out "$T/x" --script-dir "/opt/it's" 2>"$T/err" || true
+check "a --script-dir with a quote is refused: systemd refuses it in ExecStart=" grep -q "ExecStart=" "$T/err"
 check "nothing written after a refusal" test ! -e "$T/x"
 printf '{ inventory.machines = { a = { }; ' > "$T/broken.nix"
 expect_status 1 "a clan.nix with a syntax error" units "$T/broken.nix" --out "$T/x"
@@ -138,7 +140,7 @@ if have borg && [ "$(id -u)" -eq 0 ]; then
   };
 }
 EOF
-    HSD="$T/inst/hostile scripts"
+    HSD="$T/inst/hostile %n \$x ünï scripts"
     check "the hostile clan.nix renders" units "$H/clan.nix" --out "$H/out" --script-dir "$HSD" --secrets-root "$H/secrets"
     rm -rf "$HSD" && mkdir -p "$T/inst" && cp -a "$H/out/host$HSD" "$HSD"
     HU="$H/out/host/etc/systemd/system"

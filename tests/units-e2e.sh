@@ -45,11 +45,12 @@ printf 'echo "pre fail" >> "%s/hooks.log"\nexit 3\n' "$T" > "$T/pre-fail"
 
 SD="$T/inst/my scripts"
 RSH="ssh -p $SSHD_PORT -i $S/borgbackup/borgbackup.ssh -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=$T/known_hosts -o IdentitiesOnly=yes -o BatchMode=yes"
-LOCALREPO="$T/local 're\"po' \$(touch $T/pwned) %n"$'\nx'
+LOCALREPO="$T/local 're\"po' \$(touch $T/pwned) %n \\ ünï"
+NLREPO=$'root@127.0.0.1:/srv/re"po\n$(touch x) %n' # only read by systemd, never run
 render() { # render [extra fixture args]: the client (two destinations) and the server
     rm -rf "$T/out"
     "$FIX" --out "$T/out" --script-dir "$SD" --secrets-root "$S" --clan-dir "$T/clan" \
-        --client client --dest srv "root@127.0.0.1:." "$RSH" --dest local "$LOCALREPO" "" \
+        --client client --dest srv "root@127.0.0.1:." "$RSH" --dest local "$LOCALREPO" "" --dest nl "$NLREPO" "$RSH" \
         --path "$D" --exclude '*.bak' --exclude "*/sk ip 'me' \$(x) %n.txt" \
         --exclude $'*/new\nline.tmp' \
         --hook a-state pre "$T/pre-a" --hook z-state pre "$T/pre-z" \
@@ -71,8 +72,13 @@ check "systemd loads the unit" grep -q 'Fragment Path: .*borgbackup-job-srv.serv
 check "systemd reads BORG_REPO literally" test "$(unit_env_value "$T/srv.dump" BORG_REPO)" = "root@127.0.0.1:."
 check "systemd reads BORG_RSH literally" test "$(unit_env_value "$T/srv.dump" BORG_RSH)" = "$RSH"
 unit_dump "$U" borgbackup-job-local.service > "$T/local.dump"
-check "a repo with quotes, \$(), % and a newline reaches BORG_REPO literally" \
+check "a local repo with quotes, \$(), %, a backslash and ünï reaches BORG_REPO literally" \
     test "$(unit_env_value "$T/local.dump" BORG_REPO)" = "$LOCALREPO"
+check "... and ReadWritePaths= (the sandbox must let borg write it)" \
+    grep -qF "ReadWritePaths: /root/.config/borg /root/.cache/borg $LOCALREPO" "$T/local.dump"
+unit_dump "$U" borgbackup-job-nl.service > "$T/nl.dump"
+check "a remote repo with a quote, a newline, \$() and % reaches BORG_REPO literally" \
+    test "$(unit_env_value "$T/nl.dump" BORG_REPO)" = "$NLREPO"
 check "BORG_PASSCOMMAND names the repokey" \
     test "$(unit_env_value "$T/local.dump" BORG_PASSCOMMAND)" = "cat $S/borgbackup/borgbackup.repokey"
 

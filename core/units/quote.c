@@ -79,7 +79,7 @@ bool units_has_control(const char *s)
     return false;
 }
 
-int units_systemd_quote(struct buf *b, const char *s, bool exec)
+int units_systemd_quote(struct buf *b, const char *s)
 {
     if (!units_utf8_valid(s))
         return -EILSEQ;
@@ -91,7 +91,6 @@ int units_systemd_quote(struct buf *b, const char *s, bool exec)
         case '\n': r = buf_puts(b, "\\n"); break;
         case '\t': r = buf_puts(b, "\\t"); break;
         case '%': r = buf_puts(b, "%%"); break;
-        case '$': r = exec ? buf_puts(b, "$$") : buf_putc(b, '$'); break;
         default:
             if (*p < 0x20 || *p == 0x7f)
                 r = buf_printf(b, "\\x%02x", *p);
@@ -126,7 +125,7 @@ bool units_unit_name_ok(const char *name)
     for (const char *p = name; *p; p++) {
         char c = *p;
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == ':' || c == '_' || c == '.' || c == '-' || c == '\\'))
+              c == ':' || c == '_' || c == '.' || c == '-'))
             return false;
     }
     return true;

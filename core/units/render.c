@@ -63,11 +63,11 @@ static void put_sh(struct out *o, const char *s)
         o->err = -ENOMEM;
 }
 
-/* A quoted systemd value; exec: for Exec*= lines. */
-static void put_sd(struct out *o, const char *s, bool exec)
+/* A quoted systemd value (see units_systemd_quote). */
+static void put_sd(struct out *o, const char *s)
 {
     if (!o->err)
-        o->err = units_systemd_quote(&o->b, s, exec);
+        o->err = units_systemd_quote(&o->b, s);
 }
 
 static void put_comment(struct out *o, const char *s)
@@ -342,7 +342,7 @@ static void put_env(struct out *o, const char *name, const char *value)
         return;
     }
     put(o, "Environment=");
-    put_sd(o, kv, false);
+    put_sd(o, kv);
     put(o, "\n");
     free(kv);
 }
@@ -354,7 +354,7 @@ static int render_job(struct render *rd, const struct plan_job *j)
     if (!unit || !units_unit_name_ok(unit))
         return diag_set(rd->d, DIAG_ERROR, NULL, 0, 0,
                         "machine %s: destination '%s' gives the unit name '%s', which systemd "
-                        "cannot load; expected only letters, digits and ':_.-\\'",
+                        "cannot load; expected only letters, digits and ':_.-'",
                         m, j->destination ? j->destination : "?", unit ? unit : "(none)");
     if (!j->repo || !*j->repo)
         return diag_set(rd->d, DIAG_ERROR, NULL, 0, 0, "machine %s: job %s has no repository",
@@ -368,6 +368,12 @@ static int render_job(struct render *rd, const struct plan_job *j)
     const char *label = j->destination && units_unit_name_ok(j->destination) ? j->destination
                                                                               : unit;
     const char *local = local_repo_dir(j->repo);
+    /* ReadWritePaths= and RequiresMountsFor= unquote but do not C-unescape */
+    if (local && units_has_control(local))
+        return diag_set(rd->d, DIAG_ERROR, NULL, 0, 0,
+                        "machine %s: job %s: the local repository path contains a control "
+                        "character (a newline?), which systemd cannot list in ReadWritePaths=; "
+                        "expected a path on one line", m, unit);
     struct out prefix = {0}, excl = {0}, path = {0}, o = {0};
     putf(&prefix, "%s-%s", m, j->destination ? j->destination : unit);
     putf(&excl, "%s.exclude", unit);
@@ -410,7 +416,7 @@ static int render_job(struct render *rd, const struct plan_job *j)
     putf(&o, "[Unit]\nDescription=BorgBackup job %s\n", label);
     if (local) {
         put(&o, "RequiresMountsFor=");
-        put_sd(&o, local, false);
+        put_sd(&o, local);
         put(&o, "\n");
     }
     put(&o, "\n"
@@ -423,7 +429,7 @@ static int render_job(struct render *rd, const struct plan_job *j)
             "ReadWritePaths=/root/.config/borg /root/.cache/borg");
     if (local) { /* borg writes a local repository */
         put(&o, " ");
-        put_sd(&o, local, false);
+        put_sd(&o, local);
     }
     put(&o, "\nPrivateTmp=true\n");
     put_env(&o, "BORG_REPO", j->repo);
@@ -431,11 +437,11 @@ static int render_job(struct render *rd, const struct plan_job *j)
     put_env(&o, "BORG_PASSCOMMAND", passcmd);
     put_env(&o, "BORG_RELOCATED_REPO_ACCESS_IS_OK", "yes");
     put(&o, "ExecStartPre=+");
-    put_sd(&o, pre_file, true);
+    put_sd(&o, pre_file);
     put(&o, "\nExecStart=");
-    put_sd(&o, job_file, true);
+    put_sd(&o, job_file);
     put(&o, "\nExecStopPost=+");
-    put_sd(&o, post_file, true);
+    put_sd(&o, post_file);
     put(&o, "\nTimeoutStartSec=infinity\nTimeoutStopSec=infinity\n");
     putf(&path, "etc/systemd/system/%s.service", unit);
     if ((r = add_file(rd, &path, &o, 0644)) < 0)
@@ -598,7 +604,7 @@ static int render_server(struct render *rd)
             goto out;
         }
         put(&tf, "d "); /* tmpfiles.d: d PATH MODE USER GROUP AGE */
-        put_sd(&tf, c->directory, false);
+        put_sd(&tf, c->directory);
         put(&tf, " 0700 borg borg - -\n");
 
         char *key = NULL;
@@ -646,15 +652,18 @@ out:
 
 /* ---- entry points ---- */
 
+/* The script directory ends up in ExecStart=, where systemd refuses quotes, backslashes
+ * and control characters in the executable path. */
 static int check_dir_option(struct diag *d, const char *what, const char *s)
 {
+    size_t n = strlen(s);
     if (s[0] != '/' || !strcmp(s, "/") || units_has_control(s) || !units_utf8_valid(s) ||
-        strstr(s, "//") || strstr(s, "/./") || strstr(s, "/../") ||
-        (strlen(s) >= 2 && !strcmp(s + strlen(s) - 2, "/.")) ||
-        (strlen(s) >= 3 && !strcmp(s + strlen(s) - 3, "/..")))
+        strpbrk(s, "\"'\\") || strstr(s, "//") || strstr(s, "/./") || strstr(s, "/../") ||
+        (n >= 2 && !strcmp(s + n - 2, "/.")) || (n >= 3 && !strcmp(s + n - 3, "/..")))
         return diag_set(d, DIAG_ERROR, NULL, 0, 0,
-                        "%s '%s' is not usable: expected an absolute, normalized path "
-                        "other than / without control characters", what, s);
+                        "%s '%s' is not usable: expected an absolute, normalized path other "
+                        "than /, without quotes, backslashes or control characters (systemd "
+                        "refuses them in ExecStart=)", what, s);
     return 0;
 }
 
