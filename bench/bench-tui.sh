@@ -22,9 +22,15 @@ proc=$(for i in $(seq "$runs"); do
     s=$(date +%s%N); "$CLAN_TUI" screen --size 120x35 "$T/fleet.nix" >/dev/null; e=$(date +%s%N)
     echo "scale=3; ($e - $s) / 1000000" | bc
 done | median)
+if [ -x /usr/bin/time ]; then
+    pcpu=$(for i in $(seq "$runs"); do
+        /usr/bin/time -f "%U %S" "$CLAN_TUI" screen --size 120x35 "$T/fleet.nix" 2>&1 >/dev/null | tail -1 |
+            awk '{ printf "%.1f\n", ($1 + $2) * 1000 }'
+    done | median)
+fi
 "$B" "$T/fleet.nix" start "$runs" > "$T/start"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (wall times include waiting for a core)"
-echo "start to first frame, whole process (exec .. exit): median $proc ms wall (target < 50 ms)"
+echo "start to first frame, whole process (exec .. exit): median $proc ms wall${pcpu:+, $pcpu ms CPU (user+sys, 10 ms resolution)} (target < 50 ms)"
 echo "start to first frame, in-process: median $(cut -d' ' -f1 "$T/start" | median) ms wall, $(cut -d' ' -f2 "$T/start" | median) ms CPU"
 echo "  $("$B" "$T/fleet.nix" phases)"
 "$B" "$T/fleet.nix" keys "$keys" > "$T/keys"
