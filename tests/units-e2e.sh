@@ -44,6 +44,8 @@ printf 'echo "post a" >> "%s/hooks.log"\n' "$T" > "$T/post-a"
 printf 'echo "pre fail" >> "%s/hooks.log"\nexit 3\n' "$T" > "$T/pre-fail"
 
 SD="$T/inst/my scripts"
+# the server's directory: the forced command must cd into it literally
+REPOS="$T/re pos 'q' \"dq\" \$(touch $T/pwned) %h ünï"
 RSH="ssh -p $SSHD_PORT -i $S/borgbackup/borgbackup.ssh -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=$T/known_hosts -o IdentitiesOnly=yes -o BatchMode=yes"
 LOCALREPO="$T/local 're\"po' \$(touch $T/pwned) %n \\ ünï"
 NLREPO=$'root@127.0.0.1:/srv/re"po\n$(touch x) %n' # only read by systemd, never run
@@ -55,7 +57,7 @@ render() { # render [extra fixture args]: the client (two destinations) and the 
         --exclude $'*/new\nline.tmp' \
         --hook a-state pre "$T/pre-a" --hook z-state pre "$T/pre-z" \
         --hook a-state post "$T/post-a" "$@" \
-        --server srv "$T/repos" 2>"$T/render.err"
+        --server srv "$REPOS" 2>"$T/render.err"
     # install the client's scripts where its units expect them
     rm -rf "$SD" && mkdir -p "$T/inst" && cp -a "$T/out/client$SD" "$SD"
 }
@@ -64,7 +66,7 @@ check "fixture renders client and server" test -s "$T/out/srv/etc/ssh/authorized
 grep '^command=' "$T/out/srv/etc/ssh/authorized_keys.d/borg" >> "$T/sshd/authorized_keys"
 check "the server file has exactly one forced-command line" \
     test "$(grep -c '^command="cd .* && borg serve --restrict-to-repository \.",restrict ssh-ed25519 ' "$T/out/srv/etc/ssh/authorized_keys.d/borg")" -eq 1
-mkdir -p "$T/repos/client"
+mkdir -p "$REPOS/client"
 
 U="$T/out/client/etc/systemd/system"
 unit_dump "$U" borgbackup-job-srv.service > "$T/srv.dump"
@@ -91,7 +93,7 @@ borg_env() {
 borg_env
 uborg() { env "${envs[@]}" HOME="$HOME" borg "$@"; }
 # the same repository opened directly on disk (faster, for setting up old archives)
-lborg() { env "${envs[@]}" HOME="$HOME" BORG_REPO="$T/repos/client" borg "$@"; }
+lborg() { env "${envs[@]}" HOME="$HOME" BORG_REPO="$REPOS/client" borg "$@"; }
 archives() { uborg list --short "$@"; }
 
 # ---- first run ----
@@ -102,7 +104,8 @@ st=$?
 set -e
 check "first run succeeds" test "$st" -eq 0
 [ "$st" -eq 0 ] || { cat "$T/run.log"; cat "$T/sshd/sshd.log" | tail -20; }
-check "the forced command put the repository in <directory>/<client>" test -f "$T/repos/client/config"
+check "the forced command put the repository in <directory>/<client> (quotes, \$(), %, ünï)" \
+    test -f "$REPOS/client/config"
 archives > "$T/list1"
 check "one archive, named <machine>-<dest>-<date>, no .failed left" \
     sh -c '[ $(wc -l < "$1") -eq 1 ] && grep -Eq "^client-srv-[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}$" "$1"' _ "$T/list1"
