@@ -177,10 +177,12 @@ struct keys_order_issue {
     enum keys_order_kind kind;
     char *client;
     char *server;
-    char *message; /* one sentence */
+    char *message;     /* one sentence */
+    bool clan_managed; /* the client's vars were made by clan (sops secret beside them) */
 };
-/* Install-order problems between every client with keys and its servers (inventory order).
- * Caller frees with keys_order_issues_free. */
+/* Install-order problems between every client with keys and its servers (inventory order),
+ * judged from the public values beside clan.nix alone (so vars Clan generated are checked
+ * too; the store needs no secrets directory). Caller frees with keys_order_issues_free. */
 int keys_order_check(const struct keys_store *s, const struct plan *p,
                      struct keys_order_issue **out, size_t *n, struct diag *d);
 void keys_order_issues_free(struct keys_order_issue *v, size_t n);

@@ -1032,6 +1032,63 @@ static void test_install_order(void **state)
     free(apub);
 }
 
+/* Vars that Clan generated (public values, sops secrets in the repository, nothing in our
+ * secrets directory) are judged from the public values, and named as Clan's. */
+static void test_install_order_clan_vars(void **state)
+{
+    struct fixture *f = *state;
+    struct test_plan t;
+    make_plan(&t);
+    struct diag d = {0};
+    struct keys_keypair *k = NULL;
+    assert_int_equal(keys_keypair_generate(&k, &d), 0);
+    char *pub = keys_public_path(f->store, "postgres-server", "borgbackup", "borgbackup.ssh.pub");
+    char *dir = strdup(pub);
+    *strrchr(dir, '/') = '\0';
+    assert_int_equal(mkdir_parents(dir, 0755, &d), 0);
+    write_file(pub, k->public_line);
+    char *sops = cat2(f->clan_dir, "/vars/per-machine/postgres-server/borgbackup/borgbackup.ssh");
+    assert_int_equal(mkdir_parents(sops, 0755, &d), 0);
+    char *sf = cat2(sops, "/secret");
+    write_file(sf, "{\"data\": \"ENC[AES256_GCM,...]\"}\n");
+    /* a store without a secrets directory is enough */
+    struct keys_store *pub_only = NULL;
+    assert_int_equal(keys_store_open(f->clan_file, NULL, &pub_only, &d), 0);
+    struct keys_order_issue *iss = NULL;
+    size_t n = 0;
+    assert_int_equal(keys_order_check(pub_only, &t.p, &iss, &n, &d), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(iss[0].kind, KEYS_ORDER_NO_HOST_KEY);
+    assert_string_equal(iss[0].client, "postgres-server");
+    assert_true(iss[0].clan_managed);
+    assert_non_null(strstr(iss[0].message, "made by clan"));
+    keys_order_issues_free(iss, n);
+    /* the server's host key, written later by clan too */
+    char *hk = keys_public_path(f->store, "backup-server", "openssh", "ssh.id_ed25519.pub");
+    char *hdir = strdup(hk);
+    *strrchr(hdir, '/') = '\0';
+    assert_int_equal(mkdir_parents(hdir, 0755, &d), 0);
+    write_file(hk, k->public_line);
+    set_mtime(pub, 1000000000);
+    assert_int_equal(keys_order_check(pub_only, &t.p, &iss, &n, &d), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(iss[0].kind, KEYS_ORDER_PREDATES);
+    keys_order_issues_free(iss, n);
+    /* generated in the right order: nothing to report, and no known_hosts is demanded */
+    set_mtime(pub, 2000000000);
+    assert_int_equal(keys_order_check(pub_only, &t.p, &iss, &n, &d), 0);
+    assert_int_equal(n, 0);
+    free(iss);
+    keys_store_free(pub_only);
+    keys_keypair_free(k);
+    free(pub);
+    free(dir);
+    free(sops);
+    free(sf);
+    free(hk);
+    free(hdir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1056,6 +1113,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_var_get, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_install_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_install_order_clan_vars, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

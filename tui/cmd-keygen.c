@@ -226,6 +226,18 @@ static int keygen_run(const char *file, const char *const *machines, size_t nmac
         }
         const struct keys_order_issue *is = &rep.issues[i];
         buf_printf(&err, "warning: install order: %s\n  fix: ", is->message);
+        if (is->clan_managed) {
+            /* Clan's own vars: Clan regenerates them (its sops store is not ours to write) */
+            if (is->kind == KEYS_ORDER_NO_HOST_KEY) {
+                buf_puts(&err, "clan vars generate ");
+                put_shell_word(&err, is->server);
+                buf_puts(&err, " --generator openssh && ");
+            }
+            buf_puts(&err, "clan vars generate ");
+            put_shell_word(&err, is->client);
+            buf_puts(&err, " --generator borgbackup --regenerate\n");
+            continue;
+        }
         if (is->kind == KEYS_ORDER_NO_HOST_KEY) {
             fix_command(&err, file, secrets_opt, is->server, false);
             buf_puts(&err, " && ");

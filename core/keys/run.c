@@ -123,6 +123,7 @@ static int add_issue(struct keys_order_issue **v, size_t *n, enum keys_order_kin
     *v = nv;
     struct keys_order_issue *it = &nv[(*n)++];
     it->kind = kind;
+    it->clan_managed = false;
     it->client = strdup(client);
     it->server = strdup(server);
     it->message = message;
@@ -155,6 +156,54 @@ static bool known_hosts_has(const struct keys_store *s, const char *client, cons
     return found;
 }
 
+/* What the public value of a generator's key says: does it exist, when was it written, its
+ * fingerprint. Secrets are not needed: this works on vars Clan generated, too. */
+struct public_key_state {
+    bool present;
+    int64_t mtime_ns;
+    char *fingerprint;
+};
+
+static void public_key_state(const struct keys_store *s, const char *machine,
+                             const struct keys_generator *g, struct public_key_state *out)
+{
+    memset(out, 0, sizeof(*out));
+    char *path = keys_public_path(s, machine, g->name, g->public_file);
+    char *text = NULL;
+    size_t len = 0;
+    struct stat st;
+    struct diag tmp = {0};
+    if (path && stat(path, &st) == 0 && file_read(path, &text, &len, NULL, &tmp) == 0 &&
+        keys_public_fingerprint(text, len, &out->fingerprint, &tmp) == 0) {
+        out->present = true;
+        out->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+    }
+    diag_clear(&tmp);
+    free(text);
+    free(path);
+}
+
+/* Clan made this machine's vars of g: its secret is sops-encrypted beside the public value. */
+static bool clan_managed(const struct keys_store *s, const char *machine,
+                         const struct keys_generator *g)
+{
+    char *p = NULL;
+    struct stat st;
+    bool yes = asprintf(&p, "%s/vars/per-machine/%s/%s/%s/secret", s->clan_dir, machine, g->name,
+                        g->private_file) >= 0 &&
+               stat(p, &st) == 0;
+    free(p);
+    return yes;
+}
+
+static bool file_exists(char *path)
+{
+    struct stat st;
+    bool yes = path && stat(path, &st) == 0;
+    free(path);
+    return yes;
+}
+
 int keys_order_check(const struct keys_store *s, const struct plan *p,
                      struct keys_order_issue **out, size_t *n, struct diag *d)
 {
@@ -165,54 +214,51 @@ int keys_order_check(const struct keys_store *s, const struct plan *p,
         const struct plan_machine *c = &p->machines[i];
         if (!c->is_client || keys_check_name("machine name", c->name, NULL) < 0)
             continue;
-        struct keys_status cs = {0};
-        struct diag tmp = {0};
-        if (keys_status_get(s, c->name, &keys_gen_borgbackup, &cs, &tmp) < 0 ||
-            cs.state != KEYS_PRESENT) {
-            diag_clear(&tmp);
-            keys_status_clear(&cs);
-            continue;
-        }
-        for (size_t j = 0; j < c->njobs && r == 0; j++) {
+        struct public_key_state cs;
+        public_key_state(s, c->name, &keys_gen_borgbackup, &cs);
+        bool by_clan = cs.present && clan_managed(s, c->name, &keys_gen_borgbackup);
+        const char *how = by_clan ? " (they were made by clan: clan vars generate)" : "";
+        for (size_t j = 0; cs.present && j < c->njobs && r == 0; j++) {
             const char *server = c->jobs[j].server;
             if (!server || server_seen(c, j, server) ||
                 keys_check_name("machine name", server, NULL) < 0)
                 continue;
-            struct keys_status ss = {0};
-            if (keys_status_get(s, server, &keys_gen_openssh, &ss, &tmp) < 0) {
-                diag_clear(&tmp);
-                continue;
-            }
+            struct public_key_state ss;
+            public_key_state(s, server, &keys_gen_openssh, &ss);
             const struct plan_machine *srv = find_machine(p, server);
             const char *addr = srv && srv->address ? srv->address : server;
             char *msg = NULL;
             char *key = NULL;
-            if (ss.state == KEYS_ABSENT || !ss.fingerprint) {
+            enum keys_order_kind kind = KEYS_ORDER_NO_HOST_KEY;
+            if (!ss.present) {
                 if (asprintf(&msg, "%s has borgbackup keys but its backup server %s has no "
                              "host key yet: the server's vars must be generated first, then "
-                             "the client's again", c->name, server) >= 0)
-                    r = add_issue(&v, &nv, KEYS_ORDER_NO_HOST_KEY, c->name, server, msg);
-                else
+                             "the client's again%s", c->name, server, how) < 0)
                     r = -ENOMEM;
-            } else if (cs.public_mtime_ns && ss.public_mtime_ns &&
-                       cs.public_mtime_ns < ss.public_mtime_ns) {
+            } else if (cs.mtime_ns < ss.mtime_ns) {
+                kind = KEYS_ORDER_PREDATES;
                 if (asprintf(&msg, "%s's borgbackup keys predate the host key of its backup "
-                             "server %s: re-generate the client's vars", c->name, server) >= 0)
-                    r = add_issue(&v, &nv, KEYS_ORDER_PREDATES, c->name, server, msg);
-                else
+                             "server %s: re-generate the client's vars%s", c->name, server,
+                             how) < 0)
                     r = -ENOMEM;
             } else if (host_name_ok(addr) && (key = host_key_of(s, server)) &&
+                       file_exists(keys_public_path(s, c->name, KEYS_KNOWN_HOSTS_GENERATOR,
+                                                    KEYS_KNOWN_HOSTS_FILE)) &&
                        !known_hosts_has(s, c->name, addr, key)) {
+                kind = KEYS_ORDER_KNOWN_HOSTS;
                 if (asprintf(&msg, "%s's known_hosts does not hold the current host key of %s "
-                             "(%s %s)", c->name, server, addr, ss.fingerprint) >= 0)
-                    r = add_issue(&v, &nv, KEYS_ORDER_KNOWN_HOSTS, c->name, server, msg);
-                else
+                             "(%s %s)", c->name, server, addr, ss.fingerprint) < 0)
                     r = -ENOMEM;
             }
+            if (msg) {
+                r = add_issue(&v, &nv, kind, c->name, server, msg);
+                if (r == 0)
+                    v[nv - 1].clan_managed = by_clan;
+            }
             free(key);
-            keys_status_clear(&ss);
+            free(ss.fingerprint);
         }
-        keys_status_clear(&cs);
+        free(cs.fingerprint);
     }
     if (r < 0) {
         keys_order_issues_free(v, nv);
