@@ -109,6 +109,11 @@ check "--mouse: a click selects" wait_for 'tree 5/17'
 tm send-keys -t t q
 wait_exit 0 || true
 
+start -- samples/two-machines.nix
+wait_for 'alice-laptop' >/dev/null
+tm send-keys -t t C-c
+check "C-c quits like q (status 0, no unsaved edits)" wait_exit 0
+
 # ---- a file with errors ----
 start -- tests/screens/broken.nix
 check "errors are listed first" wait_for 'diagnostics \(4\)'

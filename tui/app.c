@@ -971,7 +971,10 @@ static int turn(struct app *a, int timeout)
             free(fds);
         return -err;
     }
-    if (got_signal) {
+    if (got_signal == SIGINT) { /* C-c: as q, which asks when there are unsaved edits */
+        got_signal = 0;
+        run_action(a, ACT_QUIT);
+    } else if (got_signal) {
         a->quit = true;
     } else {
         /* EINTR is how SIGWINCH arrives: ncurses then has a KEY_RESIZE for us */
