@@ -74,6 +74,21 @@ check "colours by default" grep -Eq $'\e\\[[0-9;]*(3[0-9]|38;5;[0-9]+)[;m]' "$T/
 tm send-keys -t t q
 wait_exit 0 || true
 
+start TERM=xterm -- --theme solarized-dark samples/two-machines.nix
+wait_for 'MY-BACKUP-CLAN' >/dev/null
+tm capture-pane -e -p -t t > "$T/color8.esc"
+check "8 colours: #rrggbb stepped down to the 8 ANSI colours" grep -Eq $'\e\\[[0-9;]*(3[0-7]|4[0-7])[;m]' "$T/color8.esc"
+check "8 colours: no 256-colour escapes" sh -c '! grep -q "38;5;" "$1"' _ "$T/color8.esc"
+tm send-keys -t t q
+wait_exit 0 || true
+
+start -- --theme solarized-dark samples/two-machines.nix
+wait_for 'MY-BACKUP-CLAN' >/dev/null
+tm capture-pane -e -p -t t > "$T/color256.esc"
+check "256 colours: #rrggbb as palette colours" grep -q "38;5;" "$T/color256.esc"
+tm send-keys -t t q
+wait_exit 0 || true
+
 start TERM=vt100 -- samples/two-machines.nix
 check "TERM=vt100 renders" wait_for 'alice-laptop +employees'
 tm send-keys -t t Down Down
