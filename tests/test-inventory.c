@@ -628,6 +628,31 @@ static void test_merge_priorities(void **state)
     inventory_free(inv);
 }
 
+/* Undo gives back every byte, NUL bytes in the removed text included (found by fuzzing) */
+static void test_undo_keeps_nul_bytes(void **state)
+{
+    (void)state;
+    static const char text[] = "{\n  inventory.machines.a = { };\n"
+                               "  inventory.instances.borgbackup.roles.client.machines.a = {\n"
+                               "    settings.startAt = \"*-*\0\0-* 04:00:00\";\n  };\n}\n";
+    size_t len = sizeof(text) - 1;
+    struct inventory *inv = NULL;
+    struct diag_list dl = {0};
+    assert_int_equal(inventory_from_text("nul.nix", text, len, &inv, &dl), 0);
+    struct inv_op op = {.kind = INV_OP_ROLE_MACHINE_REMOVE, .instance = "borgbackup",
+                        .role = "client", .machine = "a"};
+    if (inventory_edit(inv, &op, NULL, &dl) == 0) {
+        struct diag d = {0};
+        assert_int_equal(inventory_undo(inv, &d), 0);
+        size_t l;
+        const char *t = inventory_text(inv, &l);
+        assert_int_equal(l, len);
+        assert_memory_equal(t, text, len);
+    }
+    diag_list_free(&dl);
+    inventory_free(inv);
+}
+
 /* Setting a value that has a priority keeps the priority */
 static void test_edit_keeps_priority(void **state)
 {
@@ -667,6 +692,7 @@ int main(void)
         cmocka_unit_test(test_edit_conflict_refused),
         cmocka_unit_test(test_edit_schedule_document),
         cmocka_unit_test(test_edit_keeps_priority),
+        cmocka_unit_test(test_undo_keeps_nul_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

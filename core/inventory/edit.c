@@ -289,7 +289,7 @@ static int cmp_patch(const void *a, const void *b)
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
-static char *apply_patches(const char *text, size_t len, const struct nix_patch *p, size_t n,
+static char *apply_patches(const char *text, size_t len, const struct inv_patch *p, size_t n,
                            size_t *outlen)
 {
     struct buf b = {0};
@@ -300,7 +300,7 @@ static char *apply_patches(const char *text, size_t len, const struct nix_patch 
             return NULL;
         }
         buf_append(&b, text + at, p[i].start - at);
-        buf_puts(&b, p[i].text ? p[i].text : "");
+        buf_append(&b, p[i].text ? p[i].text : "", p[i].text ? p[i].len : 0);
         at = p[i].end;
     }
     buf_append(&b, text + at, len - at);
@@ -308,6 +308,19 @@ static char *apply_patches(const char *text, size_t len, const struct nix_patch 
         buf_puts(&b, "");
     *outlen = b.len;
     return buf_steal(&b);
+}
+
+/* The patches of a core/nix edit as inventory patches (texts copied). */
+static struct inv_patch *copy_patches(const struct nix_edit *e)
+{
+    struct inv_patch *v = calloc(e->n ? e->n : 1, sizeof(*v));
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < e->n; i++) {
+        const char *t = e->v[i].text ? e->v[i].text : "";
+        v[i] = (struct inv_patch){e->v[i].start, e->v[i].end, inv_strdup(t), strlen(t)};
+    }
+    return v;
 }
 
 /* Add the patches of e to acc (sorted later). */
@@ -1012,7 +1025,11 @@ static int preview_text(const struct inventory *inv, const struct inv_op *op, ch
     size_t olen;
     const char *old = nix_file_text(inv->nix, &olen);
     size_t nlen;
-    char *nt = apply_patches(old, olen, e.v, e.n, &nlen);
+    struct inv_patch *ip = copy_patches(&e);
+    char *nt = ip ? apply_patches(old, olen, ip, e.n, &nlen) : NULL;
+    for (size_t i = 0; ip && i < e.n; i++)
+        free(ip[i].text);
+    free(ip);
     if (!nt) {
         nix_edit_free(&e);
         return diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0,
@@ -1102,20 +1119,20 @@ static void adopt(struct inventory *inv, struct inventory *n)
 /* The patches that turn the new text back into the old one. */
 static int invert(const char *old, const struct nix_edit *e, struct inv_undo *u)
 {
-    u->fwd = calloc(e->n ? e->n : 1, sizeof(*u->fwd));
+    u->fwd = copy_patches(e);
     u->back = calloc(e->n ? e->n : 1, sizeof(*u->back));
     if (!u->fwd || !u->back)
         return -ENOMEM;
+    u->nfwd = e->n;
     long delta = 0;
     for (size_t i = 0; i < e->n; i++) {
-        const struct nix_patch *p = &e->v[i];
-        size_t tl = p->text ? strlen(p->text) : 0;
-        u->fwd[i] = (struct nix_patch){p->start, p->end, inv_strdup(p->text ? p->text : "")};
+        const struct inv_patch *p = &u->fwd[i];
         size_t ns = (size_t)((long)p->start + delta);
-        u->back[i] = (struct nix_patch){ns, ns + tl, inv_strndup(old + p->start, p->end - p->start)};
-        delta += (long)tl - (long)(p->end - p->start);
+        size_t ol = p->end - p->start;
+        u->back[i] = (struct inv_patch){ns, ns + p->len, inv_strndup(old + p->start, ol), ol};
+        delta += (long)p->len - (long)ol;
     }
-    u->nfwd = u->nback = e->n;
+    u->nback = e->n;
     return 0;
 }
 
@@ -1155,7 +1172,7 @@ int inventory_edit(struct inventory *inv, const struct inv_op *op,
 }
 
 /* Apply patches to the current text and take over the re-read model. */
-static int replace_text(struct inventory *inv, const struct nix_patch *p, size_t np,
+static int replace_text(struct inventory *inv, const struct inv_patch *p, size_t np,
                         struct diag *d)
 {
     size_t olen;

@@ -16,10 +16,17 @@ void inv_index_free(struct inv_index *ix);
 
 /* One applied edit: patches that redo it (on the text before) and undo it (on the text
  * after). */
+/* A patch with an explicit length: undo texts may hold NUL bytes (any input is kept). */
+struct inv_patch {
+    size_t start, end;
+    char *text;
+    size_t len;
+};
+
 struct inv_undo {
     char *label;
     unsigned long id; /* identifies the text after this edit (for inventory_dirty) */
-    struct nix_patch *fwd, *back;
+    struct inv_patch *fwd, *back;
     size_t nfwd, nback;
 };
 
