@@ -56,6 +56,26 @@ check "remote with -p err -n 3" cmp "$T/remote.out" "$T/local.out"
 "$CLAN_TUI" journal "${ssh_opts[@]}" --status > "$T/status"
 check "remote --status" grep -q -F 'result    failed (exit-code), status=2/INVALIDARGUMENT' "$T/status"
 
+# FILE --machine: the machine's deploy.targetHost from clan.nix
+cat > "$T/clan.nix" <<EON
+{
+  meta.name = "JOURNAL-TEST";
+  inventory.machines = {
+    alice-laptop = { deploy.targetHost = "$H"; tags = [ ]; };
+    no-host = { tags = [ ]; };
+  };
+}
+EON
+"$CLAN_TUI" journal "$T/clan.nix" --machine alice-laptop -i "$T/id" --known-hosts "$KH" \
+    -n 3 -o short-iso > "$T/inv.out"
+journalctl --directory="$D" -u 'borgbackup-job-*' -n 3 -o short-iso > "$T/local.out"
+check "FILE --machine uses deploy.targetHost" cmp "$T/inv.out" "$T/local.out"
+expect_status 1 "FILE --machine without targetHost" \
+    "$CLAN_TUI" journal "$T/clan.nix" --machine no-host -i "$T/id" --known-hosts "$KH"
+expect_status 1 "FILE --machine unknown machine" \
+    "$CLAN_TUI" journal "$T/clan.nix" --machine nobody -i "$T/id" --known-hosts "$KH"
+expect_status 2 "FILE without --machine" "$CLAN_TUI" journal "$T/clan.nix"
+
 # known host now: no notice the second time
 "$CLAN_TUI" journal "${ssh_opts[@]}" -n 1 > /dev/null 2> "$T/remote.err"
 check "known host: quiet" test ! -s "$T/remote.err"

@@ -14,6 +14,13 @@ TESTS += tests/test-journal tests/journal-files.sh tests/journal-follow.sh \
 EXTRA_DIST += tests/journal-files.sh tests/journal-follow.sh tests/journal-remote.sh \
 	tests/journal-lib.sh tests/journal-sample.export.in
 
+EXTRA_PROGRAMS += bench/bench-journal
+bench_bench_journal_SOURCES = bench/bench-journal.c
+bench_bench_journal_LDADD = $(CORE_LIBS)
+BENCH_PROGS += bench/bench-journal
+BENCH_RUNS += bench/bench-journal.sh
+EXTRA_DIST += bench/bench-journal.sh
+
 if ENABLE_FUZZING
 noinst_PROGRAMS += fuzz/fuzz-journal-export
 fuzz_fuzz_journal_export_SOURCES = fuzz/fuzz-journal-export.c
