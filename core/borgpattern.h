@@ -25,7 +25,9 @@ struct borg_pattern;
  * or digits followed by ':' (an unknown style is an error, as in borg), else fm:.
  * Errors (-EINVAL) have col = the 1-based column of the problem. Regular expressions are
  * POSIX extended ones: Python-only syntax (\d, (?...) groups, lazy quantifiers) is refused
- * with an error rather than matched differently from borg. */
+ * with an error rather than matched differently from borg, and so is what could make
+ * glibc's regcomp/regexec take exponential time (stacked quantifiers, backreferences,
+ * counts above 100). */
 int borg_pattern_parse(const char *text, struct borg_pattern **out, struct diag *d);
 void borg_pattern_free(struct borg_pattern *p);
 

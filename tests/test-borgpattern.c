@@ -130,6 +130,12 @@ static void t_errors(void **state)
         {"re:\\d+", 4, "'\\d' is Python"},
         {"re:(?i)x", 4, "'(?' groups"},
         {"re:a*?", 6, "lazy quantifiers"},
+        {"re:a++", 6, "possessive quantifiers"},
+        {"re:a**", 6, "multiple repeat"},
+        {"re:a{2}{3}", 8, "multiple repeat"},
+        {"re:(a)\\1", 7, "backreferences"},
+        {"re:a{1,1000}", 5, "repetition counts above 100"},
+        {"re:[[:digit:]]", 5, "POSIX class"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct borg_pattern *p = NULL;
@@ -160,6 +166,21 @@ static void t_normpath(void **state)
     }
 }
 
+/* What Python accepts and POSIX reads the same way still parses. */
+static void t_regex_ok(void **state)
+{
+    (void)state;
+    static const char *const ok[] = {"re:a{2,5}", "re:[*+?]+", "re:x{", "re:[a-z]+$", "re:\\.pyc$",
+                                     "re:(ab|cd)*e"};
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        struct borg_pattern *p = NULL;
+        struct diag d = {0};
+        if (borg_pattern_parse(ok[i], &p, &d) < 0)
+            fail_msg("'%s': %s", ok[i], d.msg);
+        borg_pattern_free(p);
+    }
+}
+
 /* Many stars cannot make a match slow: the automaton is linear per token. */
 static void t_no_blowup(void **state)
 {
@@ -187,7 +208,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_borg_answers), cmocka_unit_test(t_styles),
         cmocka_unit_test(t_errors),       cmocka_unit_test(t_normpath),
-        cmocka_unit_test(t_no_blowup),
+        cmocka_unit_test(t_regex_ok),     cmocka_unit_test(t_no_blowup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

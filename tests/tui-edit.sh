@@ -78,10 +78,10 @@ check "exclude-test: the error has the column" grep -q "column 1: error: unknown
 if /usr/bin/python3 -c 'import borg.patterns' 2>/dev/null; then
     pats=('*.pyc' '__pycache__' '.cache' '*/.cache' 'home/*/cache' '/home/alice/documents/' 'sh:**/.cache'
           'sh:home/*/cache' 'sh:home/**/*.pyc' 'sh:home/?' 're:\.pyc$' 're:^home/[^/]+/\.cache' 'pp:/home/alice'
-          'pf:/home/alice/x' 'fm:[a-c]*.txt' 'fm:[!a-c]*.txt' 'sh:*.tmp' 'fm:*/docs/*')
+          'pf:/home/alice/x' 'fm:[a-c]*.txt' 'fm:[!a-c]*.txt' 'sh:*.tmp' 'fm:*/docs/*' 're:x{' 're:c{2}' 're:[0-9]' 're:[]a]')
     paths=(/home/alice/x.pyc /home/alice/__pycache__/a.pyc /__pycache__/a /.cache/x /home/alice/.cache/f
            /home/bob/cache/f /home/bob/x/cache /home/alice/documents /home/alice/documents/y /home/c.pyc
-           /home/a/b/c.pyc /home/a/x /home/alicex /home/alice/x b.txt d.txt /a.tmp /x/a.tmp /a/docs/b)
+           /home/a/b/c.pyc /home/a/x /home/alicex /home/alice/x b.txt d.txt /a.tmp /x/a.tmp /a/docs/b /ax{b /acc /a1)
     mism=0 total=0
     for p in "${pats[@]}"; do
         ours=$("$CLAN_TUI" exclude-test -p "$p" "${paths[@]}" | sed 's/^excluded \([^ ]*\) by .*/1 \1/; s/^kept /0 /')

@@ -273,29 +273,102 @@ static int compile_glob(struct borg_pattern *p, bool shell)
     return r;
 }
 
-/* Python-only regular expression syntax that POSIX would read differently. */
-static int check_regex(const char *s, struct diag *d, unsigned col0)
+/* Refuse what POSIX would read differently from Python's re, and what makes glibc's
+ * regcomp/regexec blow up (stacked quantifiers duplicate the tree each time, large
+ * bounds copy it, backreferences backtrack): an error is honest, a hang is not. */
+#define REGEX_MAX_BOUND 100
+static int check_regex(const char *s, struct diag *d, unsigned col0, struct buf *out)
 {
+    bool prev_quant = false;
+    size_t copied = 0; /* s[copied..i) still to be copied to out */
     for (size_t i = 0; s[i]; i++) {
-        if (s[i] == '\\' && s[i + 1]) {
+        unsigned col = col0 + (unsigned)i;
+        char c = s[i];
+        if (c == '\\' && s[i + 1]) {
             if (strchr("dDAZ", s[i + 1]))
-                return diag_set(d, DIAG_ERROR, NULL, 1, col0 + (unsigned)i,
+                return diag_set(d, DIAG_ERROR, NULL, 1, col,
                                 "'\\%c' is Python regular expression syntax that this tester "
                                 "does not know; expected a POSIX extended expression (e.g. "
                                 "[0-9] for \\d)", s[i + 1]);
+            if (s[i + 1] >= '1' && s[i + 1] <= '9')
+                return diag_set(d, DIAG_ERROR, NULL, 1, col,
+                                "backreferences ('\\%c') are not supported by this tester", s[i + 1]);
             i++;
-        } else if (s[i] == '(' && s[i + 1] == '?') {
-            return diag_set(d, DIAG_ERROR, NULL, 1, col0 + (unsigned)i,
+            prev_quant = false;
+        } else if (c == '[') { /* a bracket expression: its characters are literal */
+            size_t j = i + 1;
+            if (s[j] == '^')
+                j++;
+            if (s[j] == ']')
+                j++;
+            while (s[j] && s[j] != ']') {
+                if (s[j] == '[' && (s[j + 1] == ':' || s[j + 1] == '.' || s[j + 1] == '='))
+                    return diag_set(d, DIAG_ERROR, NULL, 1, col0 + (unsigned)j,
+                                    "'[%c' inside brackets is a POSIX class that Python's re (borg) "
+                                    "reads as plain characters; expected e.g. [0-9] for [[:digit:]]",
+                                    s[j + 1]);
+                j++;
+            }
+            if (!s[j])
+                break; /* unterminated: regcomp reports it */
+            i = j;
+            prev_quant = false;
+        } else if (c == '(' && s[i + 1] == '?') {
+            return diag_set(d, DIAG_ERROR, NULL, 1, col,
                             "'(?' groups are Python regular expression syntax that this tester "
                             "does not know; expected a POSIX extended expression");
-        } else if ((s[i] == '*' || s[i] == '+' || s[i] == '?' || s[i] == '}') && s[i + 1] == '?' &&
-                   i > 0 && s[i - 1] != '\\') {
-            return diag_set(d, DIAG_ERROR, NULL, 1, col0 + (unsigned)i + 1,
-                            "lazy quantifiers ('%c?') are Python regular expression syntax that "
-                            "this tester does not know; expected a POSIX extended expression",
-                            s[i]);
+        } else if (c == '*' || c == '+' || c == '?' || c == '{') {
+            size_t end = i;
+            if (c == '{') { /* {n}, {n,}, {n,m}; anything else is a literal brace */
+                size_t j = i + 1;
+                unsigned long lo = 0, hi = 0;
+                bool digits = false;
+                while (s[j] >= '0' && s[j] <= '9') {
+                    lo = lo * 10 + (unsigned long)(s[j++] - '0');
+                    digits = true;
+                    if (lo > 100000)
+                        lo = 100000;
+                }
+                hi = lo;
+                if (s[j] == ',') {
+                    j++;
+                    hi = 0;
+                    while (s[j] >= '0' && s[j] <= '9') {
+                        hi = hi * 10 + (unsigned long)(s[j++] - '0');
+                        if (hi > 100000)
+                            hi = 100000;
+                    }
+                }
+                if (!digits || s[j] != '}') { /* Python: a literal brace; POSIX needs \{ */
+                    if (buf_append(out, s + copied, i - copied) < 0 || buf_puts(out, "\\{") < 0)
+                        return -ENOMEM;
+                    copied = i + 1;
+                    prev_quant = false;
+                    continue;
+                }
+                if (lo > REGEX_MAX_BOUND || hi > REGEX_MAX_BOUND)
+                    return diag_set(d, DIAG_ERROR, NULL, 1, col,
+                                    "repetition counts above %d are not supported by this tester",
+                                    REGEX_MAX_BOUND);
+                end = j;
+            }
+            if (prev_quant)
+                return diag_set(d, DIAG_ERROR, NULL, 1, col,
+                                c == '?' ? "lazy quantifiers ('*?', '+?') are Python regular expression "
+                                           "syntax that this tester does not know; expected a POSIX "
+                                           "extended expression"
+                                : c == '+' ? "possessive quantifiers ('*+', '++') are not supported by "
+                                             "this tester"
+                                           : "multiple repeat: a quantifier cannot follow another "
+                                             "(Python refuses it too)");
+            prev_quant = true;
+            i = end;
+        } else {
+            prev_quant = false;
         }
     }
+    if (buf_puts(out, s + copied) < 0)
+        return -ENOMEM;
     return 0;
 }
 
@@ -334,10 +407,12 @@ int borg_pattern_parse(const char *text, struct borg_pattern **out, struct diag 
     size_t plen = strlen(pat);
     switch (p->style) {
     case BORG_PATTERN_RE: {
-        r = check_regex(pat, d, col0);
+        r = check_regex(pat, d, col0, &b);
+        if (r == -ENOMEM)
+            diag_errno(d, r, NULL, "out of memory");
         if (r < 0)
             break;
-        int rc = regcomp(&p->re, pat, REG_EXTENDED | REG_NOSUB);
+        int rc = regcomp(&p->re, b.p ? b.p : "", REG_EXTENDED | REG_NOSUB);
         if (rc != 0) {
             char msg[256];
             regerror(rc, &p->re, msg, sizeof(msg));
