@@ -339,7 +339,11 @@ static void sched_draw(struct overlay *o, struct app *a, int H, int W)
     bool utc = calendar_ctx_local_is_utc(s->ctx);
     ui_text(ui, y, r.x, gx - r.x - 1, grey ? THEME_UI_DIM : THEME_DETAILS_SECTION,
             utc ? "next runs (local time is UTC)" : "next runs (local time, UTC)");
-    for (int i = 0; p && i < p->nruns && i < SCHED_RUNS; i++) {
+    /* 10 runs when there is room (the grids need 8 rows), fewer on a small terminal */
+    int maxruns = r.h - 14 < SCHED_RUNS ? r.h - 14 : SCHED_RUNS;
+    if (maxruns < 7)
+        maxruns = 7;
+    for (int i = 0; p && i < p->nruns && i < maxruns; i++) {
         char line[120];
         if (utc)
             snprintf(line, sizeof(line), "%s", p->local[i]);
@@ -347,14 +351,14 @@ static void sched_draw(struct overlay *o, struct app *a, int H, int W)
             snprintf(line, sizeof(line), "%s  %s", p->local[i], p->utc[i]);
         ui_text(ui, y + 1 + i, r.x + 1, gx - r.x - 2, grey ? THEME_UI_DIM : THEME_DIALOG_NORMAL, line);
     }
-    if (p && p->nruns < SCHED_RUNS && p->runs_error)
+    if (p && p->nruns < maxruns && p->runs_error)
         ui_text(ui, y + 1 + p->nruns, r.x + 1, gx - r.x - 2, THEME_UI_DIM,
                 p->runs_error == -ENOENT ? "(no more runs)" : "(search stopped)");
     if (p) {
         draw_month(s, a, &p->months[0], y, gx, grey);
         draw_month(s, a, &p->months[1], y, gx + 23, grey);
     }
-    y = r.y + 17; /* below the runs */
+    y = r.y + 7 + maxruns; /* below the runs */
     if (s->conflict[0]) {
         size_t len = strlen(s->conflict), cut = len;
         if ((int)len > r.w) { /* two lines, broken at a space */
