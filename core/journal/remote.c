@@ -165,6 +165,8 @@ static void close_session(struct journal_remote *r)
 
 /* Close the session and keep the formatted reason as the last error. */
 static const char *fail_session(struct journal_remote *r, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static const char *fail_session(struct journal_remote *r, const char *fmt, va_list ap)
 {
     char *m = NULL;
     if (vasprintf(&m, fmt, ap) < 0)
