@@ -3,6 +3,7 @@
 # `clan-tui nix parse` against `nix-instantiate --parse` on the same ~4 MB file, same run.
 set -eu
 export TZ=UTC LC_ALL=C.UTF-8
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (wall times grow with it; CPU times much less)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 f=$tmp/fleet.nix

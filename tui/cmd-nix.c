@@ -1,7 +1,11 @@
 /* clan-tui nix: parse, print and edit Nix files losslessly (core/nix). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/nix.h"
 #include "core/util.h"
@@ -50,12 +54,39 @@ static int load(const char *path, char **text, size_t *len, struct file_stamp *s
     return 0;
 }
 
+/* Parse a file mapped with its pages read in at once (a large file parses noticeably
+ * faster than after a read() into fresh memory, which faults page by page). */
+static int load_mapped(const char *path, struct nix_file **f)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1; /* file_read reports it, or handles the empty file */
+    }
+    size_t len = (size_t)st.st_size;
+    void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED)
+        return -1;
+    struct diag_list dl = {0};
+    int r = nix_parse(path, m, len, f, &dl);
+    munmap(m, len);
+    cli_print_diags(stderr, &dl);
+    diag_list_free(&dl);
+    return r < 0 ? 1 : 0;
+}
+
 static int do_parse(const char *path, int mode)
 {
-    char *text;
+    char *text = NULL;
     size_t len;
     struct nix_file *f;
-    if (load(path, &text, &len, NULL, &f, true))
+    int lr = load_mapped(path, &f);
+    if (lr > 0)
+        return 1;
+    if (lr < 0 && load(path, &text, &len, NULL, &f, true))
         return 1;
     int rc = nix_file_has_errors(f) ? 1 : 0;
     if (mode) {

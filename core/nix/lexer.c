@@ -45,17 +45,12 @@ struct lexer {
     struct diag_list *diags;
 };
 
-static int push_tok(struct lexer *lx, int kind, size_t start, size_t len)
+static inline int push_tok(struct lexer *lx, int kind, size_t start, size_t len)
 {
     struct nix_file *f = lx->f;
-    if (f->ntoks == f->captoks) {
-        size_t nc = f->captoks ? f->captoks * 2 : 1024;
-        struct nix_token *nt = realloc(f->toks, nc * sizeof *nt);
-        if (!nt)
-            return -ENOMEM;
-        f->toks = nt;
-        f->captoks = nc;
-    }
+    if (f->ntoks == f->captoks &&
+        nix_big_grow((void **)&f->toks, &f->captoks, sizeof *f->toks, f->captoks * 2 + 1024) < 0)
+        return -ENOMEM;
     f->toks[f->ntoks++] = (struct nix_token){(uint32_t)start, (uint32_t)len, (uint8_t)kind};
     return 0;
 }
@@ -264,6 +259,19 @@ static int lex_default(struct lexer *lx, size_t i)
      * A candidate replaces the current one only when strictly longer (rule order). */
     bool path_char = cls[c] & C_PATH;
     if (cls[c] & C_IDSTART) {
+        /* fast path: an identifier or keyword not followed by a character that could
+         * make it a path or URI ('/', '.', '+', ':') is just that */
+        size_t l = 1 + run(lx, i + 1, C_ID);
+        unsigned char d = i + l < n ? s[i + l] : 0;
+        if (d != '/' && d != '.' && d != '+' && d != ':')
+            return push_tok(lx, keyword(s + i, l), i, l);
+    } else if (cls[c] & C_DIGIT) {
+        size_t l = run(lx, i, C_DIGIT);
+        unsigned char d = i + l < n ? s[i + l] : 0;
+        if (!(cls[d] & C_PATH) && d != '/')
+            return push_tok(lx, T_INT, i, l);
+    }
+    if (cls[c] & C_IDSTART) {
         size_t l = 1 + run(lx, i + 1, C_ID);
         if (l > len || kind == T_UNKNOWN) {
             kind = keyword(s + i, l);
@@ -454,14 +462,9 @@ int nix_lex(struct nix_file *f, struct diag_list *diags)
     lx.stack[lx.sp++] = S_INITIAL;
     /* one allocation for typical input (about a token per 3.7 bytes in a clan.nix) */
     size_t guess = f->len / 3 + 16;
-    if (guess > f->captoks) {
-        struct nix_token *nt = realloc(f->toks, guess * sizeof *nt);
-        if (!nt) {
-            free(lx.stack);
-            return -ENOMEM;
-        }
-        f->toks = nt;
-        f->captoks = guess;
+    if (nix_big_grow((void **)&f->toks, &f->captoks, sizeof *f->toks, guess) < 0) {
+        free(lx.stack);
+        return -ENOMEM;
     }
     int r = 0;
     size_t i = 0;

@@ -142,21 +142,25 @@ struct nix_ivalue {
 struct nix_file {
     char *name;
     char *text;
-    size_t len;
+    size_t len, captext;
     struct nix_token *toks;
     size_t ntoks, captoks;
     struct nix_node *nodes;
     size_t nnodes, capnodes;
     uint32_t root;      /* N_ROOT */
     uint32_t expr;      /* top-level expression node, NIX_NONE if none */
-    size_t *lines;      /* byte offset of the start of each line */
-    size_t nlines;
+    uint32_t *lines;    /* byte offset of the start of each line */
+    size_t nlines, caplines;
     bool has_errors;
     struct nix_arena arena;       /* decoded names for checks */
     struct nix_arena tree_arena;  /* the logical tree */
     struct nix_ivalue *tree;      /* built on demand */
     bool tree_built;
 };
+
+/* Grow an array of elem-sized items to at least want (cst.c); free it with its capacity. */
+int nix_big_grow(void **p, size_t *cap, size_t elem, size_t want);
+void nix_big_free(void *p, size_t cap, size_t elem);
 
 /* lexer.c: tokenize the whole text into f->toks. Errors found by the lexer alone (path
  * with a trailing slash) go to diags. Returns 0 or -ENOMEM. */

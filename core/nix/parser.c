@@ -12,21 +12,14 @@
 
 #include "core/nix/nix-int.h"
 
-/* ---- attribute maps for the duplicate checks (mirror Nix's ExprAttrs) ---- */
+/* ---- attribute maps for the duplicate checks (mirror Nix's ExprAttrs) ----
+ * A map is a number; all entries of all maps live in one array with one hash table,
+ * each map's entries chained through `next`. Map 0 means "none". */
 enum { E_OTHER, E_INHERITED, E_ATTRS };
-struct amap;
 struct aentry {
     const char *name;
-    uint32_t nlen;
+    uint32_t nlen, map, sub, next, pos; /* sub: the nested map of an E_ATTRS entry */
     uint8_t kind;
-    struct amap *sub; /* E_ATTRS */
-    size_t pos;       /* byte offset of the definition */
-};
-struct amap {
-    struct aentry *v;
-    uint32_t n, cap;
-    uint32_t *h; /* open addressing over entry index + 1 */
-    uint32_t hcap;
 };
 
 struct parser {
@@ -39,9 +32,15 @@ struct parser {
     bool reported, depth_reported;
     uint32_t last_err_tok;
     unsigned nerrors;
-    struct nix_arena arena;  /* maps, decoded names: freed after parsing */
-    struct amap **maps;      /* per node: the attribute map of an N_ATTRSET */
-    size_t capmaps;
+    struct nix_arena arena;  /* decoded names: freed after parsing */
+    struct aentry *ents;     /* entries of all maps; index 0 unused */
+    uint32_t nents, capents;
+    uint32_t *htab;          /* entry indices by (map, name), for big maps */
+    uint32_t hcap, nhashed;
+    uint32_t *heads;         /* first entry of each map */
+    uint32_t *counts;        /* entries of each map; maps above SMALL_MAP are hashed */
+    uint32_t nmaps, capheads;
+    uint32_t last_set_node, last_set_map; /* the attrset literal finished last, its map */
     uint32_t *stk;           /* operand stack for right-associative chains */
     size_t nstk, capstk;
 };
@@ -163,15 +162,11 @@ static void syntax_error(struct parser *p, const char *expected)
 static uint32_t new_node(struct parser *p, int kind, uint32_t start)
 {
     struct nix_file *f = p->f;
-    if (f->nnodes == f->capnodes) {
-        size_t nc = f->capnodes ? f->capnodes * 2 : 1024;
-        struct nix_node *nn = realloc(f->nodes, nc * sizeof *nn);
-        if (!nn) {
-            oom(p);
-            return 0; /* node 0 (the root) absorbs writes after a failure */
-        }
-        f->nodes = nn;
-        f->capnodes = nc;
+    if (f->nnodes == f->capnodes &&
+        nix_big_grow((void **)&f->nodes, &f->capnodes, sizeof *f->nodes,
+                     f->capnodes * 2 + 1024) < 0) {
+        oom(p);
+        return 0; /* node 0 (the root) absorbs writes after a failure */
     }
     uint32_t i = (uint32_t)f->nnodes++;
     f->nodes[i] = (struct nix_node){.kind = (uint8_t)kind, .tok_start = start, .tok_end = start,
@@ -298,115 +293,122 @@ static bool depth_enter(struct parser *p)
 
 /* ---- attribute maps ---- */
 
-static uint32_t hash_name(const char *s, size_t n)
+static uint32_t hash_name(uint32_t map, const char *s, size_t n)
 {
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < n; i++)
         h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
+    h ^= map * 0x9e3779b1u;
+    /* final mix: the table is indexed by the low bits */
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    return h ^ (h >> 16);
 }
 
-static struct amap *amap_new(struct parser *p)
+/* Small maps are searched along their chain (recent, so in cache); big ones hashed. */
+#define SMALL_MAP 8
+
+static uint32_t amap_new(struct parser *p)
 {
-    struct amap *m = nix_arena_alloc(&p->arena, sizeof *m);
-    if (!m) {
-        oom(p);
-        return NULL;
+    if (p->nmaps + 1 >= p->capheads) {
+        uint32_t nc = p->capheads ? p->capheads * 2 : 1024;
+        uint32_t *nh = realloc(p->heads, nc * sizeof *nh);
+        if (nh)
+            p->heads = nh;
+        uint32_t *nn = nh ? realloc(p->counts, nc * sizeof *nn) : NULL;
+        if (!nn) {
+            oom(p);
+            return 0;
+        }
+        p->counts = nn;
+        p->capheads = nc;
     }
-    memset(m, 0, sizeof *m);
-    return m;
+    p->nmaps++;
+    p->heads[p->nmaps] = 0;
+    p->counts[p->nmaps] = 0;
+    return p->nmaps;
 }
 
-static struct aentry *amap_find(struct amap *m, const char *name, size_t n)
+static uint32_t amap_find(struct parser *p, uint32_t map, const char *name, size_t n)
 {
-    if (!m->h) {
-        for (uint32_t i = 0; i < m->n; i++)
-            if (m->v[i].nlen == n && !memcmp(m->v[i].name, name, n))
-                return &m->v[i];
-        return NULL;
+    if (!map)
+        return 0;
+    if (p->counts[map] <= SMALL_MAP) {
+        for (uint32_t e = p->heads[map]; e; e = p->ents[e].next)
+            if (p->ents[e].nlen == n && !memcmp(p->ents[e].name, name, n))
+                return e;
+        return 0;
     }
-    uint32_t mask = m->hcap - 1;
-    for (uint32_t j = hash_name(name, n) & mask;; j = (j + 1) & mask) {
-        uint32_t e = m->h[j];
+    uint32_t mask = p->hcap - 1;
+    for (uint32_t j = hash_name(map, name, n) & mask;; j = (j + 1) & mask) {
+        uint32_t e = p->htab[j];
         if (!e)
-            return NULL;
-        struct aentry *a = &m->v[e - 1];
-        if (a->nlen == n && !memcmp(a->name, name, n))
-            return a;
+            return 0;
+        const struct aentry *a = &p->ents[e];
+        if (a->map == map && a->nlen == n && !memcmp(a->name, name, n))
+            return e;
     }
 }
 
-static int amap_rehash(struct parser *p, struct amap *m)
+static void amap_insert_hash(struct parser *p, uint32_t e)
 {
-    uint32_t hc = m->hcap ? m->hcap * 2 : 32;
-    uint32_t *h = nix_arena_alloc(&p->arena, hc * sizeof *h);
-    if (!h)
-        return -ENOMEM;
-    memset(h, 0, hc * sizeof *h);
-    for (uint32_t i = 0; i < m->n; i++) {
-        uint32_t j = hash_name(m->v[i].name, m->v[i].nlen) & (hc - 1);
-        while (h[j])
-            j = (j + 1) & (hc - 1);
-        h[j] = i + 1;
-    }
-    m->h = h;
-    m->hcap = hc;
-    return 0;
+    const struct aentry *a = &p->ents[e];
+    uint32_t mask = p->hcap - 1, j = hash_name(a->map, a->name, a->nlen) & mask;
+    while (p->htab[j])
+        j = (j + 1) & mask;
+    p->htab[j] = e;
 }
 
-static struct aentry *amap_add(struct parser *p, struct amap *m, const char *name, size_t n,
-                               int kind, struct amap *sub, size_t pos)
+static uint32_t amap_add(struct parser *p, uint32_t map, const char *name, size_t n, int kind,
+                         uint32_t sub, size_t pos)
 {
-    if (m->n == m->cap) {
-        uint32_t nc = m->cap ? m->cap * 2 : 4;
-        struct aentry *nv = nix_arena_alloc(&p->arena, nc * sizeof *nv);
-        if (!nv) {
+    if (!map)
+        return 0;
+    if (p->nents + 1 >= p->capents) {
+        uint32_t nc = p->capents ? p->capents * 2 : 1024;
+        struct aentry *ne = realloc(p->ents, nc * sizeof *ne);
+        if (!ne) {
             oom(p);
-            return NULL;
+            return 0;
         }
-        if (m->n)
-            memcpy(nv, m->v, m->n * sizeof *nv);
-        m->v = nv;
-        m->cap = nc;
+        p->ents = ne;
+        p->capents = nc;
+        if (!p->nents)
+            p->nents = 1; /* index 0 is "none" */
     }
-    struct aentry *e = &m->v[m->n++];
-    *e = (struct aentry){.name = name, .nlen = (uint32_t)n, .kind = (uint8_t)kind, .sub = sub,
-                         .pos = pos};
-    if (m->n > 8 && (m->n * 2 > m->hcap)) {
-        if (amap_rehash(p, m) < 0) {
+    uint32_t e = p->nents++;
+    p->ents[e] = (struct aentry){.name = name, .nlen = (uint32_t)n, .map = map, .sub = sub,
+                                 .next = p->heads[map], .pos = (uint32_t)pos,
+                                 .kind = (uint8_t)kind};
+    p->heads[map] = e;
+    uint32_t cnt = ++p->counts[map];
+    if (cnt <= SMALL_MAP)
+        return e;
+    p->nhashed += cnt == SMALL_MAP + 1 ? cnt : 1;
+    if (p->nhashed * 2 > p->hcap) {
+        uint32_t hc = p->hcap ? p->hcap : 1024;
+        while (p->nhashed * 2 > hc)
+            hc *= 2;
+        uint32_t *h = calloc(hc, sizeof *h);
+        if (!h) {
             oom(p);
-            return NULL;
+            return 0;
         }
-    } else if (m->h) {
-        uint32_t j = hash_name(name, n) & (m->hcap - 1);
-        while (m->h[j])
-            j = (j + 1) & (m->hcap - 1);
-        m->h[j] = m->n;
+        free(p->htab);
+        p->htab = h;
+        p->hcap = hc;
+        for (uint32_t i = 1; i < p->nents; i++)
+            if (p->counts[p->ents[i].map] > SMALL_MAP)
+                amap_insert_hash(p, i);
+    } else if (cnt == SMALL_MAP + 1) {
+        for (uint32_t i = p->heads[map]; i; i = p->ents[i].next)
+            amap_insert_hash(p, i);
+    } else {
+        amap_insert_hash(p, e);
     }
     return e;
-}
-
-static void set_map(struct parser *p, uint32_t node, struct amap *m)
-{
-    if (node >= p->capmaps) {
-        size_t nc = p->capmaps ? p->capmaps : 256;
-        while (nc <= node)
-            nc *= 2;
-        struct amap **nm = realloc(p->maps, nc * sizeof *nm);
-        if (!nm) {
-            oom(p);
-            return;
-        }
-        memset(nm + p->capmaps, 0, (nc - p->capmaps) * sizeof *nm);
-        p->maps = nm;
-        p->capmaps = nc;
-    }
-    p->maps[node] = m;
-}
-
-static struct amap *map_of(struct parser *p, uint32_t node)
-{
-    return node < p->capmaps ? p->maps[node] : NULL;
 }
 
 static void fmt_pos(struct parser *p, size_t off, char *buf, size_t n)
@@ -467,14 +469,13 @@ static void path_text(struct parser *p, uint32_t attrpath, unsigned k, char *buf
 }
 
 /* Nix's addAttr: add `attrpath = value` to the map of a binds block. */
-static void check_binding(struct parser *p, struct amap *m, uint32_t attrpath, uint32_t value,
+static void check_binding(struct parser *p, uint32_t m, uint32_t attrpath, uint32_t value,
                           bool is_let)
 {
     if (p->fatal || !m || p->f->nodes[attrpath].kind != N_ATTRPATH)
         return;
     uint32_t val = value == NIX_NONE ? NIX_NONE : nix_unparen(p->f, value);
-    struct amap *valmap = val != NIX_NONE && p->f->nodes[val].kind == N_ATTRSET ? map_of(p, val)
-                                                                                 : NULL;
+    uint32_t valmap = val != NIX_NONE && val == p->last_set_node ? p->last_set_map : 0;
     unsigned nseg = nix_nchildren(p->f, attrpath), i = 0;
     size_t pos = node_off(p, attrpath);
     char path[512];
@@ -494,17 +495,17 @@ static void check_binding(struct parser *p, struct amap *m, uint32_t attrpath, u
                 return;
             continue;
         }
-        struct aentry *e = amap_find(m, s, n);
+        uint32_t e = amap_find(p, m, s, n);
         if (!last) {
             if (e) {
-                if (e->kind != E_ATTRS) {
+                if (p->ents[e].kind != E_ATTRS) {
                     path_text(p, attrpath, nseg, path, sizeof path);
-                    dup_error(p, path, pos, e->pos);
+                    dup_error(p, path, pos, p->ents[e].pos);
                     return;
                 }
-                m = e->sub;
+                m = p->ents[e].sub;
             } else {
-                struct amap *nm = amap_new(p);
+                uint32_t nm = amap_new(p);
                 if (!nm || !amap_add(p, m, s, n, E_ATTRS, nm, pos))
                     return;
                 m = nm;
@@ -512,28 +513,26 @@ static void check_binding(struct parser *p, struct amap *m, uint32_t attrpath, u
             continue;
         }
         if (!e) {
-            if (valmap)
-                amap_add(p, m, s, n, E_ATTRS, valmap, pos);
-            else
-                amap_add(p, m, s, n, E_OTHER, NULL, pos);
+            amap_add(p, m, s, n, valmap ? E_ATTRS : E_OTHER, valmap, pos);
             return;
         }
-        if (e->kind == E_ATTRS && valmap) {
-            for (uint32_t j = 0; j < valmap->n; j++) {
-                struct aentry *ve = &valmap->v[j];
-                struct aentry *je = amap_find(e->sub, ve->name, ve->nlen);
+        if (p->ents[e].kind == E_ATTRS && valmap) {
+            uint32_t into = p->ents[e].sub;
+            for (uint32_t j = p->heads[valmap]; j; j = p->ents[j].next) {
+                struct aentry ve = p->ents[j]; /* a copy: adding may move the array */
+                uint32_t je = amap_find(p, into, ve.name, ve.nlen);
                 if (je) {
                     char nm[300];
-                    snprintf(nm, sizeof nm, "%.*s", (int)ve->nlen, ve->name);
-                    dup_error(p, nm, ve->pos, je->pos);
+                    snprintf(nm, sizeof nm, "%.*s", (int)ve.nlen, ve.name);
+                    dup_error(p, nm, ve.pos, p->ents[je].pos);
                     continue;
                 }
-                amap_add(p, e->sub, ve->name, ve->nlen, ve->kind, ve->sub, ve->pos);
+                amap_add(p, into, ve.name, ve.nlen, ve.kind, ve.sub, ve.pos);
             }
             return;
         }
         path_text(p, attrpath, nseg, path, sizeof path);
-        dup_error(p, path, pos, e->pos);
+        dup_error(p, path, pos, p->ents[e].pos);
         return;
     }
 }
@@ -675,7 +674,7 @@ static uint32_t skip_to_semi(struct parser *p, int terminator)
     return e;
 }
 
-static void check_inherit_name(struct parser *p, struct amap *m, uint32_t name)
+static void check_inherit_name(struct parser *p, uint32_t m, uint32_t name)
 {
     const char *s;
     size_t n;
@@ -686,19 +685,19 @@ static void check_inherit_name(struct parser *p, struct amap *m, uint32_t name)
     }
     if (!m)
         return;
-    struct aentry *e = amap_find(m, s, n);
+    uint32_t e = amap_find(p, m, s, n);
     if (e) {
         char nm[300];
         snprintf(nm, sizeof nm, "%.*s", (int)n, s);
-        dup_error(p, nm, node_off(p, name), e->pos);
+        dup_error(p, nm, node_off(p, name), p->ents[e].pos);
         return;
     }
-    amap_add(p, m, s, n, E_INHERITED, NULL, node_off(p, name));
+    amap_add(p, m, s, n, E_INHERITED, 0, node_off(p, name));
 }
 
 /* binds, up to (not including) the terminator ('}' or `in`). */
 static void parse_binds(struct parser *p, uint32_t parent, int terminator, bool is_let,
-                        struct amap *m)
+                        uint32_t m)
 {
     const char *expected = terminator == T_IN ? "an attribute name, 'inherit' or 'in'"
                                               : "an attribute name, 'inherit' or '}'";
@@ -764,12 +763,14 @@ static uint32_t parse_attrset(struct parser *p, int kind, unsigned flags)
     } else {
         advance(p);
     }
-    struct amap *m = amap_new(p);
+    uint32_t m = amap_new(p);
     parse_binds(p, n, T_RBRACE, false, m);
     expect(p, T_RBRACE, "'}'");
     finish(p, n);
-    if (kind == N_ATTRSET)
-        set_map(p, n, m);
+    if (kind == N_ATTRSET) {
+        p->last_set_node = n;
+        p->last_set_map = m;
+    }
     return n;
 }
 
@@ -1061,19 +1062,19 @@ static bool is_formals(struct parser *p)
     return false;
 }
 
-static void add_formal_name(struct parser *p, struct amap *m, uint32_t t)
+static void add_formal_name(struct parser *p, uint32_t m, uint32_t t)
 {
     const struct nix_token *tk = tok(p, t);
     const char *s = p->f->text + tk->start;
-    if (amap_find(m, s, tk->len)) {
+    if (amap_find(p, m, s, tk->len)) {
         error_at(p, tk->start, "duplicate formal function argument '%.*s'",
                  (int)(tk->len > 100 ? 100 : tk->len), s);
         return;
     }
-    amap_add(p, m, s, tk->len, E_OTHER, NULL, tk->start);
+    amap_add(p, m, s, tk->len, E_OTHER, 0, tk->start);
 }
 
-static uint32_t parse_formals(struct parser *p, struct amap *m)
+static uint32_t parse_formals(struct parser *p, uint32_t m)
 {
     uint32_t n = open_node(p, N_FORMALS);
     advance(p); /* { */
@@ -1129,7 +1130,7 @@ static uint32_t parse_function(struct parser *p)
                     finish(p, n);
                     return n;
                 }
-                struct amap *m = amap_new(p);
+                uint32_t m = amap_new(p);
                 if (!m)
                     return n;
                 add_formal_name(p, m, idtok);
@@ -1147,7 +1148,7 @@ static uint32_t parse_function(struct parser *p)
         }
     } else if (k == T_LBRACE && is_formals(p)) {
         uint32_t n = open_node(p, N_LAMBDA);
-        struct amap *m = amap_new(p);
+        uint32_t m = amap_new(p);
         if (!m)
             return n;
         add_child(p, n, parse_formals(p, m));
@@ -1172,7 +1173,7 @@ static uint32_t parse_function(struct parser *p)
     } else if (k == T_LET && peek_at(p, 1) != T_LBRACE) {
         uint32_t n = open_node(p, N_LET);
         advance(p);
-        struct amap *m = amap_new(p);
+        uint32_t m = amap_new(p);
         parse_binds(p, n, T_IN, true, m);
         if (expect(p, T_IN, "'in'"))
             add_child(p, n, parse_expr(p));
@@ -1195,16 +1196,11 @@ static uint32_t parse_expr(struct parser *p)
 
 int nix_parse_tokens(struct nix_file *f, struct diag_list *diags)
 {
-    struct parser p = {.f = f, .diags = diags};
+    struct parser p = {.f = f, .diags = diags, .last_set_node = NIX_NONE};
     f->nnodes = 0;
     size_t guess = f->ntoks / 2 + 16; /* about a node per two tokens */
-    if (guess > f->capnodes) {
-        struct nix_node *nn = realloc(f->nodes, guess * sizeof *nn);
-        if (!nn)
-            return -ENOMEM;
-        f->nodes = nn;
-        f->capnodes = guess;
-    }
+    if (nix_big_grow((void **)&f->nodes, &f->capnodes, sizeof *f->nodes, guess) < 0)
+        return -ENOMEM;
     uint32_t root = new_node(&p, N_ROOT, 0);
     f->root = root;
     f->expr = NIX_NONE;
@@ -1228,7 +1224,10 @@ int nix_parse_tokens(struct nix_file *f, struct diag_list *diags)
         f->nodes[root].tok_end = (uint32_t)f->ntoks;
     }
     nix_arena_free(&p.arena);
-    free(p.maps);
+    free(p.ents);
+    free(p.htab);
+    free(p.heads);
+    free(p.counts);
     free(p.stk);
     return p.fatal ? p.fatal_err : 0;
 }
