@@ -91,6 +91,8 @@ struct tz_zone {
  * posix_fallback is false and the file is missing/invalid. */
 struct tz_zone *tz_zone_load(const char *spec, bool posix_fallback);
 struct tz_zone *tz_zone_utc(void);
+/* UTC carrying z's leap seconds, or NULL when z has none (or on allocation failure). */
+struct tz_zone *tz_zone_utc_leaps(const struct tz_zone *z);
 void tz_zone_free(struct tz_zone *z);
 
 /* glibc's timezone_is_valid() as systemd uses it: name syntax + TZif file check. */
@@ -118,8 +120,15 @@ struct calendar_ctx {
     struct tz_zone *local;
     struct tz_zone *zones;   /* named zones loaded so far */
     long local_offset;       /* glibc mktime's remembered offset, local zone */
-    long named_offset;       /* same for the current named-zone computation */
+    /* glibc's gmtime()/timegm() apply the local zone's leap seconds (right/ zones):
+     * then this is UTC with those leaps, else NULL (plain arithmetic). */
+    struct tz_zone *utc;
+    long utc_offset;         /* timegm's remembered offset */
 };
+
+/* gmtime()/timegm() as glibc does them for this ctx's local zone. */
+void cal_gmtime(const struct calendar_ctx *ctx, int64_t t, struct tm *tm);
+int64_t cal_timegm(struct calendar_ctx *ctx, struct tm *tm);
 
 struct tz_zone *calendar_ctx_zone(struct calendar_ctx *ctx, const char *name);
 

@@ -22,6 +22,7 @@ struct calendar_ctx *calendar_ctx_new_tz(const char *tz)
         free(ctx);
         return NULL;
     }
+    ctx->utc = tz_zone_utc_leaps(ctx->local);
     return ctx;
 }
 
@@ -38,12 +39,26 @@ void calendar_ctx_free(struct calendar_ctx *ctx)
     if (!ctx)
         return;
     tz_zone_free(ctx->local);
+    tz_zone_free(ctx->utc);
     while (ctx->zones) {
         struct tz_zone *n = ctx->zones->next;
         tz_zone_free(ctx->zones);
         ctx->zones = n;
     }
     free(ctx);
+}
+
+void cal_gmtime(const struct calendar_ctx *ctx, int64_t t, struct tm *tm)
+{
+    if (ctx->utc)
+        tz_localtime(ctx->utc, t, tm);
+    else
+        tz_gmtime(t, tm);
+}
+
+int64_t cal_timegm(struct calendar_ctx *ctx, struct tm *tm)
+{
+    return ctx->utc ? tz_mktime(ctx->utc, tm, &ctx->utc_offset) : tz_timegm(tm);
 }
 
 bool calendar_ctx_local_is_utc(const struct calendar_ctx *ctx)
@@ -328,7 +343,7 @@ int calendar_next(struct calendar_ctx *ctx, const struct calendar_spec *spec, ui
 {
     if (base > CALENDAR_USEC_FORMATTABLE_MAX)
         return -EINVAL;
-    struct frame f = {NULL, NULL};
+    struct frame f = {ctx->utc, &ctx->utc_offset};
     long named_offset;
     if (!spec->utc && !(spec->dst < 0 && !spec->timezone && ctx->local->is_utc)) {
         if (spec->timezone) {

@@ -11,6 +11,7 @@
 
 /* Parser state: the original text (for columns) and the first error. */
 struct pstate {
+    struct calendar_ctx *ctx;
     const char *text;  /* what columns are relative to */
     const char *src;   /* the (possibly suffix-stripped) copy being parsed */
     int err_col;
@@ -253,6 +254,7 @@ static int from_epoch(struct pstate *s, const char *at, struct calendar_spec *c,
     struct tm tm;
     if (!gmtime_r(&t, &tm) || tm.tm_year > INT_MAX - 1900)
         return fail(s, at, -ERANGE, "timestamp out of range");
+    cal_gmtime(s->ctx, t, &tm); /* with the local zone's leap seconds, as glibc */
     int vals[CAL_NCHAINS] = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                              tm.tm_hour,        tm.tm_min,     tm.tm_sec * CAL_USEC};
     for (int i = 0; i < CAL_NCHAINS; i++) {
@@ -632,7 +634,7 @@ int calendar_parse(struct calendar_ctx *ctx, const char *text, struct calendar_s
     if (!c)
         return -ENOMEM;
     c->dst = -1;
-    struct pstate s = {.text = text, .src = text};
+    struct pstate s = {.ctx = ctx, .text = text, .src = text};
     char *owned = NULL;
     int r = parse_spec(ctx, &s, text, c, &owned);
     if (r < 0) {

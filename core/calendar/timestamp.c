@@ -28,7 +28,7 @@ int calendar_format_timestamp(struct calendar_ctx *ctx, uint64_t usec, bool utc,
     int64_t sec = (int64_t)(usec / USEC_PER_SEC);
     struct tm tm;
     if (utc)
-        tz_gmtime(sec, &tm);
+        cal_gmtime(ctx, sec, &tm);
     else
         tz_localtime(ctx->local, sec, &tm);
     int r = buf_printf(out, "%s %04d-%02d-%02d %02d:%02d:%02d", wday_names[tm.tm_wday],
@@ -320,9 +320,8 @@ static const char *mini_strptime(const char *rp, const char *fmt, struct tm *tm)
     return rp;
 }
 
-/* parse_timestamp_impl() with zone z as the "local" zone and *offset as mktime's guess. */
-static int timestamp_impl(struct tz_zone *z, long *offset, const char *t0, bool with_tz,
-                          uint64_t now, uint64_t *usec)
+/* parse_timestamp_impl() in the ctx's local zone (systemd's with_tz=false case). */
+static int timestamp_impl(struct calendar_ctx *ctx, const char *t0, uint64_t now, uint64_t *usec)
 {
     static const struct {
         const char *name;
@@ -341,12 +340,13 @@ static int timestamp_impl(struct tz_zone *z, long *offset, const char *t0, bool 
     uint64_t ret = now, plus = 0, minus = 0, x_usec = 0;
     struct tm tm, copy;
 
-    if (t[0] == '@' && !with_tz) {
+    struct tz_zone *z = ctx->local;
+    if (t[0] == '@') {
         r = parse_time_unit(t + 1, usec, USEC_PER_SEC);
         free(buf);
         return r;
     }
-    if (!with_tz) {
+    {
         if (!strcmp(t, "now"))
             goto finish;
         if (t[0] == '+') {
@@ -392,7 +392,7 @@ static int timestamp_impl(struct tz_zone *z, long *offset, const char *t0, bool 
     }
     int64_t x = (int64_t)(now / USEC_PER_SEC);
     if (utc)
-        tz_gmtime(x, &tm);
+        cal_gmtime(ctx, x, &tm);
     else
         tz_localtime(z, x, &tm);
     tm.tm_isdst = dst;
@@ -457,7 +457,7 @@ from_tm:
         r = -EINVAL;
         goto out;
     }
-    x = utc ? tz_timegm(&tm) : tz_mktime(z, &tm, offset);
+    x = utc ? cal_timegm(ctx, &tm) : tz_mktime(z, &tm, &ctx->local_offset);
     if (x < 0) {
         r = -EINVAL;
         goto out;
@@ -492,7 +492,7 @@ int calendar_parse_timestamp(struct calendar_ctx *ctx, const char *text, uint64_
     uint64_t u = 0;
     int r;
     if (!tz || cal_endswith_nocase(text, " UTC"))
-        r = timestamp_impl(ctx->local, &ctx->local_offset, text, false, now, &u);
+        r = timestamp_impl(ctx, text, now, &u);
     else
         /* systemd forks and parses in TZ=:zone there; the installed 252.39 rejects every
          * such timestamp with EINVAL (checked with 'systemd-analyze timestamp'), so do we. */

@@ -496,6 +496,29 @@ struct tz_zone *tz_zone_utc(void)
     return z;
 }
 
+struct tz_zone *tz_zone_utc_leaps(const struct tz_zone *src)
+{
+    if (!src->nleaps)
+        return NULL;
+    struct tz_zone *z = calloc(1, sizeof *z);
+    if (!z)
+        return NULL;
+    z->cache_year = INT_MIN;
+    z->name = strdup("UTC");
+    z->types = calloc(1, sizeof *z->types);
+    z->leaps = calloc(src->nleaps, sizeof *z->leaps);
+    if (!z->name || !z->types || !z->leaps) {
+        tz_zone_free(z);
+        return NULL;
+    }
+    z->types[0] = (struct tz_type){0, false, "GMT"};
+    z->ntypes = 1;
+    memcpy(z->leaps, src->leaps, src->nleaps * sizeof *z->leaps);
+    z->nleaps = src->nleaps;
+    z->tzname[0] = z->tzname[1] = "GMT";
+    return z;
+}
+
 struct tz_zone *tz_zone_load(const char *spec, bool posix_fallback)
 {
     struct tz_zone *z = calloc(1, sizeof *z);
