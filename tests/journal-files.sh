@@ -64,6 +64,9 @@ same_as "no such unit" "--file '$F' -u nothing -o short-iso" "--file '$F' -u not
 same_as "no unit matches the glob" "--file '$F' -u 'nothing-*'" "--file '$F' -u 'nothing-*'"
 check "glob without match: says so" grep -q "no unit in the journal matches 'nothing-\*'" "$T/ours.err"
 
+# the local system journal (whatever it holds here, both must agree)
+same_as "local system journal" "-n 5 -o short-iso" "-u 'borgbackup-job-*' -n 5 -o short-iso"
+
 # a rotated set: an archived file and the active one in one directory, and as two --file
 mkdir -p "$T/dir"
 head -n "$(grep -n '^# ---- boot 2' "$top_srcdir/tests/journal-sample.export.in" | cut -d: -f1)" \

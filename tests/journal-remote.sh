@@ -76,6 +76,16 @@ expect_status 1 "FILE --machine unknown machine" \
     "$CLAN_TUI" journal "$T/clan.nix" --machine nobody -i "$T/id" --known-hosts "$KH"
 expect_status 2 "FILE without --machine" "$CLAN_TUI" journal "$T/clan.nix"
 
+# keys from the agent (no -i)
+if have ssh-agent && have ssh-add; then
+    eval "$(ssh-agent -a "$T/agent.sock" -s)" > /dev/null
+    ssh-add -q "$T/id" 2> /dev/null
+    "$CLAN_TUI" journal --host "$H" --known-hosts "$KH" -n 3 -o short-iso > "$T/agent.out"
+    check "key from the ssh agent" cmp "$T/agent.out" "$T/local.out"
+    kill "$SSH_AGENT_PID"
+    unset SSH_AUTH_SOCK SSH_AGENT_PID
+fi
+
 # known host now: no notice the second time
 "$CLAN_TUI" journal "${ssh_opts[@]}" -n 1 > /dev/null 2> "$T/remote.err"
 check "known host: quiet" test ! -s "$T/remote.err"
