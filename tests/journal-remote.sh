@@ -86,6 +86,15 @@ if have ssh-agent && have ssh-add; then
     unset SSH_AUTH_SOCK SSH_AGENT_PID
 fi
 
+# the remote journalctl fails: its exit status and message are reported
+set +e
+"$CLAN_TUI" journal "${ssh_opts[@]}" -u 'no-such-unit-*' > "$T/fail.out" 2> "$T/fail.err"
+st=$?
+set -e
+check "remote journalctl failure: exit 1" test "$st" -eq 1
+check "remote journalctl failure: says why" \
+    grep -q "journalctl exited with status 1: Failed to add filter for units" "$T/fail.err"
+
 # known host now: no notice the second time
 "$CLAN_TUI" journal "${ssh_opts[@]}" -n 1 > /dev/null 2> "$T/remote.err"
 check "known host: quiet" test ! -s "$T/remote.err"

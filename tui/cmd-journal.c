@@ -384,11 +384,6 @@ int cmd_journal(int argc, char **argv)
         }
         int r = journal_source_process(src, revents, &d);
         print_notices(src);
-        if (r < 0) {
-            cli_print_diag(stderr, &d);
-            ret = 1;
-            break;
-        }
         if (next < journal_ring_first(ring))
             next = journal_ring_first(ring); /* cannot happen: we drain after every batch */
         for (; next < journal_ring_end(ring); next++) {
@@ -409,6 +404,11 @@ int cmd_journal(int argc, char **argv)
         journal_ring_clear(ring);
         next = journal_ring_end(ring);
         if (write_out(&out)) {
+            ret = 1;
+            break;
+        }
+        if (r < 0) { /* after what was read before the failure has been shown */
+            cli_print_diag(stderr, &d);
             ret = 1;
             break;
         }

@@ -5,10 +5,13 @@
  * last cursor seen so nothing is shown twice. */
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <libssh/libssh.h>
@@ -304,6 +307,17 @@ static int check_host_key(struct journal_remote *r, struct diag *d)
     return ret;
 }
 
+/* A peer that vanishes without closing (cable pulled, host down) is noticed within about a
+ * minute while following: TCP keepalive probes, since the stream itself may be quiet. */
+static void set_keepalive(int fd)
+{
+    int on = 1, idle = 30, intvl = 10, cnt = 3;
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+}
+
 static int step(struct journal_remote *r, struct diag *d)
 {
     int rc;
@@ -354,6 +368,7 @@ static int step(struct journal_remote *r, struct diag *d)
             return transient(r, d, "cannot run journalctl: %s", ssh_get_error(r->ssh));
         r->phase = P_STREAM;
         r->src->state = r->src->sel.follow ? JOURNAL_STATE_FOLLOWING : JOURNAL_STATE_READING;
+        set_keepalive(ssh_get_fd(r->ssh));
         buf_reset(&r->err);
         if (r->reconnecting) {
             r->reconnects++;
@@ -445,7 +460,17 @@ static int stream(struct journal_remote *r, struct diag *d)
             journal_sanitize(r->err.p, r->err.len, false, &why);
         }
         if (!r->src->sel.follow && n != SSH_ERROR) {
+            /* non-blocking: the exit status has come with the EOF, or is unknown (-1) */
+            int status = ssh_channel_get_exit_status(r->ch);
             close_session(r);
+            if (status > 0) {
+                r->phase = P_FAILED;
+                int ret = diag_errno(d, -EIO, NULL, "%s: journalctl exited with status %d%s%s",
+                                     label(r), status, why.len ? ": " : "",
+                                     why.len ? why.p : "");
+                buf_free(&why);
+                return ret;
+            }
             r->phase = P_DONE;
             r->src->state = JOURNAL_STATE_DONE;
             if (why.len)
