@@ -369,6 +369,27 @@ static void test_status(void **state)
     assert_int_equal(j->nstats, 3);
     assert_string_equal(j->stats[2], "Duration: 3 s");
     journal_status_free(&st);
+
+    /* unit names that are prefixes of each other, and one with a NUL (ignored) */
+    struct journal_status st2 = {0};
+    const char *names[] = {"borgbackup-job-a.service", "borgbackup-job-a.service-b.service",
+                           "borgbackup-job-a.service"};
+    for (int i = 0; i < 3; i++) {
+        const char *kv[] = {"_SYSTEMD_UNIT", names[i], "MESSAGE", "Duration: 1 s", NULL};
+        struct journal_entry *e = ent(1, kv);
+        assert_int_equal(journal_status_feed(&st2, e), 0);
+        journal_entry_free(e);
+    }
+    struct journal_entry_builder b = {0};
+    journal_entry_builder_add(&b, "_SYSTEMD_UNIT", 13, "borgbackup-job-a.service\0x.service", 34);
+    journal_entry_builder_add(&b, "MESSAGE", 7, "Duration: 2 s", 13);
+    struct journal_entry *e = journal_entry_builder_finish(&b);
+    assert_int_equal(journal_status_feed(&st2, e), 0);
+    journal_entry_free(e);
+    journal_entry_builder_free(&b);
+    assert_int_equal(st2.njobs, 2);
+    assert_int_equal(journal_status_find(&st2, "borgbackup-job-a.service")->nstats, 2);
+    journal_status_free(&st2);
 }
 
 int main(void)

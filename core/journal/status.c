@@ -25,7 +25,8 @@ static const char *const stats_prefixes[] = {
 
 static bool is_job_unit(const char *u, size_t len)
 {
-    return len > 23 && !strncmp(u, "borgbackup-job-", 15) && !memcmp(u + len - 8, ".service", 8);
+    return len > 23 && len < 256 && !memchr(u, 0, len) && !strncmp(u, "borgbackup-job-", 15) &&
+           !memcmp(u + len - 8, ".service", 8);
 }
 
 static struct journal_job_status *job(struct journal_status *st, const char *unit, size_t len)
@@ -33,9 +34,10 @@ static struct journal_job_status *job(struct journal_status *st, const char *uni
     size_t lo = 0, hi = st->njobs;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c = strncmp(st->jobs[mid].unit, unit, len);
-        if (c == 0 && st->jobs[mid].unit[len] != 0)
-            c = 1;
+        size_t slen = strlen(st->jobs[mid].unit);
+        int c = memcmp(st->jobs[mid].unit, unit, slen < len ? slen : len);
+        if (c == 0)
+            c = slen < len ? -1 : slen > len;
         if (c == 0)
             return &st->jobs[mid];
         if (c < 0)
