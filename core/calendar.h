@@ -48,9 +48,11 @@ bool calendar_spec_is_utc(const struct calendar_spec *spec);
 int calendar_next(struct calendar_ctx *ctx, const struct calendar_spec *spec, uint64_t base,
                   uint64_t *ret);
 
-/* Month preview for the schedule editor. times[] holds the first few elapses inside
- * the month (local time of the ctx), day_count[d] how many elapses fall on day d+1
- * (saturating at UINT16_MAX, counting stops after CALENDAR_MONTH_SCAN_MAX elapses). */
+/* Month preview for the schedule editor: days are those of the ctx's local zone.
+ * times[] holds the first elapses inside the month, day_count[d] how many fall on day
+ * d+1; UINT16_MAX means "many" (a day with 96 or more elapses is not walked further,
+ * and the whole scan stops after CALENDAR_MONTH_SCAN_MAX), so a call costs at most a
+ * few thousand next-elapse steps -- fine for every keystroke. */
 #define CALENDAR_MONTH_TIMES 64
 #define CALENDAR_MONTH_SCAN_MAX 5000
 struct calendar_month {

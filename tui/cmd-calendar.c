@@ -272,6 +272,8 @@ int cmd_calendar(int argc, char **argv)
             diagnose = true;
             break;
         default:
+            if (optopt && optopt < 256)
+                return cli_usage_error("calendar", "unknown option '-%c'", optopt);
             return cli_usage_error("calendar", "unknown or incomplete option '%s'",
                                    argv[optind - 1]);
         }
