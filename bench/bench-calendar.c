@@ -168,6 +168,26 @@ int main(void)
     if (nratios[1])
         printf("median ratio, named-zone expressions: %.1fx (target >= 100x)\n",
                median(ratios[1], nratios[1]));
+
+    /* the schedule editor's month preview, called on every keystroke */
+    static const char *const month_cases[] = {"Mon *-*-* 03:00:00", "hourly",
+                                              "minutely", "*-*-* 02:30 Europe/Berlin"};
+    for (size_t i = 0; i < sizeof month_cases / sizeof *month_cases; i++) {
+        struct calendar_spec *s = NULL;
+        struct diag d = {0};
+        if (calendar_parse(ctx, month_cases[i], &s, &d) < 0)
+            return 1;
+        double v[ROUNDS];
+        struct calendar_month m;
+        for (int r = 0; r < ROUNDS; r++) {
+            double t0 = now_ns();
+            for (int k = 0; k < 20; k++)
+                calendar_month(ctx, s, 2026, 3, &m);
+            v[r] = (now_ns() - t0) / 20;
+        }
+        printf("month view %-26s %9.0f us per call\n", month_cases[i], median(v, ROUNDS) / 1000);
+        calendar_spec_free(s);
+    }
     calendar_ctx_free(ctx);
     if (sd.h)
         dlclose(sd.h);
