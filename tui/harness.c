@@ -215,7 +215,7 @@ static int parse_size(const char *s, int *cols, int *rows)
     return 0;
 }
 
-static int run_script(struct harness *h, const char *path, const char *text)
+int harness_run_script(struct harness *h, const char *path, const char *text, FILE *out)
 {
     int dumps = 0;
     unsigned lineno = 0;
@@ -298,10 +298,10 @@ static int run_script(struct harness *h, const char *path, const char *text)
         } else if (!strcmp(s, "dump") || !strcmp(s, "dump-attrs")) {
             dumps++;
             if (*arg)
-                printf("=== %s\n", arg);
+                fprintf(out, "=== %s\n", arg);
             else
-                printf("=== screen %d\n", dumps);
-            harness_dump(h, stdout, s[4] == '-');
+                fprintf(out, "=== screen %d\n", dumps);
+            harness_dump(h, out, s[4] == '-');
         } else {
             fprintf(stderr, "%s:%u:1: error: unknown step '%s'; expected key, type, resize, click, "
                             "wheel-up, wheel-down, dump or dump-attrs\n", path, lineno, s);
@@ -312,7 +312,7 @@ static int run_script(struct harness *h, const char *path, const char *text)
             return 1;
     }
     if (!dumps)
-        harness_dump(h, stdout, false);
+        harness_dump(h, out, false);
     return 0;
 }
 
@@ -391,7 +391,7 @@ int cmd_screen(int argc, char **argv)
         free(script);
         return 1;
     }
-    int r = script ? run_script(h, keys, script) : (harness_dump(h, stdout, false), 0);
+    int r = script ? harness_run_script(h, keys, script, stdout) : (harness_dump(h, stdout, false), 0);
     harness_close(h);
     free(script);
     if (fflush(stdout) != 0)

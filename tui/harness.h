@@ -27,6 +27,9 @@ bool harness_mouse(struct harness *h, int button, int col, int row);
 /* The screen as text (trailing blanks removed), or, with attrs, one letter per cell:
  * R reverse, B bold, U underline, D dim, c a colour, '.' plain. */
 void harness_dump(struct harness *h, FILE *f, bool attrs);
+/* Run a key script (the steps `clan-tui screen --keys` takes) and write its dumps to out;
+ * path names the script in errors (on stderr). Returns 0, or 1 after a bad step. */
+int harness_run_script(struct harness *h, const char *path, const char *text, FILE *out);
 struct app *harness_app(struct harness *h);
 void harness_close(struct harness *h);
 

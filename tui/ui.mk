@@ -27,3 +27,11 @@ bench_bench_tui_LDADD = $(TUI_LIBS)
 BENCH_PROGS += bench/bench-tui
 BENCH_RUNS += bench/bench-tui.sh
 EXTRA_DIST += bench/bench-tui.sh
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz-tui-script
+fuzz_fuzz_tui_script_SOURCES = fuzz/fuzz-tui-script.c $(TUI_UI_SOURCES) tui/cli.c tui/cli.h
+fuzz_fuzz_tui_script_CPPFLAGS = $(AM_CPPFLAGS) -DSAMPLES_DIR='"$(abs_top_srcdir)/samples"'
+fuzz_fuzz_tui_script_LDADD = $(TUI_LIBS)
+fuzz_fuzz_tui_script_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+endif
