@@ -8,6 +8,10 @@ tests_test_nix_SOURCES = tests/test-nix.c
 tests_test_nix_CFLAGS = $(TEST_CFLAGS)
 tests_test_nix_LDADD = $(TEST_LIBS)
 TESTS += tests/test-nix
+# helper of tests/nix-diff.sh (parses a list of files in one process)
+check_PROGRAMS += tests/test-nix-batch
+tests_test_nix_batch_SOURCES = tests/test-nix-batch.c
+tests_test_nix_batch_LDADD = $(CORE_LIBS)
 # differential tests against nix-instantiate (accept/reject on a corpus; edits evaluated)
 TESTS += tests/nix-diff.sh tests/nix-edit-diff.sh tests/nix-cli.sh
 EXTRA_DIST += tests/nix-diff.sh tests/nix-edit-diff.sh tests/nix-cli.sh \
