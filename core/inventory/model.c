@@ -765,9 +765,20 @@ static void read_config(struct inventory *inv, struct inv_machine *m, const stru
                  "%s is not a literal module; clan-tui cannot see its clan.core.state", what);
         return;
     }
-    size_t cap = 0;
     const char *sp[] = {"clan", "core", "state"};
+    const char *pp[] = {"clan", "core", "postgresql"};
     const struct nix_value *states = nix_value_lookup(v, sp, 3);
+    const struct nix_value *pg = nix_value_lookup(v, pp, 3);
+    const struct nix_value *dbs = pg && pg->kind == NIX_ATTRS ? nix_value_get(pg, "databases")
+                                                              : NULL;
+    /* the states array is allocated once, at its largest possible size */
+    size_t cap = (states && states->kind == NIX_ATTRS ? states->nchildren : 0) +
+                 (dbs && dbs->kind == NIX_ATTRS ? dbs->nchildren : 0);
+    if (cap && !m->states) {
+        m->states = calloc(cap, sizeof(*m->states));
+        if (!m->states)
+            return;
+    }
     if (!states) {
         const struct nix_value *core = nix_value_lookup(v, sp, 2);
         const struct nix_value *st = core ? nix_value_get(core, "state") : NULL;
@@ -777,10 +788,7 @@ static void read_config(struct inventory *inv, struct inv_machine *m, const stru
         for (size_t i = 0; i < states->nchildren; i++)
             read_state(inv, m, states->children[i], &cap);
     }
-    const char *pp[] = {"clan", "core", "postgresql"};
-    const struct nix_value *pg = nix_value_lookup(v, pp, 3);
     if (pg && pg->kind == NIX_ATTRS) {
-        const struct nix_value *dbs = nix_value_get(pg, "databases");
         if (dbs && expect_attrs(inv, dbs, "clan.core.postgresql.databases")) {
             const struct nix_value *en = nix_value_get(pg, "enable");
             if (dbs->nchildren && !(en && en->kind == NIX_BOOL && en->bval) &&
@@ -1024,14 +1032,20 @@ static int cmp_diag(const void *a, const void *b)
     return 0;
 }
 
-int inv_build(const char *name, const char *text, size_t len, struct inventory **out,
-              struct diag_list *diags)
+/* owned (may be NULL): the caller's copy of the text, freed as soon as the tree holds its
+ * own (keeps the peak memory of a load down by one copy of the file). */
+static int build(const char *name, const char *text, size_t len, char **owned,
+                 struct inventory **out, struct diag_list *diags)
 {
     struct inventory *inv = calloc(1, sizeof(*inv));
     if (!inv)
         return diag_list_add(diags, DIAG_ERROR, name, 0, 0, "out of memory"), -ENOMEM;
     inv->name = inv_strdup(name ? name : "<text>");
     int r = nix_parse(inv->name, text, len, &inv->nix, &inv->diags);
+    if (owned) {
+        free(*owned);
+        *owned = NULL;
+    }
     if (r < 0) {
         for (size_t i = 0; i < inv->diags.n; i++)
             diag_list_push(diags, &inv->diags.v[i]);
@@ -1062,6 +1076,12 @@ int inv_build(const char *name, const char *text, size_t len, struct inventory *
             diag_list_push(diags, &inv->diags.v[i]);
     *out = inv;
     return 0;
+}
+
+int inv_build(const char *name, const char *text, size_t len, struct inventory **out,
+              struct diag_list *diags)
+{
+    return build(name, text, len, NULL, out, diags);
 }
 
 void inv_release(struct inventory *inv)
@@ -1112,7 +1132,7 @@ int inventory_load(const char *path, struct inventory **out, struct diag_list *d
         return r;
     }
     struct inventory *inv;
-    r = inventory_from_text(path, text, len, &inv, diags);
+    r = build(path, text, len, &text, &inv, diags);
     free(text);
     if (r < 0)
         return r;
