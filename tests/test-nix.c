@@ -401,6 +401,13 @@ static void test_edit_lists(void **state)
     assert_true(nix_edit_list_remove(f, P("b", 0, 0, 0), 1, "9", &e, &d) < 0);
     assert_true(nix_edit_list_append(f, P("b", "q", 0, 0), 2, "9", &e, &d) < 0);
     nix_file_free(f);
+    /* a list behind `with pkgs;` */
+    f = parse("{ pkgs, ... }: {\n  environment.systemPackages = with pkgs; [\n    hello\n  ];\n}\n", &dl);
+    expect_text(f, nix_edit_list_append(f, P("environment", "systemPackages", 0, 0), 2, "git", &e, &d),
+                &e, &d, "{ pkgs, ... }: {\n  environment.systemPackages = with pkgs; [\n    hello\n    git\n  ];\n}\n");
+    expect_text(f, nix_edit_list_remove(f, P("environment", "systemPackages", 0, 0), 2, "hello", &e, &d),
+                &e, &d, "{ pkgs, ... }: {\n  environment.systemPackages = with pkgs; [\n  ];\n}\n");
+    nix_file_free(f);
     diag_clear(&d);
     diag_list_free(&dl);
 }

@@ -228,6 +228,23 @@ static struct nix_ivalue *build_value(struct builder *b, uint32_t node, bool cal
         fill_attrs(b, v, set);
         return v;
     }
+    /* a list behind `with pkgs;`, `let ... in` or parentheses is still a list */
+    uint32_t wrapped = node;
+    for (unsigned guard = 0; guard < 100000; guard++) {
+        const struct nix_node *w = &f->nodes[wrapped];
+        uint32_t inner = w->kind == N_PAREN ? w->first_child
+                         : w->kind == N_WITH || w->kind == N_ASSERT ? nix_child(f, wrapped, 1)
+                         : w->kind == N_LET ? w->last_child : NIX_NONE;
+        if (inner == NIX_NONE || (w->kind == N_LET && f->nodes[inner].kind == N_BINDING))
+            break;
+        wrapped = inner;
+    }
+    if (wrapped != node && f->nodes[wrapped].kind == N_LIST) {
+        v = build_value(b, wrapped, false);
+        if (v)
+            v->pub.wrap_start = nix_node_start(f, node);
+        return v;
+    }
     const struct nix_node *nd = &f->nodes[node];
     enum nix_kind kind = NIX_OPAQUE;
     char *str = NULL;
