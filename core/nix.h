@@ -67,10 +67,15 @@ struct nix_value {
     /* where it is defined */
     size_t key_start, key_end; /* the key segment of the first definition (0,0 if none) */
     unsigned key_line, key_col;
-    bool implicit;             /* ATTRS created only by dotted keys (`a.b = 1;` makes a) */
+    bool implicit;             /* ATTRS created only by dotted keys (`a.b = 1;` makes a);
+                                  once a literal `a = { ... };` joins, it is not implicit */
     size_t val_start, val_end; /* the value expression's source text; for ATTRS from a
-                                  literal: from '{' to '}' (the wrapper is in wrap_start) */
-    size_t wrap_start;         /* start of the wrapper (lambda, let, call...), else = val_start */
+                                  literal: from '{' to '}' (the wrapper is in wrap_start);
+                                  for a LIST behind `with pkgs;`/let/parens: '[' to ']';
+                                  for an implicit ATTRS: its first dotted binding, key to
+                                  ';'; for an inherited attribute: the inherited name */
+    size_t wrap_start;         /* start of the wrapper (lambda, let, with, call, rec...),
+                                  else = val_start; [wrap_start, val_end) is the whole value */
     unsigned val_line, val_col;
 
     /* contents */
