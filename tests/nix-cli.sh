@@ -45,6 +45,8 @@ check "get a string" sh -c '[ "$("$CLAN_TUI" nix get "$1" meta.name)" = "\"MY-BA
 check "get through nested and dotted keys" sh -c '[ "$("$CLAN_TUI" nix get "$1" inventory.instances.borgbackup.roles.server.machines.backup-server.settings.address)" = "\"192.168.56.104\"" ]' _ "$T/c.nix"
 check "get a quoted key" sh -c '[ "$("$CLAN_TUI" nix get "$1" "inventory.instances.sshd.roles.server.settings.authorizedKeys.\"admin-machine-1\"" | cut -c1-12)" = "\"ssh-ed25519" ]' _ "$T/c.nix"
 check "get through a module function" sh -c '[ "$("$CLAN_TUI" nix get "$1" machines.postgres-server.services.postgresql.enable)" = true ]' _ "$T/c.nix"
+printf '{\n  a.b = 1;\n  a = { c = 2; };\n}\n' > "$T/m.nix"
+check "get a set written as dotted keys and a literal" sh -c '[ "$("$CLAN_TUI" nix get "$1" a)" = "{ b = 1; c = 2; }" ]' _ "$T/m.nix"
 expect_status 1 "get a missing attribute" N get "$T/c.nix" meta.nope
 expect_status 2 "get a malformed path" N get "$T/c.nix" 'meta..name'
 

@@ -112,10 +112,23 @@ static void free_segs(char **segs, size_t n)
     free(segs);
 }
 
-/* The source of a value; attribute sets made of dotted keys only are spelled out. */
+/* The source of a value; attribute sets defined (also) by dotted keys outside their
+ * literal are spelled out from their parts. */
+static bool spread(const struct nix_value *v)
+{
+    if (v->kind != NIX_ATTRS)
+        return false;
+    if (v->implicit)
+        return true;
+    for (size_t i = 0; i < v->nchildren; i++)
+        if (v->children[i]->key_start < v->val_start || v->children[i]->key_start >= v->val_end)
+            return true;
+    return false;
+}
+
 static void put_value(const char *text, const struct nix_value *v, struct buf *out)
 {
-    if (v->kind == NIX_ATTRS && v->implicit) {
+    if (spread(v)) {
         buf_puts(out, "{ ");
         for (size_t i = 0; i < v->nchildren; i++) {
             char *k = nix_quote_key(v->children[i]->name);

@@ -392,6 +392,7 @@ static void add_binding(struct builder *b, struct nix_ivalue *v, uint32_t bind)
                 while (brace < f->nodes[set].tok_end && f->toks[brace].kind != T_LBRACE)
                     brace++;
                 x->node = set;
+                x->pub.implicit = false;
                 set_val(b, x, f->toks[brace].start, nix_node_end(f, set), nix_node_start(f, val));
             }
             fill_attrs(b, x, set);
