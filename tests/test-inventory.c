@@ -628,6 +628,41 @@ static void test_merge_priorities(void **state)
     inventory_free(inv);
 }
 
+/* A tag that would bring a conflicting value: refused, with the removals that help */
+static void test_edit_tag_conflict(void **state)
+{
+    (void)state;
+    struct diag_list dl = {0};
+    struct inventory *inv = from_text(
+        "{\n"
+        "  inventory.machines.a.tags = [ ];\n"
+        "  inventory.machines.s = { };\n"
+        "  inventory.instances.borgbackup.roles = {\n"
+        "    client.tags.t.settings.startAt = \"*-*-* 03:00:00\";\n"
+        "    client.machines.a.settings.startAt = \"*-*-* 04:00:00\";\n"
+        "    server.machines.s = { };\n"
+        "  };\n"
+        "}\n",
+        &dl);
+    diag_list_free(&dl);
+    struct inv_op op = {.kind = INV_OP_TAG_ADD, .machine = "a", .tag = "t"};
+    struct inv_alternatives alts = {0};
+    assert_int_equal(inventory_edit(inv, &op, &alts, &dl), -EEXIST);
+    assert_true(diag_has(&dl, DIAG_ERROR, "refused: add tag t to a"));
+    assert_int_equal(alts.n, 2);
+    for (size_t i = 0; i < alts.n; i++) {
+        assert_int_equal(alts.v[i].op.kind, INV_OP_SETTING_CLEAR);
+        assert_string_equal(alts.v[i].op.key, "startAt");
+    }
+    /* after the first removal the tag goes in */
+    diag_list_free(&dl);
+    assert_int_equal(inventory_edit(inv, &alts.v[0].op, NULL, &dl), 0);
+    assert_int_equal(inventory_edit(inv, &op, NULL, &dl), 0);
+    inv_alternatives_free(&alts);
+    diag_list_free(&dl);
+    inventory_free(inv);
+}
+
 /* Undo gives back every byte, NUL bytes in the removed text included (found by fuzzing) */
 static void test_undo_keeps_nul_bytes(void **state)
 {
@@ -693,6 +728,7 @@ int main(void)
         cmocka_unit_test(test_edit_schedule_document),
         cmocka_unit_test(test_edit_keeps_priority),
         cmocka_unit_test(test_undo_keeps_nul_bytes),
+        cmocka_unit_test(test_edit_tag_conflict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -925,11 +925,11 @@ static int preview_text(const struct inventory *inv, const struct inv_op *op, ch
 
 /* Explain a refused conflict and offer the edits that do not conflict. */
 static void explain_conflict(const struct inventory *inv, const struct inventory *ninv,
-                             const char *key, const struct inv_op *op,
+                             const char *key_path, const struct inv_op *op,
                              struct inv_alternatives *alts, struct diag_list *diags)
 {
     const struct inv_member *mb = NULL;
-    const struct inv_eff *e = eff_of_key(ninv, key, &mb);
+    const struct inv_eff *e = eff_of_key(ninv, key_path, &mb);
     char *desc = inv_op_describe(op);
     const struct inv_model *md = &ninv->model;
     const char *mach = mb ? md->machines[mb->machine].name : "?";
@@ -956,10 +956,42 @@ static void explain_conflict(const struct inventory *inv, const struct inventory
                   "refused: %s would give machine %s two different definitions of %s at the "
                   "same priority (the existing one: %s); Clan's evaluation would fail with "
                   "\"conflicting definition values\"",
-                  desc ? desc : "this edit", mach, strrchr(key, '\x1f') + 1,
+                  desc ? desc : "this edit", mach, strrchr(key_path, '\x1f') + 1,
                   b.p ? b.p : "?");
     buf_free(&b);
     free(desc);
+    if (alts && e && mb && op->kind != INV_OP_SETTING_SET) {
+        /* an edit that brings a definition in (a tag, a role member): removing one of the
+         * definitions that would disagree lets it through */
+        const char *key = strrchr(key_path, '\x1f') + 1;
+        key = strncmp(key, "settings.", 9) ? NULL : key + 9;
+        const struct inv_instance *in = &md->instances[mb->instance];
+        char where[300];
+        for (size_t i = 0; key && i < e->ndefs; i++) {
+            const struct inv_def *d = &e->defs[i];
+            if (!d->active || d->level == INV_LEVEL_DEFAULT)
+                continue;
+            struct inv_op c = {.kind = INV_OP_SETTING_CLEAR, .key = key};
+            c.scope.instance = in->name;
+            c.scope.role = in->roles[mb->role].name;
+            c.scope.level = d->level;
+            c.scope.name = d->level == INV_LEVEL_TAG ? d->tag
+                           : d->level == INV_LEVEL_MACHINE ? mach : NULL;
+            char *label = inv_asprintf("remove the definition of %s at %s (line %u) first",
+                                       key, scope_level_text(&c.scope, where, sizeof(where)),
+                                       d->loc.line);
+            struct diag_list scratch = {0};
+            char *t = NULL;
+            size_t tl;
+            if (label && preview_text(inv, &c, &t, &tl, NULL, NULL, NULL, &scratch) == 0) {
+                add_alternative(alts, label, &c);
+                diag_list_add(diags, DIAG_NOTE, inv->name, 0, 0, "alternative: %s", label);
+            }
+            free(t);
+            diag_list_free(&scratch);
+            free(label);
+        }
+    }
     if (!alts || !existing || op->kind != INV_OP_SETTING_SET)
         return;
     /* candidate edits; each is offered only when it goes through without a conflict */
