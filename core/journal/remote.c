@@ -174,10 +174,15 @@ static const char *fail_session(struct journal_remote *r, const char *fmt, va_li
     char *m = NULL;
     if (vasprintf(&m, fmt, ap) < 0)
         m = NULL;
+    /* libssh's errors may quote the server (a disconnect message): keep it terminal-safe */
+    struct buf safe = {0};
+    if (m)
+        journal_sanitize(m, strlen(m), false, &safe);
+    free(m);
     free(r->last_error);
-    r->last_error = m;
+    r->last_error = safe.p ? buf_steal(&safe) : NULL;
     close_session(r);
-    return m ? m : "failed";
+    return r->last_error ? r->last_error : "failed";
 }
 
 /* A failure that may go away: retry later when following, else give up. */
