@@ -44,7 +44,12 @@
     X(UNDO, "undo", "u", "undo", "Undo the last edit")                                    \
     X(REDO, "redo", "C-r", "", "Redo the last undone edit")                               \
     X(WRITE, "write", "w", "write", "Show the diff of the file and write it after y")     \
-    X(RELOAD, "reload", "R", "", "Read the file again from disk (asks first when there are unsaved edits)")
+    X(RELOAD, "reload", "R", "", "Read the file again from disk (asks first when there are unsaved edits)") \
+    GROUP("Operating")                                                                     \
+    X(VIEW_UNITS, "view-units", "U", "", "Units of the selected machine: service, timer, scripts, authorized_keys; diff with the output directory; write after y") \
+    X(VIEW_KEYS, "view-keys", "K", "", "Keys of every machine: borgbackup key, passphrase, host key, fingerprints, install order; generate what is missing after y") \
+    X(VIEW_JOURNAL, "view-journal", "J", "", "Live journal of the selected machine's or job's borgbackup-job units (local, over SSH, or --journal-dir/--journal-file)") \
+    X(SCHEDULE_MAP, "schedule-map", "S", "", "Fleet schedule map: a week of job starts per backup server, collisions, a staggered proposal to apply")
 
 enum action {
     ACT_NONE = 0,

@@ -44,6 +44,7 @@ void app_usage_options(FILE *f)
           "  --readonly         disable every writer\n"
           "  --mouse, --no-mouse  turn mouse support on or off (default: off, or the config)\n"
           "  --ascii            ASCII line drawing (default when the locale is not UTF-8)\n", f);
+    ops_usage_options(f);
 }
 
 static void ui_usage(FILE *f)
@@ -58,7 +59,7 @@ static void ui_usage(FILE *f)
 
 int app_parse_args(int argc, char **argv, const char *cmd, struct app_options *opt, int *consumed)
 {
-    int i = 1;
+    int i = 1, r;
     for (; i < argc; i++) {
         const char *s = argv[i];
         const char *val = NULL;
@@ -95,6 +96,9 @@ int app_parse_args(int argc, char **argv, const char *cmd, struct app_options *o
             opt->lines = LINE_DRAWING_ASCII;
         } else if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
             return 1;
+        } else if ((r = ops_parse_option(argc, argv, &i, cmd, &opt->ops)) != 0) {
+            if (r == 2)
+                return 2;
         } else if (cmd && consumed) {
             break; /* let the caller (a subcommand) handle its own options */
         } else {
@@ -769,6 +773,8 @@ static void run_action(struct app *a, enum action act)
         break;
     }
     if (edit_action(a, act)) /* editors, undo, redo, write, reload */
+        return;
+    if (ops_action(a, act)) /* units, keys, journal, schedule map (tui/ops.h) */
         return;
     struct view *v = focused_view(a);
     if (v && v->ops->action && v->ops->action(v, a, act))

@@ -15,6 +15,7 @@
 #include "core/theme.h"
 #include "tui/actions.h"
 #include "tui/keymap.h"
+#include "tui/ops.h"
 #include "tui/widget-draw.h"
 #include "tui/widget-input.h"
 
@@ -75,6 +76,7 @@ struct app_options {
     int mouse;               /* -1: config; 0/1 forced */
     enum line_drawing lines; /* AUTO: config, then the locale */
     int ncolors;             /* -1: the terminal's; else forced (tests) */
+    struct ops_options ops;  /* the operating views' options (tui/ops.h) */
 };
 
 struct app {
