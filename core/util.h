@@ -69,6 +69,12 @@ int diff_unified(const char *a, size_t alen, const char *b, size_t blen,
                  const char *label_a, const char *label_b, unsigned context,
                  struct buf *out);
 
+/* ---- shell ---- */
+/* Append s as one POSIX shell word: bare when it is made only of characters that are
+ * never special (letters, digits, @%+=:,./_-; not starting with '='), else in single
+ * quotes with each ' written as '\''. The word always reads back as exactly s. */
+int buf_put_shell_word(struct buf *b, const char *s);
+
 /* ---- JSON output ---- */
 void json_put_string(struct buf *b, const char *s);
 void json_put_stringn(struct buf *b, const char *s, size_t n);

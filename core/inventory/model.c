@@ -665,19 +665,6 @@ static void read_state(struct inventory *inv, struct inv_machine *m, const struc
     }
 }
 
-/* Shell-quote for the generated PostgreSQL hooks. */
-static void put_shq(struct buf *b, const char *s)
-{
-    buf_putc(b, '\'');
-    for (; *s; s++) {
-        if (*s == '\'')
-            buf_puts(b, "'\\''");
-        else
-            buf_putc(b, *s);
-    }
-    buf_putc(b, '\'');
-}
-
 /* clan.core.postgresql.databases.<db> = { name?; service?; }: a state named after
  * `service` (default: the attribute name) backing up /var/backup/postgres/<name>. */
 static void read_database(struct inventory *inv, struct inv_machine *m,
@@ -713,23 +700,23 @@ static void read_database(struct inventory *inv, struct inv_machine *m,
     struct buf pre = {0}, post = {0};
     buf_puts(&pre, "set -eu\nuntil systemctl is-active --quiet postgresql; do sleep 1; done\n"
                    "umask 0077\nmkdir -p ");
-    put_shq(&pre, folder);
+    buf_put_shell_word(&pre, folder);
     buf_puts(&pre, "\nrunuser -u postgres -- pg_dump -Fc --dbname=");
-    put_shq(&pre, db);
+    buf_put_shell_word(&pre, db);
     buf_puts(&pre, " > ");
-    put_shq(&pre, folder);
+    buf_put_shell_word(&pre, folder);
     buf_puts(&pre, "/pg-dump.tmp\nmv ");
-    put_shq(&pre, folder);
+    buf_put_shell_word(&pre, folder);
     buf_puts(&pre, "/pg-dump.tmp ");
-    put_shq(&pre, folder);
+    buf_put_shell_word(&pre, folder);
     buf_puts(&pre, "/pg-dump\n");
     buf_puts(&post, "set -eu\nuntil systemctl is-active --quiet postgresql; do sleep 1; done\n"
                     "if [ -e ");
-    put_shq(&post, folder);
+    buf_put_shell_word(&post, folder);
     buf_puts(&post, "/pg-dump ]; then\n  runuser -u postgres -- dropdb --if-exists ");
-    put_shq(&post, db);
+    buf_put_shell_word(&post, db);
     buf_puts(&post, "\n  runuser -u postgres -- pg_restore -C -d postgres ");
-    put_shq(&post, folder);
+    buf_put_shell_word(&post, folder);
     buf_puts(&post, "/pg-dump\nelse\n  echo 'no database dump found, skipping restore'\nfi\n");
     free(folder);
     struct { enum inv_hook h; struct buf *b; } gen[2] = {

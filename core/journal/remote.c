@@ -95,18 +95,6 @@ bad:
                     "invalid target host '%s': expected [user@]host[:port]", t);
 }
 
-static void shell_quote(struct buf *b, const char *s)
-{
-    buf_putc(b, '\'');
-    for (; *s; s++) {
-        if (*s == '\'')
-            buf_puts(b, "'\\''");
-        else
-            buf_putc(b, *s);
-    }
-    buf_putc(b, '\'');
-}
-
 static char *remote_command(struct journal_remote *r)
 {
     const struct journal_select *sel = &r->src->sel;
@@ -117,13 +105,13 @@ static char *remote_command(struct journal_remote *r)
         buf_puts(&b, " -f");
     if (r->last_cursor) {
         buf_puts(&b, " --after-cursor=");
-        shell_quote(&b, r->last_cursor);
+        buf_put_shell_word(&b, r->last_cursor);
         buf_puts(&b, " -n all");
     } else if (sel->lines >= 0)
         buf_printf(&b, " -n %ld", sel->lines);
     for (size_t i = 0; i < sel->nunits; i++) {
         buf_puts(&b, " -u ");
-        shell_quote(&b, sel->units[i]);
+        buf_put_shell_word(&b, sel->units[i]);
     }
     if (sel->prio_max >= 0)
         buf_printf(&b, " -p %d..%d", sel->prio_min, sel->prio_max);
@@ -135,13 +123,13 @@ static char *remote_command(struct journal_remote *r)
                    sel->until % 1000000);
     if (sel->grep) {
         buf_puts(&b, sel->grep_case_sensitive ? " --case-sensitive=true -g " : " -g ");
-        shell_quote(&b, sel->grep);
+        buf_put_shell_word(&b, sel->grep);
     }
     if (sel->hostname) {
         buf_puts(&b, " ");
         char *m;
         if (asprintf(&m, "_HOSTNAME=%s", sel->hostname) >= 0) {
-            shell_quote(&b, m);
+            buf_put_shell_word(&b, m);
             free(m);
         }
     }
@@ -465,8 +453,15 @@ static int stream(struct journal_remote *r, struct diag *d)
             journal_sanitize(r->err.p, r->err.len, false, &why);
         }
         if (!r->src->sel.follow && n != SSH_ERROR) {
-            /* non-blocking: the exit status has come with the EOF, or is unknown (-1) */
+            /* non-blocking: OpenSSH sends EOF, then the exit status, then CLOSE; when the
+             * status has not arrived yet and the channel is still open, wait for the
+             * next socket event instead of guessing success. */
             int status = ssh_channel_get_exit_status(r->ch);
+            if (status < 0 && !ssh_channel_is_closed(r->ch) &&
+                !(ssh_get_status(r->ssh) & (SSH_CLOSED | SSH_CLOSED_ERROR))) {
+                buf_free(&why);
+                return 0;
+            }
             close_session(r);
             if (status > 0) {
                 r->phase = P_FAILED;

@@ -7,27 +7,9 @@
 
 #include "core/units/units-internal.h"
 
-static bool shell_safe_char(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           strchr("@%+=:,./_-", c) != NULL;
-}
-
 int units_shell_quote(struct buf *b, const char *s)
 {
-    bool bare = *s != '\0';
-    for (const unsigned char *p = (const unsigned char *)s; *p && bare; p++)
-        bare = shell_safe_char(*p);
-    /* '=' in a first word would make an assignment; '~' and a leading '-' are fine bare,
-     * but keep the rule simple: only safe characters and no leading '='. */
-    if (bare && s[0] != '=')
-        return buf_puts(b, s);
-    int r = buf_putc(b, '\'');
-    for (const char *p = s; *p && r >= 0; p++)
-        r = *p == '\'' ? buf_puts(b, "'\\''") : buf_putc(b, *p);
-    if (r >= 0)
-        r = buf_putc(b, '\'');
-    return r < 0 ? -ENOMEM : 0;
+    return buf_put_shell_word(b, s);
 }
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is not valid. */

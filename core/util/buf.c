@@ -88,6 +88,27 @@ void buf_free(struct buf *b)
     b->len = b->cap = 0;
 }
 
+static bool shell_safe_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           strchr("@%+=:,./_-", c) != NULL;
+}
+
+int buf_put_shell_word(struct buf *b, const char *s)
+{
+    bool bare = *s != '\0' && s[0] != '=';
+    for (const unsigned char *p = (const unsigned char *)s; *p && bare; p++)
+        bare = shell_safe_char(*p);
+    if (bare)
+        return buf_puts(b, s);
+    int r = buf_putc(b, '\'');
+    for (const char *p = s; *p && r >= 0; p++)
+        r = *p == '\'' ? buf_puts(b, "'\\''") : buf_putc(b, *p);
+    if (r >= 0)
+        r = buf_putc(b, '\'');
+    return r < 0 ? -ENOMEM : 0;
+}
+
 void json_put_stringn(struct buf *b, const char *s, size_t n)
 {
     buf_putc(b, '"');
