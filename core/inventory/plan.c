@@ -206,10 +206,15 @@ static char *default_rsh(struct plan *p, const struct plan_options *opt, const c
             buf_putc(&b, *c);
         }
     }
+    /* borg splits BORG_RSH like a shell does: the key path must be one word */
+    buf_puts(&b, "/borgbackup/borgbackup.ssh");
+    struct buf key = {0};
+    buf_put_shell_word(&key, b.p);
     char *s = A_printf(p,
-                       "ssh -i %s/borgbackup/borgbackup.ssh -o StrictHostKeyChecking=accept-new "
+                       "ssh -i %s -o StrictHostKeyChecking=accept-new "
                        "-o IdentitiesOnly=Yes%s",
-                       b.p ? b.p : "", explicit_dest ? " -o PasswordAuthentication=no" : "");
+                       key.p ? key.p : "", explicit_dest ? " -o PasswordAuthentication=no" : "");
+    buf_free(&key);
     buf_free(&b);
     return s;
 }
@@ -454,8 +459,15 @@ static int build_client(const struct inventory *inv, const struct plan_options *
     const struct inv_eff *sa = inv_eff_get(&mb->settings, "startAt");
     const char *start = inv_eff_string(sa);
     const struct inv_def *sdef = sa ? sa->winner : NULL;
-    if (sa && !start && sdef && !sa->conflict)
-        start = sdef->text; /* not a literal: keep the source text */
+    if (sa && !start && sdef && !sa->conflict) {
+        start = sdef->text; /* not a literal: keep the source text for display */
+        if (cal)
+            report(rp, DIAG_ERROR, sdef->loc,
+                   "startAt for machine %s is not a literal string (%s): clan-tui cannot "
+                   "evaluate it, so no timer can be written; expected a calendar expression "
+                   "in quotes",
+                   m->name, start);
+    }
     if (!start)
         start = DEFAULT_START_AT;
     if (cal && sa && sdef && sdef->level != INV_LEVEL_DEFAULT && inv_eff_string(sa)) {
