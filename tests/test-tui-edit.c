@@ -249,6 +249,30 @@ static void t_undo_to_saved(void **state)
     harness_close(h);
 }
 
+/* R reads the file again: at once without edits, after a question with them. */
+static void t_reload(void **state)
+{
+    (void)state;
+    struct harness *h = open_ui();
+    char *theirs = change_on_disk();
+    keys(h, "R");
+    assert_screen_has(h, "reloaded clan.nix from disk");
+    size_t len;
+    const char *text = inventory_text(harness_app(h)->inv, &len);
+    assert_int_equal(len, strlen(theirs));
+    assert_memory_equal(text, theirs, len);
+    free(theirs);
+    make_edit(h);
+    keys(h, "R");
+    assert_screen_has(h, "Reading clan.nix again drops 1 unsaved edit.");
+    keys(h, "Esc");
+    assert_screen_has(h, "[+] 1 unsaved");
+    keys(h, "R r");
+    assert_screen_has(h, "reloaded clan.nix from disk");
+    assert_screen_lacks(h, "unsaved");
+    harness_close(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +281,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_quit_save, setup, teardown),
         cmocka_unit_test_setup_teardown(t_quit_save_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(t_undo_to_saved, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_reload, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
