@@ -270,18 +270,147 @@ static bool fixed_time(const char *norm, size_t *time_off, unsigned *secs)
     return true;
 }
 
-/* The working state: every job's current starts, by group. */
+/* The working state: every job's current starts (jobs of all groups flattened), and for
+ * each job its group and its client's number, so a client's jobs are found without
+ * comparing names. */
 struct work {
     const struct schedmap *m;
-    uint64_t **starts; /* [group][job] flattened through offsets */
+    uint64_t **starts;
     size_t *nstarts;
     size_t *base;      /* index of group g's first job */
-    char **expr;       /* per job: the tentative expression (NULL: unchanged) */
+    size_t *group;     /* per job: its group */
+    size_t *client;    /* per job: its client's number */
+    const char **names; /* per job: its client's name, for numbering */
+    size_t total;
+    size_t *by_client; /* jobs ordered by client */
+    size_t *first;     /* per client number: its first entry in by_client (one past the end) */
+    struct occ **occ;  /* per group: every start with its client, by time */
+    size_t *nocc;
 };
+
+struct occ {
+    uint64_t t;
+    size_t client;
+};
+
+static int cmp_occ(const void *a, const void *b)
+{
+    const struct occ *x = a, *y = b;
+    return x->t < y->t ? -1 : x->t > y->t;
+}
+
+/* The group's starts, sorted, for binary search. */
+static int occ_build(struct work *w, size_t g)
+{
+    const struct schedmap_group *G = &w->m->groups[g];
+    size_t n = 0;
+    for (size_t j = 0; j < G->njobs; j++)
+        n += w->nstarts[w->base[g] + j];
+    struct occ *v = malloc((n ? n : 1) * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    size_t k = 0;
+    for (size_t j = 0; j < G->njobs; j++) {
+        size_t x = w->base[g] + j;
+        for (size_t i = 0; i < w->nstarts[x]; i++)
+            v[k++] = (struct occ){w->starts[x][i], w->client[x]};
+    }
+    qsort(v, n, sizeof(*v), cmp_occ);
+    free(w->occ[g]);
+    w->occ[g] = v;
+    w->nocc[g] = n;
+    return 0;
+}
+
+/* Client c's starts in group g become v (sorted): one merge, no sort. */
+static int occ_replace(struct work *w, size_t g, size_t c, const uint64_t *v, size_t n)
+{
+    size_t old = 0;
+    for (size_t i = 0; i < w->nocc[g]; i++)
+        old += w->occ[g][i].client == c;
+    size_t total = w->nocc[g] - old + n;
+    struct occ *out = malloc((total ? total : 1) * sizeof(*out));
+    if (!out)
+        return -ENOMEM;
+    size_t i = 0, k = 0, o = 0;
+    while (i < w->nocc[g] || k < n) {
+        if (i < w->nocc[g] && w->occ[g][i].client == c) {
+            i++;
+        } else if (k < n && (i >= w->nocc[g] || v[k] < w->occ[g][i].t)) {
+            out[o++] = (struct occ){v[k++], c};
+        } else {
+            out[o++] = w->occ[g][i++];
+        }
+    }
+    free(w->occ[g]);
+    w->occ[g] = out;
+    w->nocc[g] = o;
+    return 0;
+}
+
+/* Does another client than c start at t in group g? */
+static bool occ_other(const struct work *w, size_t g, uint64_t t, size_t c)
+{
+    const struct occ *v = w->occ[g];
+    size_t lo = 0, hi = w->nocc[g];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid].t < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < w->nocc[g] && v[lo].t == t; lo++)
+        if (v[lo].client != c)
+            return true;
+    return false;
+}
 
 static size_t widx(const struct work *w, size_t g, size_t j)
 {
     return w->base[g] + j;
+}
+
+static int cmp_name_ref(const void *a, const void *b)
+{
+    const char *const *x = *(const char *const *const *)a, *const *y = *(const char *const *const *)b;
+    return strcmp(*x, *y);
+}
+
+/* Number the clients: jobs of one client get the same number. */
+static int number_clients(struct work *w)
+{
+    const char ***v = malloc((w->total ? w->total : 1) * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    for (size_t i = 0; i < w->total; i++)
+        v[i] = &w->names[i];
+    qsort(v, w->total, sizeof(*v), cmp_name_ref);
+    size_t id = 0;
+    for (size_t i = 0; i < w->total; i++) {
+        if (i && strcmp(*v[i], *v[i - 1]))
+            id++;
+        w->client[v[i] - w->names] = id;
+    }
+    free(v);
+    size_t nc = w->total ? id + 1 : 0;
+    w->by_client = malloc((w->total ? w->total : 1) * sizeof(size_t));
+    w->first = calloc(nc + 2, sizeof(size_t));
+    if (!w->by_client || !w->first)
+        return -ENOMEM;
+    for (size_t x = 0; x < w->total; x++)
+        w->first[w->client[x] + 1]++;
+    for (size_t c = 0; c < nc; c++)
+        w->first[c + 1] += w->first[c];
+    size_t *fill = calloc(nc + 1, sizeof(size_t));
+    if (!fill)
+        return -ENOMEM;
+    for (size_t x = 0; x < w->total; x++) {
+        size_t c = w->client[x];
+        w->by_client[w->first[c] + fill[c]++] = x;
+    }
+    free(fill);
+    return 0;
 }
 
 static bool intersect(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
@@ -298,44 +427,32 @@ static bool intersect(const uint64_t *a, size_t na, const uint64_t *b, size_t nb
     return false;
 }
 
-/* Do starts v of client collide with another client's job in any group the client is in? */
-static bool client_collides(const struct work *w, const char *client, const uint64_t *v, size_t n)
+/* Do starts v of client c collide with another client's job in a group c is in? */
+static bool client_collides(const struct work *w, size_t c, const uint64_t *v, size_t n)
 {
-    for (size_t g = 0; g < w->m->ngroups; g++) {
-        const struct schedmap_group *G = &w->m->groups[g];
-        bool member = false;
-        for (size_t j = 0; j < G->njobs && !member; j++)
-            member = !strcmp(G->jobs[j].client, client);
-        if (!member)
-            continue;
-        for (size_t j = 0; j < G->njobs; j++) {
-            if (!strcmp(G->jobs[j].client, client))
-                continue;
-            size_t x = widx(w, g, j);
-            if (intersect(v, n, w->starts[x], w->nstarts[x]))
+    for (size_t k = w->first[c]; k < w->first[c + 1]; k++) {
+        size_t g = w->group[w->by_client[k]];
+        for (size_t i = 0; i < n; i++)
+            if (occ_other(w, g, v[i], c))
                 return true;
-        }
     }
     return false;
 }
 
-static void work_set_client(struct work *w, const char *client, uint64_t *v, size_t n)
+static void work_set_client(struct work *w, size_t c, const uint64_t *v, size_t n)
 {
-    for (size_t g = 0; g < w->m->ngroups; g++) {
-        const struct schedmap_group *G = &w->m->groups[g];
-        for (size_t j = 0; j < G->njobs; j++) {
-            if (strcmp(G->jobs[j].client, client))
-                continue;
-            size_t x = widx(w, g, j);
-            uint64_t *c = malloc((n ? n : 1) * sizeof(*c));
-            if (!c)
-                continue;
-            memcpy(c, v, n * sizeof(*c));
-            free(w->starts[x]);
-            w->starts[x] = c;
-            w->nstarts[x] = n;
-        }
+    for (size_t k = w->first[c]; k < w->first[c + 1]; k++) {
+        size_t x = w->by_client[k];
+        uint64_t *copy = malloc((n ? n : 1) * sizeof(*copy));
+        if (!copy)
+            continue;
+        memcpy(copy, v, n * sizeof(*copy));
+        free(w->starts[x]);
+        w->starts[x] = copy;
+        w->nstarts[x] = n;
     }
+    for (size_t k = w->first[c]; k < w->first[c + 1]; k++)
+        occ_replace(w, w->group[w->by_client[k]], c, v, n);
 }
 
 static int add_change(struct schedmap_proposal *pr, const char *client, const char *old,
@@ -374,7 +491,7 @@ static const char *client_expr(const struct work *w, const struct schedmap_propo
 }
 
 /* Move client to a free time of day; 1 moved, 0 not possible (note added), <0 error. */
-static int move_client(struct work *w, struct calendar_ctx *ctx, const char *client,
+static int move_client(struct work *w, struct calendar_ctx *ctx, const char *client, size_t cid,
                        const char *expr, unsigned step_min, struct schedmap_proposal *pr)
 {
     struct calendar_spec *spec = NULL;
@@ -412,8 +529,8 @@ static int move_client(struct work *w, struct calendar_ctx *ctx, const char *cli
         bool freq;
         char *err = NULL;
         r = starts_of(ctx, cand, w->m->week_start, &v, &n, &freq, &err);
-        if (r == 0 && !err && !client_collides(w, client, v, n)) {
-            work_set_client(w, client, v, n);
+        if (r == 0 && !err && !client_collides(w, cid, v, n)) {
+            work_set_client(w, cid, v, n);
             r = add_change(pr, client, expr, cand) < 0 ? -ENOMEM : 1;
         }
         free(err);
@@ -448,9 +565,24 @@ int schedmap_propose(const struct schedmap *m, const struct plan *p, struct cale
         w.base[g] = total;
         total += m->groups[g].njobs;
     }
+    w.total = total;
     w.starts = calloc(total + 1, sizeof(*w.starts));
     w.nstarts = calloc(total + 1, sizeof(size_t));
-    int r = w.base && w.starts && w.nstarts ? 0 : -ENOMEM;
+    w.group = calloc(total + 1, sizeof(size_t));
+    w.client = calloc(total + 1, sizeof(size_t));
+    w.names = calloc(total + 1, sizeof(char *));
+    int r = w.base && w.starts && w.nstarts && w.group && w.client && w.names ? 0 : -ENOMEM;
+    for (size_t g = 0; g < m->ngroups && r == 0; g++)
+        for (size_t j = 0; j < m->groups[g].njobs; j++) {
+            w.group[widx(&w, g, j)] = g;
+            w.names[widx(&w, g, j)] = m->groups[g].jobs[j].client;
+        }
+    if (r == 0)
+        r = number_clients(&w);
+    w.occ = calloc(m->ngroups + 1, sizeof(*w.occ));
+    w.nocc = calloc(m->ngroups + 1, sizeof(size_t));
+    if (r == 0 && (!w.occ || !w.nocc))
+        r = -ENOMEM;
     for (size_t g = 0; g < m->ngroups && r == 0; g++)
         for (size_t j = 0; j < m->groups[g].njobs && r == 0; j++) {
             const struct schedmap_job *J = &m->groups[g].jobs[j];
@@ -462,6 +594,8 @@ int schedmap_propose(const struct schedmap *m, const struct plan *p, struct cale
                 memcpy(w.starts[x], J->starts, J->nstarts * sizeof(uint64_t));
             w.nstarts[x] = J->nstarts;
         }
+    for (size_t g = 0; g < m->ngroups && r == 0; g++)
+        r = occ_build(&w, g);
     /* In each group, in job (inventory) order: a job whose start meets an earlier job of
      * another client moves its client. */
     for (size_t g = 0; g < m->ngroups && r >= 0; g++) {
@@ -472,14 +606,14 @@ int schedmap_propose(const struct schedmap *m, const struct plan *p, struct cale
             bool hit = false;
             for (size_t e = 0; e < j && !hit; e++) {
                 size_t y = widx(&w, g, e);
-                hit = strcmp(G->jobs[e].client, client) &&
+                hit = w.client[y] != w.client[x] &&
                       intersect(w.starts[x], w.nstarts[x], w.starts[y], w.nstarts[y]);
             }
             if (!hit)
                 continue;
             const char *pe = plan_start_at(p, client);
             const char *expr = client_expr(&w, &pr, client, pe ? pe : G->jobs[j].start_at);
-            r = move_client(&w, ctx, client, expr, step_min, &pr);
+            r = move_client(&w, ctx, client, w.client[x], expr, step_min, &pr);
         }
     }
     if (w.starts)
@@ -488,6 +622,15 @@ int schedmap_propose(const struct schedmap *m, const struct plan *p, struct cale
     free(w.starts);
     free(w.nstarts);
     free(w.base);
+    free(w.group);
+    free(w.client);
+    free(w.names);
+    free(w.by_client);
+    free(w.first);
+    for (size_t g = 0; w.occ && g < m->ngroups; g++)
+        free(w.occ[g]);
+    free(w.occ);
+    free(w.nocc);
     if (r < 0) {
         schedmap_proposal_free(&pr);
         return diag_errno(d, r, NULL, "out of memory");
