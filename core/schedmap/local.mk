@@ -9,3 +9,11 @@ tests_test_schedmap_CFLAGS = $(TEST_CFLAGS) -DSAMPLES_DIR='"$(abs_top_srcdir)/sa
 tests_test_schedmap_LDADD = $(TEST_LIBS)
 TESTS += tests/test-schedmap tests/schedule-map.sh
 EXTRA_DIST += tests/schedule-map.sh
+
+# make bench: the map and the proposal on a 1000-machine fleet.
+EXTRA_PROGRAMS += bench/bench-schedmap
+bench_bench_schedmap_SOURCES = bench/bench-schedmap.c
+bench_bench_schedmap_LDADD = $(CORE_LIBS)
+BENCH_PROGS += bench/bench-schedmap
+BENCH_RUNS += bench/bench-schedmap.sh
+EXTRA_DIST += bench/bench-schedmap.sh
