@@ -367,11 +367,9 @@ static int insert_binding(struct nix_file *f, uint32_t lit, const char *const *k
         if (k != N_BINDING && k != N_INHERIT)
             continue;
         size_t s = shared_prefix(f, c, key, nkey, &a);
-        if (anchor == NIX_NONE || s >= best || (best == 0 && s == 0)) {
-            if (s >= best) {
-                anchor = c;
-                best = s;
-            }
+        if (s >= best) { /* the last binding sharing the longest prefix */
+            anchor = c;
+            best = s;
         }
     }
     nix_arena_free(&a);

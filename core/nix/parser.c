@@ -72,9 +72,8 @@ static int peek_at(struct parser *p, unsigned n)
 {
     if (p->fatal)
         return T_EOF;
-    uint32_t i = p->pos;
     peek(p);
-    i = p->pos;
+    uint32_t i = p->pos;
     while (n > 0) {
         if (p->f->toks[i].kind == T_EOF)
             return T_EOF;
