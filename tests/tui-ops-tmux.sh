@@ -32,7 +32,9 @@ if have systemd-analyze; then
     check "units: w asks" wait_for 'Write 13 new and 0 changed files of postgres-server'
     tm send-keys -t t y
     check "units: y writes" wait_for 'wrote 13 files to .*/out/postgres-server/'
-    tm send-keys -t t Escape q
+    tm send-keys -t t Escape
+    wait_for "┌ Inventory" > /dev/null
+    tm send-keys -t t q
     check "units: quits" wait_exit 0
     m=$T/u/out/postgres-server
     units=("$m"/etc/systemd/system/*.service "$m"/etc/systemd/system/*.timer)
@@ -78,8 +80,25 @@ append "appended while paused"
 check "journal: paused, the entry is still collected" wait_for '\[paused\]  5 entries'
 tm send-keys -t t f
 check "journal: f follows again and shows it" wait_for 'appended while paused'
-tm send-keys -t t Escape q
+tm send-keys -t t Escape
+wait_for "┌ Inventory" > /dev/null
+tm send-keys -t t q
 check "journal: quits" wait_exit 0
+
+# the local journal when the machine is this host (its jobs' units, even before a first run)
+h=$(hostname -s)
+sed "s/alice-laptop/$h/g" "$top_srcdir/samples/two-machines.nix" > "$T/local.nix"
+start -- local.nix
+check "local: starts" wait_for 'MY-BACKUP-CLAN'
+tm send-keys -t t / "$h" Enter
+check "local: this host selected" wait_for "┌ $h "
+tm send-keys -t t J
+check "local: the local journal" wait_for "Journal · $h · local journal"
+check "local: its state in the status line" wait_for "local journal.*\\[follow\\]"
+tm send-keys -t t Escape
+wait_for "┌ Inventory" > /dev/null
+tm send-keys -t t q
+check "local: quits" wait_exit 0
 
 # ---- 3. remote journal over ssh ----
 if have ssh-keygen && sshd_start "$T/sshd"; then
@@ -112,7 +131,9 @@ EOS
     journal_entry $rt borgbackup-job-backup-server.service "remote entry 1" | journal_write "$RD/system.journal"
     check "remote: an entry appended on the remote side is followed" wait_for 'remote entry 1'
     check "remote: the host key was recorded" grep -q 127.0.0.1 "$T/known_hosts"
-    tm send-keys -t t Escape q
+    tm send-keys -t t Escape
+    wait_for "┌ Inventory" > /dev/null
+    tm send-keys -t t q
     check "remote: quits" wait_exit 0
     pane_dead || screen
 else

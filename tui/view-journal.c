@@ -443,9 +443,13 @@ bool journal_view_open(struct app *a)
     struct journal_source_options so = {.kind = JOURNAL_LOCAL};
     struct diag d = {0};
     const char *where = NULL;
+    /* the machine's own units by name (a glob that matches nothing yet is refused, and
+     * nothing has run on a new machine); a machine without jobs: every job unit */
     if (job >= 0 && pm && (size_t)job < pm->njobs)
         journal_select_add_destination(&sel, pm->jobs[job].destination, &d);
-    else
+    for (size_t i = 0; job < 0 && pm && i < pm->njobs; i++)
+        journal_select_add_destination(&sel, pm->jobs[i].destination, &d);
+    if (!sel.nunits)
         journal_select_add_unit(&sel, JOURNAL_DEFAULT_UNIT);
     if (files) {
         if (oo->journal_dir) {
