@@ -158,6 +158,8 @@ static void close_session(struct journal_remote *r)
 static const char *fail_session(struct journal_remote *r, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 static const char *fail_session(struct journal_remote *r, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static const char *fail_session(struct journal_remote *r, const char *fmt, va_list ap)
 {
     char *m = NULL;
     if (vasprintf(&m, fmt, ap) < 0)
