@@ -143,8 +143,6 @@ int nix_parse(const char *name, const char *text, size_t len, struct nix_file **
     memcpy(f->text, text, len);
     f->text[len] = 0;
     f->len = len;
-    if ((r = build_lines(f)) < 0)
-        goto fail;
     if ((r = nix_lex(f, diags)) < 0)
         goto fail;
     if ((r = nix_parse_tokens(f, diags)) < 0) {
@@ -195,6 +193,21 @@ void nix_linecol_hint(const struct nix_file *f, size_t offset, size_t *hint, uns
 {
     if (offset > f->len)
         offset = f->len;
+    if (!f->nlines) {
+        /* the line table is a cache, built on first use (most parses never need it) */
+        struct nix_file *mf = (struct nix_file *)f;
+        if (build_lines(mf) < 0) {
+            mf->nlines = 0;
+            unsigned l = 1;
+            size_t ls = 0;
+            for (size_t i = 0; i < offset; i++)
+                if (f->text[i] == '\n')
+                    l++, ls = i + 1;
+            *line = l;
+            *col = (unsigned)(offset - ls + 1);
+            return;
+        }
+    }
     size_t h = *hint;
     /* callers that walk the source in order find the line at or just after the hint */
     for (size_t k = 0; k < 4 && h < f->nlines && f->lines[h] <= offset; k++, h++) {

@@ -149,7 +149,7 @@ struct nix_file {
     size_t nnodes, capnodes;
     uint32_t root;      /* N_ROOT */
     uint32_t expr;      /* top-level expression node, NIX_NONE if none */
-    uint32_t *lines;    /* byte offset of the start of each line */
+    uint32_t *lines;    /* byte offset of the start of each line (built on first use) */
     size_t nlines, caplines;
     bool has_errors;
     struct nix_arena arena;       /* decoded names for checks */
