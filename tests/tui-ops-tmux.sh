@@ -14,20 +14,18 @@
 . "$top_srcdir/tests/tui-tmux-lib.sh"
 trap 'cleanup_tmux; sshd_stop; rm -rf $cleanup_dirs' EXIT
 export CLAN_TUI_NOW="2026-11-26 12:00:00 UTC"
-# quits: clan-tui exited with status 0 (else the pane shows why, e.g. a sanitizer report)
+# tmux may mark a pane dead without ever recording its exit status, so start() runs a
+# shell around the real binary that writes the status to a file; quits waits for it (and
+# shows the pane, e.g. a sanitizer report, when it is not 0).
+REAL_CLAN_TUI=$CLAN_TUI
+CLAN_TUI=$T/clan-tui-status
+printf '#!/bin/sh\nrm -f "%s/status"\n"%s" "$@"\necho $? > "%s/status"\n' "$T" "$REAL_CLAN_TUI" "$T" > "$CLAN_TUI"
+chmod +x "$CLAN_TUI"
 quits() {
     local i=0
-    while ! pane_dead && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done # up to 60 s
-    [ $i -gt 100 ] && echo "note: clan-tui took $((i / 20)) s to exit"
-    # tmux may mark the pane dead (end of its output) before it has the exit status
-    local st="" k=0
-    while pane_dead && [ -z "$st" ] && [ $k -lt 200 ]; do
-        st=$(tm display -p -t t '#{pane_dead_status}')
-        [ -n "$st" ] || sleep 0.05
-        k=$((k + 1))
-    done
-    [ "$st" = 0 ] && return 0
-    echo "exit status '$st' (signal '$(tm display -p -t t '#{pane_dead_signal}')')"
+    while [ ! -s "$T/status" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done # up to 60 s
+    [ "$(cat "$T/status" 2>/dev/null)" = 0 ] && return 0
+    echo "exit status '$(cat "$T/status" 2>/dev/null)'"
     tm capture-pane -p -t t -S -60 | grep -v '^$'
     return 1
 }
