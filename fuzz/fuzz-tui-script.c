@@ -22,7 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text[size] = 0;
     setenv("TERM", "xterm-256color", 1);
     unsetenv("XDG_CONFIG_HOME");
-    struct app_options opt = {.file = SAMPLES_DIR "/two-machines.nix", .mouse = 1, .ncolors = -1};
+    /* read-only: random keys must never write the bundled samples, units or keys */
+    struct app_options opt = {
+        .file = SAMPLES_DIR "/two-machines.nix", .mouse = 1, .ncolors = -1, .readonly = true};
     struct harness *h = NULL;
     struct diag d = {0};
     FILE *out = fopen("/dev/null", "w"); /* run with -close_fd_mask=2: bad steps print */
