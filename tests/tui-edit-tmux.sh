@@ -8,26 +8,10 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/tui-tmux-lib.sh"
 
-# tmux 3.3 sometimes marks the pane dead without ever recording the exit status (seen here:
-# clan-tui exited 0 under strace, #{pane_dead_status} stayed empty), so a shell around the
-# real binary writes the status to a file.
-exit_status_is() { # exit_status_is STATUS
-    local i=0
-    while [ $i -lt 400 ]; do
-        if [ -s "$T/status" ]; then [ "$(cat "$T/status")" = "$1" ]; return; fi
-        sleep 0.05
-        i=$((i + 1))
-    done
-    return 1
-}
-
 orig="$top_srcdir/samples/two-machines.nix"
 cp "$orig" "$T/clan.nix"
 cd "$T"
-cleanup_tmux
-sock="$T/tmux.edit.sock"
-tm new-session -d -s t -x 120 -y 35 sh -c 'env -u XDG_CONFIG_HOME TZ=UTC LC_ALL=C.UTF-8 "$0" clan.nix; echo $? > status' "$CLAN_TUI"
-tm set-option -t t remain-on-exit on
+start -- clan.nix
 check "starts" wait_for 'MY-BACKUP-CLAN.*clan.nix'
 tm send-keys -t t / alice-laptop Enter
 check "search finds alice-laptop" wait_for '┌ alice-laptop'
@@ -45,7 +29,7 @@ check "w shows the diff" wait_for '\+ +roles\.client\.machines\.alice-laptop\.se
 tm send-keys -t t y
 check "y writes" wait_for 'wrote clan.nix'
 tm send-keys -t t q
-check "q quits (nothing unsaved), exit status 0" exit_status_is 0
+check "q quits (nothing unsaved), exit status 0" wait_exit 0
 
 diff "$orig" clan.nix > "$T/change.diff" || true
 check "the file differs only by the new setting" test "$(grep -c '^[<>]' "$T/change.diff")" = 1

@@ -72,7 +72,7 @@ wait_for 'MY-BACKUP-CLAN' >/dev/null
 tm capture-pane -e -p -t t > "$T/color.esc"
 check "colours by default" grep -Eq $'\e\\[[0-9;]*(3[0-9]|38;5;[0-9]+)[;m]' "$T/color.esc"
 tm send-keys -t t q
-wait_exit 0 || true
+check "colours: quits with status 0" wait_exit 0
 
 start TERM=xterm -- --theme solarized-dark samples/two-machines.nix
 wait_for 'MY-BACKUP-CLAN' >/dev/null
@@ -80,14 +80,14 @@ tm capture-pane -e -p -t t > "$T/color8.esc"
 check "8 colours: #rrggbb stepped down to the 8 ANSI colours" grep -Eq $'\e\\[[0-9;]*(3[0-7]|4[0-7])[;m]' "$T/color8.esc"
 check "8 colours: no 256-colour escapes" sh -c '! grep -q "38;5;" "$1"' _ "$T/color8.esc"
 tm send-keys -t t q
-wait_exit 0 || true
+check "8 colours: quits with status 0" wait_exit 0
 
 start -- --theme solarized-dark samples/two-machines.nix
 wait_for 'MY-BACKUP-CLAN' >/dev/null
 tm capture-pane -e -p -t t > "$T/color256.esc"
 check "256 colours: #rrggbb as palette colours" grep -q "38;5;" "$T/color256.esc"
 tm send-keys -t t q
-wait_exit 0 || true
+check "256 colours: quits with status 0" wait_exit 0
 
 start TERM=vt100 -- samples/two-machines.nix
 check "TERM=vt100 renders" wait_for 'alice-laptop +employees'
@@ -100,19 +100,19 @@ start LC_ALL=C -- samples/two-machines.nix
 check "LANG=C: ASCII borders" wait_for '^\+ Inventory -+\+\+ meta -+\+$'
 check "LANG=C: ASCII tree markers" wait_for '^\| v machines \(3\)'
 tm send-keys -t t q
-wait_exit 0 || true
+check "LANG=C: quits with status 0" wait_exit 0
 
 start -- --readonly --theme solarized-dark samples/two-machines.nix
 check "--readonly is shown" wait_for '\[RO\]'
 tm send-keys -t t q
-wait_exit 0 || true
+check "--readonly: quits with status 0" wait_exit 0
 
 printf 'tree:\n  tag: no-such-colour\n' > "$T/bad.yaml"
 start -- --theme "$T/bad.yaml" samples/two-machines.nix
 check "a bad theme: file:line:col, and the UI runs" wait_for 'bad.yaml:2:8: error: unknown colour'
 check "a bad theme: the tree is there" wait_for 'alice-laptop +employees'
 tm send-keys -t t q
-wait_exit 0 || true
+check "a bad theme: quits with status 0" wait_exit 0
 
 start -- --mouse samples/two-machines.nix
 wait_for 'alice-laptop' >/dev/null
@@ -122,7 +122,7 @@ click=$(printf '\033[M %s%s\033[M#%s%s' '*' "'" '*' "'")
 tm send-keys -t t -l "$click"
 check "--mouse: a click selects" wait_for 'tree 5/17'
 tm send-keys -t t q
-wait_exit 0 || true
+check "--mouse: quits with status 0" wait_exit 0
 
 start -- samples/two-machines.nix
 wait_for 'alice-laptop' >/dev/null
@@ -136,7 +136,7 @@ check "and everything that could be read" wait_for 'alice-laptop +employees'
 tm send-keys -t t ']'
 check "] goes to a node with a diagnostic" wait_for ' !|\?'
 tm send-keys -t t q
-wait_exit 0 || true
+check "a file with errors: quits with status 0" wait_exit 0
 
 # ---- errors before the UI starts ----
 tm kill-server >/dev/null 2>&1 || true
