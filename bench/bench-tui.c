@@ -5,13 +5,18 @@
  *   bench-tui FILE keys N    key-to-frame for N keys moving through the tree (j, k, PgDn,
  *                            l, h), one line per key: wall ms, CPU ms
  *   bench-tui FILE rss       peak RSS (KiB) after start and 2000 keys
- *   bench-tui FILE phases    CPU ms of load, plan, and the whole start */
+ *   bench-tui FILE phases    CPU ms of load, plan, and the whole start
+ *   bench-tui FILE change N  one edit (a tag added to the first machine), then N changes
+ *                            of the model alternating undo (u) and redo (C-r), each as a
+ *                            key through the loop (model, plan, tree rebuilt, frame drawn),
+ *                            one line per change: wall ms, CPU ms */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
+#include "tui/edit.h"
 #include "tui/harness.h"
 #include "tui/view-tree.h"
 
@@ -54,7 +59,7 @@ static const uint32_t walk[] = {'j', 'j', 'j', 'l', 'j', 'j', 'l', 'j', 'j', KEY
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: bench-tui FILE start|keys|rss|phases [N]\n");
+        fprintf(stderr, "usage: bench-tui FILE start|keys|rss|phases|change [N]\n");
         return 2;
     }
     const char *file = argv[1], *what = argv[2];
@@ -111,6 +116,28 @@ int main(int argc, char **argv)
         printf("CPU: core load %.2f ms, plan %.2f ms; the whole start (load, plan, tree, "
                "first frame) %.2f ms, so the UI's own part %.2f ms\n",
                t1 - t0, t2 - t1, t4 - t3, (t4 - t3) - (t2 - t0));
+        harness_close(h);
+    } else if (!strcmp(what, "change")) {
+        struct harness *h = open_fleet(file);
+        struct app *a = harness_app(h);
+        for (size_t i = 0; i < 12; i++) /* some of the tree open, as in use */
+            harness_key(h, walk[i]);
+        const struct inv_model *m = inventory_model(a->inv);
+        struct inv_op op = {.kind = INV_OP_TAG_ADD, .machine = m->nmachines ? m->machines[0].name : "none",
+                            .tag = "bench-change"};
+        char *why = NULL;
+        if (edit_apply(a, &op, NULL, &why) < 0) {
+            fprintf(stderr, "bench-tui: the edit was refused: %s\n", why ? why : "?");
+            free(why);
+            return 1;
+        }
+        for (int i = 0; i < n; i++) {
+            double t0 = now_ms(), c0 = cpu_ms();
+            harness_key(h, i % 2 ? 'r' & 0x1f : 'u');
+            printf("%.3f %.3f\n", now_ms() - t0, cpu_ms() - c0);
+        }
+        if (inventory_undo_depth(a->inv) + inventory_redo_depth(a->inv) != 1)
+            fprintf(stderr, "bench-tui: undo/redo did not run\n");
         harness_close(h);
     } else {
         fprintf(stderr, "bench-tui: unknown mode '%s'\n", what);

@@ -4,6 +4,8 @@
 #  - start: the real binary, `clan-tui screen` (exec, load, plan, tree, first frame drawn by
 #    curses, screen printed, exit), wall time; and in-process to the first frame
 #  - keys: in-process, each key sent as terminal bytes through the real loop and drawn
+#  - change: in-process, one edit, then undo and redo in turn as keys (each a change of the
+#    model: re-read, plan, tree rebuilt, frame drawn)
 set -eu
 : "${top_builddir:?run through make bench}" "${top_srcdir:?}" "${CLAN_TUI:?}"
 B="$top_builddir/bench/bench-tui"
@@ -38,6 +40,8 @@ cut -d' ' -f1 "$T/keys" > "$T/kw"
 cut -d' ' -f2 "$T/keys" > "$T/kc"
 echo "key-to-frame over $keys keys, wall: median $(median < "$T/kw") ms, p99 $(pct 99 < "$T/kw") ms, max $(pct 100 < "$T/kw") ms (target p99 < 2 ms)"
 echo "key-to-frame over $keys keys, CPU:  median $(median < "$T/kc") ms, p99 $(pct 99 < "$T/kc") ms, max $(pct 100 < "$T/kc") ms"
+"$B" "$T/fleet.nix" change "$runs" > "$T/change"
+echo "a change of the model (undo / redo as keys: model re-read, plan, tree rebuilt keeping what is open, frame): median $(cut -d' ' -f1 "$T/change" | median) ms wall, $(cut -d' ' -f2 "$T/change" | median) ms CPU"
 rss=$("$B" "$T/fleet.nix" rss)
 echo "peak RSS after start and 2000 keys: $((rss / 1024)) MiB ($rss KiB; target < 40 MB)"
 if [ -x /usr/bin/time ]; then

@@ -207,43 +207,6 @@ void edit_level_label(const struct edit_level *l, char *buf, size_t n)
 
 /* ---- edits ---- */
 
-/* The tree's nodes point into the model and the plan, and view_tree_rebuild reads the old
- * nodes (to keep what was open) after the model has changed. Until the tree remembers
- * that before the change, a pin re-points the tree at an identical copy of the model and
- * plan that outlives the change. */
-struct pin {
-    struct inventory *inv;
-    struct plan *plan;
-};
-
-static void pin_model(struct app *a, struct pin *p)
-{
-    *p = (struct pin){0};
-    if (!a->inv || !a->tree)
-        return;
-    size_t len;
-    const char *text = inventory_text(a->inv, &len);
-    struct diag_list dl = {0};
-    if (inventory_from_text(inventory_name(a->inv), text, len, &p->inv, &dl) == 0 &&
-        inventory_plan(p->inv, &p->plan, &dl) == 0) {
-        struct inventory *inv = a->inv;
-        struct plan *plan = a->plan;
-        a->inv = p->inv;
-        a->plan = p->plan;
-        view_tree_rebuild(a->tree, a);
-        a->inv = inv;
-        a->plan = plan;
-    }
-    diag_list_free(&dl);
-}
-
-static void unpin_model(struct pin *p)
-{
-    plan_free(p->plan);
-    inventory_free(p->inv);
-    *p = (struct pin){0};
-}
-
 bool edit_readonly(struct app *a)
 {
     if (!a->opt.readonly)
@@ -296,8 +259,6 @@ int edit_apply(struct app *a, const struct inv_op *op, struct inv_alternatives *
     }
     snapshot_base(a);
     struct diag_list dl = {0};
-    struct pin pin;
-    pin_model(a, &pin);
     int r = inventory_edit(a->inv, op, alts, &dl);
     if (r < 0) {
         if (why) {
@@ -312,13 +273,10 @@ int edit_apply(struct app *a, const struct inv_op *op, struct inv_alternatives *
             *why = buf_steal(&b);
         }
         diag_list_free(&dl);
-        app_model_changed(a); /* back on the real model */
-        unpin_model(&pin);
         return r;
     }
     diag_list_free(&dl);
     app_model_changed(a);
-    unpin_model(&pin);
     char *desc = inv_op_describe(op);
     app_message(a, false, "%s (u undoes)", desc ? desc : "changed");
     free(desc);
@@ -332,11 +290,8 @@ void edit_undo(struct app *a, bool redo)
     const char *l = redo ? inventory_redo_label(a->inv) : inventory_undo_label(a->inv);
     char *label = l ? strdup(l) : NULL;
     struct diag d = {0};
-    struct pin pin;
-    pin_model(a, &pin);
     int r = redo ? inventory_redo(a->inv, &d) : inventory_undo(a->inv, &d);
     app_model_changed(a);
-    unpin_model(&pin);
     if (r == -ENOENT) {
         app_message(a, true, redo ? "nothing to redo" : "nothing to undo");
     } else if (r < 0) {
@@ -445,8 +400,6 @@ static void reload(struct app *a)
         return;
     }
     diag_list_free(&dl);
-    struct pin pin;
-    pin_model(a, &pin);
     inventory_free(a->inv);
     a->inv = inv;
     if (a->edit) {
@@ -454,7 +407,6 @@ static void reload(struct app *a)
         a->edit->base = NULL;
     }
     app_model_changed(a);
-    unpin_model(&pin);
     app_message(a, false, "reloaded %s from disk", a->opt.file);
 }
 
@@ -497,10 +449,7 @@ static bool save(struct app *a)
         free(msg);
     } else {
         snapshot_base(a);
-        struct pin pin;
-        pin_model(a, &pin);
         app_model_changed(a); /* the unsaved marker goes */
-        unpin_model(&pin);
         app_message(a, false, "wrote %s", a->opt.file);
     }
     diag_clear(&d);

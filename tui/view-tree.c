@@ -1,7 +1,9 @@
 /* The inventory tree view: meta; machines with their tags, roles, states (folders, hooks)
  * and jobs; tags; instances -> roles -> machines and tags -> settings; the borgbackup
  * plan; diagnostics. Nodes live in an arena, rebuilt when the model changes; expansion and
- * selection survive a rebuild (matched by the path of labels). */
+ * selection survive a rebuild (matched by the path of labels). The labels are copies in the
+ * arena: a rebuild reads the old nodes after the model and plan they came from were freed
+ * (an edit, undo, redo or reload replaces them before app_model_changed). */
 #include "tui/view-tree.h"
 
 #include <errno.h>
@@ -91,15 +93,28 @@ struct tree {
     size_t *by_machine, *machine_first;
 };
 
+/* A copy of s in the arena ("" when out of memory: the tree says so once). */
+static const char *arena_strdup(struct tree *t, const char *s)
+{
+    size_t l = strlen(s);
+    char *p = arena_alloc(&t->ar, l + 1);
+    if (!p) {
+        t->oom = true;
+        return "";
+    }
+    return memcpy(p, s, l + 1);
+}
+
 static struct tnode *add(struct tree *t, struct tnode *parent, enum tkind kind,
                          enum theme_role role, const char *label, const char *extra)
 {
+    label = arena_strdup(t, label ? label : ""); /* the key that outlives the model */
     struct tnode *n = arena_alloc(&t->ar, sizeof(*n));
     if (!n) {
         t->oom = true;
         return &t->root; /* keeps building harmlessly; reported once */
     }
-    *n = (struct tnode){.kind = (uint8_t)kind, .role = (uint8_t)role, .label = label ? label : "",
+    *n = (struct tnode){.kind = (uint8_t)kind, .role = (uint8_t)role, .label = label,
                         .extra = extra, .parent = parent,
                         .depth = (uint16_t)(parent == &t->root ? 0 : parent->depth + 1),
                         .diag = -1, .a = -1, .b = -1, .c = -1};
@@ -733,11 +748,26 @@ static bool has_kids(const struct tnode *n)
     return n->child || n->lazy;
 }
 
+/* How much of a label names the node: a section's or group's count ("machines (3)",
+ * "tags (2)") changes with the edit that adds a machine or a tag, the name does not. */
+static size_t key_len(const struct tnode *n)
+{
+    size_t l = strlen(n->label);
+    if ((n->kind != TK_SECTION && n->kind != TK_GROUP) || l < 4 || n->label[l - 1] != ')')
+        return l;
+    size_t i = l - 1;
+    while (i > 0 && n->label[i - 1] >= '0' && n->label[i - 1] <= '9')
+        i--;
+    return i >= 2 && i < l - 1 && n->label[i - 1] == '(' && n->label[i - 2] == ' ' ? i - 2 : l;
+}
+
+/* A node's identity across rebuilds: its path of names from the root
+ * ("instances/borgbackup/client/machines/alice-laptop"), hashed. */
 static uint64_t node_hash(const struct tnode *n)
 {
     uint64_t h = 1469598103934665603ull;
     for (; n && n->parent; n = n->parent)
-        h = (h ^ hash_bytes(n->label, strlen(n->label))) * 1099511628211ull + n->depth;
+        h = (h ^ hash_bytes(n->label, key_len(n))) * 1099511628211ull + n->depth;
     return h;
 }
 
@@ -777,7 +807,8 @@ static void selection_changed(struct view *v, struct app *a)
 void view_tree_rebuild(struct view *v, struct app *a)
 {
     struct tree *t = v->data;
-    /* remember what was open and selected */
+    /* remember what was open and selected: the old nodes' paths of labels (their own
+     * copies; extra and ptr may point into a model that is gone by now) */
     uint64_t *open = NULL, sel_h = 0;
     size_t nopen = 0;
     bool had = t->nall > 0;

@@ -36,8 +36,9 @@ enum tkind {
 enum tsection { SEC_DIAGS, SEC_META, SEC_MACHINES, SEC_TAGS, SEC_INSTANCES, SEC_BACKUPS };
 
 struct tnode { /* compact: a 1000-machine fleet has tens of thousands of them */
-    const char *label;
-    const char *extra;      /* shown beside the label, may be NULL */
+    const char *label;      /* the tree's own copy: valid until the next rebuild */
+    const char *extra;      /* shown beside the label, may be NULL; like ptr, it may point
+                               into the model or plan: valid only until they change */
     struct tnode *parent, *child, *last, *next;
     const void *ptr;
     int32_t a, b, c;
