@@ -166,7 +166,9 @@ static void map_draw(struct overlay *o, struct app *a, int H, int W)
             char cell[4];
             enum theme_role role = THEME_CALENDAR_HEADER;
             if (w->kind == MR_HOURS) {
-                snprintf(cell, sizeof(cell), "%02d", h);
+                cell[0] = (char)('0' + h / 10 % 10); /* h < 24: two digits, no format */
+                cell[1] = (char)('0' + h % 10);
+                cell[2] = '\0';
             } else {
                 const struct schedmap_group *G = &m->map->groups[w->g];
                 unsigned n = G->cells[w->day][h];
