@@ -112,6 +112,10 @@ struct nix_patch {
 struct nix_edit {
     struct nix_patch *v;
     size_t n;
+    /* The patched text as the edit function parsed it to check it, kept when that parse
+     * gave no diagnostic at all (else NULL); owned by the edit, freed by nix_edit_free.
+     * Saves a caller that goes on with the new text a second parse. */
+    struct nix_file *result;
 };
 
 /* Set the value at path to `expr` (Nix source text). Replaces only the value's bytes
@@ -137,6 +141,8 @@ int nix_edit_list_replace(struct nix_file *f, const char *const *path, size_t n,
 int nix_edit_apply(const struct nix_file *f, const struct nix_edit *e, char **out,
                    size_t *outlen);
 void nix_edit_free(struct nix_edit *e);
+/* Take e->result (NULL if none): the caller owns it and frees it with nix_file_free. */
+struct nix_file *nix_edit_take_result(struct nix_edit *e);
 
 /* ---- quoting ---- */
 /* A Nix string literal for s: "..." with \ " ${ and control characters escaped. */

@@ -330,6 +330,8 @@ static int take_patches(struct nix_edit *acc, struct nix_edit *e)
     if (!np && acc->n + e->n)
         return -ENOMEM;
     acc->v = np;
+    nix_file_free(acc->result); /* the parse of part of the patches only */
+    acc->result = NULL;
     for (size_t i = 0; i < e->n; i++)
         acc->v[acc->n++] = e->v[i];
     free(e->v);
@@ -1068,8 +1070,17 @@ static int preview_text(const struct inventory *inv, const struct inv_op *op, ch
                              "internal error: the edit's patches overlap"),
                -EINVAL;
     }
+    /* the edit's own check parsed the new text already: use that parse when it is of
+     * exactly this text (one core/nix edit; combined edits parse again) */
+    struct nix_file *pre = nix_edit_take_result(&e);
+    size_t plen = 0;
+    const char *ptext = pre ? nix_file_text(pre, &plen) : NULL;
+    if (pre && (plen != nlen || memcmp(ptext, nt, nlen) || strcmp(nix_file_name(pre), inv->name))) {
+        nix_file_free(pre);
+        pre = NULL;
+    }
     struct inventory *ninv = NULL;
-    r = inv_build(inv->name, nt, nlen, &ninv, NULL);
+    r = pre ? inv_build_parsed(pre, &ninv, NULL) : inv_build(inv->name, nt, nlen, &ninv, NULL);
     if (r < 0) {
         free(nt);
         nix_edit_free(&e);

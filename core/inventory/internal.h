@@ -68,6 +68,8 @@ struct inventory {
 int inv_build(const char *name, const char *text, size_t len, struct inventory **out,
               struct diag_list *diags);
 /* Free what inv_build made (model, tree, diags, indexes); not the undo stacks. */
+/* The same from a file parsed without any diagnostic (taken over, freed on failure). */
+int inv_build_parsed(struct nix_file *f, struct inventory **out, struct diag_list *diags);
 void inv_release(struct inventory *inv);
 struct inv_loc inv_loc_value(const struct inventory *inv, const struct nix_value *v);
 struct inv_loc inv_loc_key(const struct inventory *inv, const struct nix_value *v);

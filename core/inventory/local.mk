@@ -28,3 +28,8 @@ fuzz_fuzz_inventory_LDFLAGS = $(FUZZ_LDFLAGS)
 fuzz_fuzz_inventory_LDADD = $(CORE_LIBS)
 endif
 EXTRA_DIST += fuzz/fuzz-inventory.c
+check_PROGRAMS += tests/test-inventory-reload
+tests_test_inventory_reload_SOURCES = tests/test-inventory-reload.c
+tests_test_inventory_reload_CFLAGS = $(TEST_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_test_inventory_reload_LDADD = $(TEST_LIBS)
+TESTS += tests/test-inventory-reload

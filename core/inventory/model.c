@@ -1022,13 +1022,19 @@ static int cmp_diag(const void *a, const void *b)
 /* owned (may be NULL): the caller's copy of the text, freed as soon as the tree holds its
  * own (keeps the peak memory of a load down by one copy of the file). */
 static int build(const char *name, const char *text, size_t len, char **owned,
-                 struct inventory **out, struct diag_list *diags)
+                 struct nix_file *parsed, struct inventory **out, struct diag_list *diags)
 {
     struct inventory *inv = calloc(1, sizeof(*inv));
-    if (!inv)
+    if (!inv) {
+        nix_file_free(parsed);
         return diag_list_add(diags, DIAG_ERROR, name, 0, 0, "out of memory"), -ENOMEM;
+    }
     inv->name = inv_strdup(name ? name : "<text>");
-    int r = nix_parse(inv->name, text, len, &inv->nix, &inv->diags);
+    int r = 0;
+    if (parsed)
+        inv->nix = parsed;
+    else
+        r = nix_parse(inv->name, text, len, &inv->nix, &inv->diags);
     if (owned) {
         free(*owned);
         *owned = NULL;
@@ -1068,7 +1074,12 @@ static int build(const char *name, const char *text, size_t len, char **owned,
 int inv_build(const char *name, const char *text, size_t len, struct inventory **out,
               struct diag_list *diags)
 {
-    return build(name, text, len, NULL, out, diags);
+    return build(name, text, len, NULL, NULL, out, diags);
+}
+
+int inv_build_parsed(struct nix_file *f, struct inventory **out, struct diag_list *diags)
+{
+    return build(nix_file_name(f), NULL, 0, NULL, f, out, diags);
 }
 
 void inv_release(struct inventory *inv)
@@ -1119,7 +1130,7 @@ int inventory_load(const char *path, struct inventory **out, struct diag_list *d
         return r;
     }
     struct inventory *inv;
-    r = build(path, text, len, &text, &inv, diags);
+    r = build(path, text, len, &text, NULL, &inv, diags);
     free(text);
     if (r < 0)
         return r;

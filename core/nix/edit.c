@@ -32,6 +32,15 @@ void nix_edit_free(struct nix_edit *e)
     free(e->v);
     e->v = NULL;
     e->n = 0;
+    nix_file_free(e->result);
+    e->result = NULL;
+}
+
+struct nix_file *nix_edit_take_result(struct nix_edit *e)
+{
+    struct nix_file *r = e->result;
+    e->result = NULL;
+    return r;
 }
 
 static int cmp_patch(const void *a, const void *b)
@@ -252,7 +261,8 @@ static char *path_str(const char *const *path, size_t n)
 }
 
 /* Apply the patches to a copy and parse it; refuse when the result has errors.
- * On success *nf is the re-parsed file (caller frees) when nf is non-NULL. */
+ * On success *nf is the re-parsed file; it is ed->result (owned by the edit) when the parse
+ * gave no diagnostic, else the caller frees it (free_checked does either). */
 static int validate(struct nix_file *f, struct nix_edit *ed, struct nix_file **nf, struct diag *d)
 {
     normalize(f, ed);
@@ -273,12 +283,23 @@ static int validate(struct nix_file *f, struct nix_edit *ed, struct nix_file **n
     } else if (r < 0) {
         diag_set(d, DIAG_ERROR, f->name, 0, 0, "refused: the edited text cannot be parsed");
     }
+    bool clean = dl.n == 0;
     diag_list_free(&dl);
-    if (r == 0 && nf)
+    if (r == 0) {
+        nix_file_free(ed->result);
+        ed->result = clean ? g : NULL;
         *nf = g;
-    else
+    } else {
         nix_file_free(g);
+    }
     return r;
+}
+
+/* Free what validate returned unless the edit keeps it. */
+static void free_checked(const struct nix_edit *ed, struct nix_file *g)
+{
+    if (g != ed->result)
+        nix_file_free(g);
 }
 
 /* ---- resolving ---- */
@@ -612,7 +633,7 @@ int nix_edit_set(struct nix_file *f, const char *const *path, size_t n, const ch
             free(ps);
         }
     }
-    nix_file_free(g);
+    free_checked(&ed, g);
     free(ex);
     if (r < 0) {
         nix_edit_free(&ed);
@@ -676,7 +697,7 @@ int nix_edit_delete(struct nix_file *f, const char *const *path, size_t n, struc
         r = validate(f, &ed, &g, d);
     if (r == 0 && nix_value_lookup(nix_file_root(g), path, n))
         r = diag_set(d, DIAG_ERROR, f->name, 0, 0, "refused: the attribute would still exist");
-    nix_file_free(g);
+    free_checked(&ed, g);
     if (r < 0) {
         nix_edit_free(&ed);
         return r;
@@ -818,7 +839,7 @@ static int finish_list_edit(struct nix_file *f, struct nix_edit *ed, const char 
             r = diag_set(d, DIAG_ERROR, f->name, 0, 0,
                          "refused: the list would not have %zu elements after the edit", want);
     }
-    nix_file_free(g);
+    free_checked(ed, g);
     if (r < 0) {
         nix_edit_free(ed);
         return r;
