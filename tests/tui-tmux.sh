@@ -10,7 +10,7 @@ cd "$top_srcdir"
 start -- samples/two-machines.nix
 check "starts and shows the inventory" wait_for 'MY-BACKUP-CLAN.*two-machines.nix'
 check "the tree lists the machines" wait_for 'alice-laptop +employees'
-check "the key-hint bar" wait_for 'j/k move +h/l fold +Enter open'
+check "the key-hint bar" wait_for 'j/k move +Enter open +t tags'
 tm send-keys -t t j j j j
 check "j moves (position 5/17)" wait_for 'tree 5/17'
 tm send-keys -t t l
@@ -46,12 +46,12 @@ for size in 80x24 40x12 200x50 31x9 100x30 60x15 150x40 45x13 120x35 33x10 90x28
     tm resize-window -t t -x "${size%x*}" -y "${size#*x}"
 done
 tm resize-window -t t -x 40 -y 12
-check "after a resize storm, 40x12 renders" wait_for '^ j/k move  h/l fold  Enter open *$'
+check "after a resize storm, 40x12 renders" wait_for '^ j/k move  Enter open  \? help  q quit *$'
 check "the process survived the storm" test "$(tm display -p -t t '#{pane_dead}')" = 0
 tm resize-window -t t -x 20 -y 6
 check "too small: a message, not garbage" wait_for 'Terminal too small'
 tm resize-window -t t -x 120 -y 35
-check "back to 120x35" wait_for 'j/k move  h/l fold  Enter open  Tab pane'
+check "back to 120x35" wait_for 'j/k move  Enter open  t tags  r roles'
 tm send-keys -t t q
 check "q quits with status 0" wait_exit 0
 

@@ -505,21 +505,44 @@ static void draw_status(struct app *a, int y, int w)
 struct hint {
     enum action a1, a2;
     const char *label;
+    int prio; /* when the bar is too narrow, the highest numbers go first */
 };
+
+static int hint_keys(struct app *a, const struct hint *h, char *keys, size_t size)
+{
+    uint32_t k1, k2;
+    char n1[16], n2[16];
+    if (!bindings_keys(&a->keys, h->a1, &k1, 1))
+        return -1;
+    keyname_format(k1, n1, sizeof(n1));
+    if (h->a2 != ACT_NONE && bindings_keys(&a->keys, h->a2, &k2, 1)) {
+        keyname_format(k2, n2, sizeof(n2));
+        snprintf(keys, size, "%s/%s", n1, n2);
+    } else {
+        snprintf(keys, size, "%s", n1);
+    }
+    return 0;
+}
 
 static void draw_hints(struct app *a, int y, int w)
 {
+    /* The main bar names what the product is for (the editors and operating views), as
+     * DESIGN.md sketches it; on a narrow terminal the least needed entries drop out while
+     * help and quit always stay. */
     static const struct hint main_hints[] = {
-        {ACT_MOVE_DOWN, ACT_MOVE_UP, "move"}, {ACT_COLLAPSE, ACT_EXPAND, "fold"},
-        {ACT_ENTER, ACT_NONE, "open"},       {ACT_NEXT_PANE, ACT_NONE, "pane"},
-        {ACT_SEARCH, ACT_NONE, "search"},    {ACT_NEXT_DIAG, ACT_NONE, "next diagnostic"},
-        {ACT_COMMAND, ACT_NONE, "command"},  {ACT_HELP, ACT_NONE, "help"},
-        {ACT_QUIT, ACT_NONE, "quit"},        {ACT_NONE, ACT_NONE, NULL},
+        {ACT_MOVE_DOWN, ACT_MOVE_UP, "move", 2},      {ACT_ENTER, ACT_NONE, "open", 3},
+        {ACT_SEARCH, ACT_NONE, "search", 9},          {ACT_EDIT_TAGS, ACT_NONE, "tags", 5},
+        {ACT_EDIT_ROLES, ACT_NONE, "roles", 6},       {ACT_EDIT_EXCLUDE, ACT_NONE, "exclude", 7},
+        {ACT_EDIT_SCHEDULE, ACT_NONE, "schedule", 5}, {ACT_EDIT_DESTINATIONS, ACT_NONE, "dest", 7},
+        {ACT_WRITE, ACT_NONE, "write", 9},            {ACT_VIEW_UNITS, ACT_NONE, "units", 8},
+        {ACT_VIEW_KEYS, ACT_NONE, "keys", 8},         {ACT_VIEW_JOURNAL, ACT_NONE, "journal", 8},
+        {ACT_SCHEDULE_MAP, ACT_NONE, "map", 10},       {ACT_HELP, ACT_NONE, "help", 0},
+        {ACT_QUIT, ACT_NONE, "quit", 4},              {ACT_NONE, ACT_NONE, NULL, 0},
     };
     static const struct hint help_hints[] = {
-        {ACT_MOVE_DOWN, ACT_MOVE_UP, "scroll"}, {ACT_PAGE_DOWN, ACT_PAGE_UP, "page"},
-        {ACT_SEARCH, ACT_NONE, "search"},       {ACT_BACK, ACT_NONE, "close"},
-        {ACT_NONE, ACT_NONE, NULL},
+        {ACT_MOVE_DOWN, ACT_MOVE_UP, "scroll", 0}, {ACT_PAGE_DOWN, ACT_PAGE_UP, "page", 0},
+        {ACT_SEARCH, ACT_NONE, "search", 0},       {ACT_BACK, ACT_NONE, "close", 0},
+        {ACT_NONE, ACT_NONE, NULL, 0},
     };
     struct ui *ui = &a->ui;
     ui_fill(ui, y, 0, w, THEME_HINT_TEXT);
@@ -531,26 +554,35 @@ static void draw_hints(struct app *a, int y, int w)
         ui_text(ui, y, c, w - c, THEME_HINT_TEXT, " cancel");
         return;
     }
-    const struct hint *h = a->help_open ? help_hints : main_hints;
-    int col = 1;
-    for (; h->label; h++) {
-        uint32_t k1, k2;
-        char n1[16], n2[16], keys[40];
-        if (!bindings_keys(&a->keys, h->a1, &k1, 1))
-            continue;
-        keyname_format(k1, n1, sizeof(n1));
-        if (h->a2 != ACT_NONE && bindings_keys(&a->keys, h->a2, &k2, 1)) {
-            keyname_format(k2, n2, sizeof(n2));
-            snprintf(keys, sizeof(keys), "%s/%s", n1, n2);
-        } else {
-            snprintf(keys, sizeof(keys), "%s", n1);
-        }
-        int need = ui_width(ui, keys) + 1 + ui_width(ui, h->label) + 2;
-        if (col + need > w)
+    const struct hint *hints = a->help_open ? help_hints : main_hints;
+    enum { MAX_HINTS = 16 };
+    char keys[MAX_HINTS][40];
+    int width[MAX_HINTS];
+    bool shown[MAX_HINTS];
+    int n = 0, total = 1;
+    for (; hints[n].label && n < MAX_HINTS; n++) {
+        shown[n] = hint_keys(a, &hints[n], keys[n], sizeof(keys[n])) == 0;
+        width[n] = shown[n] ? ui_width(ui, keys[n]) + 1 + ui_width(ui, hints[n].label) + 2 : 0;
+        total += width[n];
+    }
+    /* drop the lowest-priority entries (highest prio number, last first) until it fits */
+    while (total > w) {
+        int worst = -1;
+        for (int i = 0; i < n; i++)
+            if (shown[i] && (worst < 0 || hints[i].prio >= hints[worst].prio))
+                worst = i;
+        if (worst < 0)
             break;
-        col += ui_text(ui, y, col, w - col, THEME_HINT_KEY, keys);
+        shown[worst] = false;
+        total -= width[worst];
+    }
+    int col = 1;
+    for (int i = 0; i < n; i++) {
+        if (!shown[i] || col + width[i] > w)
+            continue;
+        col += ui_text(ui, y, col, w - col, THEME_HINT_KEY, keys[i]);
         col += ui_text(ui, y, col, w - col, THEME_HINT_TEXT, " ");
-        col += ui_text(ui, y, col, w - col, THEME_HINT_TEXT, h->label);
+        col += ui_text(ui, y, col, w - col, THEME_HINT_TEXT, hints[i].label);
         col += 2;
     }
 }
