@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "tui/app.h"
 #include "tui/cli.h"
 
 struct command {
@@ -30,9 +31,12 @@ static void usage(FILE *f)
     for (const struct command *c = commands; c->name; c++)
         fprintf(f, "  %-15s %s\n", c->name, c->summary);
     fputs("\n"
+          "Options of the UI:\n", f);
+    app_usage_options(f);
+    fputs("\n"
           "Options:\n"
-          "  -h, --help       show this help and exit\n"
-          "  -V, --version    show the version and exit\n"
+          "  -h, --help         show this help and exit\n"
+          "  -V, --version      show the version and exit\n"
           "\n"
           "Run 'clan-tui COMMAND --help' for a command's options; 'man clan-tui' for all.\n", f);
 }
