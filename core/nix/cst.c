@@ -59,9 +59,10 @@ void nix_arena_free(struct nix_arena *a)
 }
 
 /* ---- big arrays (tokens, nodes): large ones are mapped with transparent huge pages,
- * which makes the page faults of a fresh 4 MB file's 30 MB of arrays much cheaper ---- */
+ * which makes the page faults of a fresh 4 MB file's 30 MB of arrays (and of its copy of
+ * the text) much cheaper ---- */
 
-#define BIG_MIN (4u << 20)
+#define BIG_MIN (1u << 20)
 
 int nix_big_grow(void **p, size_t *cap, size_t elem, size_t want)
 {
@@ -245,7 +246,7 @@ size_t nix_node_end(const struct nix_file *f, uint32_t n)
     if (nd->tok_end <= nd->tok_start)
         return nix_node_start(f, n);
     const struct nix_token *t = &f->toks[nd->tok_end - 1];
-    return t->start + t->len;
+    return t->start + nix_tok_len(t);
 }
 
 uint32_t nix_unparen(const struct nix_file *f, uint32_t n)
@@ -352,7 +353,7 @@ static int emit_toks(void *ctx, const struct nix_file *f, uint32_t from, uint32_
         return 0;
     size_t a = f->toks[from].start;
     const struct nix_token *last = &f->toks[to - 1];
-    return buf_append(ctx, f->text + a, last->start + last->len - a);
+    return buf_append(ctx, f->text + a, last->start + nix_tok_len(last) - a);
 }
 
 int nix_file_print(const struct nix_file *f, struct buf *out)
@@ -412,7 +413,7 @@ static int dump_tokens(void *ctx, const struct nix_file *f, uint32_t from, uint3
         unsigned line, col;
         nix_file_linecol(f, tk->start, &line, &col);
         buf_printf(out, "%*s%s %u:%u ", (int)(2 * depth), "", tok_kind_label(tk->kind), line, col);
-        dump_escaped(out, f->text + tk->start, tk->len);
+        dump_escaped(out, f->text + tk->start, nix_tok_len(tk));
         buf_putc(out, '\n');
     }
     return 0;

@@ -36,12 +36,17 @@ static const uint8_t cls[256] = {
 #undef ALNUM
 };
 
+/* Bytes that end a run of plain text inside "...": the quote, escapes, ${ and the NUL
+ * (after the text, or inside it: looked at one by one). */
+static const uint8_t str_stop[256] = {[0] = 1, ['"'] = 1, ['\\'] = 1, ['$'] = 1};
+
 struct lexer {
     struct nix_file *f;
     const unsigned char *s;
     size_t n;
     uint8_t *stack;
     size_t sp, cap;
+    size_t end; /* where the last token pushed ends */
     struct diag_list *diags;
 };
 
@@ -51,7 +56,8 @@ static inline int push_tok(struct lexer *lx, int kind, size_t start, size_t len)
     if (f->ntoks == f->captoks &&
         nix_big_grow((void **)&f->toks, &f->captoks, sizeof *f->toks, f->captoks * 2 + 1024) < 0)
         return -ENOMEM;
-    f->toks[f->ntoks++] = (struct nix_token){(uint32_t)start, (uint32_t)len, (uint8_t)kind};
+    f->toks[f->ntoks++] = (struct nix_token){(uint32_t)start, (uint8_t)kind};
+    lx->end = start + len;
     return 0;
 }
 
@@ -78,12 +84,13 @@ static inline void pop(struct lexer *lx)
 
 /* ---- regex matchers: return the match length at i, 0 for no match ---- */
 
-static size_t run(const struct lexer *lx, size_t i, uint8_t c)
+/* The text ends with a NUL (nix_parse adds it), which is in no class: no bound check. */
+static inline size_t run(const struct lexer *lx, size_t i, uint8_t c)
 {
-    size_t j = i;
-    while (j < lx->n && (cls[lx->s[j]] & c))
-        j++;
-    return j - i;
+    const unsigned char *s = lx->s + i, *q = s;
+    while (cls[*q] & c)
+        q++;
+    return (size_t)(q - s);
 }
 
 /* PATH: {PATH_CHAR}*(\/{PATH_CHAR}+)+\/?   (pre = length of the leading PATH_CHAR run) */
@@ -335,6 +342,76 @@ static int lex_default(struct lexer *lx, size_t i)
     return r;
 }
 
+/* The commonest tokens of DEFAULT state in one tight loop, each exactly as lex_default
+ * lexes it: whitespace, identifiers and keywords not followed by a character that could
+ * make them a path or URI ('/', '.', '+', ':'), and punctuation that no longer match can
+ * start. Stops before anything else, and after a token that leaves DEFAULT state; *pi
+ * moves past what was lexed. Returns 0 or -ENOMEM. */
+static int lex_common(struct lexer *lx, size_t *pi)
+{
+    const unsigned char *s = lx->s;
+    size_t i = *pi;
+    int r = 0;
+    for (;;) {
+        unsigned char c = s[i];
+        int kind;
+        size_t len = 1;
+        if (cls[c] & C_WS) {
+            /* indentation: eight spaces at a time */
+            const unsigned char *q = s + i + 1, *e = s + lx->n;
+            while (e - q >= 8 && !memcmp(q, "        ", 8))
+                q += 8;
+            kind = T_WS;
+            len = (size_t)(q - (s + i)) + run(lx, (size_t)(q - s), C_WS);
+        } else if (cls[c] & C_IDSTART) {
+            len = 1 + run(lx, i + 1, C_ID);
+            unsigned char d = s[i + len]; /* the text ends with a NUL */
+            if (d == '/' || d == '.' || d == '+' || d == ':')
+                break;
+            kind = keyword(s + i, len);
+        } else {
+            switch (c) {
+            case ';': kind = T_SEMI; break;
+            case '[': kind = T_LBRACK; break;
+            case ']': kind = T_RBRACK; break;
+            case '(': kind = T_LPAREN; break;
+            case ')': kind = T_RPAREN; break;
+            case ',': kind = T_COMMA; break;
+            case '@': kind = T_AT; break;
+            case '?': kind = T_QUESTION; break;
+            case '=':
+                if (s[i + 1] == '=')
+                    kind = T_EQ, len = 2;
+                else
+                    kind = T_ASSIGN;
+                break;
+            case '{': kind = T_LBRACE; break;
+            case '}': kind = T_RBRACE; break;
+            case '"': kind = T_DQUOTE_OPEN; break;
+            default: goto out;
+            }
+        }
+        if ((r = push_tok(lx, kind, i, len)) < 0)
+            goto out;
+        i += len;
+        if (kind == T_LBRACE) {
+            if ((r = push_state(lx, S_DEFAULT)) < 0)
+                goto out;
+        } else if (kind == T_RBRACE) {
+            if (top(lx) != S_INITIAL)
+                pop(lx);
+            if (top(lx) != S_DEFAULT && top(lx) != S_INITIAL)
+                break;
+        } else if (kind == T_DQUOTE_OPEN) {
+            r = push_state(lx, S_STRING);
+            break;
+        }
+    }
+out:
+    *pi = i;
+    return r;
+}
+
 /* ${ inside a string: the interpolation is lexed in DEFAULT state until its '}'. */
 static int open_interp(struct lexer *lx, size_t i)
 {
@@ -372,6 +449,8 @@ static int lex_string(struct lexer *lx, size_t i)
                 j += 2;
         } else {
             j++;
+            while (!str_stop[s[j]]) /* the text ends with a NUL */
+                j++;
         }
     }
     return push_tok(lx, T_STR_TEXT, i, j - i);
@@ -470,6 +549,11 @@ int nix_lex(struct nix_file *f, struct diag_list *diags)
     size_t i = 0;
     while (r == 0) {
         uint8_t st = top(&lx);
+        if (st == S_DEFAULT || st == S_INITIAL) {
+            if ((r = lex_common(&lx, &i)) < 0)
+                break;
+            st = top(&lx);
+        }
         if (i >= lx.n && st != S_INPATH && st != S_INPATH_SLASH)
             break;
         size_t before = f->ntoks;
@@ -492,10 +576,16 @@ int nix_lex(struct nix_file *f, struct diag_list *diags)
         default: r = lex_default(&lx, i); break;
         }
         if (r == 0 && f->ntoks > before)
-            i += f->toks[f->ntoks - 1].len;
+            i = lx.end;
     }
     if (r == 0)
         r = push_tok(&lx, T_EOF, i < lx.n ? i : lx.n, i < lx.n ? lx.n - i : 0);
+    /* the sentinel: the end of the last token */
+    if (r == 0 && f->ntoks == f->captoks &&
+        nix_big_grow((void **)&f->toks, &f->captoks, sizeof *f->toks, f->ntoks + 1) < 0)
+        r = -ENOMEM;
+    if (r == 0)
+        f->toks[f->ntoks] = (struct nix_token){(uint32_t)lx.n, T_EOF};
     free(lx.stack);
     return r;
 }

@@ -34,12 +34,14 @@ struct parser {
     unsigned nerrors;
     struct nix_arena arena;  /* decoded names: freed after parsing */
     struct aentry *ents;     /* entries of all maps; index 0 unused */
-    uint32_t nents, capents;
+    uint32_t nents;
+    size_t capents;
     uint32_t *htab;          /* entry indices by (map, name), for big maps */
     uint32_t hcap, nhashed;
     uint32_t *heads;         /* first entry of each map */
     uint32_t *counts;        /* entries of each map; maps above SMALL_MAP are hashed */
-    uint32_t nmaps, capheads;
+    uint32_t nmaps;
+    size_t capheads, capcounts;
     uint32_t last_set_node, last_set_map; /* the attrset literal finished last, its map */
     uint32_t *stk;           /* operand stack for right-associative chains */
     size_t nstk, capstk;
@@ -141,7 +143,7 @@ static void syntax_error(struct parser *p, const char *expected)
     switch (t->kind) {
     case T_ID: case T_INT: case T_FLOAT: case T_PATH: case T_HPATH: case T_SPATH:
     case T_URI: case T_UNKNOWN: {
-        unsigned n = t->len > 40 ? 40 : t->len;
+        unsigned n = nix_tok_len(t) > 40 ? 40 : nix_tok_len(t);
         const unsigned char *s = (const unsigned char *)p->f->text + t->start;
         if (t->kind == T_UNKNOWN && (s[0] < 0x20 || s[0] >= 0x7f))
             snprintf(what, sizeof what, "byte 0x%02x", s[0]);
@@ -311,18 +313,14 @@ static uint32_t hash_name(uint32_t map, const char *s, size_t n)
 
 static uint32_t amap_new(struct parser *p)
 {
-    if (p->nmaps + 1 >= p->capheads) {
-        uint32_t nc = p->capheads ? p->capheads * 2 : 1024;
-        uint32_t *nh = realloc(p->heads, nc * sizeof *nh);
-        if (nh)
-            p->heads = nh;
-        uint32_t *nn = nh ? realloc(p->counts, nc * sizeof *nn) : NULL;
-        if (!nn) {
+    if (p->nmaps + 1 >= p->capheads || p->nmaps + 1 >= p->capcounts) {
+        /* big arrays: a large file's grow in huge pages (far fewer page faults) */
+        size_t nc = p->capheads ? p->capheads * 2 : 1024;
+        if (nix_big_grow((void **)&p->heads, &p->capheads, sizeof *p->heads, nc) < 0 ||
+            nix_big_grow((void **)&p->counts, &p->capcounts, sizeof *p->counts, nc) < 0) {
             oom(p);
             return 0;
         }
-        p->counts = nn;
-        p->capheads = nc;
     }
     p->nmaps++;
     p->heads[p->nmaps] = 0;
@@ -366,14 +364,11 @@ static uint32_t amap_add(struct parser *p, uint32_t map, const char *name, size_
     if (!map)
         return 0;
     if (p->nents + 1 >= p->capents) {
-        uint32_t nc = p->capents ? p->capents * 2 : 1024;
-        struct aentry *ne = realloc(p->ents, nc * sizeof *ne);
-        if (!ne) {
+        size_t nc = p->capents ? p->capents * 2 : 1024;
+        if (nix_big_grow((void **)&p->ents, &p->capents, sizeof *p->ents, nc) < 0) {
             oom(p);
             return 0;
         }
-        p->ents = ne;
-        p->capents = nc;
         if (!p->nents)
             p->nents = 1; /* index 0 is "none" */
     }
@@ -432,7 +427,7 @@ static bool attr_static_name(struct parser *p, uint32_t node, const char **s, si
     if (nd->kind == N_ATTR_ID) {
         const struct nix_token *t = tok(p, nd->tok_start);
         *s = p->f->text + t->start;
-        *n = t->len;
+        *n = nix_tok_len(t);
         return true;
     }
     if (nd->kind != N_ATTR_STR && nd->kind != N_ATTR_DYN)
@@ -778,11 +773,11 @@ static void check_int(struct parser *p, uint32_t t)
     const struct nix_token *tk = tok(p, t);
     const char *s = p->f->text + tk->start;
     uint64_t v = 0;
-    for (uint32_t i = 0; i < tk->len; i++) {
+    for (uint32_t i = 0; i < nix_tok_len(tk); i++) {
         unsigned d = (unsigned)(s[i] - '0');
         if (v > (UINT64_C(9223372036854775807) - d) / 10) {
             error_at(p, tk->start, "invalid integer '%.*s'; expected at most "
-                     "9223372036854775807", (int)(tk->len > 60 ? 60 : tk->len), s);
+                     "9223372036854775807", (int)(nix_tok_len(tk) > 60 ? 60 : nix_tok_len(tk)), s);
             return;
         }
         v = v * 10 + d;
@@ -793,10 +788,10 @@ static void check_float(struct parser *p, uint32_t t)
 {
     const struct nix_token *tk = tok(p, t);
     char buf[400];
-    if (tk->len >= sizeof buf)
+    if (nix_tok_len(tk) >= sizeof buf)
         return;
-    memcpy(buf, p->f->text + tk->start, tk->len);
-    buf[tk->len] = 0;
+    memcpy(buf, p->f->text + tk->start, nix_tok_len(tk));
+    buf[nix_tok_len(tk)] = 0;
     errno = 0;
     (void)strtod(buf, NULL);
     if (errno != 0)
@@ -1065,12 +1060,12 @@ static void add_formal_name(struct parser *p, uint32_t m, uint32_t t)
 {
     const struct nix_token *tk = tok(p, t);
     const char *s = p->f->text + tk->start;
-    if (amap_find(p, m, s, tk->len)) {
+    if (amap_find(p, m, s, nix_tok_len(tk))) {
         error_at(p, tk->start, "duplicate formal function argument '%.*s'",
-                 (int)(tk->len > 100 ? 100 : tk->len), s);
+                 (int)(nix_tok_len(tk) > 100 ? 100 : nix_tok_len(tk)), s);
         return;
     }
-    amap_add(p, m, s, tk->len, E_OTHER, 0, tk->start);
+    amap_add(p, m, s, nix_tok_len(tk), E_OTHER, 0, tk->start);
 }
 
 static uint32_t parse_formals(struct parser *p, uint32_t m)
@@ -1223,10 +1218,10 @@ int nix_parse_tokens(struct nix_file *f, struct diag_list *diags)
         f->nodes[root].tok_end = (uint32_t)f->ntoks;
     }
     nix_arena_free(&p.arena);
-    free(p.ents);
+    nix_big_free(p.ents, p.capents, sizeof *p.ents);
     free(p.htab);
-    free(p.heads);
-    free(p.counts);
+    nix_big_free(p.heads, p.capheads, sizeof *p.heads);
+    nix_big_free(p.counts, p.capcounts, sizeof *p.counts);
     free(p.stk);
     return p.fatal ? p.fatal_err : 0;
 }

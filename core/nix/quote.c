@@ -48,11 +48,11 @@ bool nix_string_plain(const struct nix_file *f, uint32_t node, const char **s, s
         return true;
     }
     const char *p = f->text + text->start;
-    for (uint32_t i = 0; i < text->len; i++)
+    for (uint32_t i = 0; i < nix_tok_len(text); i++)
         if (p[i] == '\\' || p[i] == '\r' || p[i] == 0)
             return false;
     *s = p;
-    *n = text->len;
+    *n = nix_tok_len(text);
     return true;
 }
 
@@ -64,7 +64,7 @@ char *nix_decode_string(const struct nix_file *f, uint32_t node, struct nix_aren
     struct buf b = {0};
     for (uint32_t t = nd->tok_start; t < nd->tok_end; t++)
         if (f->toks[t].kind == T_STR_TEXT)
-            unescape_dq(&b, f->text + f->toks[t].start, f->toks[t].len);
+            unescape_dq(&b, f->text + f->toks[t].start, nix_tok_len(&f->toks[t]));
     return finish_buf(&b, a);
 }
 
@@ -95,7 +95,7 @@ char *nix_decode_indstring(const struct nix_file *f, uint32_t node, struct nix_a
         struct ipart *ip = &parts[np];
         if (tk->kind == T_IND_TEXT) {
             ip->p = s;
-            ip->l = tk->len;
+            ip->l = nix_tok_len(tk);
             ip->indent = true;
             np++;
         } else if (tk->kind == T_IND_ESC) {
@@ -204,9 +204,9 @@ static size_t ind_parts(const struct nix_file *f, uint32_t node)
         } else if (tk->kind == T_IND_TEXT) {
             const char *s = f->text + tk->start;
             bool run = false;
-            for (size_t i = 0; i < tk->len; i++) {
-                bool lone = (s[i] == '$' && (i + 1 == tk->len || s[i + 1] == '\'')) ||
-                            (s[i] == '\'' && i + 1 < tk->len && s[i + 1] == '$');
+            for (size_t i = 0; i < nix_tok_len(tk); i++) {
+                bool lone = (s[i] == '$' && (i + 1 == nix_tok_len(tk) || s[i + 1] == '\'')) ||
+                            (s[i] == '\'' && i + 1 < nix_tok_len(tk) && s[i + 1] == '$');
                 if (lone) {
                     n++;
                     run = false;
@@ -214,7 +214,7 @@ static size_t ind_parts(const struct nix_file *f, uint32_t node)
                     if (!run)
                         n++;
                     run = true;
-                    if ((s[i] == '$' || s[i] == '\'') && i + 1 < tk->len)
+                    if ((s[i] == '$' || s[i] == '\'') && i + 1 < nix_tok_len(tk))
                         i++;
                 }
             }
@@ -229,7 +229,7 @@ char *nix_attr_name(const struct nix_file *f, uint32_t node, struct nix_arena *a
     switch (nd->kind) {
     case N_ATTR_ID: {
         const struct nix_token *t = &f->toks[nd->tok_start];
-        return nix_arena_strndup(a, f->text + t->start, t->len);
+        return nix_arena_strndup(a, f->text + t->start, nix_tok_len(t));
     }
     case N_ATTR_STR:
         return nd->first_child == NIX_NONE ? NULL : nix_decode_string(f, nd->first_child, a);
