@@ -807,6 +807,8 @@ static void collect_conflicts(const struct inventory *inv, const struct inv_eff 
 {
     char sub[600];
     for (size_t i = 0; i < e->nchildren; i++) {
+        if (!inv_eff_has_conflict(&e->children[i]))
+            continue;
         snprintf(sub, sizeof(sub), "%s.%s", prefix, e->children[i].name);
         collect_conflicts(inv, &e->children[i], sub, cs);
     }
@@ -825,6 +827,8 @@ static void conflicts_of(const struct inventory *inv, struct conflict_set *cs)
     char pre[400];
     for (size_t k = 0; k < md->nmembers; k++) {
         const struct inv_member *mb = &md->members[k];
+        if (!inv_eff_has_conflict(&mb->settings))
+            continue;
         snprintf(pre, sizeof(pre), "%s\x1f%s\x1f%s\x1fsettings",
                  md->instances[mb->instance].name,
                  md->instances[mb->instance].roles[mb->role].name,

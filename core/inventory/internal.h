@@ -91,6 +91,8 @@ void inv_undo_free(struct inv_undo *u);
 /* ---- resolve.c ---- */
 int inv_resolve(struct inventory *inv);
 void inv_free_eff(struct inv_eff *e);
+/* Is there a conflict in e or below it? */
+bool inv_eff_has_conflict(const struct inv_eff *e);
 /* Diagnostics about roles, tags and merged settings. */
 void inv_check_resolution(struct inventory *inv);
 

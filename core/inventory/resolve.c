@@ -497,12 +497,24 @@ const struct inv_member *inventory_member(const struct inventory *inv, const cha
 
 /* ---- diagnostics about roles and settings ---- */
 
+bool inv_eff_has_conflict(const struct inv_eff *e)
+{
+    if (e->conflict)
+        return true;
+    for (size_t i = 0; i < e->nchildren; i++)
+        if (inv_eff_has_conflict(&e->children[i]))
+            return true;
+    return false;
+}
+
 static void report_conflicts(struct inventory *inv, const struct inv_eff *e, const char *path,
                              const struct inv_member *mb)
 {
     const struct inv_model *md = &inv->model;
     char sub[512];
     for (size_t i = 0; i < e->nchildren; i++) {
+        if (!inv_eff_has_conflict(&e->children[i]))
+            continue; /* nothing to report below: no path to spell */
         snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", e->children[i].name);
         report_conflicts(inv, &e->children[i], sub, mb);
     }

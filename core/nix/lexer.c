@@ -343,8 +343,8 @@ static int lex_default(struct lexer *lx, size_t i)
 }
 
 /* The commonest tokens of DEFAULT state in one tight loop, each exactly as lex_default
- * lexes it: whitespace, identifiers and keywords not followed by a character that could
- * make them a path or URI ('/', '.', '+', ':'), and punctuation that no longer match can
+ * lexes it: whitespace, identifiers and keywords that no path or URI extends, and
+ * punctuation that no longer match can
  * start. Stops before anything else, and after a token that leaves DEFAULT state; *pi
  * moves past what was lexed. Returns 0 or -ENOMEM. */
 static int lex_common(struct lexer *lx, size_t *pi)
@@ -366,8 +366,16 @@ static int lex_common(struct lexer *lx, size_t *pi)
         } else if (cls[c] & C_IDSTART) {
             len = 1 + run(lx, i + 1, C_ID);
             unsigned char d = s[i + len]; /* the text ends with a NUL */
-            if (d == '/' || d == '.' || d == '+' || d == ':')
+            if (d == '/' || d == ':')
                 break;
+            if (d == '.' || d == '+') {
+                /* a longer path or URI needs a '/' or ':' right after the run of path
+                 * characters (URI scheme characters are path characters): a.b.c is
+                 * the identifier a */
+                size_t pre = run(lx, i, C_PATH);
+                if (s[i + pre] == '/' || s[i + pre] == ':')
+                    break;
+            }
             kind = keyword(s + i, len);
         } else {
             switch (c) {
@@ -387,7 +395,22 @@ static int lex_common(struct lexer *lx, size_t *pi)
                 break;
             case '{': kind = T_LBRACE; break;
             case '}': kind = T_RBRACE; break;
-            case '"': kind = T_DQUOTE_OPEN; break;
+            case '"': {
+                /* a string without escapes or interpolation: its three tokens at once */
+                size_t j = i + 1;
+                while (!str_stop[s[j]])
+                    j++;
+                if (s[j] != '"') {
+                    kind = T_DQUOTE_OPEN; /* the rest in STRING state */
+                    break;
+                }
+                if ((r = push_tok(lx, T_DQUOTE_OPEN, i, 1)) < 0 ||
+                    (j > i + 1 && (r = push_tok(lx, T_STR_TEXT, i + 1, j - i - 1)) < 0) ||
+                    (r = push_tok(lx, T_DQUOTE_CLOSE, j, 1)) < 0)
+                    goto out;
+                i = j + 1;
+                continue;
+            }
             default: goto out;
             }
         }

@@ -60,12 +60,18 @@ static inline const struct nix_token *tok(const struct parser *p, uint32_t i)
     return &p->f->toks[i];
 }
 
-static int peek(struct parser *p)
+/* p->pos is always at a significant token (advance skips the trivia after what it
+ * consumed; parsing starts with skip_trivia), so a look is a load. */
+static inline void skip_trivia(struct parser *p)
+{
+    while (nix_tok_trivia(p->f->toks[p->pos].kind))
+        p->pos++;
+}
+
+static inline int peek(struct parser *p)
 {
     if (p->fatal)
         return T_EOF;
-    while (nix_tok_trivia(p->f->toks[p->pos].kind))
-        p->pos++;
     return p->f->toks[p->pos].kind;
 }
 
@@ -89,10 +95,10 @@ static int peek_at(struct parser *p, unsigned n)
 
 static void advance(struct parser *p)
 {
-    peek(p);
     if (p->f->toks[p->pos].kind != T_EOF)
         p->pos++;
     p->prev_end = p->pos;
+    skip_trivia(p);
 }
 
 static void verror_at(struct parser *p, size_t off, const char *fmt, va_list ap)
@@ -1195,6 +1201,7 @@ int nix_parse_tokens(struct nix_file *f, struct diag_list *diags)
     size_t guess = f->ntoks / 2 + 16; /* about a node per two tokens */
     if (nix_big_grow((void **)&f->nodes, &f->capnodes, sizeof *f->nodes, guess) < 0)
         return -ENOMEM;
+    skip_trivia(&p);
     uint32_t root = new_node(&p, N_ROOT, 0);
     f->root = root;
     f->expr = NIX_NONE;
