@@ -61,6 +61,10 @@ char *nix_decode_string(const struct nix_file *f, uint32_t node, struct nix_aren
     const struct nix_node *nd = &f->nodes[node];
     if (nd->kind != N_STRING || nd->first_child != NIX_NONE)
         return NULL;
+    const char *ps;
+    size_t pn;
+    if (nix_string_plain(f, node, &ps, &pn)) /* nothing to unescape: the text itself */
+        return nix_arena_strndup(a, ps, pn);
     struct buf b = {0};
     for (uint32_t t = nd->tok_start; t < nd->tok_end; t++)
         if (f->toks[t].kind == T_STR_TEXT)
