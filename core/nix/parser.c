@@ -22,6 +22,12 @@ struct aentry {
     uint8_t kind;
 };
 
+/* A slot of the hash table: the entry, and its hash, so that a probe compares names only
+ * when the hashes agree (new names meet no entry and no source text at all). */
+struct hslot {
+    uint32_t e, h;
+};
+
 struct parser {
     struct nix_file *f;
     struct diag_list *diags;
@@ -36,7 +42,7 @@ struct parser {
     struct aentry *ents;     /* entries of all maps; index 0 unused */
     uint32_t nents;
     size_t capents;
-    uint32_t *htab;          /* entry indices by (map, name), for big maps */
+    struct hslot *htab;      /* entry indices by (map, name), for big maps */
     uint32_t hcap, nhashed;
     uint32_t *heads;         /* first entry of each map */
     uint32_t *counts;        /* entries of each map; maps above SMALL_MAP are hashed */
@@ -344,11 +350,13 @@ static uint32_t amap_find(struct parser *p, uint32_t map, const char *name, size
                 return e;
         return 0;
     }
-    uint32_t mask = p->hcap - 1;
-    for (uint32_t j = hash_name(map, name, n) & mask;; j = (j + 1) & mask) {
-        uint32_t e = p->htab[j];
+    uint32_t mask = p->hcap - 1, h = hash_name(map, name, n);
+    for (uint32_t j = h & mask;; j = (j + 1) & mask) {
+        uint32_t e = p->htab[j].e;
         if (!e)
             return 0;
+        if (p->htab[j].h != h)
+            continue;
         const struct aentry *a = &p->ents[e];
         if (a->map == map && a->nlen == n && !memcmp(a->name, name, n))
             return e;
@@ -358,10 +366,10 @@ static uint32_t amap_find(struct parser *p, uint32_t map, const char *name, size
 static void amap_insert_hash(struct parser *p, uint32_t e)
 {
     const struct aentry *a = &p->ents[e];
-    uint32_t mask = p->hcap - 1, j = hash_name(a->map, a->name, a->nlen) & mask;
-    while (p->htab[j])
+    uint32_t mask = p->hcap - 1, h = hash_name(a->map, a->name, a->nlen), j = h & mask;
+    while (p->htab[j].e)
         j = (j + 1) & mask;
-    p->htab[j] = e;
+    p->htab[j] = (struct hslot){e, h};
 }
 
 static uint32_t amap_add(struct parser *p, uint32_t map, const char *name, size_t n, int kind,
@@ -391,7 +399,7 @@ static uint32_t amap_add(struct parser *p, uint32_t map, const char *name, size_
         uint32_t hc = p->hcap ? p->hcap : 1024;
         while (p->nhashed * 2 > hc)
             hc *= 2;
-        uint32_t *h = calloc(hc, sizeof *h);
+        struct hslot *h = calloc(hc, sizeof *h);
         if (!h) {
             oom(p);
             return 0;
