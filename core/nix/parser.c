@@ -1209,6 +1209,10 @@ int nix_parse_tokens(struct nix_file *f, struct diag_list *diags)
     size_t guess = f->ntoks / 2 + 16; /* about a node per two tokens */
     if (nix_big_grow((void **)&f->nodes, &f->capnodes, sizeof *f->nodes, guess) < 0)
         return -ENOMEM;
+    /* the duplicate check's entries: about one per eight tokens: room for one per six */
+    if (nix_big_grow((void **)&p.ents, &p.capents, sizeof *p.ents, f->ntoks / 6 + 1024) < 0)
+        return -ENOMEM;
+    p.nents = 1; /* index 0 is "none" */
     skip_trivia(&p);
     uint32_t root = new_node(&p, N_ROOT, 0);
     f->root = root;
