@@ -387,6 +387,18 @@ static int lex_common(struct lexer *lx, size_t *pi)
             case ',': kind = T_COMMA; break;
             case '@': kind = T_AT; break;
             case '?': kind = T_QUESTION; break;
+            case ':': kind = T_COLON; break;
+            case '.':
+                /* unless a float (.5) or a path (./a, .a/b) is longer: '.' or '...' */
+                if (cls[s[i + 1]] & C_DIGIT)
+                    goto out;
+                if (s[i + run(lx, i, C_PATH)] == '/')
+                    goto out;
+                if (s[i + 1] == '.' && s[i + 2] == '.')
+                    kind = T_ELLIPSIS, len = 3;
+                else
+                    kind = T_DOT;
+                break;
             case '=':
                 if (s[i + 1] == '=')
                     kind = T_EQ, len = 2;
