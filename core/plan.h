@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/util.h"
+
 /* Where a value was defined in clan.nix (for "where does this come from"). */
 struct plan_origin {
     char *level;       /* "default", "role", "tag:<t>", "machine", "destination" */
@@ -72,9 +74,9 @@ struct plan {
     struct plan_machine *machines; /* every inventory machine, in inventory order */
     size_t nmachines;
     /* A plan from inventory_plan keeps everything in this arena (jobs of one machine share
-     * their paths, exclude and hook arrays): treat it as read-only. NULL in a plan built by
-     * hand, which plan_free then frees field by field. */
-    struct plan_arena *arena;
+     * their paths, exclude and hook arrays): treat it as read-only. Empty in a plan built by
+     * hand (arena.head == NULL), which plan_free then frees field by field. */
+    struct arena arena;
 };
 
 void plan_free(struct plan *p);

@@ -28,6 +28,19 @@ void buf_reset(struct buf *b);
 char *buf_steal(struct buf *b);
 void buf_free(struct buf *b);
 
+/* ---- arena: many small allocations freed at once ---- */
+struct arena_chunk;
+struct arena {
+    struct arena_chunk *head; /* NULL: nothing allocated yet */
+};
+/* n zeroed bytes aligned for any type, or NULL when out of memory. */
+void *arena_alloc(struct arena *a, size_t n);
+/* A copy of s (NULL for NULL or when out of memory). */
+char *arena_strdup(struct arena *a, const char *s);
+char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Free every allocation; the arena is empty and usable again. */
+void arena_free(struct arena *a);
+
 /* ---- files ---- */
 
 /* What a file looked like when it was read, so a later write can refuse to clobber

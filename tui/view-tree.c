@@ -15,68 +15,6 @@
 
 #include "tui/app.h"
 
-/* ---- arena ---- */
-
-struct chunk {
-    struct chunk *next;
-    size_t used, size;
-    _Alignas(8) unsigned char mem[];
-};
-
-struct arena {
-    struct chunk *head;
-};
-
-static void *arena_alloc(struct arena *ar, size_t n)
-{
-    n = (n + 7) & ~(size_t)7;
-    if (!ar->head || ar->head->used + n > ar->head->size) {
-        size_t size = n > 65536 ? n : 65536;
-        struct chunk *c = malloc(sizeof(*c) + size);
-        if (!c)
-            return NULL;
-        c->next = ar->head;
-        c->used = 0;
-        c->size = size;
-        ar->head = c;
-    }
-    void *p = ar->head->mem + ar->head->used;
-    ar->head->used += n;
-    return p;
-}
-
-static char *arena_printf(struct arena *ar, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static char *arena_printf(struct arena *ar, const char *fmt, ...)
-{
-    va_list ap;
-    char small[256];
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof(small), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *p = arena_alloc(ar, (size_t)n + 1);
-    if (!p)
-        return NULL;
-    if ((size_t)n < sizeof(small)) {
-        memcpy(p, small, (size_t)n + 1);
-    } else {
-        va_start(ap, fmt);
-        vsnprintf(p, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-    }
-    return p;
-}
-
-static void arena_free(struct arena *ar)
-{
-    for (struct chunk *c = ar->head, *n; c; c = n) {
-        n = c->next;
-        free(c);
-    }
-    ar->head = NULL;
-}
-
 /* ---- the tree ---- */
 
 struct tree {
@@ -94,21 +32,20 @@ struct tree {
 };
 
 /* A copy of s in the arena ("" when out of memory: the tree says so once). */
-static const char *arena_strdup(struct tree *t, const char *s)
+static const char *tree_strdup(struct tree *t, const char *s)
 {
-    size_t l = strlen(s);
-    char *p = arena_alloc(&t->ar, l + 1);
+    const char *p = arena_strdup(&t->ar, s);
     if (!p) {
         t->oom = true;
         return "";
     }
-    return memcpy(p, s, l + 1);
+    return p;
 }
 
 static struct tnode *add(struct tree *t, struct tnode *parent, enum tkind kind,
                          enum theme_role role, const char *label, const char *extra)
 {
-    label = arena_strdup(t, label ? label : ""); /* the key that outlives the model */
+    label = tree_strdup(t, label ? label : ""); /* the key that outlives the model */
     struct tnode *n = arena_alloc(&t->ar, sizeof(*n));
     if (!n) {
         t->oom = true;

@@ -41,66 +41,6 @@ static void report(struct reporter *rp, enum diag_severity sev, struct inv_loc l
  * allocations, and jobs of one machine share their paths, excludes and hooks. A plan built
  * by hand (tests) has no arena and is freed piece by piece. */
 
-struct plan_arena {
-    struct plan_arena *next;
-    size_t used, cap;
-    max_align_t data[];
-};
-
-static void *A_alloc(struct plan *p, size_t n)
-{
-    n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
-    struct plan_arena *a = p->arena;
-    if (!a || a->cap - a->used < n) {
-        size_t cap = n > 60000 ? n : 60000;
-        struct plan_arena *na = malloc(sizeof(*na) + cap);
-        if (!na)
-            return NULL;
-        na->next = a;
-        na->used = 0;
-        na->cap = cap;
-        p->arena = a = na;
-    }
-    void *r = (char *)a->data + a->used;
-    a->used += n;
-    memset(r, 0, n);
-    return r;
-}
-
-static char *A_strdup(struct plan *p, const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *r = A_alloc(p, n);
-    if (r)
-        memcpy(r, s, n);
-    return r;
-}
-
-static char *A_printf(struct plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static char *A_printf(struct plan *p, const char *fmt, ...)
-{
-    va_list ap;
-    char small[256];
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof(small), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *r = A_alloc(p, (size_t)n + 1);
-    if (!r)
-        return NULL;
-    if ((size_t)n < sizeof(small)) {
-        memcpy(r, small, (size_t)n + 1);
-        return r;
-    }
-    va_start(ap, fmt);
-    vsnprintf(r, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return r;
-}
-
 static void free_strv(char **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -141,11 +81,8 @@ void plan_free(struct plan *p)
 {
     if (!p)
         return;
-    if (p->arena) {
-        for (struct plan_arena *a = p->arena, *n; a; a = n) {
-            n = a->next;
-            free(a);
-        }
+    if (p->arena.head) {
+        arena_free(&p->arena);
         free(p);
         return;
     }
@@ -187,10 +124,10 @@ const struct plan_machine *plan_find_machine(const struct plan *p, const char *n
 static char *origin_level(struct plan *p, const struct inv_def *d)
 {
     if (!d || d->level == INV_LEVEL_DEFAULT)
-        return A_strdup(p, "default");
+        return arena_strdup(&p->arena, "default");
     if (d->level == INV_LEVEL_TAG)
-        return A_printf(p, "tag:%s", d->tag ? d->tag : "");
-    return A_strdup(p, inv_level_name(d->level));
+        return arena_printf(&p->arena, "tag:%s", d->tag ? d->tag : "");
+    return arena_strdup(&p->arena, inv_level_name(d->level));
 }
 
 static char *default_rsh(struct plan *p, const struct plan_options *opt, const char *machine,
@@ -210,7 +147,7 @@ static char *default_rsh(struct plan *p, const struct plan_options *opt, const c
     buf_puts(&b, "/borgbackup/borgbackup.ssh");
     struct buf key = {0};
     buf_put_shell_word(&key, b.p);
-    char *s = A_printf(p,
+    char *s = arena_printf(&p->arena,
                        "ssh -i %s -o StrictHostKeyChecking=accept-new "
                        "-o IdentitiesOnly=Yes%s",
                        key.p ? key.p : "", explicit_dest ? " -o PasswordAuthentication=no" : "");
@@ -223,9 +160,9 @@ static char *default_rsh(struct plan *p, const struct plan_options *opt, const c
 static char *item_string(struct plan *p, const struct inventory *inv, const struct nix_value *v)
 {
     if (v->kind == NIX_STRING)
-        return A_strdup(p, v->str ? v->str : "");
+        return arena_strdup(&p->arena, v->str ? v->str : "");
     char *t = inv_value_text(inv, v);
-    char *r = A_strdup(p, t ? t : "");
+    char *r = arena_strdup(&p->arena, t ? t : "");
     free(t);
     return r;
 }
@@ -327,7 +264,7 @@ static int build_shared(struct plan *p, const struct inv_machine *m, struct shar
     size_t total = 0;
     for (size_t s = 0; s < m->nstates; s++)
         total += m->states[s].nfolders;
-    sh->paths = A_alloc(p, (total ? total : 1) * sizeof(*sh->paths));
+    sh->paths = arena_alloc(&p->arena, (total ? total : 1) * sizeof(*sh->paths));
     if (!sh->paths)
         return -ENOMEM;
     for (size_t s = 0; s < m->nstates; s++)
@@ -339,7 +276,7 @@ static int build_shared(struct plan *p, const struct inv_machine *m, struct shar
             for (size_t k = 0; k < sh->npaths && !dup; k++)
                 dup = !strcmp(sh->paths[k], fs);
             if (!dup)
-                sh->paths[sh->npaths++] = A_strdup(p, fs);
+                sh->paths[sh->npaths++] = arena_strdup(&p->arena, fs);
         }
     for (int h = 0; h < INV_NHOOKS; h++) {
         size_t n = 0;
@@ -347,15 +284,15 @@ static int build_shared(struct plan *p, const struct inv_machine *m, struct shar
             n += m->states[s].hooks[h].s != NULL;
         if (!n)
             continue;
-        sh->hooks[h] = A_alloc(p, n * sizeof(*sh->hooks[h]));
+        sh->hooks[h] = arena_alloc(&p->arena, n * sizeof(*sh->hooks[h]));
         if (!sh->hooks[h])
             return -ENOMEM;
         for (size_t s = 0; s < m->nstates; s++) {
             if (!m->states[s].hooks[h].s)
                 continue;
             struct plan_hook *hk = &sh->hooks[h][sh->nhooks[h]++];
-            hk->state = A_strdup(p, m->states[s].name);
-            hk->script = A_strdup(p, m->states[s].hooks[h].s);
+            hk->state = arena_strdup(&p->arena, m->states[s].name);
+            hk->script = arena_strdup(&p->arena, m->states[s].hooks[h].s);
         }
     }
     sh->built = true;
@@ -401,8 +338,8 @@ static int build_client(const struct inventory *inv, const struct plan_options *
         struct shared *ss = &all[s->machine];
         if (!ss->srv_repo) {
             const char *addr = p->machines[s->machine].address;
-            ss->srv_repo = A_printf(p, "borg@%s:.", addr ? addr : sname);
-            ss->srv_unit = A_printf(p, "borgbackup-job-%s", sname);
+            ss->srv_repo = arena_printf(&p->arena, "borg@%s:.", addr ? addr : sname);
+            ss->srv_unit = arena_printf(&p->arena, "borgbackup-job-%s", sname);
         }
         d->repo = ss->srv_repo;
         d->unit = ss->srv_unit;
@@ -445,9 +382,9 @@ static int build_client(const struct inventory *inv, const struct plan_options *
         d->loc = dloc;
         if (!full)
             continue;
-        d->repo = A_strdup(p, rs ? rs : (repo && repo->winner ? repo->winner->text : ""));
+        d->repo = arena_strdup(&p->arena, rs ? rs : (repo && repo->winner ? repo->winner->text : ""));
         const char *rshs = inv_eff_string(rsh);
-        d->rsh = rshs ? A_strdup(p, rshs) : default_rsh(p, opt, m->name, true);
+        d->rsh = rshs ? arena_strdup(&p->arena, rshs) : default_rsh(p, opt, m->name, true);
     }
     if (!nd)
         report(rp, DIAG_WARNING, mloc,
@@ -491,7 +428,7 @@ static int build_client(const struct inventory *inv, const struct plan_options *
     if (!m->nstates) {
         if (!pm->no_jobs_reason)
             pm->no_jobs_reason =
-                A_strdup(p, m->config_opaque
+                arena_strdup(&p->arena, m->config_opaque
                                 ? "machines.<name> is not a literal module: its "
                                   "clan.core.state cannot be read"
                                 : "no clan.core.state: Clan creates backup jobs only for "
@@ -511,8 +448,8 @@ static int build_client(const struct inventory *inv, const struct plan_options *
     char *start_copy = NULL, *start_level = NULL;
     if (full) {
         if (ex && ex->nitems) {
-            exv = A_alloc(p, ex->nitems * sizeof(*exv));
-            exo = A_alloc(p, ex->nitems * sizeof(*exo));
+            exv = arena_alloc(&p->arena, ex->nitems * sizeof(*exv));
+            exo = arena_alloc(&p->arena, ex->nitems * sizeof(*exo));
             if (!exv || !exo)
                 goto oom;
             for (size_t k = 0; k < ex->nitems; k++) {
@@ -525,7 +462,7 @@ static int build_client(const struct inventory *inv, const struct plan_options *
             }
             nex = ex->nitems;
         }
-        start_copy = A_strdup(p, start);
+        start_copy = arena_strdup(&p->arena, start);
         start_level = origin_level(p, sdef);
     }
     for (size_t d = 0; d < nd; d++) {
@@ -543,7 +480,7 @@ static int build_client(const struct inventory *inv, const struct plan_options *
         if (!full)
             continue; /* diagnostics only: no job contents */
         if (!pm->jobs) {
-            pm->jobs = A_alloc(p, (shared->jobcap ? shared->jobcap : 1) * sizeof(*pm->jobs));
+            pm->jobs = arena_alloc(&p->arena, (shared->jobcap ? shared->jobcap : 1) * sizeof(*pm->jobs));
             if (!pm->jobs)
                 goto oom;
         }
@@ -551,12 +488,12 @@ static int build_client(const struct inventory *inv, const struct plan_options *
             goto oom; /* cannot happen: jobcap counts every destination */
         struct plan_job *j = &pm->jobs[pm->njobs++];
         memset(j, 0, sizeof(*j));
-        j->destination = dv[d].plan_name ? dv[d].plan_name : A_strdup(p, dv[d].name);
+        j->destination = dv[d].plan_name ? dv[d].plan_name : arena_strdup(&p->arena, dv[d].name);
         j->explicit_dest = dv[d].explicit_dest;
         j->repo = dv[d].repo;
         j->rsh = dv[d].rsh;
         j->server = dv[d].server ? dv[d].plan_name : NULL;
-        j->unit = dv[d].unit ? dv[d].unit : A_printf(p, "borgbackup-job-%s", j->destination);
+        j->unit = dv[d].unit ? dv[d].unit : arena_printf(&p->arena, "borgbackup-job-%s", j->destination);
         j->paths = shared->paths;
         j->npaths = shared->npaths;
         j->exclude = exv;
@@ -593,9 +530,9 @@ static int build_server(const struct inventory *inv, struct plan *p,
     pm->is_server = true;
     if (!pm->address) {
         const char *a = inv_eff_string(inv_eff_get(&mb->settings, "address"));
-        pm->address = A_strdup(p, a ? a : pm->name);
+        pm->address = arena_strdup(&p->arena, a ? a : pm->name);
         const char *d = inv_eff_string(inv_eff_get(&mb->settings, "directory"));
-        pm->directory = A_strdup(p, d ? d : "/var/lib/borgbackup");
+        pm->directory = arena_strdup(&p->arena, d ? d : "/var/lib/borgbackup");
     }
     if (!full)
         return 0;
@@ -607,7 +544,7 @@ static int build_server(const struct inventory *inv, struct plan *p,
             seen[mi] = 1;
     }
     size_t cap = pm->nclients;
-    struct plan_server_client *nc = A_alloc(p, (pm->nclients + clients->n + 1) * sizeof(*nc));
+    struct plan_server_client *nc = arena_alloc(&p->arena, (pm->nclients + clients->n + 1) * sizeof(*nc));
     if (!nc)
         return -ENOMEM;
     if (pm->nclients)
@@ -620,8 +557,8 @@ static int build_server(const struct inventory *inv, struct plan *p,
         if (seen[c->machine])
             continue;
         seen[c->machine] = 1;
-        nc[pm->nclients].client = A_strdup(p, cname);
-        nc[pm->nclients].directory = A_printf(p, "%s/%s", pm->directory, cname);
+        nc[pm->nclients].client = arena_strdup(&p->arena, cname);
+        nc[pm->nclients].directory = arena_printf(&p->arena, "%s/%s", pm->directory, cname);
         pm->nclients++;
     }
     return 0;
@@ -641,29 +578,29 @@ static int build_plan(const struct inventory *inv, const struct plan_options *op
     struct cal_seen cs = {0};
     struct calendar_ctx *cal = NULL;
     /* the first allocation creates the arena, so plan_free frees it all from here on */
-    p->machines = A_alloc(p, (md->nmachines ? md->nmachines : 1) * sizeof(*p->machines));
+    p->machines = arena_alloc(&p->arena, (md->nmachines ? md->nmachines : 1) * sizeof(*p->machines));
     if (!p->machines) {
         free(p);
         return -ENOMEM;
     }
     if (md->meta.name.s && !md->meta.name.opaque)
-        p->meta_name = A_strdup(p, md->meta.name.s);
+        p->meta_name = arena_strdup(&p->arena, md->meta.name.s);
     if (md->meta.domain.s && !md->meta.domain.opaque)
-        p->meta_domain = A_strdup(p, md->meta.domain.s);
+        p->meta_domain = arena_strdup(&p->arena, md->meta.domain.s);
     p->nmachines = md->nmachines;
     for (size_t i = 0; i < md->nmachines; i++) {
         const struct inv_machine *m = &md->machines[i];
         struct plan_machine *pm = &p->machines[i];
-        pm->name = A_strdup(p, m->name);
-        pm->target_host = A_strdup(p, m->target_host.s);
+        pm->name = arena_strdup(&p->arena, m->name);
+        pm->target_host = arena_strdup(&p->arena, m->target_host.s);
         if (!full)
             continue;
-        pm->tags = A_alloc(p, (m->ntags ? m->ntags : 1) * sizeof(*pm->tags));
+        pm->tags = arena_alloc(&p->arena, (m->ntags ? m->ntags : 1) * sizeof(*pm->tags));
         if (!pm->tags)
             goto oom;
         for (size_t t = 0; t < m->ntags; t++)
             if (m->tags[t].s && !m->tags[t].opaque)
-                pm->tags[pm->ntags++] = A_strdup(p, m->tags[t].s);
+                pm->tags[pm->ntags++] = arena_strdup(&p->arena, m->tags[t].s);
     }
     shared = calloc(md->nmachines ? md->nmachines : 1, sizeof(*shared));
     seen = calloc(md->nmachines ? md->nmachines : 1, 1);
