@@ -116,6 +116,10 @@ struct nix_edit {
      * gave no diagnostic at all (else NULL); owned by the edit, freed by nix_edit_free.
      * Saves a caller that goes on with the new text a second parse. */
     struct nix_file *result;
+    /* Set when the edit was checked locally (see nix_file_patch_local below) instead of by
+     * a parse of the whole text: then result is NULL, and nix_file_patch_local(f, v, n)
+     * will apply it. */
+    bool local;
 };
 
 /* Set the value at path to `expr` (Nix source text). Replaces only the value's bytes
@@ -143,6 +147,38 @@ int nix_edit_apply(const struct nix_file *f, const struct nix_edit *e, char **ou
 void nix_edit_free(struct nix_edit *e);
 /* Take e->result (NULL if none): the caller owns it and frees it with nix_file_free. */
 struct nix_file *nix_edit_take_result(struct nix_edit *e);
+
+/* ---- local edits in place ----
+ * A small edit (a tag in a list, a setting of one machine) changes a few bytes of a large
+ * file: it is applied to the tree in place, re-parsing only the innermost binding that holds
+ * every patch, instead of the whole file. Applied only when the result is exactly what
+ * nix_parse of the patched text would give (same tokens, same tree, same logical tree) and
+ * that parse would report no diagnostic at all; otherwise nothing changes and the caller
+ * re-parses the whole text. */
+struct nix_change {
+    /* [start, old_end) of the old text became [start, new_end) of the new one */
+    size_t start, old_end, new_end;
+    /* line/col (1-based) of old_end in the old text and of new_end in the new one: a
+     * position at or after old_end moves to offset + new_end - old_end, line + new_line -
+     * old_line, and, on old_line itself, col + new_col - old_col */
+    unsigned old_line, old_col, new_line, new_col;
+    /* The logical value that was rebuilt (NULL when the logical tree was not built yet).
+     * It keeps its address, name, parent and key; its contents are new, and so is every
+     * value below it. Every other value keeps its address and its contents, positions
+     * moved as above. */
+    const struct nix_value *changed;
+};
+/* Map a position of the old text through a change (offsets before start are kept). */
+size_t nix_change_offset(const struct nix_change *c, size_t off);
+void nix_change_linecol(const struct nix_change *c, unsigned *line, unsigned *col);
+
+/* Apply the patches (sorted, not overlapping; their texts hold no NUL byte) to f in place.
+ * 1: applied (*ch describes it); 0: not a local edit, f untouched (re-parse the patched
+ * text); <0: out of memory, f untouched. Never applied when f itself has diagnostics. */
+int nix_file_patch_local(struct nix_file *f, const struct nix_patch *v, size_t n,
+                         struct nix_change *ch);
+/* Did the parse of f report any diagnostic (warnings included)? */
+bool nix_file_has_diags(const struct nix_file *f);
 
 /* ---- quoting ---- */
 /* A Nix string literal for s: "..." with \ " ${ and control characters escaped. */
