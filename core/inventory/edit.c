@@ -1159,6 +1159,9 @@ static void adopt(struct inventory *inv, struct inventory *n)
     inv->machine_ix = n->machine_ix;
     inv->instance_ix = n->instance_ix;
     inv->diags = n->diags;
+    inv->owners = n->owners;
+    inv->capowners = n->capowners;
+    inv->nowned = n->nowned;
     free(n->name);
     free(n);
 }

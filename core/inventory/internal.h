@@ -2,6 +2,8 @@
 #ifndef CLAN_CORE_INVENTORY_INTERNAL_H
 #define CLAN_CORE_INVENTORY_INTERNAL_H
 
+#include <stdint.h>
+
 #include "core/inventory.h"
 
 /* name -> index, open addressing; names are borrowed. */
@@ -41,6 +43,23 @@ struct inv_unwrap_cache {
     size_t cap, n;
 };
 
+/* Which part of the model a diagnostic comes from, so that an incremental update can drop
+ * and regenerate exactly the diagnostics of what it re-read. */
+enum inv_owner_kind {
+    INV_OWN_NIX,         /* the parse */
+    INV_OWN_GLOBAL,      /* the top-level shape (meta, inventory, machines, instances) */
+    INV_OWN_MACHINE_INV, /* a = machine: inventory.machines.<m> */
+    INV_OWN_MACHINE_CFG, /* a = machine: machines.<m> */
+    INV_OWN_INSTANCE,    /* a = instance: inventory.instances.<i>, and its role entries */
+    INV_OWN_TAGSEL,      /* tags that select no machine */
+    INV_OWN_CONFLICT,    /* a = instance, b = machine: conflicting settings of a member */
+    INV_OWN_PLAN,        /* a = machine: the plan checks of its client memberships */
+};
+struct inv_owner {
+    uint8_t kind;
+    uint32_t a, b;
+};
+
 struct inventory {
     char *name;               /* path or name for diagnostics */
     bool has_file;
@@ -56,6 +75,9 @@ struct inventory {
     struct inv_model model;
     struct inv_index machine_ix, instance_ix;
     struct diag_list diags;
+    struct inv_owner *owners; /* owners[i]: who made diags.v[i] */
+    size_t capowners, nowned;
+    struct inv_owner cur_owner; /* given to the diagnostics inv_diag adds */
 
     struct inv_undo *undo, *redo;
     size_t nundo, nredo;
@@ -87,9 +109,37 @@ int inv_add_snippet(struct inventory *inv, struct nix_file *f);
 bool inv_lib_in_scope(const struct inventory *inv);
 
 void inv_undo_free(struct inv_undo *u);
+/* Give every diagnostic without an owner yet (those after the last one) this owner. */
+void inv_owners_sync(struct inventory *inv, struct inv_owner o);
+/* Sort the diagnostics (and their owners) into file order; ties by severity and text, so
+ * the order does not depend on the order they were made in. */
+void inv_sort_diags(struct inventory *inv);
+/* Re-read parts of the model (incremental updates). The caller frees what was there. */
+void inv_read_machine(struct inventory *inv, struct inv_machine *m, const struct nix_value *v);
+void inv_read_config(struct inventory *inv, struct inv_machine *m, const struct nix_value *v);
+void inv_read_instance(struct inventory *inv, struct inv_instance *in,
+                       const struct nix_value *v);
+void inv_free_machine_inv(struct inv_machine *m);   /* what inv_read_machine reads */
+void inv_free_machine_cfg(struct inv_machine *m);   /* what inv_read_config reads */
+void inv_free_instance(struct inv_instance *in);
+void inv_free_member(struct inv_member *mb);
+/* Throw the model away and read it again from the current tree (the fallback of an update). */
+void inv_rebuild_model(struct inventory *inv);
 
 /* ---- resolve.c ---- */
 int inv_resolve(struct inventory *inv);
+/* Resolve the members of instance i into *out (in role, then machine order); counts the
+ * role tags' selections. */
+int inv_resolve_instance(struct inventory *inv, size_t i, struct inv_member **out, size_t *n);
+/* Fill a member of (instance i, role j, machine mi) when the machine belongs to the role:
+ * 1 (filled), 0 (not a member), <0 ENOMEM. */
+int inv_member_make(struct inventory *inv, size_t i, size_t j, size_t mi,
+                    struct inv_member *mb);
+bool inv_machine_has_tag(const struct inv_machine *m, const char *tag);
+/* Pieces of inv_check_resolution, each with its owner. */
+void inv_check_instance_roles(struct inventory *inv, size_t i);
+void inv_check_tag_selection(struct inventory *inv);
+void inv_check_member_conflicts(struct inventory *inv, const struct inv_member *mb);
 void inv_free_eff(struct inv_eff *e);
 /* Is there a conflict in e or below it? */
 bool inv_eff_has_conflict(const struct inv_eff *e);
@@ -98,6 +148,15 @@ void inv_check_resolution(struct inventory *inv);
 
 /* ---- plan.c ---- */
 void inv_check_plan(struct inventory *inv);
+/* The plan checks of the machines flagged in which[] (indexed by machine). */
+void inv_check_plan_for(struct inventory *inv, const char *which);
+
+/* ---- incremental.c ---- */
+/* Bring the model up to date after ch was applied to inv->nix in place: re-read only what
+ * lies under ch->changed, move every position, re-resolve and re-check what depends on it
+ * (else the whole model is read again). *new_conflict: a member now has a conflicting
+ * setting it did not have. 0, or <0 ENOMEM (then the model was read again). */
+int inv_update(struct inventory *inv, const struct nix_change *ch, bool *new_conflict);
 
 /* ---- helpers ---- */
 char *inv_strdup(const char *s);

@@ -62,6 +62,56 @@ void inv_diag(struct inventory *inv, enum diag_severity sev, struct inv_loc loc,
     diag_list_add(&inv->diags, sev, inv->name, loc.line, loc.col, "%s",
                   msg ? msg : "out of memory");
     free(msg);
+    inv_owners_sync(inv, inv->cur_owner);
+}
+
+void inv_owners_sync(struct inventory *inv, struct inv_owner o)
+{
+    if (inv->diags.n > inv->capowners) {
+        size_t nc = inv->capowners ? inv->capowners : 16;
+        while (nc < inv->diags.n)
+            nc *= 2;
+        struct inv_owner *no = realloc(inv->owners, nc * sizeof(*no));
+        if (!no)
+            return; /* owners stay short: an update then reads the whole model again */
+        inv->owners = no;
+        inv->capowners = nc;
+    }
+    /* owners are kept for diags.v[0 .. nowned); new diagnostics get o */
+    for (size_t i = inv->nowned; i < inv->diags.n; i++)
+        inv->owners[i] = o;
+    inv->nowned = inv->diags.n;
+}
+
+static int cmp_diag(const struct diag *x, const struct diag *y)
+{
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    if (x->severity != y->severity)
+        return x->severity < y->severity ? -1 : 1;
+    return strcmp(x->msg ? x->msg : "", y->msg ? y->msg : "");
+}
+
+void inv_sort_diags(struct inventory *inv)
+{
+    bool owned = inv->nowned == inv->diags.n;
+    /* insertion sort: stable, and the list is almost sorted */
+    for (size_t i = 1; i < inv->diags.n; i++) {
+        struct diag d = inv->diags.v[i];
+        struct inv_owner o = owned ? inv->owners[i] : (struct inv_owner){0};
+        size_t j = i;
+        while (j > 0 && cmp_diag(&inv->diags.v[j - 1], &d) > 0) {
+            inv->diags.v[j] = inv->diags.v[j - 1];
+            if (owned)
+                inv->owners[j] = inv->owners[j - 1];
+            j--;
+        }
+        inv->diags.v[j] = d;
+        if (owned)
+            inv->owners[j] = o;
+    }
 }
 
 bool inv_is_borgbackup(const struct inv_instance *in)
@@ -564,13 +614,23 @@ static void read_machine(struct inventory *inv, struct inv_machine *m, const str
         m->tags[m->ntags++] = read_text(inv, tags->children[i], what);
 }
 
-static void free_machine(struct inv_machine *m)
+void inv_free_machine_inv(struct inv_machine *m)
 {
     free(m->name);
+    m->name = NULL;
     free_text(&m->target_host);
     for (size_t i = 0; i < m->ntags; i++)
         free_text(&m->tags[i]);
     free(m->tags);
+    m->tags = NULL;
+    m->ntags = 0;
+    m->has_tags = false;
+    m->tags_loc = (struct inv_loc){0};
+    m->node = NULL;
+}
+
+void inv_free_machine_cfg(struct inv_machine *m)
+{
     for (size_t i = 0; i < m->nstates; i++) {
         struct inv_state *s = &m->states[i];
         free(s->name);
@@ -583,6 +643,21 @@ static void free_machine(struct inv_machine *m)
             free_text(&s->hooks[h]);
     }
     free(m->states);
+    m->states = NULL;
+    m->nstates = 0;
+    m->config = NULL;
+    m->config_opaque = false;
+}
+
+static void free_machine(struct inv_machine *m)
+{
+    inv_free_machine_inv(m);
+    inv_free_machine_cfg(m);
+}
+
+void inv_read_machine(struct inventory *inv, struct inv_machine *m, const struct nix_value *v)
+{
+    read_machine(inv, m, v);
 }
 
 /* ---- states ---- */
@@ -792,6 +867,11 @@ static void read_config(struct inventory *inv, struct inv_machine *m, const stru
         qsort(m->states, m->nstates, sizeof(*m->states), cmp_state);
 }
 
+void inv_read_config(struct inventory *inv, struct inv_machine *m, const struct nix_value *v)
+{
+    read_config(inv, m, v);
+}
+
 /* ---- instances ---- */
 
 static void read_entries(struct inventory *inv, const struct nix_value *v, const char *what,
@@ -905,6 +985,35 @@ static void free_entries(struct inv_role_entry *e, size_t n)
     free(e);
 }
 
+void inv_read_instance(struct inventory *inv, struct inv_instance *in,
+                       const struct nix_value *v)
+{
+    read_instance(inv, in, v);
+}
+
+void inv_free_instance(struct inv_instance *in)
+{
+    free(in->name);
+    free_text(&in->module);
+    for (size_t j = 0; j < in->nroles; j++) {
+        struct inv_role *r = &in->roles[j];
+        free(r->name);
+        free_entries(r->machines, r->nmachines);
+        free_entries(r->tags, r->ntags);
+    }
+    free(in->roles);
+    memset(in, 0, sizeof(*in));
+}
+
+void inv_free_member(struct inv_member *mb)
+{
+    for (size_t j = 0; j < mb->nvia_tags; j++)
+        free(mb->via_tags[j]);
+    free(mb->via_tags);
+    inv_free_eff(&mb->settings);
+    memset(mb, 0, sizeof(*mb));
+}
+
 void inv_free_model(struct inv_model *m)
 {
     free_text(&m->meta.name);
@@ -912,26 +1021,11 @@ void inv_free_model(struct inv_model *m)
     for (size_t i = 0; i < m->nmachines; i++)
         free_machine(&m->machines[i]);
     free(m->machines);
-    for (size_t i = 0; i < m->ninstances; i++) {
-        struct inv_instance *in = &m->instances[i];
-        free(in->name);
-        free_text(&in->module);
-        for (size_t j = 0; j < in->nroles; j++) {
-            struct inv_role *r = &in->roles[j];
-            free(r->name);
-            free_entries(r->machines, r->nmachines);
-            free_entries(r->tags, r->ntags);
-        }
-        free(in->roles);
-    }
+    for (size_t i = 0; i < m->ninstances; i++)
+        inv_free_instance(&m->instances[i]);
     free(m->instances);
-    for (size_t i = 0; i < m->nmembers; i++) {
-        struct inv_member *mb = &m->members[i];
-        for (size_t j = 0; j < mb->nvia_tags; j++)
-            free(mb->via_tags[j]);
-        free(mb->via_tags);
-        inv_free_eff(&mb->settings);
-    }
+    for (size_t i = 0; i < m->nmembers; i++)
+        inv_free_member(&m->members[i]);
     free(m->members);
     memset(m, 0, sizeof(*m));
 }
@@ -944,6 +1038,7 @@ static void read_model(struct inventory *inv)
     const struct nix_value *root = nix_file_root(inv->nix);
     if (!root)
         return;
+    inv->cur_owner = (struct inv_owner){INV_OWN_GLOBAL, 0, 0};
     if (root->kind != NIX_ATTRS) {
         inv_diag(inv, DIAG_ERROR, inv_loc_value(inv, root),
                  "expected the clan configuration (an attribute set, possibly inside "
@@ -974,6 +1069,7 @@ static void read_model(struct inventory *inv)
     if (!m->machines)
         return;
     for (size_t i = 0; machines && i < machines->nchildren; i++) {
+        inv->cur_owner = (struct inv_owner){INV_OWN_MACHINE_INV, (uint32_t)m->nmachines, 0};
         read_machine(inv, &m->machines[m->nmachines], machines->children[i]);
         if (m->machines[m->nmachines].name) {
             inv_index_put(&inv->machine_ix, m->machines[m->nmachines].name, m->nmachines);
@@ -993,12 +1089,14 @@ static void read_model(struct inventory *inv)
             inv_index_put(&inv->machine_ix, mm->name, m->nmachines);
             k = (long)m->nmachines++;
         }
+        inv->cur_owner = (struct inv_owner){INV_OWN_MACHINE_CFG, (uint32_t)k, 0};
         read_config(inv, &m->machines[k], c);
     }
     if (instances) {
         m->instances = calloc(instances->nchildren ? instances->nchildren : 1,
                               sizeof(*m->instances));
         for (size_t i = 0; m->instances && i < instances->nchildren; i++) {
+            inv->cur_owner = (struct inv_owner){INV_OWN_INSTANCE, (uint32_t)m->ninstances, 0};
             read_instance(inv, &m->instances[m->ninstances], instances->children[i]);
             if (m->instances[m->ninstances].name) {
                 inv_index_put(&inv->instance_ix, m->instances[m->ninstances].name,
@@ -1009,14 +1107,22 @@ static void read_model(struct inventory *inv)
     }
 }
 
-static int cmp_diag(const void *a, const void *b)
+static void release_model(struct inventory *inv);
+
+/* Model, resolution and checks of inv->nix, diagnostics in file order. */
+static void read_all(struct inventory *inv)
 {
-    const struct diag *x = a, *y = b;
-    if (x->line != y->line)
-        return x->line < y->line ? -1 : 1;
-    if (x->col != y->col)
-        return x->col < y->col ? -1 : 1;
-    return 0;
+    read_model(inv);
+    inv_resolve(inv);
+    inv_check_resolution(inv);
+    inv_check_plan(inv);
+    inv_sort_diags(inv);
+}
+
+void inv_rebuild_model(struct inventory *inv)
+{
+    release_model(inv);
+    read_all(inv);
 }
 
 /* owned (may be NULL): the caller's copy of the text, freed as soon as the tree holds its
@@ -1047,23 +1153,8 @@ static int build(const char *name, const char *text, size_t len, char **owned,
         free(inv);
         return r;
     }
-    read_model(inv);
-    inv_resolve(inv);
-    inv_check_resolution(inv);
-    inv_check_plan(inv);
-    /* stable sort by position keeps the messages in file order */
-    if (inv->diags.n > 1) {
-        /* insertion sort: stable, and the list is almost sorted */
-        for (size_t i = 1; i < inv->diags.n; i++) {
-            struct diag d = inv->diags.v[i];
-            size_t j = i;
-            while (j > 0 && cmp_diag(&inv->diags.v[j - 1], &d) > 0) {
-                inv->diags.v[j] = inv->diags.v[j - 1];
-                j--;
-            }
-            inv->diags.v[j] = d;
-        }
-    }
+    inv_owners_sync(inv, (struct inv_owner){INV_OWN_NIX, 0, 0});
+    read_all(inv);
     if (diags)
         for (size_t i = 0; i < inv->diags.n; i++)
             diag_list_push(diags, &inv->diags.v[i]);
@@ -1082,7 +1173,8 @@ int inv_build_parsed(struct nix_file *f, struct inventory **out, struct diag_lis
     return build(nix_file_name(f), NULL, 0, NULL, f, out, diags);
 }
 
-void inv_release(struct inventory *inv)
+/* Everything read from the tree (not the tree). */
+static void release_model(struct inventory *inv)
 {
     inv_free_model(&inv->model);
     inv_index_free(&inv->machine_ix);
@@ -1099,9 +1191,22 @@ void inv_release(struct inventory *inv)
     free(inv->unwrap.v);
     memset(&inv->unwrap, 0, sizeof(inv->unwrap));
     inv->borg_defaults = NULL;
+    /* all diagnostics go: an update runs only on a file whose parse reported none */
+    for (size_t k = 0; k < inv->diags.n; k++)
+        diag_clear(&inv->diags.v[k]);
+    inv->diags.n = 0;
+    inv->nowned = 0;
+}
+
+void inv_release(struct inventory *inv)
+{
+    release_model(inv);
     nix_file_free(inv->nix);
     inv->nix = NULL;
     diag_list_free(&inv->diags);
+    free(inv->owners);
+    inv->owners = NULL;
+    inv->capowners = inv->nowned = 0;
 }
 
 /* ---- public ---- */

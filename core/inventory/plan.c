@@ -17,6 +17,8 @@
 struct reporter {
     struct diag_list *l;
     const char *file;
+    struct inventory *inv; /* checking: the diagnostics go to inv with owner */
+    struct inv_owner owner;
 };
 
 static void report(struct reporter *rp, enum diag_severity sev, struct inv_loc loc,
@@ -34,6 +36,8 @@ static void report(struct reporter *rp, enum diag_severity sev, struct inv_loc l
     va_end(ap);
     diag_list_add(rp->l, sev, rp->file, loc.line, loc.col, "%s", msg ? msg : "out of memory");
     free(msg);
+    if (rp->inv)
+        inv_owners_sync(rp->inv, rp->owner);
 }
 
 /* ---- the plan's memory ----
@@ -564,8 +568,9 @@ static int build_server(const struct inventory *inv, struct plan *p,
     return 0;
 }
 
+/* which (may be NULL: all): the machines whose client jobs are built (checks only). */
 static int build_plan(const struct inventory *inv, const struct plan_options *opt,
-                      struct plan **out, struct reporter *rp, bool full)
+                      struct plan **out, struct reporter *rp, bool full, const char *which)
 {
     const struct inv_model *md = &inv->model;
     struct plan *p = calloc(1, sizeof(*p));
@@ -622,6 +627,9 @@ static int build_plan(const struct inventory *inv, const struct plan_options *op
     for (size_t i = 0; i < md->ninstances && r >= 0; i++)
         for (size_t k = 0; k < cli[i].n && r >= 0; k++) {
             const struct inv_member *mb = &md->members[cli[i].v[k]];
+            if (which && !which[mb->machine])
+                continue;
+            rp->owner = (struct inv_owner){INV_OWN_PLAN, (uint32_t)mb->machine, 0};
             r = build_client(inv, opt, p, mb, &srv[i], shared, cal, &cs, rp, full);
         }
     if (r < 0)
@@ -650,8 +658,8 @@ oom:
 int inventory_plan_with(const struct inventory *inv, const struct plan_options *opt,
                         struct plan **out, struct diag_list *diags)
 {
-    struct reporter rp = {NULL, inv->name};
-    int r = build_plan(inv, opt, out, &rp, true);
+    struct reporter rp = {NULL, inv->name, NULL, {0}};
+    int r = build_plan(inv, opt, out, &rp, true, NULL);
     if (r < 0)
         diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0, "out of memory building the plan");
     return r;
@@ -662,12 +670,17 @@ int inventory_plan(const struct inventory *inv, struct plan **out, struct diag_l
     return inventory_plan_with(inv, NULL, out, diags);
 }
 
+void inv_check_plan_for(struct inventory *inv, const char *which)
+{
+    struct reporter rp = {&inv->diags, inv->name, inv, {0}};
+    struct plan *p = NULL;
+    if (build_plan(inv, NULL, &p, &rp, false, which) == 0)
+        plan_free(p);
+}
+
 void inv_check_plan(struct inventory *inv)
 {
-    struct reporter rp = {&inv->diags, inv->name};
-    struct plan *p = NULL;
-    if (build_plan(inv, NULL, &p, &rp, false) == 0)
-        plan_free(p);
+    inv_check_plan_for(inv, NULL);
 }
 
 /* ---- install order ----
@@ -735,7 +748,7 @@ int inventory_install_order(const struct inventory *inv, size_t **order, size_t 
     size_t nm = md->nmachines;
     struct graph g = {.n = nm};
     struct plan *p = NULL;
-    struct reporter rp = {NULL, inv->name};
+    struct reporter rp = {NULL, inv->name, NULL, {0}};
     size_t *res = NULL, *cindeg = NULL, *cmin = NULL;
     char *cdone = NULL;
     size_t alloc = nm ? nm : 1;
@@ -749,7 +762,7 @@ int inventory_install_order(const struct inventory *inv, size_t **order, size_t 
     g.comp = malloc(alloc * sizeof(*g.comp));
     res = malloc(alloc * sizeof(*res));
     if (!g.out || !g.nout || !g.capout || !g.index || !g.low || !g.on_stack || !g.stack ||
-        !g.comp || !res || build_plan(inv, NULL, &p, &rp, true) < 0)
+        !g.comp || !res || build_plan(inv, NULL, &p, &rp, true, NULL) < 0)
         goto oom;
     for (size_t c = 0; c < nm; c++) {
         const struct plan_machine *pm = &p->machines[c];

@@ -23,7 +23,7 @@ static bool machine_class_is(const struct inv_machine *m, const char *cls)
     return !strcmp(have, cls);
 }
 
-static bool machine_has_tag(const struct inv_machine *m, const char *tag)
+bool inv_machine_has_tag(const struct inv_machine *m, const char *tag)
 {
     if (!strcmp(tag, "all"))
         return true;
@@ -407,64 +407,126 @@ static int resolve_member(struct inventory *inv, struct inv_member *mb,
     return rc;
 }
 
+/* Fill mb for machine mi in role j of instance i; direct: its roles.<r>.machines entry. */
+static int fill_member(struct inventory *inv, size_t i, size_t j, size_t mi,
+                       const struct inv_role_entry *direct, size_t nvia, struct inv_member *mb)
+{
+    struct inv_model *md = &inv->model;
+    const struct inv_instance *in = &md->instances[i];
+    const struct inv_role *r = &in->roles[j];
+    const struct inv_machine *m = &md->machines[mi];
+    memset(mb, 0, sizeof(*mb));
+    mb->instance = i;
+    mb->role = j;
+    mb->machine = mi;
+    mb->direct = direct != NULL;
+    if (nvia) {
+        mb->via_tags = calloc(nvia, sizeof(*mb->via_tags));
+        if (!mb->via_tags)
+            return -ENOMEM;
+        for (size_t k = 0; k < r->ntags; k++)
+            if (inv_machine_has_tag(m, r->tags[k].name))
+                mb->via_tags[mb->nvia_tags++] = inv_strdup(r->tags[k].name);
+    }
+    return resolve_member(inv, mb, in, r, direct);
+}
+
+int inv_member_make(struct inventory *inv, size_t i, size_t j, size_t mi,
+                    struct inv_member *mb)
+{
+    const struct inv_model *md = &inv->model;
+    const struct inv_role *r = &md->instances[i].roles[j];
+    const struct inv_machine *m = &md->machines[mi];
+    const struct inv_role_entry *direct = NULL;
+    for (size_t k = 0; k < r->nmachines && !direct; k++)
+        if (!strcmp(r->machines[k].name, m->name))
+            direct = &r->machines[k];
+    size_t nvia = 0;
+    for (size_t k = 0; k < r->ntags; k++)
+        nvia += inv_machine_has_tag(m, r->tags[k].name);
+    if (!direct && !nvia)
+        return 0;
+    int rc = fill_member(inv, i, j, mi, direct, nvia, mb);
+    return rc < 0 ? rc : 1;
+}
+
+int inv_resolve_instance(struct inventory *inv, size_t i, struct inv_member **out, size_t *n)
+{
+    struct inv_model *md = &inv->model;
+    struct inv_instance *in = &md->instances[i];
+    size_t cap = 0;
+    struct inv_member *v = NULL;
+    *n = 0;
+    const struct inv_role_entry **dentry =
+        calloc(md->nmachines ? md->nmachines : 1, sizeof(*dentry));
+    if (!dentry)
+        return -ENOMEM;
+    for (size_t j = 0; j < in->nroles; j++) {
+        struct inv_role *r = &in->roles[j];
+        memset(dentry, 0, md->nmachines * sizeof(*dentry));
+        for (size_t k = 0; k < r->nmachines; k++) {
+            long mi = inv_index_get(&inv->machine_ix, r->machines[k].name);
+            if (mi >= 0)
+                dentry[mi] = &r->machines[k];
+        }
+        for (size_t k = 0; k < r->ntags; k++)
+            r->tags[k].nselected = 0;
+        for (size_t mi = 0; mi < md->nmachines; mi++) {
+            const struct inv_machine *m = &md->machines[mi];
+            size_t nvia = 0;
+            for (size_t k = 0; k < r->ntags; k++)
+                if (inv_machine_has_tag(m, r->tags[k].name)) {
+                    r->tags[k].nselected++;
+                    nvia++;
+                }
+            if (!dentry[mi] && !nvia)
+                continue;
+            if (inv_grow(&v, &cap, *n, sizeof(*v)) < 0)
+                goto oom;
+            if (fill_member(inv, i, j, mi, dentry[mi], nvia, &v[(*n)++]) < 0)
+                goto oom;
+        }
+    }
+    free(dentry);
+    *out = v;
+    return 0;
+oom:
+    free(dentry);
+    for (size_t k = 0; k < *n; k++)
+        inv_free_member(&v[k]);
+    free(v);
+    *n = 0;
+    return -ENOMEM;
+}
+
 int inv_resolve(struct inventory *inv)
 {
     struct inv_model *md = &inv->model;
     size_t cap = 0;
-    char *direct = calloc(md->nmachines ? md->nmachines : 1, 1);
-    const struct inv_role_entry **dentry =
-        calloc(md->nmachines ? md->nmachines : 1, sizeof(*dentry));
-    if (!direct || !dentry) {
-        free(direct);
-        free(dentry);
-        return -ENOMEM;
-    }
     for (size_t i = 0; i < md->ninstances; i++) {
-        struct inv_instance *in = &md->instances[i];
-        for (size_t j = 0; j < in->nroles; j++) {
-            struct inv_role *r = &in->roles[j];
-            memset(direct, 0, md->nmachines);
-            for (size_t k = 0; k < r->nmachines; k++) {
-                long mi = inv_index_get(&inv->machine_ix, r->machines[k].name);
-                if (mi >= 0) {
-                    direct[mi] = 1;
-                    dentry[mi] = &r->machines[k];
-                }
+        struct inv_member *v;
+        size_t n;
+        if (inv_resolve_instance(inv, i, &v, &n) < 0)
+            return -ENOMEM;
+        if (n && md->nmembers + n > cap) {
+            size_t nc = cap ? cap : 16;
+            while (nc < md->nmembers + n)
+                nc *= 2;
+            struct inv_member *nm = realloc(md->members, nc * sizeof(*nm));
+            if (!nm) {
+                for (size_t k = 0; k < n; k++)
+                    inv_free_member(&v[k]);
+                free(v);
+                return -ENOMEM;
             }
-            for (size_t k = 0; k < r->ntags; k++)
-                r->tags[k].nselected = 0;
-            for (size_t mi = 0; mi < md->nmachines; mi++) {
-                const struct inv_machine *m = &md->machines[mi];
-                size_t nvia = 0;
-                for (size_t k = 0; k < r->ntags; k++)
-                    if (machine_has_tag(m, r->tags[k].name)) {
-                        r->tags[k].nselected++;
-                        nvia++;
-                    }
-                if (!direct[mi] && !nvia)
-                    continue;
-                if (inv_grow(&md->members, &cap, md->nmembers, sizeof(*md->members)) < 0)
-                    goto oom;
-                struct inv_member *mb = &md->members[md->nmembers++];
-                memset(mb, 0, sizeof(*mb));
-                mb->instance = i;
-                mb->role = j;
-                mb->machine = mi;
-                mb->direct = direct[mi];
-                if (nvia) {
-                    mb->via_tags = calloc(nvia, sizeof(*mb->via_tags));
-                    if (!mb->via_tags)
-                        goto oom;
-                    for (size_t k = 0; k < r->ntags; k++)
-                        if (machine_has_tag(m, r->tags[k].name))
-                            mb->via_tags[mb->nvia_tags++] = inv_strdup(r->tags[k].name);
-                }
-                resolve_member(inv, mb, in, r, direct[mi] ? dentry[mi] : NULL);
-            }
+            md->members = nm;
+            cap = nc;
         }
+        if (n)
+            memcpy(md->members + md->nmembers, v, n * sizeof(*v));
+        md->nmembers += n;
+        free(v);
     }
-    free(direct);
-    free(dentry);
     /* the member array grew by doubling: give the slack back */
     if (md->nmembers && md->nmembers < cap) {
         struct inv_member *nm = realloc(md->members, md->nmembers * sizeof(*nm));
@@ -472,10 +534,6 @@ int inv_resolve(struct inventory *inv)
             md->members = nm;
     }
     return 0;
-oom:
-    free(direct);
-    free(dentry);
-    return -ENOMEM;
 }
 
 const struct inv_member *inventory_member(const struct inventory *inv, const char *instance,
@@ -550,19 +608,29 @@ static void report_conflicts(struct inventory *inv, const struct inv_eff *e, con
     buf_free(&b);
 }
 
-void inv_check_resolution(struct inventory *inv)
+void inv_check_instance_roles(struct inventory *inv, size_t i)
+{
+    const struct inv_instance *in = &inv->model.instances[i];
+    inv->cur_owner = (struct inv_owner){INV_OWN_INSTANCE, (uint32_t)i, 0};
+    for (size_t j = 0; j < in->nroles; j++) {
+        const struct inv_role *r = &in->roles[j];
+        for (size_t k = 0; k < r->nmachines; k++)
+            if (inv_index_get(&inv->machine_ix, r->machines[k].name) < 0)
+                inv_diag(inv, DIAG_ERROR, r->machines[k].loc,
+                         "%s.roles.%s names machine '%s', which is not in "
+                         "inventory.machines",
+                         in->name, r->name, r->machines[k].name);
+    }
+}
+
+void inv_check_tag_selection(struct inventory *inv)
 {
     const struct inv_model *md = &inv->model;
+    inv->cur_owner = (struct inv_owner){INV_OWN_TAGSEL, 0, 0};
     for (size_t i = 0; i < md->ninstances; i++) {
         const struct inv_instance *in = &md->instances[i];
         for (size_t j = 0; j < in->nroles; j++) {
             const struct inv_role *r = &in->roles[j];
-            for (size_t k = 0; k < r->nmachines; k++)
-                if (inv_index_get(&inv->machine_ix, r->machines[k].name) < 0)
-                    inv_diag(inv, DIAG_ERROR, r->machines[k].loc,
-                             "%s.roles.%s names machine '%s', which is not in "
-                             "inventory.machines",
-                             in->name, r->name, r->machines[k].name);
             for (size_t k = 0; k < r->ntags; k++)
                 if (!r->tags[k].nselected)
                     inv_diag(inv, DIAG_WARNING, r->tags[k].loc,
@@ -571,6 +639,21 @@ void inv_check_resolution(struct inventory *inv)
                              r->tags[k].name, in->name, r->name);
         }
     }
+}
+
+void inv_check_member_conflicts(struct inventory *inv, const struct inv_member *mb)
+{
+    inv->cur_owner =
+        (struct inv_owner){INV_OWN_CONFLICT, (uint32_t)mb->instance, (uint32_t)mb->machine};
+    report_conflicts(inv, &mb->settings, "settings", mb);
+}
+
+void inv_check_resolution(struct inventory *inv)
+{
+    const struct inv_model *md = &inv->model;
+    for (size_t i = 0; i < md->ninstances; i++)
+        inv_check_instance_roles(inv, i);
+    inv_check_tag_selection(inv);
     for (size_t k = 0; k < md->nmembers; k++)
-        report_conflicts(inv, &md->members[k].settings, "settings", &md->members[k]);
+        inv_check_member_conflicts(inv, &md->members[k]);
 }
