@@ -82,6 +82,11 @@ struct units_write_stats {
  * success. Stops at the first failure (d); files already written stay written. */
 int units_write(const struct units_machine *um, const char *root, bool dry_run,
                 struct buf *diff, struct units_write_stats *stats, struct diag *d);
+/* Many machines at once: stage um's changed files into batch (core/util file_batch; modes
+ * of unchanged files are set at once), then file_batch_commit writes them all, with one
+ * sync for the lot. Nothing is replaced before the commit. */
+int units_stage(const struct units_machine *um, const char *root, struct file_batch *batch,
+                struct units_write_stats *stats, struct diag *d);
 
 /* Files under root/<machine>/ that um does not contain (left by an earlier run for a
  * destination or state that is gone). They are never deleted; *paths (relative to

@@ -145,6 +145,92 @@ static void test_atomic_write_refuses_changed_file(void **state)
     free(dir);
 }
 
+static char *slurp(const char *path)
+{
+    char *t = NULL;
+    struct diag d = {0};
+    if (file_read(path, &t, NULL, NULL, &d) < 0) {
+        diag_clear(&d);
+        return NULL;
+    }
+    return t;
+}
+
+/* A batch replaces all its files at commit, with the modes given; before the commit nothing
+ * is in place; a stale file refuses the whole batch; an uncommitted batch leaves no trace. */
+static void test_file_batch(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    char a[256], b[256], c[256];
+    snprintf(a, sizeof a, "%s/a.service", dir);
+    snprintf(b, sizeof b, "%s/b.timer", dir);
+    snprintf(c, sizeof c, "%s/c", dir);
+    struct diag d = {0};
+    assert_int_equal(file_write_atomic(a, "old a\n", 6, 0600, NULL, &d), 0);
+    struct file_batch *fb = NULL;
+    assert_int_equal(file_batch_new(&fb), 0);
+    assert_int_equal(file_batch_add(fb, a, "new a\n", 6, 0644, NULL, &d), 0);
+    assert_int_equal(file_batch_add(fb, b, "new b\n", 6, 0640, NULL, &d), 0);
+    assert_int_equal(file_batch_count(fb), 2);
+    char *t = slurp(a);
+    assert_string_equal(t, "old a\n"); /* staged only */
+    free(t);
+    assert_null(slurp(b));
+    assert_int_equal(count_entries(dir), 3); /* a and two temporary files */
+    assert_int_equal(file_batch_commit(fb, &d), 0);
+    file_batch_free(fb);
+    assert_int_equal(count_entries(dir), 2);
+    t = slurp(a);
+    assert_string_equal(t, "new a\n");
+    free(t);
+    t = slurp(b);
+    assert_string_equal(t, "new b\n");
+    free(t);
+    struct stat st;
+    assert_int_equal(stat(a, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0644);
+    assert_int_equal(stat(b, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+
+    /* a file changed on disk after it was read: the whole batch is refused */
+    struct file_stamp sa;
+    assert_int_equal(file_read(a, &t, NULL, &sa, &d), 0);
+    free(t);
+    assert_int_equal(file_batch_new(&fb), 0);
+    assert_int_equal(file_batch_add(fb, c, "new c\n", 6, 0644, NULL, &d), 0);
+    assert_int_equal(file_batch_add(fb, a, "mine\n", 5, 0644, &sa, &d), 0);
+    FILE *f = fopen(a, "w");
+    assert_non_null(f);
+    fputs("theirs\n", f);
+    fclose(f);
+    assert_int_equal(file_batch_commit(fb, &d), -ESTALE);
+    assert_non_null(strstr(d.msg, "changed on disk"));
+    file_batch_free(fb);
+    t = slurp(a);
+    assert_string_equal(t, "theirs\n");
+    free(t);
+    assert_null(slurp(c)); /* not written either */
+    assert_int_equal(count_entries(dir), 2);
+
+    /* staged and dropped: nothing changes, no temporary file stays */
+    assert_int_equal(file_batch_new(&fb), 0);
+    assert_int_equal(file_batch_add(fb, c, "new c\n", 6, 0644, NULL, &d), 0);
+    file_batch_free(fb);
+    assert_int_equal(count_entries(dir), 2);
+    assert_null(slurp(c));
+
+    /* a directory in the way: refused when staged */
+    assert_int_equal(mkdir(c, 0755), 0);
+    assert_int_equal(file_batch_new(&fb), 0);
+    assert_true(file_batch_add(fb, c, "x", 1, 0644, NULL, &d) < 0);
+    assert_int_equal(file_batch_count(fb), 0);
+    file_batch_free(fb);
+    diag_clear(&d);
+    rm_rf(dir);
+    free(dir);
+}
+
 static void test_atomic_write_readonly_dir(void **state)
 {
     (void)state;
@@ -296,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_atomic_write_roundtrip),
         cmocka_unit_test(test_atomic_write_refuses_changed_file),
         cmocka_unit_test(test_atomic_write_readonly_dir),
+        cmocka_unit_test(test_file_batch),
         cmocka_unit_test(test_mkdir_parents),
         cmocka_unit_test(test_diff_basic),
         cmocka_unit_test(test_diff_against_gnu_diff),

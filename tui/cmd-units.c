@@ -193,15 +193,31 @@ int cmd_units(int argc, char **argv)
 
     struct units_write_stats st = {0};
     struct buf db = {0};
-    for (size_t i = 0; i < nrendered; i++) {
+    /* all machines' files in one batch: one sync for the lot, not two per file */
+    struct file_batch *batch = NULL;
+    if (!diff && file_batch_new(&batch) < 0) {
+        fprintf(stderr, "clan-tui: units: out of memory\n");
+        status = 1;
+    }
+    for (size_t i = 0; i < nrendered && !status; i++) {
         struct diag d = {0};
-        if (units_write(rendered[i], out, diff, diff ? &db : NULL, &st, &d) < 0) {
+        int r = diff ? units_write(rendered[i], out, true, &db, &st, &d)
+                     : units_stage(rendered[i], out, batch, &st, &d);
+        if (r < 0) {
             cli_print_diag(stderr, &d);
             diag_clear(&d);
             status = 1;
-            break;
         }
     }
+    if (batch && !status) {
+        struct diag d = {0};
+        if (file_batch_commit(batch, &d) < 0) {
+            cli_print_diag(stderr, &d);
+            diag_clear(&d);
+            status = 1;
+        }
+    }
+    file_batch_free(batch);
     if (diff && db.len)
         status = cli_write_stdout(db.p, db.len) ? 1 : status;
     /* files an earlier run wrote for something that is gone: never deleted, but said */

@@ -16,8 +16,10 @@ static int dir_of(const char *path, char **out)
     return *out ? 0 : -ENOMEM;
 }
 
-static int write_one(const struct units_file *f, const char *full, const char *label, bool dry_run,
-                     struct buf *diff, struct units_write_stats *st, struct diag *d)
+/* batch NULL: dry run. */
+static int write_one(const struct units_file *f, const char *full, const char *label,
+                     struct file_batch *batch, struct buf *diff, struct units_write_stats *st,
+                     struct diag *d)
 {
     char *old = NULL;
     size_t oldlen = 0;
@@ -42,7 +44,7 @@ static int write_one(const struct units_file *f, const char *full, const char *l
         return 0;
     }
     st->written++;
-    if (dry_run) {
+    if (!batch) {
         r = 0;
         if (diff && !same_content) {
             struct buf a = {0}, b = {0};
@@ -69,20 +71,18 @@ static int write_one(const struct units_file *f, const char *full, const char *l
     free(dir);
     if (r < 0)
         return r;
-    if (!same_content) {
-        r = file_write_atomic(full, f->content, f->len, f->mode, exists ? &stamp : NULL, d);
-        if (r < 0)
-            return r;
-    }
-    /* file_write_atomic keeps an existing file's mode; ours is part of the output. */
+    if (!same_content)
+        return file_batch_add(batch, full, f->content, f->len, f->mode,
+                              exists ? &stamp : NULL, d);
+    /* the same content with another mode: the mode is part of the output */
     if (chmod(full, f->mode) < 0)
         return diag_errno(d, errno, full, "cannot set mode %04o: %s", (unsigned)f->mode,
                           strerror(errno));
     return 0;
 }
 
-int units_write(const struct units_machine *um, const char *root, bool dry_run,
-                struct buf *diff, struct units_write_stats *stats, struct diag *d)
+static int stage(const struct units_machine *um, const char *root, struct file_batch *batch,
+                 struct buf *diff, struct units_write_stats *stats, struct diag *d)
 {
     struct units_write_stats st = {0};
     for (size_t i = 0; i < um->nfiles; i++) {
@@ -94,7 +94,7 @@ int units_write(const struct units_machine *um, const char *root, bool dry_run,
             buf_free(&label);
             return diag_errno(d, ENOMEM, NULL, "out of memory");
         }
-        int r = write_one(f, full.p, label.p, dry_run, diff, &st, d);
+        int r = write_one(f, full.p, label.p, batch, diff, &st, d);
         buf_free(&full);
         buf_free(&label);
         if (r < 0)
@@ -105,6 +105,32 @@ int units_write(const struct units_machine *um, const char *root, bool dry_run,
         stats->unchanged += st.unchanged;
     }
     return 0;
+}
+
+int units_stage(const struct units_machine *um, const char *root, struct file_batch *batch,
+                struct units_write_stats *stats, struct diag *d)
+{
+    return stage(um, root, batch, NULL, stats, d);
+}
+
+int units_write(const struct units_machine *um, const char *root, bool dry_run,
+                struct buf *diff, struct units_write_stats *stats, struct diag *d)
+{
+    if (dry_run)
+        return stage(um, root, NULL, diff, stats, d);
+    struct file_batch *b = NULL;
+    if (file_batch_new(&b) < 0)
+        return diag_errno(d, ENOMEM, NULL, "out of memory");
+    struct units_write_stats st = {0};
+    int r = stage(um, root, b, NULL, &st, d);
+    if (r == 0)
+        r = file_batch_commit(b, d);
+    file_batch_free(b);
+    if (r == 0 && stats) {
+        stats->written += st.written;
+        stats->unchanged += st.unchanged;
+    }
+    return r;
 }
 
 /* ---- stale files ---- */

@@ -132,33 +132,19 @@ static int fsync_dir_of(const char *path)
     return r == -EINVAL ? 0 : r;
 }
 
-int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                      const struct file_stamp *expect, struct diag *d)
+/* Write data to a new temporary file beside path (DIR/.BASENAME.XXXXXX, so it is on the
+ * same file system) with mode; fsync it when sync. *tmp: its name (caller frees). */
+static int write_temp(const char *path, const void *data, size_t len, mode_t mode, bool sync,
+                      char **tmp_out, struct diag *d)
 {
-    struct stat st;
-    bool existed = stat(path, &st) == 0;
-    if (existed && !S_ISREG(st.st_mode))
-        return diag_errno(d, EINVAL, path, "not a regular file, refusing to replace it");
-    if (existed)
-        mode = st.st_mode & 07777;
-    if (expect) {
-        int r = file_stamp_check(path, expect, d);
-        if (r < 0)
-            return r;
-        if (r == 0)
-            return diag_errno(d, ESTALE, path,
-                              "changed on disk since it was read; reload it before writing");
-    }
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 16);
-    if (!tmp)
-        return diag_errno(d, ENOMEM, path, "out of memory");
     char *copy = strdup(path);
-    if (!copy) {
+    if (!tmp || !copy) {
         free(tmp);
+        free(copy);
         return diag_errno(d, ENOMEM, path, "out of memory");
     }
-    /* temp name: DIR/.BASENAME.XXXXXX so it lives on the same file system */
     char *dir = dirname(copy);
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
@@ -187,25 +173,67 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
     }
     if (!err && fchmod(fd, mode) < 0)
         err = errno;
-    if (!err && fsync(fd) < 0)
+    if (!err && sync && fsync(fd) < 0)
         err = errno;
     if (close(fd) < 0 && !err)
         err = errno;
-    if (!err && expect) {
-        /* Check once more right before the rename: the window is as small as it gets. */
+    if (err) {
+        unlink(tmp);
+        free(tmp);
+        return diag_errno(d, err, path, "write failed: %s", strerror(err));
+    }
+    *tmp_out = tmp;
+    return 0;
+}
+
+static int stale_error(const char *path, struct diag *d)
+{
+    return diag_errno(d, ESTALE, path,
+                      "changed on disk since it was read; reload it before writing");
+}
+
+/* May path be replaced? Not when it is not a regular file, nor when it no longer matches
+ * expect. keep_mode (may be NULL) gets the mode of an existing file. */
+static int may_replace(const char *path, const struct file_stamp *expect, mode_t *keep_mode,
+                       struct diag *d)
+{
+    struct stat st;
+    bool existed = stat(path, &st) == 0;
+    if (existed && !S_ISREG(st.st_mode))
+        return diag_errno(d, EINVAL, path, "not a regular file, refusing to replace it");
+    if (existed && keep_mode)
+        *keep_mode = st.st_mode & 07777;
+    if (expect) {
         int r = file_stamp_check(path, expect, d);
+        if (r < 0)
+            return r;
+        if (r == 0)
+            return stale_error(path, d);
+    }
+    return 0;
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                      const struct file_stamp *expect, struct diag *d)
+{
+    int r = may_replace(path, expect, &mode, d);
+    if (r < 0)
+        return r;
+    char *tmp = NULL;
+    r = write_temp(path, data, len, mode, true, &tmp, d);
+    if (r < 0)
+        return r;
+    if (expect) {
+        /* Check once more right before the rename: the window is as small as it gets. */
+        r = file_stamp_check(path, expect, d);
         if (r <= 0) {
             unlink(tmp);
             free(tmp);
-            if (r < 0)
-                return r;
-            return diag_errno(d, ESTALE, path,
-                              "changed on disk since it was read; reload it before writing");
+            return r < 0 ? r : stale_error(path, d);
         }
     }
-    if (!err && rename(tmp, path) < 0)
-        err = errno;
-    if (err) {
+    if (rename(tmp, path) < 0) {
+        int err = errno;
         unlink(tmp);
         free(tmp);
         return diag_errno(d, err, path, "write failed: %s", strerror(err));
@@ -213,6 +241,143 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
     free(tmp);
     fsync_dir_of(path);
     return 0;
+}
+
+/* ---- many files at once ---- */
+
+struct file_batch_entry {
+    char *path, *tmp;
+    bool has_expect;
+    struct file_stamp expect;
+    dev_t dev;
+};
+
+struct file_batch {
+    struct file_batch_entry *v;
+    size_t n, cap;
+};
+
+int file_batch_new(struct file_batch **out)
+{
+    *out = calloc(1, sizeof(**out));
+    return *out ? 0 : -ENOMEM;
+}
+
+int file_batch_add(struct file_batch *b, const char *path, const void *data, size_t len,
+                   mode_t mode, const struct file_stamp *expect, struct diag *d)
+{
+    int r = may_replace(path, expect, NULL, d);
+    if (r < 0)
+        return r;
+    if (b->n == b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 16;
+        struct file_batch_entry *nv = realloc(b->v, nc * sizeof(*nv));
+        if (!nv)
+            return diag_errno(d, ENOMEM, path, "out of memory");
+        b->v = nv;
+        b->cap = nc;
+    }
+    struct file_batch_entry *e = &b->v[b->n];
+    memset(e, 0, sizeof(*e));
+    e->path = strdup(path);
+    if (!e->path)
+        return diag_errno(d, ENOMEM, path, "out of memory");
+    r = write_temp(path, data, len, mode, false, &e->tmp, d);
+    struct stat ts;
+    if (r == 0 && stat(e->tmp, &ts) < 0)
+        r = diag_errno(d, errno, e->tmp, "cannot stat: %s", strerror(errno));
+    if (r < 0) {
+        if (e->tmp)
+            unlink(e->tmp);
+        free(e->tmp);
+        free(e->path);
+        return r;
+    }
+    e->dev = ts.st_dev;
+    if (expect) {
+        e->has_expect = true;
+        e->expect = *expect;
+    }
+    b->n++;
+    return 0;
+}
+
+/* One syncfs per file system the batch writes to. */
+static int sync_batch(const struct file_batch *b, bool renamed, struct diag *d)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = b->v[k].dev == b->v[i].dev;
+        if (seen)
+            continue;
+        const char *at = renamed ? b->v[i].path : b->v[i].tmp;
+        int fd = open(at, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return diag_errno(d, errno, at, "cannot open: %s", strerror(errno));
+        int r = syncfs(fd) < 0 ? -errno : 0;
+        close(fd);
+        if (r < 0)
+            return diag_errno(d, -r, at, "cannot sync its file system: %s", strerror(-r));
+    }
+    return 0;
+}
+
+static void batch_drop_temps(struct file_batch *b, size_t from)
+{
+    for (size_t i = from; i < b->n; i++) {
+        if (b->v[i].tmp)
+            unlink(b->v[i].tmp);
+        free(b->v[i].tmp);
+        b->v[i].tmp = NULL;
+    }
+}
+
+int file_batch_commit(struct file_batch *b, struct diag *d)
+{
+    if (!b->n)
+        return 0;
+    int r = sync_batch(b, false, d);
+    /* every stamp is checked before anything is replaced: a refusal changes nothing */
+    for (size_t i = 0; i < b->n && r >= 0; i++) {
+        if (!b->v[i].has_expect)
+            continue;
+        r = file_stamp_check(b->v[i].path, &b->v[i].expect, d);
+        if (r == 0)
+            r = stale_error(b->v[i].path, d);
+    }
+    if (r < 0) {
+        batch_drop_temps(b, 0);
+        return r;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        if (rename(b->v[i].tmp, b->v[i].path) < 0) {
+            int err = errno;
+            diag_errno(d, err, b->v[i].path, "write failed: %s", strerror(err));
+            batch_drop_temps(b, i);
+            return -err;
+        }
+        free(b->v[i].tmp);
+        b->v[i].tmp = NULL;
+    }
+    /* the renames themselves: one more sync of each file system */
+    return sync_batch(b, true, d);
+}
+
+size_t file_batch_count(const struct file_batch *b)
+{
+    return b ? b->n : 0;
+}
+
+void file_batch_free(struct file_batch *b)
+{
+    if (!b)
+        return;
+    batch_drop_temps(b, 0);
+    for (size_t i = 0; i < b->n; i++)
+        free(b->v[i].path);
+    free(b->v);
+    free(b);
 }
 
 int mkdir_parents(const char *path, mode_t mode, struct diag *d)
