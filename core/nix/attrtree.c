@@ -436,6 +436,13 @@ static void fill_attrs(struct builder *b, struct nix_ivalue *v, uint32_t set)
     }
 }
 
+struct nix_ivalue *nix_tree_build(struct nix_file *f, struct nix_arena *a, uint32_t node)
+{
+    struct builder b = {.f = f, .a = a};
+    struct nix_ivalue *v = build_value(&b, node, false);
+    return b.oom ? NULL : v;
+}
+
 const struct nix_value *nix_file_root(struct nix_file *f)
 {
     if (f->tree_built)

@@ -14,27 +14,44 @@ struct nix_arena_chunk {
     max_align_t data[];
 };
 
+/* A new head chunk with room for size bytes (grown as the arena grows). */
+static struct nix_arena_chunk *new_chunk(struct nix_arena *a, size_t size)
+{
+    struct nix_arena_chunk *c = a->head;
+    size_t cap = 64 * 1024;
+    if (c && c->cap < 16 * 1024 * 1024)
+        cap = c->cap * 2;
+    if (cap < size)
+        cap = size;
+    c = malloc(sizeof *c + cap);
+    if (!c)
+        return NULL;
+    c->cap = cap;
+    c->used = 0;
+    c->next = a->head;
+    a->head = c;
+    return c;
+}
+
 void *nix_arena_alloc(struct nix_arena *a, size_t size)
 {
     size = (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
     struct nix_arena_chunk *c = a->head;
-    if (!c || c->cap - c->used < size) {
-        size_t cap = 64 * 1024;
-        if (c && c->cap < 16 * 1024 * 1024)
-            cap = c->cap * 2;
-        if (cap < size)
-            cap = size;
-        c = malloc(sizeof *c + cap);
-        if (!c)
-            return NULL;
-        c->cap = cap;
-        c->used = 0;
-        c->next = a->head;
-        a->head = c;
-    }
+    if ((!c || c->cap - c->used < size) && !(c = new_chunk(a, size)))
+        return NULL;
     void *r = (char *)c->data + c->used;
     c->used += size;
+    a->total += size;
     return r;
+}
+
+int nix_arena_reserve(struct nix_arena *a, size_t size)
+{
+    size = (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+    struct nix_arena_chunk *c = a->head;
+    if (c && c->cap - c->used >= size)
+        return 0;
+    return new_chunk(a, size) ? 0 : -ENOMEM;
 }
 
 char *nix_arena_strndup(struct nix_arena *a, const char *s, size_t n)
@@ -145,6 +162,7 @@ int nix_parse(const char *name, const char *text, size_t len, struct nix_file **
     memcpy(f->text, text, len);
     f->text[len] = 0;
     f->len = len;
+    size_t ndiags = diags->n;
     if ((r = nix_lex(f, diags)) < 0)
         goto fail;
     if ((r = nix_parse_tokens(f, diags)) < 0) {
@@ -152,6 +170,7 @@ int nix_parse(const char *name, const char *text, size_t len, struct nix_file **
             diag_list_add(diags, DIAG_ERROR, f->name, 0, 0, "out of memory while parsing");
         goto fail;
     }
+    f->has_diags = f->has_errors || diags->n != ndiags;
     *out = f;
     return 0;
 fail:
@@ -183,6 +202,8 @@ const char *nix_file_text(const struct nix_file *f, size_t *len)
 }
 
 bool nix_file_has_errors(const struct nix_file *f) { return f->has_errors; }
+
+bool nix_file_has_diags(const struct nix_file *f) { return f->has_diags; }
 
 void nix_file_linecol(const struct nix_file *f, size_t offset, unsigned *line, unsigned *col)
 {

@@ -260,15 +260,57 @@ static char *path_str(const char *const *path, size_t n)
     return buf_steal(&b);
 }
 
-/* Apply the patches to a copy and parse it; refuse when the result has errors.
- * On success *nf is the re-parsed file; it is ed->result (owned by the edit) when the parse
- * gave no diagnostic, else the caller frees it (free_checked does either). */
-static int validate(struct nix_file *f, struct nix_edit *ed, struct nix_file **nf, struct diag *d)
+/* How an edit was checked: by a parse of the whole patched text (g), or locally (the
+ * binding that holds every patch re-parsed alone, see splice.c), when the edit's path lies
+ * at or below the value that binding defines (the first k segments lead to it). */
+struct checked {
+    struct nix_file *g;
+    struct nix_local loc;
+    size_t k;
+};
+
+/* Does path lead through the value of a local check (its first *k names lead to it)? */
+static bool local_path(const struct nix_local *l, const char *const *path, size_t n, size_t *k)
+{
+    size_t depth = 0;
+    for (const struct nix_value *v = &l->value->pub; v->parent; v = v->parent) {
+        if (!v->name)
+            return false;
+        depth++;
+    }
+    if (depth > n)
+        return false;
+    size_t i = depth;
+    for (const struct nix_value *v = &l->value->pub; v->parent; v = v->parent)
+        if (strcmp(v->name, path[--i]))
+            return false;
+    *k = depth;
+    return true;
+}
+
+/* Check the patched text: locally when the edit allows it (ed->local), else by a parse of
+ * the whole text; refuse when the result has errors. On success c->g is the re-parsed file
+ * (NULL when local); it is ed->result (owned by the edit) when the parse gave no
+ * diagnostic, else checked_free frees it. */
+static int validate(struct nix_file *f, struct nix_edit *ed, const char *const *path, size_t n,
+                    struct checked *c, struct diag *d)
 {
     normalize(f, ed);
+    memset(c, 0, sizeof *c);
+    ed->local = false;
+    int r = nix_local_check(f, ed->v, ed->n, &c->loc);
+    if (r < 0)
+        return diag_set(d, DIAG_ERROR, f->name, 0, 0, "out of memory"), r;
+    if (r == 1 && local_path(&c->loc, path, n, &c->k)) {
+        nix_file_free(ed->result);
+        ed->result = NULL;
+        ed->local = true;
+        return 0;
+    }
+    nix_local_free(&c->loc);
     char *txt;
     size_t len;
-    int r = nix_edit_apply(f, ed, &txt, &len);
+    r = nix_edit_apply(f, ed, &txt, &len);
     if (r < 0)
         return diag_set(d, DIAG_ERROR, f->name, 0, 0, "internal error: overlapping patches"), r;
     struct diag_list dl = {0};
@@ -288,18 +330,32 @@ static int validate(struct nix_file *f, struct nix_edit *ed, struct nix_file **n
     if (r == 0) {
         nix_file_free(ed->result);
         ed->result = clean ? g : NULL;
-        *nf = g;
+        c->g = g;
     } else {
         nix_file_free(g);
     }
     return r;
 }
 
-/* Free what validate returned unless the edit keeps it. */
-static void free_checked(const struct nix_edit *ed, struct nix_file *g)
+/* The value at path after the edit (NULL if none), and the text its offsets index. */
+static const struct nix_value *checked_lookup(struct checked *c, const char *const *path,
+                                              size_t n, const char **text)
 {
-    if (g != ed->result)
-        nix_file_free(g);
+    if (c->g) {
+        *text = c->g->text;
+        return nix_value_lookup(nix_file_root(c->g), path, n);
+    }
+    *text = c->loc.frag->text;
+    return nix_value_lookup(&c->loc.after->pub, path + c->k, n - c->k);
+}
+
+/* Free what validate made unless the edit keeps it. */
+static void checked_free(const struct nix_edit *ed, struct checked *c)
+{
+    if (c->g != ed->result)
+        nix_file_free(c->g);
+    c->g = NULL;
+    nix_local_free(&c->loc);
 }
 
 /* ---- resolving ---- */
@@ -618,14 +674,15 @@ int nix_edit_set(struct nix_file *f, const char *const *path, size_t n, const ch
         return -ENOMEM;
     struct nix_edit ed = {0};
     r = set_patches(f, path, n, ex, &ed, d);
-    struct nix_file *g = NULL;
+    struct checked chk = {0};
     if (r == 0)
-        r = validate(f, &ed, &g, d);
+        r = validate(f, &ed, path, n, &chk, d);
     if (r == 0) {
         /* the new value must read back as exactly the given text */
-        const struct nix_value *v = nix_value_lookup(nix_file_root(g), path, n);
+        const char *nt;
+        const struct nix_value *v = checked_lookup(&chk, path, n, &nt);
         size_t vs = v ? v->wrap_start : 0, ve = v ? v->val_end : 0;
-        if (!v || ve - vs != strlen(ex) || memcmp(g->text + vs, ex, ve - vs)) {
+        if (!v || ve - vs != strlen(ex) || memcmp(nt + vs, ex, ve - vs)) {
             char *ps = path_str(path, n);
             r = diag_set(d, DIAG_ERROR, f->name, 0, 0,
                          "refused: after the edit '%s' would not read back as the new value",
@@ -633,7 +690,7 @@ int nix_edit_set(struct nix_file *f, const char *const *path, size_t n, const ch
             free(ps);
         }
     }
-    free_checked(&ed, g);
+    checked_free(&ed, &chk);
     free(ex);
     if (r < 0) {
         nix_edit_free(&ed);
@@ -692,12 +749,13 @@ int nix_edit_delete(struct nix_file *f, const char *const *path, size_t n, struc
         }
         r = delete_def(f, df, &ed);
     }
-    struct nix_file *g = NULL;
+    struct checked chk = {0};
+    const char *nt;
     if (r == 0)
-        r = validate(f, &ed, &g, d);
-    if (r == 0 && nix_value_lookup(nix_file_root(g), path, n))
+        r = validate(f, &ed, path, n, &chk, d);
+    if (r == 0 && checked_lookup(&chk, path, n, &nt))
         r = diag_set(d, DIAG_ERROR, f->name, 0, 0, "refused: the attribute would still exist");
-    free_checked(&ed, g);
+    checked_free(&ed, &chk);
     if (r < 0) {
         nix_edit_free(&ed);
         return r;
@@ -831,15 +889,16 @@ static int list_insert_patch(struct nix_file *f, const struct nix_value *l, size
 static int finish_list_edit(struct nix_file *f, struct nix_edit *ed, const char *const *path,
                             size_t n, size_t want, struct nix_edit *out, struct diag *d)
 {
-    struct nix_file *g = NULL;
-    int r = validate(f, ed, &g, d);
+    struct checked chk;
+    int r = validate(f, ed, path, n, &chk, d);
     if (r == 0) {
-        const struct nix_value *v = nix_value_lookup(nix_file_root(g), path, n);
+        const char *nt;
+        const struct nix_value *v = checked_lookup(&chk, path, n, &nt);
         if (!v || v->kind != NIX_LIST || v->nchildren != want)
             r = diag_set(d, DIAG_ERROR, f->name, 0, 0,
                          "refused: the list would not have %zu elements after the edit", want);
     }
-    free_checked(ed, g);
+    checked_free(ed, &chk);
     if (r < 0) {
         nix_edit_free(ed);
         return r;

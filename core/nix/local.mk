@@ -1,6 +1,7 @@
 # core/nix: lossless Nix syntax (lexer, parser, CST, printer, attribute tree, edits)
 libclancore_a_SOURCES += core/nix.h core/nix/nix-int.h core/nix/lexer.c core/nix/parser.c \
-	core/nix/cst.c core/nix/quote.c core/nix/attrtree.c core/nix/edit.c
+	core/nix/cst.c core/nix/quote.c core/nix/attrtree.c core/nix/edit.c \
+	core/nix/splice.c
 clan_tui_SOURCES += tui/cmd-nix.c
 
 check_PROGRAMS += tests/test-nix
@@ -8,6 +9,12 @@ tests_test_nix_SOURCES = tests/test-nix.c
 tests_test_nix_CFLAGS = $(TEST_CFLAGS)
 tests_test_nix_LDADD = $(TEST_LIBS)
 TESTS += tests/test-nix
+# local edits in place against full parses (samples, a generated fleet, the corpus)
+check_PROGRAMS += tests/test-nix-splice
+tests_test_nix_splice_SOURCES = tests/test-nix-splice.c
+tests_test_nix_splice_CFLAGS = $(TEST_CFLAGS)
+tests_test_nix_splice_LDADD = $(TEST_LIBS)
+TESTS += tests/test-nix-splice
 # helper of tests/nix-diff.sh (parses a list of files in one process)
 check_PROGRAMS += tests/test-nix-batch
 tests_test_nix_batch_SOURCES = tests/test-nix-batch.c
@@ -23,8 +30,12 @@ noinst_PROGRAMS += fuzz/fuzz-nix
 fuzz_fuzz_nix_SOURCES = fuzz/fuzz-nix.c
 fuzz_fuzz_nix_LDFLAGS = $(FUZZ_LDFLAGS)
 fuzz_fuzz_nix_LDADD = $(CORE_LIBS)
+noinst_PROGRAMS += fuzz/fuzz-nix-splice
+fuzz_fuzz_nix_splice_SOURCES = fuzz/fuzz-nix-splice.c
+fuzz_fuzz_nix_splice_LDFLAGS = $(FUZZ_LDFLAGS)
+fuzz_fuzz_nix_splice_LDADD = $(CORE_LIBS)
 endif
-EXTRA_DIST += fuzz/fuzz-nix.c
+EXTRA_DIST += fuzz/fuzz-nix.c fuzz/fuzz-nix-splice.c
 
 EXTRA_PROGRAMS += bench/bench-nix
 bench_bench_nix_SOURCES = bench/bench-nix.c

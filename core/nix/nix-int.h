@@ -121,8 +121,12 @@ struct nix_node {
 struct nix_arena_chunk;
 struct nix_arena {
     struct nix_arena_chunk *head;
+    size_t total; /* bytes handed out so far (each allocation rounded up as it is served) */
 };
 void *nix_arena_alloc(struct nix_arena *a, size_t size);
+/* Make the next allocations of `size` bytes in all (counted as `total` counts them) succeed
+ * without a further malloc. 0 or -ENOMEM. */
+int nix_arena_reserve(struct nix_arena *a, size_t size);
 char *nix_arena_strndup(struct nix_arena *a, const char *s, size_t n);
 void nix_arena_free(struct nix_arena *a);
 
@@ -161,6 +165,7 @@ struct nix_file {
     uint32_t *lines;    /* byte offset of the start of each line (built on first use) */
     size_t nlines, caplines;
     bool has_errors;
+    bool has_diags;     /* the parse reported a diagnostic (warnings included) */
     struct nix_arena arena;       /* decoded names for checks */
     struct nix_arena tree_arena;  /* the logical tree */
     struct nix_ivalue *tree;      /* built on demand */
@@ -209,5 +214,37 @@ const char *nix_node_kind_name(int kind);
 
 /* parser.c: fills the nodes; static checks included. */
 int nix_parse_tokens(struct nix_file *f, struct diag_list *diags);
+/* parser.c: parse the tokens as exactly one binding `attrpath = expr ;` of a binds block
+ * (of a let when is_let), as parse_binds would with `depth` levels of nesting around it
+ * (its own duplicate checks included). Node 0 is N_ROOT, *bind the binding (NIX_NONE when
+ * the tokens do not start one). 0 or -ENOMEM; syntax errors go to diags. */
+int nix_parse_binding(struct nix_file *f, struct diag_list *diags, bool is_let, unsigned depth,
+                      uint32_t *bind);
+
+/* attrtree.c: the logical value of the expression `node`, built from a as the builder
+ * builds the value of an attribute defined once (name, key and defs left empty); NULL when
+ * memory runs out. */
+struct nix_ivalue *nix_tree_build(struct nix_file *f, struct nix_arena *a, uint32_t node);
+
+/* splice.c: a local edit, checked (nix_local_check: 1 when local, 0 not, <0 ENOMEM; f
+ * unchanged but for its logical tree, built when it was not) and then applied
+ * (nix_local_apply, the same f and patches; 1, or <0 with f unchanged). */
+struct nix_local {
+    struct nix_file *frag;       /* the binding's new text, parsed alone */
+    uint32_t bind;               /* the binding in frag */
+    uint32_t node;               /* the binding in f */
+    struct nix_ivalue *value;    /* the logical value it defines in f (its only def) */
+    struct nix_ivalue *after;    /* that value as frag gives it (frag's offsets) */
+    size_t tree_bytes;           /* what building it took */
+    size_t lo, hi;               /* the patched range of f */
+};
+int nix_local_check(struct nix_file *f, const struct nix_patch *v, size_t n, struct nix_local *l);
+int nix_local_apply(struct nix_file *f, struct nix_local *l, struct nix_change *ch);
+void nix_local_free(struct nix_local *l);
+/* Tests and fuzzing: a listing of the whole logical tree (every public field); the
+ * comparison of two files (text, printed tree, tree listing, logical tree, definitions,
+ * flags, line table): 0 same, 1 different (why says what), <0 ENOMEM. */
+int nix_tree_dump(struct nix_file *f, struct buf *out);
+int nix_file_compare(struct nix_file *a, struct nix_file *b, struct buf *why);
 
 #endif

@@ -703,6 +703,26 @@ static void check_inherit_name(struct parser *p, uint32_t m, uint32_t name)
     amap_add(p, m, s, n, E_INHERITED, 0, node_off(p, name));
 }
 
+/* attrpath = expr ; (at a token that can start an attribute name), checked into map m. */
+static uint32_t parse_binding(struct parser *p, int terminator, bool is_let, uint32_t m)
+{
+    uint32_t n = open_node(p, N_BINDING);
+    uint32_t ap = parse_attrpath(p);
+    add_child(p, n, ap);
+    uint32_t val = NIX_NONE;
+    if (expect(p, T_ASSIGN, "'=' or '.'")) {
+        val = parse_expr(p);
+        add_child(p, n, val);
+        expect(p, T_SEMI, "';'");
+    } else {
+        add_child(p, n, skip_to_semi(p, terminator));
+    }
+    finish(p, n);
+    if (val != NIX_NONE)
+        check_binding(p, m, ap, val, is_let);
+    return n;
+}
+
 /* binds, up to (not including) the terminator ('}' or `in`). */
 static void parse_binds(struct parser *p, uint32_t parent, int terminator, bool is_let,
                         uint32_t m)
@@ -733,21 +753,7 @@ static void parse_binds(struct parser *p, uint32_t parent, int terminator, bool 
             finish(p, n);
             add_child(p, parent, n);
         } else if (can_start_attr(k)) {
-            uint32_t n = open_node(p, N_BINDING);
-            uint32_t ap = parse_attrpath(p);
-            add_child(p, n, ap);
-            uint32_t val = NIX_NONE;
-            if (expect(p, T_ASSIGN, "'=' or '.'")) {
-                val = parse_expr(p);
-                add_child(p, n, val);
-                expect(p, T_SEMI, "';'");
-            } else {
-                add_child(p, n, skip_to_semi(p, terminator));
-            }
-            finish(p, n);
-            add_child(p, parent, n);
-            if (val != NIX_NONE)
-                check_binding(p, m, ap, val, is_let);
+            add_child(p, parent, parse_binding(p, terminator, is_let, m));
         } else if (k == T_RBRACE || k == T_RPAREN || k == T_RBRACK || k == T_IN) {
             syntax_error(p, expected);
             return;
@@ -1202,6 +1208,17 @@ static uint32_t parse_expr(struct parser *p)
     return n;
 }
 
+static int parser_done(struct parser *p)
+{
+    nix_arena_free(&p->arena);
+    nix_big_free(p->ents, p->capents, sizeof *p->ents);
+    free(p->htab);
+    nix_big_free(p->heads, p->capheads, sizeof *p->heads);
+    nix_big_free(p->counts, p->capcounts, sizeof *p->counts);
+    free(p->stk);
+    return p->fatal ? p->fatal_err : 0;
+}
+
 int nix_parse_tokens(struct nix_file *f, struct diag_list *diags)
 {
     struct parser p = {.f = f, .diags = diags, .last_set_node = NIX_NONE};
@@ -1236,11 +1253,39 @@ int nix_parse_tokens(struct nix_file *f, struct diag_list *diags)
         f->nodes[root].tok_start = 0;
         f->nodes[root].tok_end = (uint32_t)f->ntoks;
     }
-    nix_arena_free(&p.arena);
-    nix_big_free(p.ents, p.capents, sizeof *p.ents);
-    free(p.htab);
-    nix_big_free(p.heads, p.capheads, sizeof *p.heads);
-    nix_big_free(p.counts, p.capcounts, sizeof *p.counts);
-    free(p.stk);
-    return p.fatal ? p.fatal_err : 0;
+    return parser_done(&p);
+}
+
+int nix_parse_binding(struct nix_file *f, struct diag_list *diags, bool is_let, unsigned depth,
+                      uint32_t *bind)
+{
+    struct parser p = {.f = f, .diags = diags, .last_set_node = NIX_NONE, .depth = depth};
+    f->nnodes = 0;
+    *bind = NIX_NONE;
+    if (nix_big_grow((void **)&f->nodes, &f->capnodes, sizeof *f->nodes, f->ntoks / 2 + 16) < 0 ||
+        nix_big_grow((void **)&p.ents, &p.capents, sizeof *p.ents, f->ntoks / 6 + 64) < 0) {
+        nix_big_free(p.ents, p.capents, sizeof *p.ents);
+        return -ENOMEM;
+    }
+    p.nents = 1;
+    skip_trivia(&p);
+    uint32_t root = new_node(&p, N_ROOT, 0);
+    f->root = root;
+    f->expr = NIX_NONE;
+    if (!can_start_attr(peek(&p))) {
+        syntax_error(&p, "an attribute name");
+    } else {
+        uint32_t m = amap_new(&p);
+        uint32_t b = parse_binding(&p, is_let ? T_IN : T_RBRACE, is_let, m);
+        add_child(&p, root, b);
+        if (!p.fatal)
+            *bind = b;
+        if (peek(&p) != T_EOF)
+            syntax_error(&p, "end of the binding");
+    }
+    if (!p.fatal) {
+        f->nodes[root].tok_start = 0;
+        f->nodes[root].tok_end = (uint32_t)f->ntoks;
+    }
+    return parser_done(&p);
 }

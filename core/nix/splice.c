@@ -1,0 +1,629 @@
+/* Local edits in place: a change inside the value of one binding is re-parsed alone (the
+ * binding's new text, as one binding), checked to give exactly what a parse of the whole
+ * patched text would give, and spliced into the text, the tokens, the nodes, the line
+ * table and the logical tree.
+ *
+ * Why the fragment's parse is the whole parse's: the patches lie strictly inside the value
+ * (after '=', before the final ';'), so the binding starts and ends with the same tokens;
+ * the lexer's state at a binding is DEFAULT, and a fragment that lexes and parses as one
+ * binding without a diagnostic leaves the lexer's state stack as it found it; no token of
+ * the binding is decided by bytes past its ';'. The parser's only context is the nesting
+ * depth (bounded from above here) and the duplicate-attribute maps: the logical value the
+ * binding defines must have that binding as its only definition, so no other binding
+ * merges into it or below it, and the fragment's own parse checks what is inside. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/nix/nix-int.h"
+
+#define LOCAL_MAX_TEXT (64u << 10) /* larger fragments: a full parse is as cheap */
+#define LOCAL_MAX_CANDS 4          /* bindings tried, innermost first */
+
+size_t nix_change_offset(const struct nix_change *c, size_t off)
+{
+    if (off < c->start)
+        return off;
+    if (off >= c->old_end)
+        return off - c->old_end + c->new_end;
+    return c->start; /* inside the replaced text */
+}
+
+void nix_change_linecol(const struct nix_change *c, unsigned *line, unsigned *col)
+{
+    if (*line < c->old_line || (*line == c->old_line && *col < c->old_col))
+        return;
+    if (*line == c->old_line)
+        *col = *col - c->old_col + c->new_col;
+    *line = *line - c->old_line + c->new_line;
+}
+
+/* ---- finding the binding ---- */
+
+/* The '=' of binding b (NIX_NONE if not well formed). */
+static uint32_t assign_tok(const struct nix_file *f, uint32_t b)
+{
+    uint32_t ap = f->nodes[b].first_child;
+    if (ap == NIX_NONE || f->nodes[ap].kind != N_ATTRPATH)
+        return NIX_NONE;
+    uint32_t val = f->nodes[ap].next_sibling;
+    if (val == NIX_NONE || f->nodes[val].kind == N_ERROR || f->nodes[val].next_sibling != NIX_NONE)
+        return NIX_NONE;
+    uint32_t t = f->nodes[ap].tok_end;
+    while (t < f->nodes[val].tok_start && nix_tok_trivia(f->toks[t].kind))
+        t++;
+    if (t >= f->nodes[val].tok_start || f->toks[t].kind != T_ASSIGN)
+        return NIX_NONE;
+    return t;
+}
+
+/* Does binding b's value hold [lo, hi): at or after the end of '=', at or before ';'? */
+static bool value_holds(const struct nix_file *f, uint32_t b, size_t lo, size_t hi)
+{
+    const struct nix_node *nd = &f->nodes[b];
+    if (nd->tok_end <= nd->tok_start || f->toks[nd->tok_end - 1].kind != T_SEMI)
+        return false;
+    uint32_t eq = assign_tok(f, b);
+    return eq != NIX_NONE && lo >= f->toks[eq + 1].start && hi <= f->toks[nd->tok_end - 1].start;
+}
+
+struct cand {
+    uint32_t node, parent;
+    unsigned depth; /* nodes above it */
+};
+
+/* The bindings whose value holds [lo, hi), innermost last (at most max of them). */
+static size_t find_cands(const struct nix_file *f, size_t lo, size_t hi, struct cand *c,
+                         size_t max)
+{
+    size_t k = 0;
+    uint32_t n = f->root, parent = NIX_NONE;
+    unsigned depth = 0;
+    for (;;) {
+        if (f->nodes[n].kind == N_BINDING && value_holds(f, n, lo, hi)) {
+            if (k == max) {
+                memmove(c, c + 1, (max - 1) * sizeof *c);
+                k--;
+            }
+            c[k++] = (struct cand){n, parent, depth};
+        }
+        uint32_t next = NIX_NONE;
+        for (uint32_t ch = f->nodes[n].first_child; ch != NIX_NONE; ch = f->nodes[ch].next_sibling) {
+            size_t s = nix_node_start(f, ch);
+            if (s > lo)
+                break;
+            if (hi <= nix_node_end(f, ch) && f->nodes[ch].tok_end > f->nodes[ch].tok_start) {
+                next = ch;
+                break;
+            }
+        }
+        if (next == NIX_NONE)
+            return k;
+        parent = n;
+        n = next;
+        depth++;
+    }
+}
+
+/* Does binding (or any node) a strictly contain node b by tokens? */
+static bool contains(const struct nix_file *f, uint32_t a, uint32_t b)
+{
+    return a != b && f->nodes[a].tok_start <= f->nodes[b].tok_start &&
+           f->nodes[b].tok_end <= f->nodes[a].tok_end;
+}
+
+/* The logical value binding u defines, when u is its only definition; else NULL. */
+static struct nix_ivalue *find_value(struct nix_file *f, uint32_t u, unsigned nseg)
+{
+    struct nix_ivalue *x = f->tree;
+    size_t us = nix_node_start(f, u), ue = nix_node_end(f, u);
+    for (unsigned guard = 0; x && guard < 100000; guard++) {
+        struct nix_ivalue *next = NULL;
+        if (x->pub.kind == NIX_ATTRS) {
+            for (size_t i = 0; i < x->pub.nchildren && !next; i++) {
+                struct nix_ivalue *c = (struct nix_ivalue *)x->pub.children[i];
+                for (size_t j = 0; j < c->ndefs; j++) {
+                    const struct nix_def *d = &c->defs[j];
+                    if (d->node == u) {
+                        if (d->seg + 1 == nseg)
+                            return c->ndefs == 1 && !c->inherited && c->nlits <= 1 ? c : NULL;
+                        next = c;
+                        break;
+                    }
+                    if (f->nodes[d->node].kind == N_BINDING && contains(f, d->node, u)) {
+                        next = c;
+                        break;
+                    }
+                }
+            }
+        } else if (x->pub.kind == NIX_LIST) {
+            for (size_t i = 0; i < x->pub.nchildren && !next; i++) {
+                const struct nix_value *c = x->pub.children[i];
+                if (c->wrap_start <= us && ue <= c->val_end)
+                    next = (struct nix_ivalue *)c;
+            }
+        }
+        x = next;
+    }
+    return NULL;
+}
+
+/* ---- the check ---- */
+
+static void scratch_free(struct nix_file *g)
+{
+    nix_file_free(g);
+}
+
+/* Parse the candidate's new text; 1 when it is one clean binding with the same start. */
+static int parse_fragment(struct nix_file *f, const struct cand *c, const struct nix_patch *v,
+                          size_t n, struct nix_local *l)
+{
+    uint32_t u = c->node;
+    size_t us = nix_node_start(f, u), ue = nix_node_end(f, u);
+    size_t flen = ue - us;
+    for (size_t i = 0; i < n; i++) {
+        size_t tl = strlen(v[i].text);
+        flen = flen - (v[i].end - v[i].start) + tl;
+        if (flen > LOCAL_MAX_TEXT || tl > LOCAL_MAX_TEXT)
+            return 0;
+    }
+    struct nix_file *g = calloc(1, sizeof *g);
+    if (!g)
+        return -ENOMEM;
+    int r = -ENOMEM;
+    g->name = strdup(f->name);
+    if (!g->name || nix_big_grow((void **)&g->text, &g->captext, 1, flen + 1) < 0)
+        goto out;
+    size_t at = 0, from = us;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(g->text + at, f->text + from, v[i].start - from);
+        at += v[i].start - from;
+        size_t tl = strlen(v[i].text);
+        memcpy(g->text + at, v[i].text, tl);
+        at += tl;
+        from = v[i].end;
+    }
+    memcpy(g->text + at, f->text + from, ue - from);
+    at += ue - from;
+    g->text[at] = 0;
+    g->len = at;
+    struct diag_list dl = {0};
+    uint32_t bind = NIX_NONE;
+    /* the parser's depth counter grows by at most 3 per node above the binding */
+    unsigned depth = 3 * c->depth + 4;
+    r = 0;
+    if (depth >= 2 * NIX_MAX_DEPTH)
+        goto out;
+    if ((r = nix_lex(g, &dl)) < 0 || dl.n || g->has_errors)
+        goto out_dl;
+    bool is_let = f->nodes[c->parent].kind == N_LET;
+    if ((r = nix_parse_binding(g, &dl, is_let, depth, &bind)) < 0 || dl.n || g->has_errors)
+        goto out_dl;
+    /* one binding over every token; the empty end-of-file token after it */
+    uint32_t gt = (uint32_t)g->ntoks - 1;
+    if (bind != 1 || g->toks[gt].kind != T_EOF || g->toks[gt].start != g->len ||
+        g->nodes[bind].tok_start != 0 || g->nodes[bind].tok_end != gt ||
+        g->nodes[0].first_child != bind || g->nodes[bind].next_sibling != NIX_NONE)
+        goto out_dl;
+    /* the same tokens up to and including '=' */
+    uint32_t eq = assign_tok(f, u), geq = assign_tok(g, bind);
+    uint32_t uts = f->nodes[u].tok_start;
+    if (eq == NIX_NONE || geq == NIX_NONE || geq != eq - uts)
+        goto out_dl;
+    for (uint32_t t = 0; t <= geq; t++)
+        if (g->toks[t].kind != f->toks[uts + t].kind ||
+            g->toks[t].start != f->toks[uts + t].start - us)
+            goto out_dl;
+    l->frag = g;
+    l->bind = bind;
+    g = NULL;
+    r = 1;
+out_dl:
+    diag_list_free(&dl);
+out:
+    scratch_free(g);
+    return r;
+}
+
+void nix_local_free(struct nix_local *l)
+{
+    if (!l)
+        return;
+    nix_file_free(l->frag);
+    memset(l, 0, sizeof *l);
+}
+
+int nix_local_check(struct nix_file *f, const struct nix_patch *v, size_t n, struct nix_local *l)
+{
+    memset(l, 0, sizeof *l);
+    if (!n || f->has_diags || f->has_errors || !f->nnodes || f->expr == NIX_NONE)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].start > v[i].end || v[i].end > f->len || (i && v[i].start < v[i - 1].end) ||
+            !v[i].text)
+            return 0;
+    if (!f->tree_built)
+        nix_file_root(f);
+    if (!f->tree)
+        return f->tree_built ? -ENOMEM : 0;
+    struct cand c[LOCAL_MAX_CANDS];
+    size_t k = find_cands(f, v[0].start, v[n - 1].end, c, LOCAL_MAX_CANDS);
+    while (k-- > 0) {
+        uint32_t u = c[k].node;
+        int pk = c[k].parent == NIX_NONE ? -1 : f->nodes[c[k].parent].kind;
+        if (pk != N_ATTRSET && pk != N_LET)
+            continue;
+        uint32_t ap = f->nodes[u].first_child;
+        struct nix_ivalue *V = find_value(f, u, nix_nchildren(f, ap));
+        if (!V)
+            continue;
+        int r = parse_fragment(f, &c[k], v, n, l);
+        if (r < 0)
+            return r;
+        if (r == 0)
+            continue;
+        /* the value as the fragment gives it, and what building it takes */
+        struct nix_file *g = l->frag;
+        uint32_t gval = g->nodes[g->nodes[l->bind].first_child].next_sibling;
+        size_t before = g->tree_arena.total;
+        l->after = nix_tree_build(g, &g->tree_arena, gval);
+        if (!l->after) {
+            nix_local_free(l);
+            return -ENOMEM;
+        }
+        l->tree_bytes = g->tree_arena.total - before;
+        l->node = u;
+        l->value = V;
+        l->lo = v[0].start;
+        l->hi = v[n - 1].end;
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- applying ---- */
+
+/* The logical tree outside the rebuilt value: positions moved by the change. */
+struct mover {
+    const struct nix_file *f;
+    const struct nix_value *skip;
+    size_t lo, old_end, new_end;
+    unsigned old_line, old_col, new_line, new_col;
+};
+
+static inline void move_off(const struct mover *m, size_t *off)
+{
+    if (*off >= m->old_end)
+        *off = *off - m->old_end + m->new_end;
+}
+
+static inline void move_lc(const struct mover *m, size_t off, unsigned *line, unsigned *col)
+{
+    if (off < m->old_end)
+        return;
+    if (*line == m->old_line)
+        *col = *col - m->old_col + m->new_col;
+    *line = *line - m->old_line + m->new_line;
+}
+
+/* Does nothing of x's subtree reach the change? Its values come from its own range and its
+ * definitions (bindings: the spliced CST gives their ends, unchanged before the change). */
+static bool before_change(const struct mover *m, const struct nix_ivalue *x)
+{
+    if (x->pub.val_end >= m->lo || x->pub.key_end >= m->lo)
+        return false;
+    for (size_t i = 0; i < x->ndefs; i++)
+        if (nix_node_end(m->f, x->defs[i].node) >= m->lo)
+            return false;
+    return true;
+}
+
+/* Recursion as deep as the tree, which the parser's nesting limit bounds. */
+static void move_values(const struct mover *m, struct nix_value *v)
+{
+    if (v == m->skip)
+        return;
+    move_lc(m, v->key_start, &v->key_line, &v->key_col);
+    move_lc(m, v->val_start, &v->val_line, &v->val_col);
+    move_off(m, &v->key_start);
+    move_off(m, &v->key_end);
+    move_off(m, &v->val_start);
+    move_off(m, &v->val_end);
+    move_off(m, &v->wrap_start);
+    struct nix_value **ch = v->children;
+    size_t n = v->nchildren;
+    for (size_t i = 0; i < n; i++) {
+        if (i + 4 < n)
+            __builtin_prefetch(ch[i + 4]);
+        if (!before_change(m, (const struct nix_ivalue *)ch[i]))
+            move_values(m, ch[i]);
+    }
+}
+
+static uint32_t map_node(uint32_t i, uint32_t bind, uint32_t u, uint32_t base)
+{
+    if (i == NIX_NONE)
+        return NIX_NONE;
+    return i == bind ? u : base + (i - 2);
+}
+
+int nix_local_apply(struct nix_file *f, struct nix_local *l, struct nix_change *ch)
+{
+    struct nix_file *g = l->frag;
+    uint32_t u = l->node, bind = l->bind;
+    size_t us = nix_node_start(f, u), ue = nix_node_end(f, u);
+    uint32_t uts = f->nodes[u].tok_start, ute = f->nodes[u].tok_end;
+    size_t flen = g->len;
+    uint32_t gk = (uint32_t)g->ntoks - 1; /* tokens of the binding */
+    size_t newlen = f->len - (ue - us) + flen;
+    size_t newtoks = f->ntoks - (ute - uts) + gk;
+    size_t gnodes = g->nnodes - 2; /* all but the root and the binding itself */
+    size_t nnl = 0;
+    for (const char *q = g->text; (q = memchr(q, '\n', (size_t)(g->text + flen - q))); q++)
+        nnl++;
+    if (newlen >= UINT32_MAX - 1 || newtoks >= UINT32_MAX - 1 ||
+        f->nnodes + gnodes >= UINT32_MAX - 1)
+        return 0;
+
+    /* everything that can fail, first: capacities, the line/col of the change's end */
+    if (nix_big_grow((void **)&f->text, &f->captext, 1, newlen + 1) < 0 ||
+        nix_big_grow((void **)&f->toks, &f->captoks, sizeof *f->toks, newtoks + 1) < 0 ||
+        nix_big_grow((void **)&f->nodes, &f->capnodes, sizeof *f->nodes, f->nnodes + gnodes) < 0)
+        return -ENOMEM;
+    struct nix_change c = {.start = l->lo, .old_end = l->hi};
+    nix_file_linecol(f, l->hi, &c.old_line, &c.old_col); /* builds the line table */
+    if (!f->nlines ||
+        nix_big_grow((void **)&f->lines, &f->caplines, sizeof *f->lines, f->nlines + nnl + 1) < 0)
+        return -ENOMEM;
+    if (nix_arena_reserve(&f->tree_arena, l->tree_bytes + 64) < 0)
+        return -ENOMEM;
+
+    /* text */
+    ptrdiff_t db = (ptrdiff_t)flen - (ptrdiff_t)(ue - us);
+    memmove(f->text + ue + db, f->text + ue, f->len - ue + 1);
+    memcpy(f->text + us, g->text, flen);
+    f->len = newlen;
+    c.new_end = (size_t)((ptrdiff_t)l->hi + db);
+
+    /* tokens: the tail (with the sentinel) moved, then the binding's */
+    int32_t dt = (int32_t)gk - (int32_t)(ute - uts);
+    memmove(f->toks + uts + gk, f->toks + ute, (f->ntoks - ute + 1) * sizeof *f->toks);
+    for (size_t t = uts + gk; t <= newtoks; t++)
+        f->toks[t].start = (uint32_t)((int64_t)f->toks[t].start + db);
+    for (uint32_t t = 0; t < gk; t++)
+        f->toks[uts + t] = (struct nix_token){(uint32_t)(g->toks[t].start + us), g->toks[t].kind};
+    f->ntoks = newtoks;
+
+    /* nodes: token indices after the binding move; the binding's node is rewritten in its
+     * slot, its descendants appended (the old ones stay unreferenced) */
+    for (size_t i = 0; i < f->nnodes; i++) {
+        struct nix_node *nd = &f->nodes[i];
+        if (nd->tok_start >= ute)
+            nd->tok_start = (uint32_t)((int64_t)nd->tok_start + dt);
+        if (nd->tok_end >= ute)
+            nd->tok_end = (uint32_t)((int64_t)nd->tok_end + dt);
+    }
+    uint32_t base = (uint32_t)f->nnodes;
+    uint32_t keep_next = f->nodes[u].next_sibling;
+    for (uint32_t i = 1; i < g->nnodes; i++) {
+        const struct nix_node *gn = &g->nodes[i];
+        struct nix_node nd = *gn;
+        nd.tok_start = gn->tok_start + uts;
+        nd.tok_end = gn->tok_end + uts;
+        nd.first_child = map_node(gn->first_child, bind, u, base);
+        nd.last_child = map_node(gn->last_child, bind, u, base);
+        nd.next_sibling = i == bind ? keep_next : map_node(gn->next_sibling, bind, u, base);
+        f->nodes[map_node(i, bind, u, base)] = nd;
+    }
+    f->nnodes += gnodes;
+
+    /* lines: the starts inside the old binding replaced by the new ones, the rest moved */
+    size_t a = 0, hi = f->nlines; /* first line start > us */
+    while (a < hi) {
+        size_t mid = a + (hi - a) / 2;
+        if (f->lines[mid] <= us)
+            a = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t b = a;
+    while (b < f->nlines && f->lines[b] < ue)
+        b++;
+    memmove(f->lines + a + nnl, f->lines + b, (f->nlines - b) * sizeof *f->lines);
+    for (size_t i = a + nnl; i < f->nlines - (b - a) + nnl; i++)
+        f->lines[i] = (uint32_t)((int64_t)f->lines[i] + db);
+    size_t w = a;
+    for (const char *q = g->text; (q = memchr(q, '\n', (size_t)(g->text + flen - q))); q++)
+        f->lines[w++] = (uint32_t)(us + (size_t)(q - g->text) + 1);
+    f->nlines = f->nlines - (b - a) + nnl;
+    nix_file_linecol(f, c.new_end, &c.new_line, &c.new_col);
+
+    /* the logical tree: the value rebuilt in place, every other position moved */
+    struct nix_ivalue *V = l->value;
+    uint32_t val = f->nodes[f->nodes[u].first_child].next_sibling;
+    struct nix_ivalue *W = nix_tree_build(f, &f->tree_arena, val);
+    if (!W) {
+        /* not reached (the arena was reserved): the tree is rebuilt on next use */
+        f->tree = NULL;
+        f->tree_built = false;
+        c.changed = NULL;
+        *ch = c;
+        return 1;
+    }
+    struct mover mv = {f, &V->pub, c.start, c.old_end, c.new_end,
+                       c.old_line, c.old_col, c.new_line, c.new_col};
+    move_values(&mv, &f->tree->pub);
+    struct nix_value keep = V->pub;
+    struct nix_def *defs = V->defs;
+    size_t ndefs = V->ndefs, capdefs = V->capdefs;
+    *V = *W;
+    V->pub.name = keep.name;
+    V->pub.parent = keep.parent;
+    V->pub.key_start = keep.key_start;
+    V->pub.key_end = keep.key_end;
+    V->pub.key_line = keep.key_line;
+    V->pub.key_col = keep.key_col;
+    V->defs = defs;
+    V->ndefs = ndefs;
+    V->capdefs = capdefs;
+    for (size_t i = 0; i < V->pub.nchildren; i++)
+        V->pub.children[i]->parent = &V->pub;
+    c.changed = &V->pub;
+    *ch = c;
+    return 1;
+}
+
+int nix_file_patch_local(struct nix_file *f, const struct nix_patch *v, size_t n,
+                         struct nix_change *ch)
+{
+    struct nix_local l;
+    int r = nix_local_check(f, v, n, &l);
+    if (r == 1)
+        r = nix_local_apply(f, &l, ch);
+    nix_local_free(&l);
+    return r;
+}
+
+/* ---- comparing two files (tests and fuzzing: a local edit against a full parse) ---- */
+
+static void dump_value(struct buf *out, const struct nix_value *v, unsigned depth)
+{
+    buf_printf(out, "%*s%d %s k=%zu-%zu@%u:%u v=%zu-%zu w=%zu @%u:%u%s", (int)(2 * depth), "",
+               (int)v->kind, v->name ? v->name : "-", v->key_start, v->key_end, v->key_line,
+               v->key_col, v->val_start, v->val_end, v->wrap_start, v->val_line, v->val_col,
+               v->implicit ? " implicit" : "");
+    if (v->str) {
+        buf_puts(out, " str=");
+        for (const char *s = v->str; *s; s++)
+            buf_printf(out, (unsigned char)*s < 0x20 ? "\\x%02x" : "%c", (unsigned char)*s);
+    }
+    if (v->kind == NIX_INT)
+        buf_printf(out, " i=%lld", (long long)v->ival);
+    if (v->kind == NIX_FLOAT)
+        buf_printf(out, " f=%a", v->fval);
+    if (v->kind == NIX_BOOL)
+        buf_printf(out, " b=%d", (int)v->bval);
+    buf_printf(out, " n=%zu\n", v->nchildren);
+    for (size_t i = 0; i < v->nchildren; i++) {
+        if (v->children[i]->parent != v)
+            buf_puts(out, "BAD PARENT\n");
+        dump_value(out, v->children[i], depth + 1);
+    }
+}
+
+int nix_tree_dump(struct nix_file *f, struct buf *out)
+{
+    const struct nix_value *r = nix_file_root(f);
+    if (!r)
+        return -ENOMEM;
+    dump_value(out, r, 0);
+    return 0;
+}
+
+/* The CST's definitions as the edit functions read them: every value's defs, the value's
+ * node and literals, printed as source ranges (node indices differ between the two). */
+static void dump_defs(struct buf *out, const struct nix_file *f, const struct nix_ivalue *v)
+{
+    buf_printf(out, "%s node=%zu-%zu lit=%zu-%zu", v->pub.name ? v->pub.name : "-",
+               v->node == NIX_NONE ? 0 : nix_node_start(f, v->node),
+               v->node == NIX_NONE ? 0 : nix_node_end(f, v->node),
+               v->lit == NIX_NONE ? 0 : nix_node_start(f, v->lit),
+               v->lit == NIX_NONE ? 0 : nix_node_end(f, v->lit));
+    for (size_t i = 0; i < v->ndefs; i++)
+        buf_printf(out, " def=%zu-%zu/%u/%zu", nix_node_start(f, v->defs[i].node),
+                   nix_node_end(f, v->defs[i].node), v->defs[i].seg,
+                   v->defs[i].name_node == NIX_NONE ? 0 : nix_node_start(f, v->defs[i].name_node));
+    for (size_t i = 0; i < v->nlits; i++)
+        buf_printf(out, " lit=%zu", nix_node_start(f, v->lits[i]));
+    buf_printf(out, " m=%d i=%d\n", (int)v->mergeable, (int)v->inherited);
+    for (size_t i = 0; i < v->pub.nchildren; i++)
+        dump_defs(out, f, (const struct nix_ivalue *)v->pub.children[i]);
+}
+
+/* The same node (same tokens: indices are comparable) and the same subtree. */
+static bool same_nodes(const struct nix_file *a, uint32_t x, const struct nix_file *b, uint32_t y)
+{
+    const struct nix_node *p = &a->nodes[x], *q = &b->nodes[y];
+    if (p->kind != q->kind || p->op != q->op || p->flags != q->flags ||
+        p->tok_start != q->tok_start || p->tok_end != q->tok_end)
+        return false;
+    uint32_t c = p->first_child, d = q->first_child;
+    for (; c != NIX_NONE && d != NIX_NONE; c = a->nodes[c].next_sibling, d = b->nodes[d].next_sibling)
+        if (!same_nodes(a, c, b, d))
+            return false;
+    if (c != NIX_NONE || d != NIX_NONE)
+        return false;
+    /* last_child must name the last child */
+    uint32_t la = NIX_NONE, lb = NIX_NONE;
+    for (c = p->first_child; c != NIX_NONE; c = a->nodes[c].next_sibling)
+        la = c;
+    for (d = q->first_child; d != NIX_NONE; d = b->nodes[d].next_sibling)
+        lb = d;
+    return la == p->last_child && lb == q->last_child;
+}
+
+int nix_file_compare(struct nix_file *a, struct nix_file *b, struct buf *why)
+{
+    struct buf x = {0}, y = {0};
+    int r = 0;
+#define DIFF(what)                                                                         \
+    do {                                                                                   \
+        if (x.len != y.len || (x.len && memcmp(x.p, y.p, x.len))) {                         \
+            buf_printf(why, "%s differ", what);                                            \
+            r = 1;                                                                         \
+            goto out;                                                                      \
+        }                                                                                  \
+        buf_reset(&x);                                                                     \
+        buf_reset(&y);                                                                     \
+    } while (0)
+    buf_append(&x, a->text, a->len);
+    buf_append(&y, b->text, b->len);
+    DIFF("texts");
+    if (nix_file_print(a, &x) < 0 || nix_file_print(b, &y) < 0)
+        return -ENOMEM;
+    DIFF("printed trees");
+    if (a->ntoks != b->ntoks) {
+        buf_puts(why, "token counts differ");
+        r = 1;
+        goto out;
+    }
+    for (size_t i = 0; i <= a->ntoks; i++)
+        if (a->toks[i].start != b->toks[i].start || a->toks[i].kind != b->toks[i].kind) {
+            buf_printf(why, "token %zu differs", i);
+            r = 1;
+            goto out;
+        }
+    if (!same_nodes(a, a->root, b, b->root)) {
+        buf_puts(why, "trees differ");
+        r = 1;
+        goto out;
+    }
+    if (a->len < 16384) { /* the listing too (slow for large files) */
+        if (nix_file_dump_tree(a, &x) < 0 || nix_file_dump_tree(b, &y) < 0)
+            return -ENOMEM;
+        DIFF("tree listings");
+    }
+    if (nix_tree_dump(a, &x) < 0 || nix_tree_dump(b, &y) < 0)
+        return -ENOMEM;
+    DIFF("logical trees");
+    dump_defs(&x, a, a->tree);
+    dump_defs(&y, b, b->tree);
+    DIFF("definitions");
+    buf_printf(&x, "%zu %d %d", a->len, a->has_errors, a->has_diags);
+    buf_printf(&y, "%zu %d %d", b->len, b->has_errors, b->has_diags);
+    DIFF("flags");
+    unsigned l, c;
+    nix_file_linecol(a, 0, &l, &c); /* builds the line tables */
+    nix_file_linecol(b, 0, &l, &c);
+    if (a->nlines != b->nlines || memcmp(a->lines, b->lines, a->nlines * sizeof *a->lines)) {
+        buf_puts(why, "line tables differ");
+        r = 1;
+        goto out;
+    }
+#undef DIFF
+out:
+    buf_free(&x);
+    buf_free(&y);
+    return r;
+}

@@ -1,0 +1,562 @@
+/* core/nix local edits in place (nix_file_patch_local), differentially: every patch applied
+ * in place is compared with nix_parse of the patched text (text, printed tree, tree listing,
+ * the whole logical tree, the definitions the edit functions read, the line table); a
+ * patch that is not applied must leave the file as it was, and one whose full parse reports
+ * anything must not be applied. Inputs: every sample, a 200-machine generated fleet, the
+ * parser's differential corpus (tests/nix-corpus). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/nix.h"
+#include "core/nix/nix-int.h"
+
+struct stats {
+    size_t tried, local, refused_diag;
+};
+
+static uint64_t rng = 88172645463325252ull;
+static uint64_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static const char *srcdir(void)
+{
+    const char *s = getenv("top_srcdir");
+    return s ? s : ".";
+}
+
+static char *slurp(FILE *fp, size_t *len)
+{
+    struct buf b = {0};
+    char tmp[65536];
+    size_t k;
+    while ((k = fread(tmp, 1, sizeof tmp, fp)) > 0)
+        assert_int_equal(buf_append(&b, tmp, k), 0);
+    *len = b.len;
+    if (!b.p)
+        return strdup("");
+    return buf_steal(&b);
+}
+
+static char *read_path(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    char *s = slurp(fp, len);
+    fclose(fp);
+    return s;
+}
+
+static char *gen_fleet(unsigned n, size_t *len)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "sh '%s/samples/gen-fleet' %u", srcdir(), n);
+    FILE *fp = popen(cmd, "r");
+    assert_non_null(fp);
+    char *s = slurp(fp, len);
+    assert_int_equal(pclose(fp), 0);
+    assert_true(*len > 1000);
+    return s;
+}
+
+static struct nix_file *parse(const char *text, size_t len, bool *diags)
+{
+    struct diag_list dl = {0};
+    struct nix_file *f = NULL;
+    assert_int_equal(nix_parse("t.nix", text, len, &f, &dl), 0);
+    *diags = dl.n > 0;
+    assert_true(nix_file_has_diags(f) == *diags);
+    diag_list_free(&dl);
+    return f;
+}
+
+static char *patched(const struct nix_file *f, const struct nix_patch *v, size_t n,
+                     size_t *outlen)
+{
+    struct nix_edit e = {.v = (struct nix_patch *)v, .n = n};
+    char *out = NULL;
+    assert_int_equal(nix_edit_apply(f, &e, &out, outlen), 0);
+    return out;
+}
+
+static void expect_same(struct nix_file *a, struct nix_file *b, const char *what)
+{
+    struct buf why = {0};
+    int r = nix_file_compare(a, b, &why);
+    if (r != 0) {
+        size_t la;
+        const char *ta = nix_file_text(a, &la);
+        fprintf(stderr, "%s: %s\n--- text ---\n%.*s\n", what, why.p ? why.p : "?",
+                (int)(la > 3000 ? 3000 : la), ta);
+    }
+    buf_free(&why);
+    assert_int_equal(r, 0);
+}
+
+/* f, parsed from the same text as orig, is as nix_parse made it: the same arrays. */
+static void expect_untouched(struct nix_file *f, struct nix_file *orig)
+{
+    assert_int_equal(f->len, orig->len);
+    assert_memory_equal(f->text, orig->text, f->len + 1);
+    assert_int_equal(f->ntoks, orig->ntoks);
+    for (size_t i = 0; i <= f->ntoks; i++) {
+        assert_int_equal(f->toks[i].start, orig->toks[i].start);
+        assert_int_equal(f->toks[i].kind, orig->toks[i].kind);
+    }
+    assert_int_equal(f->nnodes, orig->nnodes);
+    for (size_t i = 0; i < f->nnodes; i++) {
+        const struct nix_node *a = &f->nodes[i], *b = &orig->nodes[i];
+        assert_true(a->kind == b->kind && a->op == b->op && a->flags == b->flags &&
+                    a->tok_start == b->tok_start && a->tok_end == b->tok_end &&
+                    a->first_child == b->first_child && a->last_child == b->last_child &&
+                    a->next_sibling == b->next_sibling);
+    }
+    assert_int_equal(f->has_diags, orig->has_diags);
+    if (f->nlines) {
+        unsigned l, c;
+        nix_file_linecol(orig, 0, &l, &c);
+        assert_int_equal(f->nlines, orig->nlines);
+        assert_memory_equal(f->lines, orig->lines, f->nlines * sizeof *f->lines);
+    }
+    if (f->tree_built) {
+        struct buf x = {0}, y = {0};
+        assert_int_equal(nix_tree_dump(f, &x), 0);
+        assert_int_equal(nix_tree_dump(orig, &y), 0);
+        assert_int_equal(x.len, y.len);
+        assert_memory_equal(x.p, y.p, x.len);
+        buf_free(&x);
+        buf_free(&y);
+    }
+}
+
+/* Apply v to a fresh parse of text in place and check it against the full parse. orig is
+ * a parse of text that is never changed. */
+static int try_patches(const char *text, size_t len, struct nix_file *orig, struct nix_patch *v,
+                       size_t n, struct stats *st)
+{
+    bool d0, dg;
+    struct nix_file *f = parse(text, len, &d0);
+    switch (st->tried % 4) { /* what is cached before the edit varies */
+    case 0: nix_file_root(f); break;
+    case 1: { unsigned l, c; nix_file_linecol(f, len / 2, &l, &c); break; }
+    case 2: nix_file_root(f); { unsigned l, c; nix_file_linecol(f, len, &l, &c); } break;
+    default: break;
+    }
+    st->tried++;
+    size_t nl;
+    char *nt = patched(f, v, n, &nl);
+    struct nix_file *g = parse(nt, nl, &dg);
+    struct nix_change ch;
+    memset(&ch, 0xa5, sizeof ch);
+    int r = nix_file_patch_local(f, v, n, &ch);
+    assert_true(r == 0 || r == 1);
+    if (dg) {
+        st->refused_diag++;
+        assert_int_equal(r, 0);
+    }
+    if (r == 1) {
+        st->local++;
+        expect_same(f, g, "applied in place");
+        assert_int_equal(ch.start, v[0].start);
+        assert_int_equal(ch.old_end, v[n - 1].end);
+        assert_int_equal(ch.new_end - ch.old_end + len, nl);
+        assert_non_null(ch.changed);
+        unsigned l, c;
+        nix_file_linecol(orig, ch.old_end, &l, &c);
+        assert_int_equal(l, ch.old_line);
+        assert_int_equal(c, ch.old_col);
+        nix_file_linecol(g, ch.new_end, &l, &c);
+        assert_int_equal(l, ch.new_line);
+        assert_int_equal(c, ch.new_col);
+        /* a position after the change moves as nix_change_offset/linecol say */
+        if (ch.old_end < len) {
+            size_t o = ch.old_end + (len - ch.old_end) / 2;
+            unsigned l1, c1, l2, c2;
+            nix_file_linecol(orig, o, &l1, &c1);
+            nix_file_linecol(g, nix_change_offset(&ch, o), &l2, &c2);
+            nix_change_linecol(&ch, &l1, &c1);
+            assert_int_equal(l1, l2);
+            assert_int_equal(c1, c2);
+        }
+    } else {
+        expect_untouched(f, orig);
+    }
+    nix_file_free(f);
+    nix_file_free(g);
+    free(nt);
+    return r;
+}
+
+static const char *const repl[] = {
+    "\"x\"", "42", "{ a = 1; }", "[ 1 2 ]", "f x", "''\n  ind ${x}\n''", "\"${y} z\"",
+    "{ a = 1; a = 2; }", "{", "}", "\"unterminated", "/* c */ 1 # end\n", "]", "1; b = 2",
+    "x: x", "let q = 1; in q", "rec { a = 1; }", "{ inherit a; a = 2; }", "/* open",
+    "\"\\${\"", "''''$ x '''' ''", "{ a.b = 1; a.c = 2; }", "{ a.b = 1; a = { b = 2; }; }",
+    "{ ${x} = 1; }", "[ ]", "true", "null", "./p", "<nixpkgs>", "1.5", "99999999999999999999",
+    "((((1))))", "{ a = { b = { c = 1; }; }; }", "a.b or c", "-1", "! x", "x // { y = 1; }",
+    "http://x.y/z", "\"a\" + \"b\"", "a/", "a/${b}", "~/x", "if a then b else c",
+    "assert a; 1", "with x; [ y ]", "\"\\n\\t\"", "{ \"a b\" = 1; }", "''\n''", "\r\n1", "",
+    " ", ";", "= 1", "/**/", "#\n1", "{ or = 1; }", "or", "1 1", "{ a = 1; } { }",
+    "{ a = 1; }.a", "\"${\"", "''${", "${x}", "a: { b = a; }", "{ a, b ? 1, ... }: a",
+    "[ \"t\" \"u\" ]", "\"é\"", "1e400", "{ a.b = 1; a.b.c = 2; }", "{ inherit (x) a b; }",
+    "let a = 1; a = 2; in a", "{ x = 1; \"x\" = 2; }", "[ (x: x) ]", "\"\\\"\"",
+};
+#define NREPL (sizeof repl / sizeof *repl)
+
+static void collect(const struct nix_value *v, const struct nix_value ***out, size_t *n,
+                    size_t *cap)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        *out = realloc(*out, *cap * sizeof **out);
+        assert_non_null(*out);
+    }
+    (*out)[(*n)++] = v;
+    for (size_t i = 0; i < v->nchildren; i++)
+        collect(v->children[i], out, n, cap);
+}
+
+static void one(const char *text, size_t len, struct nix_file *orig, size_t s, size_t e,
+                const char *t, struct stats *st)
+{
+    struct nix_patch p = {s, e, (char *)t};
+    try_patches(text, len, orig, &p, 1, st);
+}
+
+/* Many patches on the values of one file; `every`: try every k-th value only. */
+static void patch_file(const char *text, size_t len, size_t every, size_t nrepl,
+                       struct stats *st)
+{
+    bool d;
+    struct nix_file *orig = parse(text, len, &d);
+    const struct nix_value *root = nix_file_root(orig);
+    assert_non_null(root);
+    const struct nix_value **vals = NULL;
+    size_t nv = 0, cap = 0;
+    collect(root, &vals, &nv, &cap);
+    for (size_t i = 1; i < nv; i += every) {
+        const struct nix_value *v = vals[i];
+        size_t s = v->val_start, e = v->val_end, w = v->wrap_start;
+        if (v->implicit)
+            continue;
+        for (size_t k = 0; k < nrepl; k++)
+            one(text, len, orig, w, e, repl[(i * 7 + k) % NREPL], st);
+        one(text, len, orig, w, w, "/* c */ ", st);
+        one(text, len, orig, e, e, " # c\n", st);
+        one(text, len, orig, e, e, " /* open", st);
+        if (v->kind == NIX_LIST && e > s + 1) {
+            one(text, len, orig, e - 1, e - 1, "\"new\" ", st);
+            one(text, len, orig, s + 1, s + 1, " \"first\"", st);
+            if (v->nchildren) {
+                const struct nix_value *c0 = v->children[0];
+                one(text, len, orig, c0->val_start, c0->val_end, "", st);
+                one(text, len, orig, c0->wrap_start, c0->val_end, "(x: x)", st);
+            }
+            if (v->nchildren >= 2) {
+                const struct nix_value *c0 = v->children[0], *cl = v->children[v->nchildren - 1];
+                struct nix_patch two[2] = {{c0->val_start, c0->val_end, "\"A\""},
+                                           {cl->val_start, cl->val_end, "{ b = 2; }"}};
+                try_patches(text, len, orig, two, 2, st);
+            }
+        }
+        if (v->kind == NIX_ATTRS && e > s + 1 && text[s] == '{') {
+            one(text, len, orig, s + 1, s + 1, " zz = 1;", st);
+            one(text, len, orig, s + 1, s + 1, " x.y.z = { q = [ ]; };", st);
+            one(text, len, orig, s + 1, s + 1, " inherit zz;", st);
+            one(text, len, orig, e - 1, e - 1, "zz = { }; ", st);
+            if (v->nchildren && v->children[0]->name) {
+                char *dup = NULL;
+                char *q = nix_quote_key(v->children[0]->name);
+                assert_true(asprintf(&dup, " %s = 2;", q) > 0);
+                one(text, len, orig, s + 1, s + 1, dup, st); /* a duplicate */
+                free(dup);
+                assert_true(asprintf(&dup, " %s.zz = 2;", q) > 0);
+                one(text, len, orig, s + 1, s + 1, dup, st); /* merges or duplicates */
+                free(dup);
+                free(q);
+            }
+        }
+        /* random bytes at a random place of the value */
+        static const char *const junk[] = {"{", "}", "\"", "''", "${", "[", "]", ";", "(",
+                                           "#", "/*", "*/", "\n", " ", "=", "a", "1", "\\",
+                                           "$", "'", ".", "/", "~", "<", ">"};
+        for (int k = 0; k < 2; k++) {
+            size_t at = s + (e > s ? rnd() % (e - s + 1) : 0);
+            one(text, len, orig, at, at, junk[rnd() % (sizeof junk / sizeof *junk)], st);
+        }
+    }
+    free(vals);
+    nix_file_free(orig);
+}
+
+static void test_samples(void **state)
+{
+    (void)state;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/samples", srcdir());
+    DIR *dp = opendir(dir);
+    assert_non_null(dp);
+    struct dirent *de;
+    struct stats st = {0};
+    size_t files = 0;
+    while ((de = readdir(dp))) {
+        size_t l = strlen(de->d_name);
+        if (l < 5 || strcmp(de->d_name + l - 4, ".nix"))
+            continue;
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        size_t len;
+        char *text = read_path(path, &len);
+        patch_file(text, len, 1, 12, &st);
+        free(text);
+        files++;
+    }
+    closedir(dp);
+    print_message("samples: %zu files, %zu patches, %zu applied in place, %zu refused by "
+                  "the full parse\n", files, st.tried, st.local, st.refused_diag);
+    assert_true(files >= 8);
+    assert_true(st.local * 3 >= st.tried);  /* most value edits are local */
+    assert_true(st.refused_diag * 10 >= st.tried);
+}
+
+static void test_fleet(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = gen_fleet(200, &len);
+    struct stats st = {0};
+    patch_file(text, len, 61, 6, &st);
+    print_message("fleet: %zu patches, %zu applied in place, %zu refused by the full parse\n",
+                  st.tried, st.local, st.refused_diag);
+    assert_true(st.local * 3 >= st.tried);
+    free(text);
+}
+
+/* The corpus of the parser's differential test: atoms in binding contexts, and cases. */
+static void test_corpus(void **state)
+{
+    (void)state;
+    char path[4096];
+    struct stats st = {0};
+    size_t inputs = 0;
+    snprintf(path, sizeof path, "%s/tests/nix-corpus/atoms.txt", srcdir());
+    size_t len;
+    char *atoms = read_path(path, &len);
+    static const char *const ctx[] = {"{ a = @@; }", "with {}; { a = [ @@ ]; b.c = @@; }",
+                                      "rec { x = { y = @@; }; }"};
+    for (char *line = atoms, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = 0;
+        struct buf atom = {0};
+        for (const char *q = line; *q; q++) {
+            if (!strncmp(q, "{NL}", 4)) {
+                buf_putc(&atom, '\n');
+                q += 3;
+            } else {
+                buf_putc(&atom, *q);
+            }
+        }
+        for (size_t c = 0; c < sizeof ctx / sizeof *ctx; c++) {
+            struct buf in = {0};
+            for (const char *q = ctx[c]; *q; q++) {
+                if (q[0] == '@' && q[1] == '@') {
+                    buf_append(&in, atom.p ? atom.p : "", atom.len);
+                    q++;
+                } else {
+                    buf_putc(&in, *q);
+                }
+            }
+            patch_file(in.p, in.len, 1, 3, &st);
+            inputs++;
+            buf_free(&in);
+        }
+        buf_free(&atom);
+    }
+    free(atoms);
+    snprintf(path, sizeof path, "%s/tests/nix-corpus/cases.txt", srcdir());
+    char *cases = read_path(path, &len);
+    struct buf cur = {0};
+    for (char *line = cases, *next; line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = 0;
+        if (!strcmp(line, "----") || !next) {
+            if (!next && *line) {
+                if (cur.len)
+                    buf_putc(&cur, '\n');
+                buf_puts(&cur, line);
+            }
+            patch_file(cur.p ? cur.p : "", cur.len, 1, 3, &st);
+            inputs++;
+            buf_reset(&cur);
+            if (!next)
+                break;
+            continue;
+        }
+        if (cur.len)
+            buf_putc(&cur, '\n');
+        buf_puts(&cur, line);
+    }
+    buf_free(&cur);
+    free(cases);
+    print_message("corpus: %zu inputs, %zu patches, %zu applied in place, %zu refused by the "
+                  "full parse\n", inputs, st.tried, st.local, st.refused_diag);
+    assert_true(inputs >= 500);
+    assert_true(st.local * 5 >= st.tried);
+}
+
+/* Never in place: a file with diagnostics (here a NUL byte, a warning), patches outside
+ * any binding's value, or over its '=' or ';'. */
+static void test_refusals(void **state)
+{
+    (void)state;
+    struct stats st = {0};
+    static const char nul[] = "{ a = 1; }\0junk";
+    bool d;
+    struct nix_file *o = parse(nul, sizeof nul - 1, &d);
+    assert_true(d);
+    struct nix_patch p = {6, 7, "2"};
+    assert_int_equal(try_patches(nul, sizeof nul - 1, o, &p, 1, &st), 0);
+    nix_file_free(o);
+    const char *t = "{ a = 1; b = [ 1 ]; }";
+    size_t len = strlen(t);
+    o = parse(t, len, &d);
+    struct nix_patch cases[] = {
+        {6, 7, "2"},      /* the value: local */
+        {4, 7, "= 2"},    /* over '=' */
+        {6, 8, "2;"},     /* over ';' */
+        {0, 1, "{"},      /* outside */
+        {9, 10, "c"},     /* a key */
+        {15, 16, "2"},    /* inside b's list: local */
+    };
+    int want[] = {1, 0, 0, 0, 0, 1};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        assert_int_equal(try_patches(t, len, o, &cases[i], 1, &st), want[i]);
+    /* two definitions of one value (a = { } merged with a.y): not local */
+    nix_file_free(o);
+    t = "{ a = { x = 1; }; a.y = 2; }";
+    len = strlen(t);
+    o = parse(t, len, &d);
+    struct nix_patch m = {14, 14, " z = 3;"}, x = {12, 13, "3"};
+    assert_int_equal(try_patches(t, len, o, &m, 1, &st), 0);
+    assert_int_equal(try_patches(t, len, o, &x, 1, &st), 1); /* a.x is defined once */
+    nix_file_free(o);
+    /* a let binding: not in the logical tree, never local */
+    t = "let a = 1; in { b = a; }";
+    len = strlen(t);
+    o = parse(t, len, &d);
+    struct nix_patch lp = {8, 9, "2"};
+    assert_int_equal(try_patches(t, len, o, &lp, 1, &st), 0);
+    nix_file_free(o);
+    /* nesting past the parser's limit in the new value */
+    struct buf deep = {0};
+    for (int i = 0; i < 1100; i++)
+        buf_putc(&deep, '(');
+    buf_putc(&deep, '1');
+    for (int i = 0; i < 1100; i++)
+        buf_putc(&deep, ')');
+    t = "{ a = 1; }";
+    len = strlen(t);
+    o = parse(t, len, &d);
+    struct nix_patch dp = {6, 7, deep.p};
+    assert_int_equal(try_patches(t, len, o, &dp, 1, &st), 0);
+    nix_file_free(o);
+    buf_free(&deep);
+}
+
+/* The edit functions: a tag appended to a machine's tags in the fleet is checked locally
+ * and applied in place; many edits in a row (the old nodes and values stay behind as
+ * garbage) still give what a full parse gives. */
+static void test_edits_in_a_row(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = gen_fleet(200, &len);
+    bool d;
+    struct nix_file *f = parse(text, len, &d);
+    assert_false(d);
+    const struct nix_value *machines =
+        nix_value_lookup(nix_file_root(f), (const char *[]){"inventory", "machines"}, 2);
+    assert_non_null(machines);
+    assert_true(machines->nchildren >= 200);
+    size_t nmach = machines->nchildren, local = 0, total = 0;
+    char **names = calloc(nmach, sizeof *names);
+    for (size_t i = 0; i < nmach; i++)
+        names[i] = strdup(machines->children[i]->name);
+    for (int step = 0; step < 300; step++) {
+        const char *m = names[rnd() % nmach];
+        const char *path[] = {"inventory", "machines", m, "tags"};
+        const char *path2[] = {"inventory", "machines", m, "deploy", "targetHost"};
+        struct nix_edit ed = {0};
+        struct diag dg = {0};
+        char tag[64], host[64];
+        snprintf(tag, sizeof tag, "\"tag-%d\"", step);
+        snprintf(host, sizeof host, "\"root@h%d\"", step);
+        int r;
+        switch (step % 4) {
+        case 0: case 1: r = nix_edit_list_append(f, path, 4, tag, &ed, &dg); break;
+        case 2: r = nix_edit_set(f, path2, 5, host, &ed, &dg); break;
+        default: r = nix_edit_list_insert(f, path, 4, 0, tag, &ed, &dg); break;
+        }
+        assert_int_equal(r, 0);
+        total++;
+        size_t nl;
+        char *nt = patched(f, ed.v, ed.n, &nl);
+        struct nix_change ch;
+        r = nix_file_patch_local(f, ed.v, ed.n, &ch);
+        assert_true(r == 0 || r == 1);
+        assert_true(ed.local == (r == 1));
+        if (r == 1) {
+            local++;
+            assert_null(ed.result);
+            /* the edit's path reads back in the updated tree */
+            const struct nix_value *v = step % 4 == 2 ? nix_value_lookup(nix_file_root(f), path2, 5)
+                                                      : nix_value_lookup(nix_file_root(f), path, 4);
+            assert_non_null(v);
+        } else {
+            nix_file_free(f);
+            f = parse(nt, nl, &d);
+        }
+        if (step % 25 == 24 || step == 299) {
+            struct nix_file *g = parse(nt, nl, &d);
+            assert_false(d);
+            expect_same(f, g, "edits in a row");
+            nix_file_free(g);
+        }
+        free(nt);
+        nix_edit_free(&ed);
+        diag_clear(&dg);
+    }
+    print_message("fleet edits: %zu, %zu in place\n", total, local);
+    assert_true(local * 10 >= total * 9);
+    for (size_t i = 0; i < nmach; i++)
+        free(names[i]);
+    free(names);
+    nix_file_free(f);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_samples),
+        cmocka_unit_test(test_corpus),
+        cmocka_unit_test(test_fleet),
+        cmocka_unit_test(test_edits_in_a_row),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
