@@ -475,6 +475,38 @@ static void test_refusals(void **state)
     assert_int_equal(try_patches(t, len, o, &dp, 1, &st), 0);
     nix_file_free(o);
     buf_free(&deep);
+    /* near the nesting limit: parentheses (two levels each) and lists (one) around the
+     * binding, and more of them in the new value */
+    static const char *const opens[] = {"(", "["}, *const closes[] = {")", "]"};
+    for (int kind = 0; kind < 2; kind++) {
+        for (int k = kind ? 1980 : 985; k <= (kind ? 2001 : 1001); k += 3) {
+            struct buf in = {0};
+            buf_puts(&in, "{ a = ");
+            for (int i = 0; i < k; i++)
+                buf_puts(&in, opens[kind]);
+            buf_puts(&in, "{ b = 1; }");
+            for (int i = 0; i < k; i++)
+                buf_puts(&in, closes[kind]);
+            buf_puts(&in, "; }");
+            o = parse(in.p, in.len, &d);
+            size_t at = 6 + (size_t)k + 6;
+            assert_memory_equal(in.p + at, "1", 1);
+            static const char *const vals[] = {"2", "(2)", "((((2))))", "[ [ [ 2 ] ] ]"};
+            for (size_t j = 0; j < 4; j++) {
+                struct nix_patch np = {at, at + 1, (char *)vals[j]};
+                try_patches(in.p, in.len, o, &np, 1, &st);
+            }
+            nix_file_free(o);
+            buf_free(&in);
+        }
+    }
+    /* a comment opened in the value and closed after the binding */
+    t = "{ a = 1; b = 2; /* x */ }";
+    len = strlen(t);
+    o = parse(t, len, &d);
+    struct nix_patch cp = {6, 7, "1 /*"};
+    assert_int_equal(try_patches(t, len, o, &cp, 1, &st), 0);
+    nix_file_free(o);
 }
 
 /* The edit functions: a tag appended to a machine's tags in the fleet is checked locally
