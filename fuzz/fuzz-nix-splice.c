@@ -1,6 +1,8 @@
 /* libFuzzer target for core/nix local edits in place: the input is a file, a 0xff byte, and
- * a patch description (bytes: two 16-bit positions relative to a value of the file's
- * logical tree, then the replacement text). The patch is applied in place with
+ * a patch description (bytes: a value of the file's logical tree, a position in it, a
+ * length, flags, then the replacement text; a 0xfe in it starts a second patch). An input
+ * starting with 0xfd uses one of the built-in files instead (the next byte picks it), so
+ * that every mutation goes into the patch. The patch is applied in place with
  * nix_file_patch_local and compared with a parse of the patched text: when applied, the
  * two must be identical (text, trees, logical tree, definitions, line table) and the full
  * parse must report nothing; when not, the file must be as it was. Any mismatch aborts. */
@@ -13,6 +15,26 @@
 #include "core/nix/nix-int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *const bases[] = {
+    "{ lib, ... }:\n{\n  meta.name = \"X\";\n  inventory.machines = {\n"
+    "    a = { deploy.targetHost = \"root@h\"; tags = [ \"t\" \"u\" ]; };\n"
+    "    b.tags = [ ];\n    \"c-d\" = { };\n  };\n"
+    "  inventory.instances.bb = {\n    module.name = \"borgbackup\";\n"
+    "    roles.client.tags.t.settings = { exclude = [ \"*.tmp\" ]; };\n"
+    "    roles.client.settings.startAt = lib.mkDefault \"*-*-* 01:00:00\";\n"
+    "    roles.server.machines.b.settings = { address = \"10.0.0.1\"; };\n  };\n"
+    "  machines.a = { config, ... }: {\n    clan.core.state.db = {\n"
+    "      folders = [ \"/var/db\" ];\n      preBackupScript = ''\n        x ${y}\n      '';\n"
+    "    };\n  };\n}\n",
+    "rec {\n  a = 1; # c\n  b = [ 1 \"s\" ./p { x = /* c */ 2; } (f x) ];\n"
+    "  c.d.e = { f = true; g = null; };\n  c.h = 1.5;\n  inherit (lib) i j;\n"
+    "  k = let l = 1; in { m = l; };\n  n = with p; [ q ];\n  \"o p\" = ''\n  r\n'';\n"
+    "  ${\"s\"} = 1;\n  t = x: { u = x; };\n}\n",
+    "let\n  x = { a = 1; };\nin\nclan-core.lib.clan {\n  self = x;\n"
+    "  inventory = { machines = { m1 = { tags = [ \"a\" ]; }; }; };\n"
+    "  inventory.instances.i.roles.r.machines.m1 = { };\n}\r\n",
+};
 
 static void collect(const struct nix_value *v, const struct nix_value **out, size_t *n, size_t max)
 {
@@ -37,12 +59,22 @@ static void check(struct nix_file *a, struct nix_file *b, const char *what)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const uint8_t *sep = memchr(data, 0xff, size);
-    if (!sep || size - (size_t)(sep - data) < 6)
-        return 0;
-    size_t flen = (size_t)(sep - data);
-    const uint8_t *pd = sep + 1;
-    size_t plen = size - flen - 1;
+    size_t flen, plen;
+    const uint8_t *pd;
+    if (size >= 7 && data[0] == 0xfd) {
+        const char *b = bases[data[1] % (sizeof bases / sizeof *bases)];
+        flen = strlen(b);
+        pd = data + 2;
+        plen = size - 2;
+        data = (const uint8_t *)b;
+    } else {
+        const uint8_t *sep = memchr(data, 0xff, size);
+        if (!sep || size - (size_t)(sep - data) < 6)
+            return 0;
+        flen = (size_t)(sep - data);
+        pd = sep + 1;
+        plen = size - flen - 1;
+    }
     struct diag_list dl = {0};
     struct nix_file *f = NULL, *orig = NULL;
     if (nix_parse("f.nix", (const char *)data, flen, &f, &dl) < 0 ||
@@ -55,13 +87,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const struct nix_value *root = nix_file_root(orig);
     if (root)
         collect(root, vals, &nv, 256);
-    size_t base = 0;
-    if (nv && pd[0] < 0xf0)
-        base = vals[pd[0] % nv]->wrap_start;
-    size_t s = base + (pd[1] | (size_t)pd[2] << 8) % 64;
-    size_t e = s + pd[3] % 16;
-    if (pd[4] & 1) /* the whole value */
-        e = nv ? vals[pd[0] % nv]->val_end : e;
+    size_t s = (pd[1] | (size_t)pd[2] << 8), e = s + pd[3] % 16;
+    if (nv && pd[0] < 0xf0) { /* inside a value (most often a local edit) */
+        const struct nix_value *x = vals[pd[0] % nv];
+        size_t w = x->val_end - x->val_start + 1;
+        s = x->val_start + s % w;
+        e = s + pd[3] % (x->val_end - s + 1);
+        if (pd[4] & 1) /* the whole value */
+            s = x->wrap_start, e = x->val_end;
+    }
     if (s > flen)
         s = flen;
     if (e > flen)
