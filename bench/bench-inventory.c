@@ -1,7 +1,12 @@
 /* bench-inventory FILE MODE: time core/inventory on FILE (a gen-fleet clan.nix).
  *   load  N   parse + model + resolution + plan, N runs: per run "WALL CPU" (ms), one a line
  *   parse N   core/nix parse alone (the share of the parser), N runs
- *   edit  N   one edit (a tag on a machine) with re-resolution, and its undo: N runs
+ *   edit  N [KIND]  one edit with re-resolution, then its undo, N runs: per run "EDIT_WALL
+ *             EDIT_CPU UNDO_WALL UNDO_CPU" (ms). KIND: tag-add (a tag no role selects, the
+ *             default), tag-join (a tag a borgbackup client role selects: the machine
+ *             joins it), schedule (startAt of a machine in its instance), exclude (an exclude
+ *             pattern for a role's tag), role-add (a machine into a client role), machine-add
+ *             (a new machine: not a local edit, the whole text is read again)
  *   rss       one load + plan, then print the peak RSS in KiB
  * The driver bench/bench-inventory.sh computes medians and compares with nix-instantiate. */
 #include <stdio.h>
@@ -88,24 +93,102 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(mode, "edit")) {
+        const char *kind = argc > 4 ? argv[4] : "tag-add";
         struct inventory *inv = NULL;
         struct diag_list dl = {0};
         if (inventory_load(path, &inv, &dl) < 0)
             return 1;
         const struct inv_model *md = inventory_model(inv);
-        char *machine = strdup(md->machines[md->nmachines / 2].name);
+        /* a machine in the middle that is a direct client of a borgbackup instance */
+        size_t mi = md->nmachines / 2;
+        const struct inv_member *cm = NULL;
+        for (size_t k = 0; k < md->nmembers && !cm; k++) {
+            const struct inv_member *mb = &md->members[k];
+            const struct inv_instance *in = &md->instances[mb->instance];
+            if (mb->direct && mb->machine >= mi && in->module.s &&
+                !strcmp(in->module.s, "borgbackup") &&
+                !strcmp(in->roles[mb->role].name, "client"))
+                cm = mb;
+        }
+        if (!cm) {
+            fprintf(stderr, "bench-inventory: no direct client in the fleet\n");
+            return 1;
+        }
+        char *machine = strdup(md->machines[cm->machine].name);
+        char *inst = strdup(md->instances[cm->instance].name);
+        const struct inv_role *crole = &md->instances[cm->instance].roles[cm->role];
+        char *ctag = strdup(crole->ntags ? crole->tags[0].name : "all");
+        /* a client role tag of another instance, which the machine does not have */
+        char *join = NULL;
+        for (size_t i = 0; i < md->ninstances && !join; i++)
+            for (size_t j = 0; j < md->instances[i].nroles && !join; j++) {
+                const struct inv_role *r = &md->instances[i].roles[j];
+                if (strcmp(r->name, "client") || i == cm->instance)
+                    continue;
+                for (size_t k = 0; k < r->ntags && !join; k++) {
+                    bool has = false;
+                    const struct inv_machine *m = &md->machines[cm->machine];
+                    for (size_t t = 0; t < m->ntags; t++)
+                        has |= m->tags[t].s && !strcmp(m->tags[t].s, r->tags[k].name);
+                    if (!has)
+                        join = strdup(r->tags[k].name);
+                }
+            }
+        /* a machine not yet a direct member of the client role */
+        char *other = NULL;
+        for (size_t i = 0; i < md->nmachines && !other; i++) {
+            bool listed = false;
+            for (size_t k = 0; k < crole->nmachines; k++)
+                listed |= !strcmp(crole->machines[k].name, md->machines[i].name);
+            if (!listed && i >= mi)
+                other = strdup(md->machines[i].name);
+        }
         struct inv_op op = {.kind = INV_OP_TAG_ADD, .machine = machine, .tag = "bench"};
+        if (!strcmp(kind, "tag-join")) {
+            op.tag = join ? join : "bench";
+        } else if (!strcmp(kind, "schedule")) {
+            op = (struct inv_op){.kind = INV_OP_SETTING_SET,
+                                 .scope = {.instance = inst, .role = "client",
+                                           .level = INV_LEVEL_MACHINE, .name = machine},
+                                 .key = "startAt", .value = "*-*-* 04:30:00"};
+        } else if (!strcmp(kind, "exclude")) {
+            op = (struct inv_op){.kind = INV_OP_LIST_ADD,
+                                 .scope = {.instance = inst, .role = "client",
+                                           .level = INV_LEVEL_TAG, .name = ctag},
+                                 .key = "exclude", .value = "*.bench"};
+        } else if (!strcmp(kind, "role-add")) {
+            op = (struct inv_op){.kind = INV_OP_ROLE_MACHINE_ADD, .instance = inst,
+                                 .role = "client", .machine = other ? other : machine};
+        } else if (!strcmp(kind, "machine-add")) {
+            op = (struct inv_op){.kind = INV_OP_MACHINE_ADD, .machine = "bench-new",
+                                 .target_host = "root@10.9.9.9"};
+        } else if (strcmp(kind, "tag-add")) {
+            fprintf(stderr, "bench-inventory: unknown edit kind '%s'\n", kind);
+            return 2;
+        }
         for (int i = 0; i < n; i++) {
             double t = now_ms(), c = cpu_ms();
             if (inventory_edit(inv, &op, NULL, &dl) < 0) {
                 fprintf(stderr, "bench-inventory: edit refused\n");
+                for (size_t k = 0; k < dl.n; k++)
+                    fprintf(stderr, "  %s\n", dl.v[k].msg);
                 return 1;
             }
-            printf("%.3f %.3f\n", now_ms() - t, cpu_ms() - c);
+            double ew = now_ms() - t, ec = cpu_ms() - c;
             struct diag d = {0};
+            t = now_ms();
+            c = cpu_ms();
             inventory_undo(inv, &d);
+            printf("%.3f %.3f %.3f %.3f\n", ew, ec, now_ms() - t, cpu_ms() - c);
         }
+        size_t local, full;
+        inventory_update_counts(inv, &local, &full);
+        fprintf(stderr, "%s: %zu updates in place, %zu full\n", kind, local, full);
         free(machine);
+        free(inst);
+        free(ctag);
+        free(join);
+        free(other);
         diag_list_free(&dl);
         inventory_free(inv);
         return 0;

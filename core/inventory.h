@@ -317,6 +317,10 @@ const char *inventory_redo_label(const struct inventory *inv);
 /* Is the current text other than the one read / last saved? O(1): it compares which edit
  * produced the text (undoing back to the saved state makes it clean again). */
 bool inventory_dirty(const struct inventory *inv);
+/* How the edits, undos and redos so far brought the model up to date: in place (a local
+ * edit: only the machine or instance it touches is read again) or by reading the whole
+ * text again. */
+void inventory_update_counts(const struct inventory *inv, size_t *local, size_t *full);
 /* Write the current text atomically; refused (-ESTALE) when the file changed on disk since
  * it was read or last saved. */
 int inventory_save(struct inventory *inv, struct diag *d);

@@ -1,7 +1,9 @@
 /* An edited inventory is exactly the inventory read afresh from its new text: after each
  * of many edits (and undo/redo) on every sample and a generated fleet, the model JSON
  * (inventory_dump_json), the plan JSON and the diagnostics equal those of a full reload.
- * (inventory_edit takes over the parse core/nix made to check the edit; this guards it.) */
+ * Most edits update the model in place (a local edit re-reads only the machine or instance
+ * it touches; core/inventory/incremental.c): this is what guards that, with a scripted
+ * series of edits and a random one (every kind of edit, undo and redo, refusals). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -94,13 +96,27 @@ static void same_as_reload(const char *sample, const struct inventory *inv, cons
     inventory_free(re);
 }
 
-/* Apply op when the inventory accepts it; either way inv must equal its reload. */
+/* Apply op when the inventory accepts it; either way inv must equal its reload, and a
+ * refused edit leaves the text as it was. */
 static size_t try_edit(const char *sample, struct inventory *inv, const struct inv_op *op)
 {
     struct diag_list dl = {0};
     char *desc = inv_op_describe(op);
+    size_t len0;
+    const char *t0 = inventory_text(inv, &len0);
+    char *before = malloc(len0 + 1);
+    memcpy(before, t0, len0);
+    size_t depth0 = inventory_undo_depth(inv);
     int r = inventory_edit(inv, op, NULL, &dl);
     diag_list_free(&dl);
+    if (r < 0) {
+        size_t len1;
+        const char *t1 = inventory_text(inv, &len1);
+        if (len1 != len0 || memcmp(t1, before, len0))
+            fail_msg("%s: the refused edit '%s' changed the text", sample, desc);
+        assert_int_equal(inventory_undo_depth(inv), depth0);
+    }
+    free(before);
     same_as_reload(sample, inv, desc);
     free(desc);
     return r == 0;
@@ -169,13 +185,161 @@ static void reload_one(const char *sample)
     }
     if (!applied)
         fail_msg("%s: no edit was applied", sample);
-    printf("  %s: %zu of %zu edits applied, each equal to a reload\n", sample, applied, tried);
+    size_t local, full;
+    inventory_update_counts(inv, &local, &full);
+    printf("  %s: %zu of %zu edits applied, each equal to a reload (%zu updates in place, "
+           "%zu full)\n", sample, applied, tried, local, full);
     for (size_t i = 0; i < nm; i++)
         free(names[i]);
     free(names);
     free(inst);
     inventory_free(inv);
     free(text);
+}
+
+/* A random series of edits of every kind, undos and redos, each compared with a reload. */
+static unsigned long rnd_state;
+static size_t rnd(size_t n)
+{
+    rnd_state = rnd_state * 6364136223846793005ull + 1442695040888963407ull;
+    return (size_t)((rnd_state >> 33) % (n ? n : 1));
+}
+
+static void random_one(const char *sample, size_t steps)
+{
+    size_t len;
+    char *text = read_sample(sample, &len);
+    struct inventory *inv = NULL;
+    struct diag_list dl = {0};
+    assert_int_equal(inventory_from_text(sample, text, len, &inv, &dl), 0);
+    diag_list_free(&dl);
+    const struct inv_model *md = inventory_model(inv);
+    /* names to pick from: machines, instances, roles and the tags roles select (so tag
+     * edits move machines in and out of roles), plus names nothing uses */
+    char *pool[4][64];
+    size_t np[4] = {0};
+    for (size_t i = 0; i < md->nmachines && np[0] < 63; i += 1 + md->nmachines / 40)
+        pool[0][np[0]++] = strdup(md->machines[i].name);
+    pool[0][np[0]++] = strdup("no-such-machine");
+    for (size_t i = 0; i < md->ninstances && np[1] < 64; i++)
+        pool[1][np[1]++] = strdup(md->instances[i].name);
+    for (size_t i = 0; i < md->ninstances; i++)
+        for (size_t j = 0; j < md->instances[i].nroles; j++)
+            for (size_t k = 0; k < md->instances[i].roles[j].ntags && np[2] < 62; k++)
+                pool[2][np[2]++] = strdup(md->instances[i].roles[j].tags[k].name);
+    pool[2][np[2]++] = strdup("backup-server");
+    pool[2][np[2]++] = strdup("random-tag");
+    const char *roles[] = {"client", "server"};
+    const char *values[] = {"*-*-* 03:00:00", "daily", "Mon *-*-* 02:30", "not a calendar",
+                            "*.iso", "/var/cache", "ssh://u@h/./r", "10.0.0.9"};
+    size_t applied = 0;
+    struct diag d = {0};
+    for (size_t step = 0; step < steps; step++) {
+        char where[64];
+        snprintf(where, sizeof(where), "step %zu", step);
+        size_t k = rnd(16);
+        if (k == 0 && inventory_undo_depth(inv)) {
+            assert_int_equal(inventory_undo(inv, &d), 0);
+            same_as_reload(sample, inv, "undo");
+            continue;
+        }
+        if (k == 1 && inventory_redo_depth(inv)) {
+            assert_int_equal(inventory_redo(inv, &d), 0);
+            same_as_reload(sample, inv, "redo");
+            continue;
+        }
+        const char *m = pool[0][rnd(np[0])], *tag = pool[2][rnd(np[2])];
+        const char *inst = np[1] ? pool[1][rnd(np[1])] : NULL;
+        const char *role = roles[rnd(2)];
+        struct inv_op op = {0};
+        struct inv_scope sc = {.instance = inst, .role = role};
+        size_t lv = rnd(3);
+        sc.level = lv == 0 ? INV_LEVEL_ROLE : lv == 1 ? INV_LEVEL_TAG : INV_LEVEL_MACHINE;
+        sc.name = lv == 1 ? tag : lv == 2 ? m : NULL;
+        switch (k) {
+        case 2: case 3:
+            op = (struct inv_op){.kind = INV_OP_TAG_ADD, .machine = m, .tag = tag};
+            break;
+        case 4:
+            op = (struct inv_op){.kind = INV_OP_TAG_REMOVE, .machine = m, .tag = tag};
+            break;
+        case 5:
+            op = (struct inv_op){.kind = INV_OP_ROLE_MACHINE_ADD, .instance = inst,
+                                 .role = role, .machine = m};
+            break;
+        case 6:
+            op = (struct inv_op){.kind = INV_OP_ROLE_MACHINE_REMOVE, .instance = inst,
+                                 .role = role, .machine = m};
+            break;
+        case 7:
+            op = (struct inv_op){.kind = INV_OP_ROLE_TAG_ADD, .instance = inst, .role = role,
+                                 .tag = tag};
+            break;
+        case 8:
+            op = (struct inv_op){.kind = INV_OP_ROLE_TAG_REMOVE, .instance = inst,
+                                 .role = role, .tag = tag};
+            break;
+        case 9: case 10:
+            sc.role = "client";
+            op = (struct inv_op){.kind = INV_OP_SETTING_SET, .scope = sc, .key = "startAt",
+                                 .value = values[rnd(4)], .priority = rnd(3) ? 0
+                                                                  : INV_PRIO_FORCE};
+            break;
+        case 11:
+            sc.role = "client";
+            op = (struct inv_op){.kind = INV_OP_SETTING_CLEAR, .scope = sc,
+                                 .key = rnd(2) ? "startAt" : "exclude"};
+            break;
+        case 12:
+            sc.role = "client";
+            op = (struct inv_op){.kind = INV_OP_LIST_ADD, .scope = sc, .key = "exclude",
+                                 .value = values[4 + rnd(2)]};
+            break;
+        case 13:
+            sc.role = "client";
+            op = (struct inv_op){.kind = rnd(2) ? INV_OP_LIST_REMOVE : INV_OP_LIST_REPLACE,
+                                 .scope = sc, .key = "exclude", .value = values[4 + rnd(2)],
+                                 .index = rnd(2)};
+            if (op.kind == INV_OP_LIST_REPLACE)
+                op.value = "*.replaced";
+            break;
+        case 14:
+            sc.role = "client";
+            op = (struct inv_op){.kind = INV_OP_SETTING_SET, .scope = sc,
+                                 .key = rnd(2) ? "destinations.offsite.repo"
+                                               : "destinations.offsite.rsh",
+                                 .value = values[6]};
+            break;
+        default:
+            sc.role = "server";
+            sc.level = INV_LEVEL_MACHINE;
+            sc.name = m;
+            op = (struct inv_op){.kind = INV_OP_SETTING_SET, .scope = sc, .key = "address",
+                                 .value = values[7]};
+            break;
+        }
+        applied += try_edit(sample, inv, &op);
+    }
+    size_t local, full;
+    inventory_update_counts(inv, &local, &full);
+    printf("  %s: %zu random steps, %zu edits applied; %zu updates in place, %zu full\n",
+           sample, steps, applied, local, full);
+    /* a fleet is what the in-place update is for: most of its edits must take that path */
+    if (!strcmp(sample, "@fleet") && local < full)
+        fail_msg("%s: only %zu of %zu updates were in place", sample, local, local + full);
+    for (size_t i = 0; i < 4; i++)
+        for (size_t j = 0; j < np[i]; j++)
+            free(pool[i][j]);
+    inventory_free(inv);
+    free(text);
+}
+
+static void test_random(void **state)
+{
+    (void)state;
+    rnd_state = 20261126;
+    for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
+        random_one(samples[i], !strcmp(samples[i], "@fleet") ? 120 : 80);
 }
 
 static void test_reload(void **state)
@@ -189,6 +353,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reload),
+        cmocka_unit_test(test_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -332,6 +332,7 @@ static int take_patches(struct nix_edit *acc, struct nix_edit *e)
     acc->v = np;
     nix_file_free(acc->result); /* the parse of part of the patches only */
     acc->result = NULL;
+    acc->local = false;
     for (size_t i = 0; i < e->n; i++)
         acc->v[acc->n++] = e->v[i];
     free(e->v);
@@ -1051,6 +1052,11 @@ static void explain_conflict(const struct inventory *inv, const struct inventory
     }
 }
 
+static int preview_built(const struct inventory *inv, const struct inv_op *op, struct nix_edit e,
+                         char **text, size_t *len, struct nix_edit *edit,
+                         struct inventory **built, struct inv_alternatives *alts,
+                         struct diag_list *diags);
+
 /* Build the edit, the new text and its model; refuse on new conflicts. */
 static int preview_text(const struct inventory *inv, const struct inv_op *op, char **text,
                         size_t *len, struct nix_edit *edit, struct inventory **built,
@@ -1060,6 +1066,16 @@ static int preview_text(const struct inventory *inv, const struct inv_op *op, ch
     int r = build_edit(inv, op, &e, diags);
     if (r < 0)
         return r;
+    return preview_built(inv, op, e, text, len, edit, built, alts, diags);
+}
+
+/* preview_text with the edit already built (e is taken over). */
+static int preview_built(const struct inventory *inv, const struct inv_op *op, struct nix_edit e,
+                         char **text, size_t *len, struct nix_edit *edit,
+                         struct inventory **built, struct inv_alternatives *alts,
+                         struct diag_list *diags)
+{
+    int r;
     size_t olen;
     const char *old = nix_file_text(inv->nix, &olen);
     size_t nlen;
@@ -1186,45 +1202,44 @@ static int invert(const char *old, const struct nix_edit *e, struct inv_undo *u)
     return 0;
 }
 
-int inventory_edit(struct inventory *inv, const struct inv_op *op,
-                   struct inv_alternatives *alts, struct diag_list *diags)
+/* Apply patches to the tree in place and update the model (core/nix local edits): 1 done,
+ * 0 not local (nothing changed), <0 ENOMEM (the model was read again). */
+static int patch_local(struct inventory *inv, const struct inv_patch *p, size_t np,
+                       bool *new_conflict)
 {
-    char *text;
-    size_t len;
-    struct nix_edit e = {0};
-    struct inventory *n = NULL;
-    int r = preview_text(inv, op, &text, &len, &e, &n, alts, diags);
-    if (r < 0)
-        return r;
-    free(text);
-    struct inv_undo u = {0};
-    size_t olen;
-    const char *old = nix_file_text(inv->nix, &olen);
-    struct inv_undo *nu = realloc(inv->undo, (inv->nundo + 1) * sizeof(*nu));
-    if (!nu || invert(old, &e, &u) < 0) {
-        if (nu)
-            inv->undo = nu;
-        inv_undo_free(&u);
-        nix_edit_free(&e);
-        inventory_free(n);
-        return diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0, "out of memory"), -ENOMEM;
+    *new_conflict = false;
+    if (nix_file_has_diags(inv->nix) || !np)
+        return 0;
+    struct nix_patch *v = calloc(np, sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    int r = 1;
+    for (size_t i = 0; i < np && r == 1; i++) {
+        const char *t = p[i].text ? p[i].text : "";
+        if (memchr(t, 0, p[i].len)) /* text with a NUL byte: only a full parse reads it */
+            r = 0;
+        v[i] = (struct nix_patch){p[i].start, p[i].end, (char *)t};
     }
-    inv->undo = nu;
-    u.label = inv_op_describe(op);
-    u.id = ++inv->next_id;
-    nix_edit_free(&e);
-    adopt(inv, n);
-    inv->undo[inv->nundo++] = u;
-    for (size_t i = 0; i < inv->nredo; i++)
-        inv_undo_free(&inv->redo[i]);
-    inv->nredo = 0;
-    return 0;
+    struct nix_change ch;
+    if (r == 1)
+        r = nix_file_patch_local(inv->nix, v, np, &ch);
+    free(v);
+    if (r <= 0)
+        return r;
+    int u = inv_update(inv, &ch, new_conflict);
+    return u < 0 ? u : 1;
 }
 
 /* Apply patches to the current text and take over the re-read model. */
 static int replace_text(struct inventory *inv, const struct inv_patch *p, size_t np,
                         struct diag *d)
 {
+    bool nc;
+    int r = patch_local(inv, p, np, &nc);
+    if (r == 1)
+        return 0;
+    if (r < 0)
+        return diag_set(d, DIAG_ERROR, inv->name, 0, 0, "out of memory"), r;
     size_t olen;
     const char *old = nix_file_text(inv->nix, &olen);
     size_t nlen;
@@ -1232,11 +1247,101 @@ static int replace_text(struct inventory *inv, const struct inv_patch *p, size_t
     if (!nt)
         return diag_set(d, DIAG_ERROR, inv->name, 0, 0, "undo record does not fit the text");
     struct inventory *n = NULL;
-    int r = inv_build(inv->name, nt, nlen, &n, NULL);
+    r = inv_build(inv->name, nt, nlen, &n, NULL);
     free(nt);
     if (r < 0)
         return diag_set(d, DIAG_ERROR, inv->name, 0, 0, "cannot re-read the text"), r;
     adopt(inv, n);
+    inv->nupdates_full++;
+    return 0;
+}
+
+void inventory_update_counts(const struct inventory *inv, size_t *local, size_t *full)
+{
+    *local = inv->nupdates_local;
+    *full = inv->nupdates_full;
+}
+
+/* Record an applied edit on the undo stack (redo is cleared). */
+static void push_undo(struct inventory *inv, struct inv_undo *u, const struct inv_op *op)
+{
+    u->label = inv_op_describe(op);
+    u->id = ++inv->next_id;
+    inv->undo[inv->nundo++] = *u;
+    for (size_t i = 0; i < inv->nredo; i++)
+        inv_undo_free(&inv->redo[i]);
+    inv->nredo = 0;
+}
+
+int inventory_edit(struct inventory *inv, const struct inv_op *op,
+                   struct inv_alternatives *alts, struct diag_list *diags)
+{
+    struct nix_edit e = {0};
+    int r = build_edit(inv, op, &e, diags);
+    if (r < 0)
+        return r;
+    struct inv_undo u = {0};
+    size_t olen;
+    const char *old = nix_file_text(inv->nix, &olen);
+    struct inv_undo *nu = realloc(inv->undo, (inv->nundo + 1) * sizeof(*nu));
+    if (nu)
+        inv->undo = nu;
+    if (!nu || invert(old, &e, &u) < 0) {
+        inv_undo_free(&u);
+        nix_edit_free(&e);
+        return diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0, "out of memory"), -ENOMEM;
+    }
+    /* a small edit: patch the tree in place and update only what it touches */
+    bool nc = false;
+    r = patch_local(inv, u.fwd, u.nfwd, &nc);
+    if (r == 1 && !nc) {
+        nix_edit_free(&e);
+        push_undo(inv, &u, op);
+        return 0;
+    }
+    if (r == 1) {
+        /* a new conflict: put the text back, then let the full check explain it */
+        struct diag d = {0};
+        if (replace_text(inv, u.back, u.nback, &d) < 0) {
+            diag_list_push(diags, &d);
+            diag_clear(&d);
+            inv_undo_free(&u);
+            nix_edit_free(&e);
+            return -ENOMEM;
+        }
+        nix_edit_free(&e);
+        inv_undo_free(&u);
+        char *text = NULL;
+        size_t len;
+        r = preview_text(inv, op, &text, &len, NULL, NULL, alts, diags);
+        free(text);
+        if (r == 0) {
+            diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0,
+                          "refused: the edit would bring a conflicting definition");
+            r = -EEXIST;
+        }
+        return r;
+    }
+    if (r < 0) {
+        inv_undo_free(&u);
+        nix_edit_free(&e);
+        return diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0, "out of memory"), -ENOMEM;
+    }
+    /* not local: read the whole new text */
+    char *text;
+    size_t len;
+    struct nix_edit e2 = {0};
+    struct inventory *n = NULL;
+    r = preview_built(inv, op, e, &text, &len, &e2, &n, alts, diags);
+    if (r < 0) {
+        inv_undo_free(&u);
+        return r;
+    }
+    free(text);
+    nix_edit_free(&e2);
+    adopt(inv, n);
+    inv->nupdates_full++;
+    push_undo(inv, &u, op);
     return 0;
 }
 

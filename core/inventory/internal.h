@@ -42,6 +42,11 @@ struct inv_unwrap_cache {
     struct inv_unwrap *v;
     size_t cap, n;
 };
+/* Where the cache starts looking for a value (open addressing, cap a power of two). */
+static inline size_t inv_unwrap_hash(const struct nix_value *v)
+{
+    return ((uintptr_t)v >> 4) * 0x9E3779B97F4A7C15ull;
+}
 
 /* Which part of the model a diagnostic comes from, so that an incremental update can drop
  * and regenerate exactly the diagnostics of what it re-read. */
@@ -78,6 +83,7 @@ struct inventory {
     struct inv_owner *owners; /* owners[i]: who made diags.v[i] */
     size_t capowners, nowned;
     struct inv_owner cur_owner; /* given to the diagnostics inv_diag adds */
+    size_t nupdates_local, nupdates_full; /* see inventory_update_counts */
 
     struct inv_undo *undo, *redo;
     size_t nundo, nredo;
@@ -135,6 +141,10 @@ int inv_resolve_instance(struct inventory *inv, size_t i, struct inv_member **ou
  * 1 (filled), 0 (not a member), <0 ENOMEM. */
 int inv_member_make(struct inventory *inv, size_t i, size_t j, size_t mi,
                     struct inv_member *mb);
+/* The same when the caller knows: direct is its roles.<r>.machines entry (or NULL), nvia
+ * how many of the role's tags select it (not both nothing). 0 or <0 ENOMEM. */
+int inv_member_fill(struct inventory *inv, size_t i, size_t j, size_t mi,
+                    const struct inv_role_entry *direct, size_t nvia, struct inv_member *mb);
 bool inv_machine_has_tag(const struct inv_machine *m, const char *tag);
 /* Pieces of inv_check_resolution, each with its owner. */
 void inv_check_instance_roles(struct inventory *inv, size_t i);

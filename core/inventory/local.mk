@@ -1,6 +1,7 @@
 libclancore_a_SOURCES += core/inventory.h core/plan.h core/inventory/internal.h \
 	core/inventory/model.c core/inventory/resolve.c core/inventory/plan.c \
-	core/inventory/edit.c core/inventory/json.c
+	core/inventory/edit.c core/inventory/json.c \
+	core/inventory/incremental.c
 clan_tui_SOURCES += tui/cmd-check.c tui/cmd-dump.c tui/cmd-plan.c tui/cmd-edit.c \
 	tui/cmd-install-order.c
 check_PROGRAMS += tests/test-inventory

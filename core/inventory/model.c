@@ -468,7 +468,7 @@ const struct nix_value *inv_unwrap_priority(struct inventory *inv, const struct 
         return v;
     }
     struct inv_unwrap_cache *c = &inv->unwrap;
-    size_t h = ((uintptr_t)v >> 4) * 0x9E3779B97F4A7C15ull;
+    size_t h = inv_unwrap_hash(v);
     if (c->cap) {
         for (size_t j = h & (c->cap - 1);; j = (j + 1) & (c->cap - 1)) {
             if (!c->v[j].key)
@@ -493,7 +493,7 @@ const struct nix_value *inv_unwrap_priority(struct inventory *inv, const struct 
         for (size_t i = 0; i < c->cap; i++) {
             if (!c->v[i].key)
                 continue;
-            size_t k = ((uintptr_t)c->v[i].key >> 4) * 0x9E3779B97F4A7C15ull;
+            size_t k = inv_unwrap_hash(c->v[i].key);
             size_t j = k & (nc - 1);
             while (nv[j].key)
                 j = (j + 1) & (nc - 1);

@@ -303,11 +303,48 @@ static int build_shared(struct plan *p, const struct inv_machine *m, struct shar
     return 0;
 }
 
-/* startAt values already validated (each distinct definition once). */
+/* startAt expressions already parsed, and what the parser said (a fleet has a handful of
+ * distinct schedules for a thousand clients). */
+struct cal_result {
+    const char *expr; /* borrowed: a model string, alive while the plan is built */
+    char *msg;        /* NULL: valid */
+    unsigned col;
+};
 struct cal_seen {
-    const struct inv_def **v;
+    struct cal_result *v;
     size_t n, cap;
 };
+
+static void cal_seen_free(struct cal_seen *cs)
+{
+    for (size_t i = 0; i < cs->n; i++)
+        free(cs->v[i].msg);
+    free(cs->v);
+}
+
+/* Parse expr once per plan; NULL when it is valid, else the result with the error. */
+static const struct cal_result *cal_check(struct cal_seen *seen, struct calendar_ctx *cal,
+                                          const char *expr)
+{
+    for (size_t i = 0; i < seen->n; i++)
+        if (!strcmp(seen->v[i].expr, expr))
+            return seen->v[i].msg ? &seen->v[i] : NULL;
+    struct calendar_spec *spec = NULL;
+    struct diag cd = {0};
+    struct cal_result res = {expr, NULL, 0};
+    if (calendar_parse(cal, expr, &spec, &cd) < 0) {
+        res.msg = strdup(cd.msg ? cd.msg : "invalid");
+        res.col = cd.col;
+    }
+    diag_clear(&cd);
+    calendar_spec_free(spec);
+    if (inv_grow(&seen->v, &seen->cap, seen->n, sizeof(*seen->v)) == 0) {
+        seen->v[seen->n++] = res;
+        return res.msg ? &seen->v[seen->n - 1] : NULL;
+    }
+    free(res.msg);
+    return NULL;
+}
 
 static int build_client(const struct inventory *inv, const struct plan_options *opt,
                         struct plan *p, const struct inv_member *mb, const struct idxv *servers,
@@ -412,21 +449,12 @@ static int build_client(const struct inventory *inv, const struct plan_options *
     if (!start)
         start = DEFAULT_START_AT;
     if (cal && sa && sdef && sdef->level != INV_LEVEL_DEFAULT && inv_eff_string(sa)) {
-        bool done = false;
-        for (size_t i = 0; i < seen->n && !done; i++)
-            done = seen->v[i] == sdef;
-        if (!done && inv_grow(&seen->v, &seen->cap, seen->n, sizeof(*seen->v)) == 0)
-            seen->v[seen->n++] = sdef;
-        struct calendar_spec *spec = NULL;
-        struct diag cd = {0};
-        if (!done && calendar_parse(cal, start, &spec, &cd) < 0) {
+        const struct cal_result *bad = cal_check(seen, cal, start);
+        if (bad)
             report(rp, DIAG_ERROR, sdef->loc,
                    "startAt \"%s\" (for machine %s) is not a valid systemd calendar "
                    "expression: %s (at column %u of the expression)",
-                   start, m->name, cd.msg ? cd.msg : "invalid", cd.col);
-        }
-        diag_clear(&cd);
-        calendar_spec_free(spec);
+                   start, m->name, bad->msg ? bad->msg : "invalid", bad->col);
     }
 
     if (!m->nstates) {
@@ -640,7 +668,7 @@ static int build_plan(const struct inventory *inv, const struct plan_options *op
         free(shared[i].dests);
     free(shared);
     free(seen);
-    free(cs.v);
+    cal_seen_free(&cs);
     *out = p;
     return 0;
 oom:
@@ -650,7 +678,7 @@ oom:
         free(shared[i].dests);
     free(shared);
     free(seen);
-    free(cs.v);
+    cal_seen_free(&cs);
     plan_free(p);
     return -ENOMEM;
 }

@@ -407,9 +407,8 @@ static int resolve_member(struct inventory *inv, struct inv_member *mb,
     return rc;
 }
 
-/* Fill mb for machine mi in role j of instance i; direct: its roles.<r>.machines entry. */
-static int fill_member(struct inventory *inv, size_t i, size_t j, size_t mi,
-                       const struct inv_role_entry *direct, size_t nvia, struct inv_member *mb)
+int inv_member_fill(struct inventory *inv, size_t i, size_t j, size_t mi,
+                    const struct inv_role_entry *direct, size_t nvia, struct inv_member *mb)
 {
     struct inv_model *md = &inv->model;
     const struct inv_instance *in = &md->instances[i];
@@ -446,7 +445,7 @@ int inv_member_make(struct inventory *inv, size_t i, size_t j, size_t mi,
         nvia += inv_machine_has_tag(m, r->tags[k].name);
     if (!direct && !nvia)
         return 0;
-    int rc = fill_member(inv, i, j, mi, direct, nvia, mb);
+    int rc = inv_member_fill(inv, i, j, mi, direct, nvia, mb);
     return rc < 0 ? rc : 1;
 }
 
@@ -483,7 +482,7 @@ int inv_resolve_instance(struct inventory *inv, size_t i, struct inv_member **ou
                 continue;
             if (inv_grow(&v, &cap, *n, sizeof(*v)) < 0)
                 goto oom;
-            if (fill_member(inv, i, j, mi, dentry[mi], nvia, &v[(*n)++]) < 0)
+            if (inv_member_fill(inv, i, j, mi, dentry[mi], nvia, &v[(*n)++]) < 0)
                 goto oom;
         }
     }

@@ -1,0 +1,677 @@
+/* Incremental model updates. A local edit (core/nix nix_file_patch_local) rebuilds one
+ * logical value of the tree in place; here the model follows: every position after the edit
+ * moves, and only the inventory machine or the instance the value lies in is read again,
+ * with the memberships, merged settings and checks that depend on it. Anything else (an
+ * edit of the top-level shape, of meta, of machines.<m>, a new machine) reads the whole
+ * model again. */
+#include "core/inventory/internal.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool touched(const struct nix_value *x, const struct nix_value *changed);
+
+/* ---- moving positions ---- */
+
+/* A line/col known to be at or after the change's old end. */
+static void move_lc_after(const struct nix_change *c, unsigned *line, unsigned *col)
+{
+    if (*line == c->old_line) {
+        *col = *col - c->old_col + c->new_col;
+        *line = c->new_line;
+    } else {
+        *line = *line - c->old_line + c->new_line;
+    }
+}
+
+/* A line/col of a diagnostic (no offset): moved when at or after the old end. */
+static void move_lc(const struct nix_change *c, unsigned *line, unsigned *col)
+{
+    if (*line > c->old_line || (*line == c->old_line && *col >= c->old_col))
+        move_lc_after(c, line, col);
+}
+
+static size_t move_off(const struct nix_change *c, size_t off)
+{
+    return off >= c->old_end ? off - c->old_end + c->new_end : off;
+}
+
+static void move_loc(const struct nix_change *c, struct inv_loc *l)
+{
+    if (!l->line && !l->start && !l->end)
+        return; /* not written in the file */
+    if (l->start >= c->old_end)
+        move_lc_after(c, &l->line, &l->col);
+    l->start = move_off(c, l->start);
+    l->end = move_off(c, l->end);
+}
+
+static void move_eff(const struct nix_change *c, struct inv_eff *e)
+{
+    for (size_t i = 0; i < e->ndefs; i++)
+        move_loc(c, &e->defs[i].loc);
+    for (size_t i = 0; i < e->nchildren; i++)
+        move_eff(c, &e->children[i]);
+}
+
+static void move_model(struct inventory *inv, const struct nix_change *c)
+{
+    struct inv_model *md = &inv->model;
+    move_loc(c, &md->meta.name.loc);
+    move_loc(c, &md->meta.domain.loc);
+    for (size_t i = 0; i < md->nmachines; i++) {
+        struct inv_machine *m = &md->machines[i];
+        move_loc(c, &m->loc);
+        move_loc(c, &m->target_host.loc);
+        move_loc(c, &m->tags_loc);
+        for (size_t t = 0; t < m->ntags; t++)
+            move_loc(c, &m->tags[t].loc);
+        for (size_t s = 0; s < m->nstates; s++) {
+            struct inv_state *st = &m->states[s];
+            move_loc(c, &st->loc);
+            move_loc(c, &st->folders_text.loc);
+            for (size_t f = 0; f < st->nfolders; f++)
+                move_loc(c, &st->folders[f].loc);
+            for (int h = 0; h < INV_NHOOKS; h++)
+                move_loc(c, &st->hooks[h].loc);
+        }
+    }
+    for (size_t i = 0; i < md->ninstances; i++) {
+        struct inv_instance *in = &md->instances[i];
+        move_loc(c, &in->loc);
+        move_loc(c, &in->module.loc);
+        for (size_t j = 0; j < in->nroles; j++) {
+            struct inv_role *r = &in->roles[j];
+            move_loc(c, &r->loc);
+            move_loc(c, &r->settings_loc);
+            for (size_t k = 0; k < r->nmachines; k++)
+                move_loc(c, &r->machines[k].loc);
+            for (size_t k = 0; k < r->ntags; k++)
+                move_loc(c, &r->tags[k].loc);
+        }
+    }
+    for (size_t k = 0; k < md->nmembers; k++)
+        move_eff(c, &md->members[k].settings);
+    for (size_t k = 0; k < inv->diags.n; k++)
+        move_lc(c, &inv->diags.v[k].line, &inv->diags.v[k].col);
+    /* what lib.mkForce & co. wrap, read before: moved; a value the edit touched (it keeps
+     * its address, not its contents) is read again */
+    struct inv_unwrap_cache *uc = &inv->unwrap;
+    size_t live = 0;
+    for (size_t k = 0; k < uc->cap; k++) {
+        struct inv_unwrap *e = &uc->v[k];
+        if (!e->key)
+            continue;
+        if (touched(e->key, c->changed))
+            e->key = NULL;
+        else
+            live++;
+        e->inner_start = move_off(c, e->inner_start);
+    }
+    if (live != uc->n) {
+        /* open addressing: put the survivors back where a lookup finds them */
+        struct inv_unwrap *old = uc->v;
+        size_t cap = uc->cap;
+        uc->v = calloc(cap, sizeof(*uc->v));
+        uc->n = 0;
+        if (!uc->v) {
+            uc->cap = 0;
+        } else {
+            for (size_t k = 0; k < cap; k++) {
+                if (!old[k].key)
+                    continue;
+                size_t h = inv_unwrap_hash(old[k].key);
+                size_t j = h & (cap - 1);
+                while (uc->v[j].key)
+                    j = (j + 1) & (cap - 1);
+                uc->v[j] = old[k];
+                uc->n++;
+            }
+        }
+        free(old);
+    }
+    /* snippets read out of the file sit at delta + 6 ("{ v = "); built-in ones at 0 */
+    for (size_t k = 0; k < inv->nsnippets; k++)
+        if (inv->snippet_delta[k] > 0)
+            inv->snippet_delta[k] =
+                (long)move_off(c, (size_t)inv->snippet_delta[k] + 6) - 6;
+}
+
+/* ---- diagnostics ---- */
+
+/* What an update re-checks. */
+struct dirty {
+    long machine_inv, instance; /* -1: none */
+    char *conflict_machine;  /* by machine: its members' conflicts */
+    char *plan;              /* by machine: its plan checks */
+};
+
+static bool dirty_owner(const struct dirty *d, const struct inv_owner *o)
+{
+    switch (o->kind) {
+    case INV_OWN_MACHINE_INV:
+        return (long)o->a == d->machine_inv;
+    case INV_OWN_INSTANCE:
+        return (long)o->a == d->instance;
+    case INV_OWN_TAGSEL:
+        return true;
+    case INV_OWN_CONFLICT:
+        return (long)o->a == d->instance || d->conflict_machine[o->b];
+    case INV_OWN_PLAN:
+        return d->plan[o->a];
+    default:
+        return false;
+    }
+}
+
+/* Drop the diagnostics among the first nold (those from before the update) that belong to
+ * what was re-checked; the ones the update made are kept. */
+static void drop_diags(struct inventory *inv, const struct dirty *d, size_t nold)
+{
+    size_t w = 0;
+    for (size_t k = 0; k < inv->diags.n; k++) {
+        if (k < nold && dirty_owner(d, &inv->owners[k])) {
+            diag_clear(&inv->diags.v[k]);
+            continue;
+        }
+        inv->diags.v[w] = inv->diags.v[k];
+        inv->owners[w] = inv->owners[k];
+        w++;
+    }
+    inv->diags.n = inv->nowned = w;
+}
+
+/* ---- conflicts: an edit may not bring a new one ---- */
+
+static void conflict_paths(const struct inv_eff *e, const char *prefix, struct buf *out)
+{
+    for (size_t i = 0; i < e->nchildren; i++) {
+        if (!inv_eff_has_conflict(&e->children[i]))
+            continue;
+        struct buf sub = {0};
+        buf_printf(&sub, "%s.%s", prefix, e->children[i].name);
+        conflict_paths(&e->children[i], sub.p ? sub.p : "", out);
+        buf_free(&sub);
+    }
+    if (e->conflict)
+        buf_printf(out, "%s\n", prefix);
+}
+
+/* One line per conflicting setting of mb: "instance\x1frole\x1fmachine\x1fpath\n". */
+static void member_conflicts(const struct inventory *inv, const struct inv_member *mb,
+                             struct buf *out)
+{
+    if (!inv_eff_has_conflict(&mb->settings))
+        return;
+    const struct inv_model *md = &inv->model;
+    struct buf pre = {0};
+    buf_printf(&pre, "%s\x1f%s\x1f%s\x1fsettings", md->instances[mb->instance].name,
+               md->instances[mb->instance].roles[mb->role].name, md->machines[mb->machine].name);
+    struct buf paths = {0};
+    conflict_paths(&mb->settings, pre.p ? pre.p : "", &paths);
+    if (paths.p)
+        buf_puts(out, paths.p);
+    buf_free(&paths);
+    buf_free(&pre);
+}
+
+/* Is a line of `now` not a line of `before`? (Both as made by member_conflicts.) */
+static bool has_new_conflict(const struct buf *before, const struct buf *now)
+{
+    for (const char *p = now->p; p && *p;) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        bool found = false;
+        for (const char *q = before->p; q && *q && !found;) {
+            const char *qe = strchr(q, '\n');
+            size_t qn = qe ? (size_t)(qe - q) : strlen(q);
+            found = qn == n && !memcmp(q, p, n);
+            q = qe ? qe + 1 : NULL;
+        }
+        if (!found)
+            return true;
+        p = e ? e + 1 : NULL;
+    }
+    return false;
+}
+
+/* ---- members ---- */
+
+/* Index of the first member at or after (i, j, m) in the sorted member array. */
+static size_t member_lower(const struct inv_model *md, size_t i, size_t j, size_t m)
+{
+    size_t lo = 0, hi = md->nmembers;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct inv_member *x = &md->members[mid];
+        bool less = x->instance != i ? x->instance < i
+                    : x->role != j  ? x->role < j
+                                    : x->machine < m;
+        if (less)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Does the member of machine m in role r stay as it is? */
+static bool same_membership(const struct inv_member *old, const struct inv_machine *m,
+                            const struct inv_role *r)
+{
+    bool direct = false;
+    for (size_t k = 0; k < r->nmachines && !direct; k++)
+        direct = !strcmp(r->machines[k].name, m->name);
+    if (!old)
+        return false;
+    if (direct != old->direct)
+        return false;
+    size_t n = 0;
+    for (size_t k = 0; k < r->ntags; k++) {
+        if (!inv_machine_has_tag(m, r->tags[k].name))
+            continue;
+        if (n >= old->nvia_tags || strcmp(old->via_tags[n], r->tags[k].name))
+            return false;
+        n++;
+    }
+    return n == old->nvia_tags;
+}
+
+static bool is_member_now(const struct inv_machine *m, const struct inv_role *r)
+{
+    for (size_t k = 0; k < r->nmachines; k++)
+        if (!strcmp(r->machines[k].name, m->name))
+            return true;
+    for (size_t k = 0; k < r->ntags; k++)
+        if (inv_machine_has_tag(m, r->tags[k].name))
+            return true;
+    return false;
+}
+
+/* The server role of a borgbackup instance: its members are every client's destinations. */
+static bool is_backup_server(const struct inv_instance *in, const struct inv_role *r)
+{
+    return inv_is_borgbackup(in) && r->name && !strcmp(r->name, "server");
+}
+
+static void mark_instance_members(const struct inv_model *md, size_t i, char *plan)
+{
+    size_t lo = member_lower(md, i, 0, 0), hi = member_lower(md, i + 1, 0, 0);
+    for (size_t k = lo; k < hi; k++)
+        plan[md->members[k].machine] = 1;
+}
+
+/* inventory.machines.<m> changed: its tags may select other roles now. */
+static int update_machine_inv(struct inventory *inv, size_t mi, const struct nix_value *node,
+                              struct dirty *d, struct buf *cbefore, struct buf *cnow)
+{
+    struct inv_model *md = &inv->model;
+    struct inv_machine *m = &md->machines[mi];
+    /* which role tags select it now, before it is read again */
+    size_t ntags = 0;
+    for (size_t i = 0; i < md->ninstances; i++)
+        for (size_t j = 0; j < md->instances[i].nroles; j++)
+            ntags += md->instances[i].roles[j].ntags;
+    char *had = calloc(ntags ? ntags : 1, 1);
+    if (!had)
+        return -ENOMEM;
+    size_t t = 0;
+    for (size_t i = 0; i < md->ninstances; i++)
+        for (size_t j = 0; j < md->instances[i].nroles; j++) {
+            const struct inv_role *r = &md->instances[i].roles[j];
+            for (size_t k = 0; k < r->ntags; k++)
+                had[t++] = inv_machine_has_tag(m, r->tags[k].name);
+        }
+    d->machine_inv = (long)mi;
+    d->plan[mi] = 1;
+    char *name = m->name; /* the machine index holds this very string */
+    m->name = NULL;
+    inv_free_machine_inv(m);
+    inv->cur_owner = (struct inv_owner){INV_OWN_MACHINE_INV, (uint32_t)mi, 0};
+    inv_read_machine(inv, m, node);
+    free(m->name);
+    m->name = name;
+
+    t = 0;
+    int rc = 0;
+    for (size_t i = 0; i < md->ninstances && rc >= 0; i++) {
+        struct inv_instance *in = &md->instances[i];
+        for (size_t j = 0; j < in->nroles && rc >= 0; j++) {
+            struct inv_role *r = &in->roles[j];
+            for (size_t k = 0; k < r->ntags; k++) {
+                bool has = inv_machine_has_tag(m, r->tags[k].name);
+                r->tags[k].nselected = r->tags[k].nselected - (size_t)had[t++] + has;
+            }
+            size_t pos = member_lower(md, i, j, mi);
+            struct inv_member *old = pos < md->nmembers && md->members[pos].instance == i &&
+                                             md->members[pos].role == j &&
+                                             md->members[pos].machine == mi
+                                         ? &md->members[pos]
+                                         : NULL;
+            bool now = is_member_now(m, r);
+            if ((!old && !now) || (old && now && same_membership(old, m, r)))
+                continue;
+            /* the membership changed: a server's change reaches every client */
+            if (is_backup_server(in, r))
+                mark_instance_members(md, i, d->plan);
+            d->plan[mi] = 1;
+            d->conflict_machine[mi] = 1;
+            if (old) {
+                member_conflicts(inv, old, cbefore);
+                inv_free_member(old);
+                memmove(old, old + 1, (md->nmembers - pos - 1) * sizeof(*old));
+                md->nmembers--;
+            }
+            if (now) {
+                struct inv_member *nm = realloc(md->members, (md->nmembers + 1) * sizeof(*nm));
+                if (!nm) {
+                    rc = -ENOMEM;
+                    break;
+                }
+                md->members = nm;
+                memmove(nm + pos + 1, nm + pos, (md->nmembers - pos) * sizeof(*nm));
+                md->nmembers++;
+                rc = inv_member_make(inv, i, j, mi, &nm[pos]);
+                if (rc == 0) { /* cannot happen: is_member_now said so */
+                    memmove(nm + pos, nm + pos + 1, (md->nmembers - pos - 1) * sizeof(*nm));
+                    md->nmembers--;
+                } else if (rc > 0) {
+                    if (is_backup_server(in, r))
+                        mark_instance_members(md, i, d->plan);
+                    member_conflicts(inv, &nm[pos], cnow);
+                }
+            }
+        }
+    }
+    free(had);
+    if (rc < 0)
+        return rc;
+    if (d->conflict_machine[mi])
+        for (size_t k = 0; k < md->nmembers; k++)
+            if (md->members[k].machine == mi)
+                inv_check_member_conflicts(inv, &md->members[k]);
+    return 0;
+}
+
+/* Is x the changed value, below it, or one of its parents (so its contents changed)? */
+static bool touched(const struct nix_value *x, const struct nix_value *changed)
+{
+    if (!x)
+        return false;
+    for (const struct nix_value *p = x; p; p = p->parent)
+        if (p == changed)
+            return true;
+    for (const struct nix_value *p = changed->parent; p; p = p->parent)
+        if (p == x)
+            return true;
+    return false;
+}
+
+/* The values a member's settings are merged from: role-wide, each selecting tag's, its
+ * own entry's. */
+struct inputs {
+    const struct nix_value *v[66];
+    size_t n;
+};
+
+static void member_inputs(const struct inv_role *r, const struct inv_role_entry *direct,
+                          const char *const *via, size_t nvia, struct inputs *in)
+{
+    in->n = 0;
+    in->v[in->n++] = r->settings;
+    for (size_t t = 0; t < nvia && in->n < 65; t++) {
+        const struct nix_value *s = NULL;
+        for (size_t k = 0; k < r->ntags; k++)
+            if (!strcmp(r->tags[k].name, via[t])) {
+                s = r->tags[k].settings;
+                break;
+            }
+        in->v[in->n++] = s;
+    }
+    in->v[in->n++] = direct ? direct->settings : NULL;
+}
+
+static const struct inv_role_entry *entry_named(const struct inv_role *r, const char *name)
+{
+    for (size_t k = 0; k < r->nmachines; k++)
+        if (!strcmp(r->machines[k].name, name))
+            return &r->machines[k];
+    return NULL;
+}
+
+/* inventory.instances.<i> changed: its roles are read again; a member keeps its merged
+ * settings when it is selected the same way and none of the values they are merged from
+ * changed; the others are resolved again. */
+static int update_instance(struct inventory *inv, size_t ii, const struct nix_value *node,
+                           const struct nix_value *changed, struct dirty *d,
+                           struct buf *cbefore, struct buf *cnow)
+{
+    struct inv_model *md = &inv->model;
+    size_t lo = member_lower(md, ii, 0, 0), hi = member_lower(md, ii + 1, 0, 0);
+    size_t nold = hi - lo;
+    d->instance = (long)ii;
+    for (size_t k = lo; k < hi; k++)
+        member_conflicts(inv, &md->members[k], cbefore);
+    struct inv_member *oldv = malloc((nold ? nold : 1) * sizeof(*oldv));
+    char *kept = calloc(nold ? nold : 1, 1);
+    const struct inv_role_entry **dentry =
+        calloc(md->nmachines ? md->nmachines : 1, sizeof(*dentry));
+    if (!oldv || !kept || !dentry) {
+        free(oldv);
+        free(kept);
+        free(dentry);
+        return -ENOMEM;
+    }
+    /* the old members leave the array (oldv owns them now) */
+    memcpy(oldv, md->members + lo, nold * sizeof(*oldv));
+    memmove(md->members + lo, md->members + hi, (md->nmembers - hi) * sizeof(*md->members));
+    md->nmembers -= nold;
+
+    struct inv_instance old = md->instances[ii];
+    struct inv_instance *in = &md->instances[ii];
+    memset(in, 0, sizeof(*in));
+    inv->cur_owner = (struct inv_owner){INV_OWN_INSTANCE, (uint32_t)ii, 0};
+    inv_read_instance(inv, in, node);
+    free(in->name);
+    in->name = old.name; /* the instance index holds this very string */
+    old.name = NULL;
+    inv_check_instance_roles(inv, ii);
+    bool all = (!in->module.s) != (!old.module.s) || in->module.opaque != old.module.opaque ||
+               (in->module.s && strcmp(in->module.s, old.module.s));
+
+    struct inv_member *nv = NULL;
+    size_t nn = 0, cap = 0;
+    int rc = 0;
+    for (size_t j = 0; j < in->nroles && rc >= 0; j++) {
+        struct inv_role *r = &in->roles[j];
+        const struct inv_role *orole = NULL;
+        for (size_t oj = 0; oj < old.nroles && !orole; oj++)
+            if (old.roles[oj].name && r->name && !strcmp(old.roles[oj].name, r->name))
+                orole = &old.roles[oj];
+        memset(dentry, 0, md->nmachines * sizeof(*dentry));
+        for (size_t k = 0; k < r->nmachines; k++) {
+            long mi = inv_index_get(&inv->machine_ix, r->machines[k].name);
+            if (mi >= 0 && !dentry[mi])
+                dentry[mi] = &r->machines[k];
+        }
+        for (size_t k = 0; k < r->ntags; k++)
+            r->tags[k].nselected = 0;
+        size_t ok = 0; /* old members of the role, walked along in machine order */
+        size_t oj = orole ? (size_t)(orole - old.roles) : 0;
+        for (size_t mi = 0; mi < md->nmachines && rc >= 0; mi++) {
+            const struct inv_machine *m = &md->machines[mi];
+            const char *via[64];
+            size_t nvia = 0;
+            for (size_t k = 0; k < r->ntags; k++)
+                if (inv_machine_has_tag(m, r->tags[k].name)) {
+                    r->tags[k].nselected++;
+                    if (nvia < 64)
+                        via[nvia++] = r->tags[k].name;
+                }
+            if (!dentry[mi] && !nvia)
+                continue;
+            struct inv_member *om = NULL;
+            size_t oi = 0;
+            if (orole) {
+                while (ok < nold && (oldv[ok].role < oj ||
+                                     (oldv[ok].role == oj && oldv[ok].machine < mi)))
+                    ok++;
+                if (ok < nold && oldv[ok].role == oj && oldv[ok].machine == mi) {
+                    om = &oldv[ok];
+                    oi = ok;
+                }
+            }
+            bool reuse = om && !all && om->direct == (dentry[mi] != NULL) &&
+                         om->nvia_tags == nvia;
+            for (size_t t = 0; reuse && t < nvia; t++)
+                reuse = !strcmp(om->via_tags[t], via[t]);
+            if (reuse) {
+                struct inputs a, b;
+                member_inputs(orole, entry_named(orole, m->name),
+                              (const char *const *)om->via_tags, om->nvia_tags, &a);
+                member_inputs(r, dentry[mi], via, nvia, &b);
+                reuse = a.n == b.n;
+                for (size_t t = 0; t < a.n && reuse; t++)
+                    reuse = a.v[t] == b.v[t] && !touched(a.v[t], changed);
+            }
+            if (inv_grow(&nv, &cap, nn, sizeof(*nv)) < 0) {
+                rc = -ENOMEM;
+                break;
+            }
+            if (reuse) {
+                nv[nn] = *om;
+                nv[nn++].role = j;
+                kept[oi] = 1;
+                continue;
+            }
+            rc = inv_member_fill(inv, ii, j, mi, dentry[mi], nvia, &nv[nn]);
+            nn++; /* filled or half-filled: freed with the others either way */
+            d->plan[mi] = 1;
+            if (is_backup_server(in, r))
+                all = true;
+        }
+    }
+    /* the old members not kept: gone, or resolved again */
+    for (size_t k = 0; k < nold; k++) {
+        if (kept[k])
+            continue;
+        d->plan[oldv[k].machine] = 1;
+        if (is_backup_server(&old, &old.roles[oldv[k].role]))
+            all = true;
+        inv_free_member(&oldv[k]);
+    }
+    inv_free_instance(&old);
+    free(oldv);
+    free(kept);
+    free(dentry);
+    struct inv_member *nm = rc < 0 ? NULL
+                                   : realloc(md->members, (md->nmembers + nn + 1) * sizeof(*nm));
+    if (!nm) {
+        for (size_t k = 0; k < nn; k++)
+            inv_free_member(&nv[k]);
+        free(nv);
+        return -ENOMEM; /* the instance has no members now: the caller reads it all again */
+    }
+    md->members = nm;
+    memmove(nm + lo + nn, nm + lo, (md->nmembers - lo) * sizeof(*nm));
+    if (nn)
+        memcpy(nm + lo, nv, nn * sizeof(*nv));
+    md->nmembers += nn;
+    free(nv);
+    for (size_t k = lo; k < lo + nn; k++) {
+        if (all)
+            d->plan[md->members[k].machine] = 1;
+        member_conflicts(inv, &md->members[k], cnow);
+        inv_check_member_conflicts(inv, &md->members[k]);
+    }
+    return 0;
+}
+
+/* ---- the update ---- */
+
+/* Read everything again; a new conflict is one whose key was not there before. */
+static int rebuild(struct inventory *inv, bool *new_conflict)
+{
+    inv->nupdates_local--;
+    inv->nupdates_full++;
+    struct buf before = {0}, now = {0};
+    const struct inv_model *md = &inv->model;
+    for (size_t k = 0; k < md->nmembers; k++)
+        member_conflicts(inv, &md->members[k], &before);
+    inv_rebuild_model(inv);
+    for (size_t k = 0; k < md->nmembers; k++)
+        member_conflicts(inv, &md->members[k], &now);
+    *new_conflict = has_new_conflict(&before, &now);
+    buf_free(&before);
+    buf_free(&now);
+    return 0;
+}
+
+int inv_update(struct inventory *inv, const struct nix_change *ch, bool *new_conflict)
+{
+    *new_conflict = false;
+    inv->nupdates_local++;
+    const struct nix_value *v = ch->changed;
+    const struct nix_value *root = nix_file_root(inv->nix);
+    if (!v || !root || inv->nowned != inv->diags.n)
+        return rebuild(inv, new_conflict);
+    /* the path from the root down to the changed value */
+    const struct nix_value *chain[64];
+    size_t depth = 0;
+    for (const struct nix_value *x = v; x && depth < 64; x = x->parent)
+        chain[depth++] = x;
+    if (depth >= 64 || chain[depth - 1] != root)
+        return rebuild(inv, new_conflict);
+    /* chain[depth - 1] is the root, chain[depth - 2] its child on the path, ... */
+#define SEG(k) (depth >= (k) + 2 && chain[depth - 2 - (k)]->name ? chain[depth - 2 - (k)]->name : "")
+    enum { NONE, MACHINE_INV, INSTANCE } kind = NONE;
+    const struct nix_value *node = NULL;
+    long idx = -1;
+    if (depth >= 4 && !strcmp(SEG(0), "inventory") && !strcmp(SEG(1), "machines")) {
+        idx = inventory_machine_index(inv, SEG(2));
+        node = chain[depth - 4];
+        if (idx >= 0 && inv->model.machines[idx].node == node)
+            kind = MACHINE_INV;
+    } else if (depth >= 4 && !strcmp(SEG(0), "inventory") && !strcmp(SEG(1), "instances")) {
+        idx = inventory_instance_index(inv, SEG(2));
+        node = chain[depth - 4];
+        const struct nix_value *insts = chain[depth - 3];
+        /* the model's instance idx was read from the idx-th child */
+        if (idx >= 0 && (size_t)idx < insts->nchildren && insts->children[idx] == node)
+            kind = INSTANCE;
+    }
+#undef SEG
+    if (kind == NONE)
+        return rebuild(inv, new_conflict);
+
+    move_model(inv, ch);
+    size_t nold = inv->diags.n;
+    const struct inv_model *md = &inv->model;
+    struct dirty d = {-1, -1, calloc(md->nmachines ? md->nmachines : 1, 1),
+                      calloc(md->nmachines ? md->nmachines : 1, 1)};
+    struct buf before = {0}, now = {0};
+    int rc = -ENOMEM;
+    if (d.conflict_machine && d.plan) {
+        if (kind == MACHINE_INV)
+            rc = update_machine_inv(inv, (size_t)idx, node, &d, &before, &now);
+        else
+            rc = update_instance(inv, (size_t)idx, node, v, &d, &before, &now);
+    }
+    if (rc == 0) {
+        /* what depends on more than the part read again: tag selections, plan checks */
+        drop_diags(inv, &d, nold);
+        inv_check_tag_selection(inv);
+        inv_check_plan_for(inv, d.plan);
+        inv_sort_diags(inv);
+        *new_conflict = has_new_conflict(&before, &now);
+    }
+    free(d.conflict_machine);
+    free(d.plan);
+    buf_free(&before);
+    buf_free(&now);
+    if (rc < 0 || inv->nowned != inv->diags.n)
+        return rebuild(inv, new_conflict);
+    return 0;
+}
