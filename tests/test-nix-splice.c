@@ -537,11 +537,18 @@ static void test_edits_in_a_row(void **state)
         char tag[64], host[64];
         snprintf(tag, sizeof tag, "\"tag-%d\"", step);
         snprintf(host, sizeof host, "\"root@h%d\"", step);
+        char newm[64], prevm[64];
+        snprintf(newm, sizeof newm, "new-%d", step);
+        snprintf(prevm, sizeof prevm, "new-%d", step - 1);
+        const char *path3[] = {"inventory", "machines", newm};
+        const char *path4[] = {"inventory", "machines", prevm, "tags"};
         int r;
-        switch (step % 4) {
+        switch (step % 6) {
         case 0: case 1: r = nix_edit_list_append(f, path, 4, tag, &ed, &dg); break;
         case 2: r = nix_edit_set(f, path2, 5, host, &ed, &dg); break;
-        default: r = nix_edit_list_insert(f, path, 4, 0, tag, &ed, &dg); break;
+        case 3: r = nix_edit_list_insert(f, path, 4, 0, tag, &ed, &dg); break;
+        case 4: r = nix_edit_set(f, path3, 3, "{ tags = [ \"a\" ]; }", &ed, &dg); break;
+        default: r = nix_edit_delete(f, path4, 4, &ed, &dg); break; /* the one just added */
         }
         assert_int_equal(r, 0);
         total++;
@@ -555,9 +562,13 @@ static void test_edits_in_a_row(void **state)
             local++;
             assert_null(ed.result);
             /* the edit's path reads back in the updated tree */
-            const struct nix_value *v = step % 4 == 2 ? nix_value_lookup(nix_file_root(f), path2, 5)
-                                                      : nix_value_lookup(nix_file_root(f), path, 4);
-            assert_non_null(v);
+            const struct nix_value *root = nix_file_root(f);
+            switch (step % 6) {
+            case 2: assert_non_null(nix_value_lookup(root, path2, 5)); break;
+            case 4: assert_non_null(nix_value_lookup(root, path3, 3)); break;
+            case 5: assert_null(nix_value_lookup(root, path4, 4)); break;
+            default: assert_non_null(nix_value_lookup(root, path, 4)); break;
+            }
         } else {
             nix_file_free(f);
             f = parse(nt, nl, &d);

@@ -17,7 +17,9 @@
 
 #include "core/nix/nix-int.h"
 
-#define LOCAL_MAX_TEXT (64u << 10) /* larger fragments: a full parse is as cheap */
+/* Larger fragments: a full parse is about as cheap (a quarter of the file, at least 64 KiB:
+ * a whole set of a thousand machines in a 1 MB file still is a local edit). */
+#define LOCAL_MAX_TEXT(f) ((f)->len / 4 > (64u << 10) ? (f)->len / 4 : (64u << 10))
 #define LOCAL_MAX_CANDS 4          /* bindings tried, innermost first */
 
 size_t nix_change_offset(const struct nix_change *c, size_t off)
@@ -165,7 +167,7 @@ static int parse_fragment(struct nix_file *f, const struct cand *c, const struct
     for (size_t i = 0; i < n; i++) {
         size_t tl = strlen(v[i].text);
         flen = flen - (v[i].end - v[i].start) + tl;
-        if (flen > LOCAL_MAX_TEXT || tl > LOCAL_MAX_TEXT)
+        if (flen > LOCAL_MAX_TEXT(f) || tl > LOCAL_MAX_TEXT(f))
             return 0;
     }
     struct nix_file *g = calloc(1, sizeof *g);
