@@ -41,17 +41,12 @@ void *nix_arena_alloc(struct nix_arena *a, size_t size)
         return NULL;
     void *r = (char *)c->data + c->used;
     c->used += size;
-    a->total += size;
     return r;
 }
 
-int nix_arena_reserve(struct nix_arena *a, size_t size)
+struct nix_arena_chunk **nix_arena_next(struct nix_arena_chunk *c)
 {
-    size = (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
-    struct nix_arena_chunk *c = a->head;
-    if (c && c->cap - c->used >= size)
-        return 0;
-    return new_chunk(a, size) ? 0 : -ENOMEM;
+    return &c->next;
 }
 
 char *nix_arena_strndup(struct nix_arena *a, const char *s, size_t n)

@@ -121,12 +121,10 @@ struct nix_node {
 struct nix_arena_chunk;
 struct nix_arena {
     struct nix_arena_chunk *head;
-    size_t total; /* bytes handed out so far (each allocation rounded up as it is served) */
 };
 void *nix_arena_alloc(struct nix_arena *a, size_t size);
-/* Make the next allocations of `size` bytes in all (counted as `total` counts them) succeed
- * without a further malloc. 0 or -ENOMEM. */
-int nix_arena_reserve(struct nix_arena *a, size_t size);
+/* The link to the next chunk (to hand chunks from one arena over to another). */
+struct nix_arena_chunk **nix_arena_next(struct nix_arena_chunk *c);
 char *nix_arena_strndup(struct nix_arena *a, const char *s, size_t n);
 void nix_arena_free(struct nix_arena *a);
 
@@ -235,7 +233,6 @@ struct nix_local {
     uint32_t node;               /* the binding in f */
     struct nix_ivalue *value;    /* the logical value it defines in f (its only def) */
     struct nix_ivalue *after;    /* that value as frag gives it (frag's offsets) */
-    size_t tree_bytes;           /* what building it took */
     size_t lo, hi;               /* the patched range of f */
 };
 int nix_local_check(struct nix_file *f, const struct nix_patch *v, size_t n, struct nix_local *l);

@@ -268,13 +268,11 @@ int nix_local_check(struct nix_file *f, const struct nix_patch *v, size_t n, str
         /* the value as the fragment gives it, and what building it takes */
         struct nix_file *g = l->frag;
         uint32_t gval = g->nodes[g->nodes[l->bind].first_child].next_sibling;
-        size_t before = g->tree_arena.total;
         l->after = nix_tree_build(g, &g->tree_arena, gval);
         if (!l->after) {
             nix_local_free(l);
             return -ENOMEM;
         }
-        l->tree_bytes = g->tree_arena.total - before;
         l->node = u;
         l->value = V;
         l->lo = v[0].start;
@@ -321,11 +319,8 @@ static bool before_change(const struct mover *m, const struct nix_ivalue *x)
     return true;
 }
 
-/* Recursion as deep as the tree, which the parser's nesting limit bounds. */
-static void move_values(const struct mover *m, struct nix_value *v)
+static inline void move_fields(const struct mover *m, struct nix_value *v)
 {
-    if (v == m->skip)
-        return;
     move_lc(m, v->key_start, &v->key_line, &v->key_col);
     move_lc(m, v->val_start, &v->val_line, &v->val_col);
     move_off(m, &v->key_start);
@@ -333,13 +328,44 @@ static void move_values(const struct mover *m, struct nix_value *v)
     move_off(m, &v->val_start);
     move_off(m, &v->val_end);
     move_off(m, &v->wrap_start);
-    struct nix_value **ch = v->children;
-    size_t n = v->nchildren;
-    for (size_t i = 0; i < n; i++) {
-        if (i + 4 < n)
-            __builtin_prefetch(ch[i + 4]);
-        if (!before_change(m, (const struct nix_ivalue *)ch[i]))
-            move_values(m, ch[i]);
+}
+
+/* Depth first; recursion as deep as the tree, which the parser's nesting limit bounds. */
+static void move_values(const struct mover *m, struct nix_value *v)
+{
+    if (v == m->skip || before_change(m, (const struct nix_ivalue *)v))
+        return;
+    move_fields(m, v);
+    for (size_t i = 0; i < v->nchildren; i++)
+        move_values(m, v->children[i]);
+}
+
+/* The walk is bound by memory latency (tens of thousands of values, cold after the
+ * splice): breadth first through a ring of values fetched ahead when queued, so many
+ * fetches are under way at once; when the ring is full, depth first. */
+#define MOVE_RING 65536 /* a power of two */
+static void move_all(const struct mover *m, struct nix_value *root, struct nix_value **ring)
+{
+    size_t head = 0, tail = 0;
+    ring[tail++] = root;
+    while (head != tail) {
+        struct nix_value *v = ring[head++ & (MOVE_RING - 1)];
+        if (before_change(m, (const struct nix_ivalue *)v))
+            continue;
+        move_fields(m, v);
+        struct nix_value **ch = v->children;
+        for (size_t i = 0, n = v->nchildren; i < n; i++) {
+            struct nix_value *c = ch[i];
+            if (c == m->skip)
+                continue;
+            if (tail - head == MOVE_RING) {
+                move_values(m, c);
+                continue;
+            }
+            __builtin_prefetch(c);
+            __builtin_prefetch((char *)c + 64);
+            ring[tail++ & (MOVE_RING - 1)] = c;
+        }
     }
 }
 
@@ -348,6 +374,49 @@ static uint32_t map_node(uint32_t i, uint32_t bind, uint32_t u, uint32_t base)
     if (i == NIX_NONE)
         return NIX_NONE;
     return i == bind ? u : base + (i - 2);
+}
+
+/* The fragment's logical values in f's coordinates: offsets after the binding's start,
+ * lines and columns from its line, node indices as the nodes were copied. */
+struct xlate {
+    size_t us;
+    unsigned line, col;
+    uint32_t bind, u, base;
+};
+
+static uint32_t xnode(const struct xlate *x, uint32_t i)
+{
+    return map_node(i, x->bind, x->u, x->base);
+}
+
+static void xlate_lc(const struct xlate *x, unsigned *line, unsigned *col)
+{
+    if (*line == 1)
+        *col = x->col + *col - 1;
+    *line = x->line + *line - 1;
+}
+
+static void xlate_value(const struct xlate *x, struct nix_ivalue *v)
+{
+    if (v->pub.key_line) { /* 0: no key (a list element, the value itself) */
+        v->pub.key_start += x->us;
+        v->pub.key_end += x->us;
+        xlate_lc(x, &v->pub.key_line, &v->pub.key_col);
+    }
+    v->pub.val_start += x->us;
+    v->pub.val_end += x->us;
+    v->pub.wrap_start += x->us;
+    xlate_lc(x, &v->pub.val_line, &v->pub.val_col);
+    v->node = xnode(x, v->node);
+    v->lit = xnode(x, v->lit);
+    for (size_t i = 0; i < v->nlits; i++)
+        v->lits[i] = xnode(x, v->lits[i]);
+    for (size_t i = 0; i < v->ndefs; i++) {
+        v->defs[i].node = xnode(x, v->defs[i].node);
+        v->defs[i].name_node = xnode(x, v->defs[i].name_node);
+    }
+    for (size_t i = 0; i < v->pub.nchildren; i++)
+        xlate_value(x, (struct nix_ivalue *)v->pub.children[i]);
 }
 
 int nix_local_apply(struct nix_file *f, struct nix_local *l, struct nix_change *ch)
@@ -378,7 +447,8 @@ int nix_local_apply(struct nix_file *f, struct nix_local *l, struct nix_change *
     if (!f->nlines ||
         nix_big_grow((void **)&f->lines, &f->caplines, sizeof *f->lines, f->nlines + nnl + 1) < 0)
         return -ENOMEM;
-    if (nix_arena_reserve(&f->tree_arena, l->tree_bytes + 64) < 0)
+    struct nix_value **ring = malloc(MOVE_RING * sizeof *ring);
+    if (!ring)
         return -ENOMEM;
 
     /* text */
@@ -441,21 +511,23 @@ int nix_local_apply(struct nix_file *f, struct nix_local *l, struct nix_change *
     f->nlines = f->nlines - (b - a) + nnl;
     nix_file_linecol(f, c.new_end, &c.new_line, &c.new_col);
 
-    /* the logical tree: the value rebuilt in place, every other position moved */
-    struct nix_ivalue *V = l->value;
-    uint32_t val = f->nodes[f->nodes[u].first_child].next_sibling;
-    struct nix_ivalue *W = nix_tree_build(f, &f->tree_arena, val);
-    if (!W) {
-        /* not reached (the arena was reserved): the tree is rebuilt on next use */
-        f->tree = NULL;
-        f->tree_built = false;
-        c.changed = NULL;
-        *ch = c;
-        return 1;
-    }
+    /* the logical tree: every position outside the value moved; the value's new contents
+     * are the fragment's (built when it was checked), moved into f's coordinates, their
+     * memory handed over to f's tree */
+    struct nix_ivalue *V = l->value, *W = l->after;
+    struct xlate x = {.us = us, .bind = bind, .u = u, .base = base};
+    nix_file_linecol(f, us, &x.line, &x.col);
+    xlate_value(&x, W);
+    struct nix_arena_chunk **tailp = &g->tree_arena.head;
+    while (*tailp)
+        tailp = nix_arena_next(*tailp);
+    *tailp = f->tree_arena.head;
+    f->tree_arena.head = g->tree_arena.head;
+    g->tree_arena.head = NULL;
     struct mover mv = {f, &V->pub, c.start, c.old_end, c.new_end,
                        c.old_line, c.old_col, c.new_line, c.new_col};
-    move_values(&mv, &f->tree->pub);
+    move_all(&mv, &f->tree->pub, ring);
+    free(ring);
     struct nix_value keep = V->pub;
     struct nix_def *defs = V->defs;
     size_t ndefs = V->ndefs, capdefs = V->capdefs;
