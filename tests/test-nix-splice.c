@@ -528,6 +528,28 @@ static void test_edits_in_a_row(void **state)
     char **names = calloc(nmach, sizeof *names);
     for (size_t i = 0; i < nmach; i++)
         names[i] = strdup(machines->children[i]->name);
+    {
+        /* two edits checked, the first applied: the second's kept check must not be used
+         * for it, and is dropped once the file changed */
+        const char *pa[] = {"inventory", "machines", names[0], "tags"};
+        const char *pb[] = {"inventory", "machines", names[1], "deploy", "targetHost"};
+        struct nix_edit ea = {0}, eb = {0};
+        struct diag dg = {0};
+        assert_int_equal(nix_edit_list_append(f, pa, 4, "\"first\"", &ea, &dg), 0);
+        assert_int_equal(nix_edit_set(f, pb, 5, "\"root@b\"", &eb, &dg), 0);
+        assert_true(ea.local && eb.local);
+        size_t nl;
+        char *nt = patched(f, ea.v, ea.n, &nl);
+        struct nix_change ch;
+        assert_int_equal(nix_file_patch_local(f, ea.v, ea.n, &ch), 1);
+        struct nix_file *g = parse(nt, nl, &d);
+        expect_same(f, g, "the first of two checked edits");
+        assert_null(f->kept);
+        nix_file_free(g);
+        free(nt);
+        nix_edit_free(&ea);
+        nix_edit_free(&eb);
+    }
     for (int step = 0; step < 300; step++) {
         const char *m = names[rnd() % nmach];
         const char *path[] = {"inventory", "machines", m, "tags"};

@@ -184,6 +184,8 @@ void nix_file_free(struct nix_file *f)
     nix_big_free(f->lines, f->caplines, sizeof *f->lines);
     nix_arena_free(&f->arena);
     nix_arena_free(&f->tree_arena);
+    nix_local_free(f->kept);
+    free(f->kept);
     free(f);
 }
 

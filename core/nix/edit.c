@@ -349,12 +349,15 @@ static const struct nix_value *checked_lookup(struct checked *c, const char *con
     return nix_value_lookup(&c->loc.after->pub, path + c->k, n - c->k);
 }
 
-/* Free what validate made unless the edit keeps it. */
-static void checked_free(const struct nix_edit *ed, struct checked *c)
+/* Free what validate made unless the edit keeps it; an accepted local edit's check is
+ * kept by f for nix_file_patch_local (r: the edit's outcome). */
+static void checked_free(struct nix_file *f, const struct nix_edit *ed, struct checked *c, int r)
 {
     if (c->g != ed->result)
         nix_file_free(c->g);
     c->g = NULL;
+    if (r == 0 && ed->local)
+        nix_local_keep(f, &c->loc, ed->v, ed->n);
     nix_local_free(&c->loc);
 }
 
@@ -690,7 +693,7 @@ int nix_edit_set(struct nix_file *f, const char *const *path, size_t n, const ch
             free(ps);
         }
     }
-    checked_free(&ed, &chk);
+    checked_free(f, &ed, &chk, r);
     free(ex);
     if (r < 0) {
         nix_edit_free(&ed);
@@ -755,7 +758,7 @@ int nix_edit_delete(struct nix_file *f, const char *const *path, size_t n, struc
         r = validate(f, &ed, path, n, &chk, d);
     if (r == 0 && checked_lookup(&chk, path, n, &nt))
         r = diag_set(d, DIAG_ERROR, f->name, 0, 0, "refused: the attribute would still exist");
-    checked_free(&ed, &chk);
+    checked_free(f, &ed, &chk, r);
     if (r < 0) {
         nix_edit_free(&ed);
         return r;
@@ -898,7 +901,7 @@ static int finish_list_edit(struct nix_file *f, struct nix_edit *ed, const char 
             r = diag_set(d, DIAG_ERROR, f->name, 0, 0,
                          "refused: the list would not have %zu elements after the edit", want);
     }
-    checked_free(ed, &chk);
+    checked_free(f, ed, &chk, r);
     if (r < 0) {
         nix_edit_free(ed);
         return r;

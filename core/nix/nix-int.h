@@ -168,6 +168,7 @@ struct nix_file {
     struct nix_arena tree_arena;  /* the logical tree */
     struct nix_ivalue *tree;      /* built on demand */
     bool tree_built;
+    struct nix_local *kept;       /* a local edit checked, not applied yet (splice.c) */
 };
 
 /* Grow an array of elem-sized items to at least want (cst.c); free it with its capacity. */
@@ -234,8 +235,14 @@ struct nix_local {
     struct nix_ivalue *value;    /* the logical value it defines in f (its only def) */
     struct nix_ivalue *after;    /* that value as frag gives it (frag's offsets) */
     size_t lo, hi;               /* the patched range of f */
+    struct nix_patch *v;         /* nix_local_keep: a copy of the patches */
+    size_t n;
 };
 int nix_local_check(struct nix_file *f, const struct nix_patch *v, size_t n, struct nix_local *l);
+/* Keep a successful check (taken from l) for nix_file_patch_local with the same patches:
+ * the file holds one until it changes or another is kept (nothing kept when memory runs
+ * out). */
+void nix_local_keep(struct nix_file *f, struct nix_local *l, const struct nix_patch *v, size_t n);
 int nix_local_apply(struct nix_file *f, struct nix_local *l, struct nix_change *ch);
 void nix_local_free(struct nix_local *l);
 /* Tests and fuzzing: a listing of the whole logical tree (every public field); the

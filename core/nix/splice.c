@@ -233,7 +233,58 @@ void nix_local_free(struct nix_local *l)
     if (!l)
         return;
     nix_file_free(l->frag);
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i].text);
+    free(l->v);
     memset(l, 0, sizeof *l);
+}
+
+static void drop_kept(struct nix_file *f)
+{
+    nix_local_free(f->kept);
+    free(f->kept);
+    f->kept = NULL;
+}
+
+void nix_local_keep(struct nix_file *f, struct nix_local *l, const struct nix_patch *v, size_t n)
+{
+    drop_kept(f);
+    struct nix_local *k = calloc(1, sizeof *k);
+    struct nix_patch *pv = calloc(n ? n : 1, sizeof *pv);
+    if (!k || !pv) {
+        free(k);
+        free(pv);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        pv[i] = (struct nix_patch){v[i].start, v[i].end, strdup(v[i].text)};
+        if (!pv[i].text) {
+            for (size_t j = 0; j < i; j++)
+                free(pv[j].text);
+            free(pv);
+            free(k);
+            return;
+        }
+    }
+    *k = *l;
+    memset(l, 0, sizeof *l);
+    k->v = pv;
+    k->n = n;
+    f->kept = k;
+}
+
+/* The kept check, when it was made for these patches (taken from f); else NULL. */
+static struct nix_local *take_kept(struct nix_file *f, const struct nix_patch *v, size_t n)
+{
+    struct nix_local *k = f->kept;
+    if (!k || k->n != n)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (k->v[i].start != v[i].start || k->v[i].end != v[i].end || !v[i].text ||
+            strcmp(k->v[i].text, v[i].text))
+            return NULL;
+    f->kept = NULL;
+    return k;
 }
 
 int nix_local_check(struct nix_file *f, const struct nix_patch *v, size_t n, struct nix_local *l)
@@ -551,10 +602,23 @@ int nix_local_apply(struct nix_file *f, struct nix_local *l, struct nix_change *
 int nix_file_patch_local(struct nix_file *f, const struct nix_patch *v, size_t n,
                          struct nix_change *ch)
 {
+    struct nix_local *k = take_kept(f, v, n);
+    if (k) { /* checked by the edit function that made the patches */
+        int r = nix_local_apply(f, k, ch);
+        if (r == 1)
+            drop_kept(f);
+        else
+            f->kept = k, k = NULL; /* out of memory: f unchanged, the check still holds */
+        nix_local_free(k);
+        free(k);
+        return r;
+    }
     struct nix_local l;
     int r = nix_local_check(f, v, n, &l);
     if (r == 1)
         r = nix_local_apply(f, &l, ch);
+    if (r == 1)
+        drop_kept(f);
     nix_local_free(&l);
     return r;
 }
