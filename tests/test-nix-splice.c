@@ -298,6 +298,23 @@ static void patch_file(const char *text, size_t len, size_t every, size_t nrepl,
         }
     }
     free(vals);
+    /* the value of every binding of the syntax tree, those the logical tree does not hold
+     * too (in a let, in a function's argument, ...) */
+    size_t nb = 0;
+    for (uint32_t i = 0; i < orig->nnodes; i++) {
+        if (orig->nodes[i].kind != N_BINDING || nb++ % every)
+            continue;
+        uint32_t ap = orig->nodes[i].first_child;
+        uint32_t val = ap == NIX_NONE ? NIX_NONE : orig->nodes[ap].next_sibling;
+        if (val == NIX_NONE)
+            continue;
+        size_t s = nix_node_start(orig, val), e = nix_node_end(orig, val);
+        for (size_t k = 0; k < 3; k++)
+            one(text, len, orig, s, e, repl[(i * 5 + k) % NREPL], st);
+        one(text, len, orig, s, s, "/* c */ ", st);
+        if (orig->nodes[val].kind == N_ATTRSET && e > s + 1)
+            one(text, len, orig, e - 1, e - 1, "zz = 1; ", st);
+    }
     nix_file_free(orig);
 }
 
@@ -454,12 +471,25 @@ static void test_refusals(void **state)
     assert_int_equal(try_patches(t, len, o, &m, 1, &st), 0);
     assert_int_equal(try_patches(t, len, o, &x, 1, &st), 1); /* a.x is defined once */
     nix_file_free(o);
-    /* a let binding: not in the logical tree, never local */
+    /* let bindings: outside the logical tree, local when their name is theirs alone */
     t = "let a = 1; in { b = a; }";
     len = strlen(t);
     o = parse(t, len, &d);
-    struct nix_patch lp = {8, 9, "2"};
-    assert_int_equal(try_patches(t, len, o, &lp, 1, &st), 0);
+    struct nix_patch lp = {8, 9, "{ x = 2; }"};
+    assert_int_equal(try_patches(t, len, o, &lp, 1, &st), 1);
+    nix_file_free(o);
+    t = "let a.x = 1; a.y = 2; in { b = a; }";
+    len = strlen(t);
+    o = parse(t, len, &d);
+    struct nix_patch lp2 = {10, 11, "{ z = 2; }"};
+    assert_int_equal(try_patches(t, len, o, &lp2, 1, &st), 0); /* a is shared */
+    nix_file_free(o);
+    /* a set that is the value of a binding outside the tree: its contents merge */
+    t = "let a = { x = { p = 1; }; }; in { b = a; }";
+    len = strlen(t);
+    o = parse(t, len, &d);
+    struct nix_patch lp3 = {14, 24, "{ p = 2; }"};
+    assert_int_equal(try_patches(t, len, o, &lp3, 1, &st), 1); /* the let's binding x holds */
     nix_file_free(o);
     /* nesting past the parser's limit in the new value */
     struct buf deep = {0};

@@ -273,6 +273,8 @@ struct checked {
 static bool local_path(const struct nix_local *l, const char *const *path, size_t n, size_t *k)
 {
     size_t depth = 0;
+    if (!l->value) /* a binding outside the logical tree */
+        return false;
     for (const struct nix_value *v = &l->value->pub; v->parent; v = v->parent) {
         if (!v->name)
             return false;

@@ -232,7 +232,8 @@ struct nix_local {
     struct nix_file *frag;       /* the binding's new text, parsed alone */
     uint32_t bind;               /* the binding in frag */
     uint32_t node;               /* the binding in f */
-    struct nix_ivalue *value;    /* the logical value it defines in f (its only def) */
+    struct nix_ivalue *value;    /* the logical value it defines in f (its only def), or
+                                    NULL: the binding is not in the logical tree at all */
     struct nix_ivalue *after;    /* that value as frag gives it (frag's offsets) */
     size_t lo, hi;               /* the patched range of f */
     struct nix_patch *v;         /* nix_local_keep: a copy of the patches */

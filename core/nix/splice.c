@@ -114,11 +114,13 @@ static bool contains(const struct nix_file *f, uint32_t a, uint32_t b)
            f->nodes[b].tok_end <= f->nodes[a].tok_end;
 }
 
-/* The logical value binding u defines, when u is its only definition; else NULL. */
-static struct nix_ivalue *find_value(struct nix_file *f, uint32_t u, unsigned nseg)
+/* The logical value binding u defines, when u is its only definition; else NULL, with
+ * *in_tree telling whether u is one of the logical tree's definitions at all. */
+static struct nix_ivalue *find_value(struct nix_file *f, uint32_t u, unsigned nseg, bool *in_tree)
 {
     struct nix_ivalue *x = f->tree;
     size_t us = nix_node_start(f, u), ue = nix_node_end(f, u);
+    *in_tree = false;
     for (unsigned guard = 0; x && guard < 100000; guard++) {
         struct nix_ivalue *next = NULL;
         if (x->pub.kind == NIX_ATTRS) {
@@ -127,6 +129,7 @@ static struct nix_ivalue *find_value(struct nix_file *f, uint32_t u, unsigned ns
                 for (size_t j = 0; j < c->ndefs; j++) {
                     const struct nix_def *d = &c->defs[j];
                     if (d->node == u) {
+                        *in_tree = true;
                         if (d->seg + 1 == nseg)
                             return c->ndefs == 1 && !c->inherited && c->nlits <= 1 ? c : NULL;
                         next = c;
@@ -148,6 +151,83 @@ static struct nix_ivalue *find_value(struct nix_file *f, uint32_t u, unsigned ns
         x = next;
     }
     return NULL;
+}
+
+/* The parent of node n (NIX_NONE for the root). */
+static uint32_t parent_of(const struct nix_file *f, uint32_t n)
+{
+    uint32_t p = f->root;
+    const struct nix_node *nd = &f->nodes[n];
+    for (;;) {
+        uint32_t next = NIX_NONE;
+        for (uint32_t c = f->nodes[p].first_child; c != NIX_NONE; c = f->nodes[c].next_sibling) {
+            if (c == n)
+                return p;
+            const struct nix_node *cn = &f->nodes[c];
+            if (cn->tok_start <= nd->tok_start && nd->tok_end <= cn->tok_end &&
+                cn->tok_end > cn->tok_start) {
+                next = c;
+                break;
+            }
+        }
+        if (next == NIX_NONE)
+            return NIX_NONE;
+        p = next;
+    }
+}
+
+/* Is attribute node a statically named s (n bytes)? false when dynamic. */
+static bool attr_is(const struct nix_file *f, uint32_t a, const char *s, size_t n,
+                    struct nix_arena *ar)
+{
+    const struct nix_node *nd = &f->nodes[a];
+    if (nd->kind == N_ATTR_ID) {
+        const struct nix_token *t = &f->toks[nd->tok_start];
+        return nix_tok_len(t) == n && !memcmp(f->text + t->start, s, n);
+    }
+    const char *name = nix_attr_name(f, a, ar);
+    return name && strlen(name) == n && !memcmp(name, s, n);
+}
+
+/* A binding outside the logical tree (in a let, or in a set that only an expression the
+ * tree does not look into holds): can the parser's duplicate check meet it elsewhere?
+ * Not when no other binding or inherit of its binds block starts with its first name and
+ * the block is not merged with another (a let's never is; a set is when it is the value of
+ * a binding). */
+static bool alone_in_binds(const struct nix_file *f, uint32_t u, uint32_t parent)
+{
+    if (f->nodes[parent].kind == N_ATTRSET) {
+        uint32_t up = parent_of(f, parent);
+        while (up != NIX_NONE && f->nodes[up].kind == N_PAREN)
+            up = parent_of(f, up);
+        if (up == NIX_NONE || f->nodes[up].kind == N_BINDING)
+            return false;
+    } else if (f->nodes[parent].kind != N_LET) {
+        return false;
+    }
+    struct nix_arena ar = {0};
+    uint32_t first = f->nodes[f->nodes[u].first_child].first_child;
+    const char *name = nix_attr_name(f, first, &ar);
+    bool ok = name != NULL;
+    size_t nlen = name ? strlen(name) : 0;
+    for (uint32_t c = f->nodes[parent].first_child; c != NIX_NONE && ok;
+         c = f->nodes[c].next_sibling) {
+        if (c == u)
+            continue;
+        if (f->nodes[c].kind == N_BINDING) {
+            uint32_t ap = f->nodes[c].first_child;
+            if (ap == NIX_NONE || f->nodes[ap].kind != N_ATTRPATH ||
+                attr_is(f, f->nodes[ap].first_child, name, nlen, &ar))
+                ok = false;
+        } else if (f->nodes[c].kind == N_INHERIT) {
+            for (uint32_t a = f->nodes[c].first_child; a != NIX_NONE && ok;
+                 a = f->nodes[a].next_sibling)
+                if (f->nodes[a].kind != N_PAREN && attr_is(f, a, name, nlen, &ar))
+                    ok = false;
+        }
+    }
+    nix_arena_free(&ar);
+    return ok;
 }
 
 /* ---- the check ---- */
@@ -308,21 +388,23 @@ int nix_local_check(struct nix_file *f, const struct nix_patch *v, size_t n, str
         if (pk != N_ATTRSET && pk != N_LET)
             continue;
         uint32_t ap = f->nodes[u].first_child;
-        struct nix_ivalue *V = find_value(f, u, nix_nchildren(f, ap));
-        if (!V)
+        bool in_tree;
+        struct nix_ivalue *V = find_value(f, u, nix_nchildren(f, ap), &in_tree);
+        if (!V && (in_tree || !alone_in_binds(f, u, c[k].parent)))
             continue;
         int r = parse_fragment(f, &c[k], v, n, l);
         if (r < 0)
             return r;
         if (r == 0)
             continue;
-        /* the value as the fragment gives it, and what building it takes */
-        struct nix_file *g = l->frag;
-        uint32_t gval = g->nodes[g->nodes[l->bind].first_child].next_sibling;
-        l->after = nix_tree_build(g, &g->tree_arena, gval);
-        if (!l->after) {
-            nix_local_free(l);
-            return -ENOMEM;
+        if (V) { /* the value as the fragment gives it */
+            struct nix_file *g = l->frag;
+            uint32_t gval = g->nodes[g->nodes[l->bind].first_child].next_sibling;
+            l->after = nix_tree_build(g, &g->tree_arena, gval);
+            if (!l->after) {
+                nix_local_free(l);
+                return -ENOMEM;
+            }
         }
         l->node = u;
         l->value = V;
@@ -566,6 +648,30 @@ int nix_local_apply(struct nix_file *f, struct nix_local *l, struct nix_change *
      * are the fragment's (built when it was checked), moved into f's coordinates, their
      * memory handed over to f's tree */
     struct nix_ivalue *V = l->value, *W = l->after;
+    if (!V) {
+        /* a binding the tree does not hold: no value changes but the innermost one around
+         * the change (an opaque expression, or a set behind a let, ...), which keeps its
+         * contents; every position moves */
+        struct nix_value *in = &f->tree->pub;
+        for (bool deeper = true; deeper;) {
+            deeper = false;
+            for (size_t i = 0; i < in->nchildren; i++) {
+                struct nix_value *ci = in->children[i];
+                if (ci->wrap_start <= c.start && c.old_end <= ci->val_end) {
+                    in = ci;
+                    deeper = true;
+                    break;
+                }
+            }
+        }
+        struct mover mv = {f, NULL, c.start, c.old_end, c.new_end,
+                           c.old_line, c.old_col, c.new_line, c.new_col};
+        move_all(&mv, &f->tree->pub, ring);
+        free(ring);
+        c.changed = in;
+        *ch = c;
+        return 1;
+    }
     struct xlate x = {.us = us, .bind = bind, .u = u, .base = base};
     nix_file_linecol(f, us, &x.line, &x.col);
     xlate_value(&x, W);
