@@ -167,6 +167,11 @@ struct nix_change {
      * value below it. Every other value keeps its address and its contents, positions
      * moved as above. */
     const struct nix_value *changed;
+    /* Set when the edit only added or removed whole attributes of the attribute set
+     * `changed` (bindings inserted between, or deleted from among, its others): then its
+     * other children keep their addresses and contents (positions moved as above), and
+     * only the added ones are new. */
+    bool attrs_only;
 };
 /* Map a position of the old text through a change (offsets before start are kept). */
 size_t nix_change_offset(const struct nix_change *c, size_t off);

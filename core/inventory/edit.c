@@ -1220,7 +1220,7 @@ static int patch_local(struct inventory *inv, const struct inv_patch *p, size_t 
             r = 0;
         v[i] = (struct nix_patch){p[i].start, p[i].end, (char *)t};
     }
-    struct nix_change ch;
+    struct nix_change ch = {0};
     if (r == 1)
         r = nix_file_patch_local(inv->nix, v, np, &ch);
     free(v);

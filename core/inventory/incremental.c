@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool touched(const struct nix_value *x, const struct nix_value *changed);
+static bool touched(const struct nix_value *x, const struct nix_change *c);
 
 /* ---- moving positions ---- */
 
@@ -104,7 +104,7 @@ static void move_model(struct inventory *inv, const struct nix_change *c)
         struct inv_unwrap *e = &uc->v[k];
         if (!e->key)
             continue;
-        if (touched(e->key, c->changed))
+        if (touched(e->key, c))
             e->key = NULL;
         else
             live++;
@@ -144,7 +144,9 @@ static void move_model(struct inventory *inv, const struct nix_change *c)
 /* What an update re-checks. */
 struct dirty {
     long machine_inv, instance; /* -1: none */
+    bool role_machines;      /* every instance's check of the machines its roles name */
     char *conflict_machine;  /* by machine: its members' conflicts */
+    char *gone;              /* by machine: removed from the inventory */
     char *plan;              /* by machine: its plan checks */
 };
 
@@ -152,15 +154,19 @@ static bool dirty_owner(const struct dirty *d, const struct inv_owner *o)
 {
     switch (o->kind) {
     case INV_OWN_MACHINE_INV:
-        return (long)o->a == d->machine_inv;
+        return (long)o->a == d->machine_inv || d->gone[o->a];
+    case INV_OWN_MACHINE_CFG:
+        return d->gone[o->a];
     case INV_OWN_INSTANCE:
-        return (long)o->a == d->instance;
+    case INV_OWN_ROLE_MACHINES:
+        return (long)o->a == d->instance ||
+               (o->kind == INV_OWN_ROLE_MACHINES && d->role_machines);
     case INV_OWN_TAGSEL:
         return true;
     case INV_OWN_CONFLICT:
-        return (long)o->a == d->instance || d->conflict_machine[o->b];
+        return (long)o->a == d->instance || d->conflict_machine[o->b] || d->gone[o->b];
     case INV_OWN_PLAN:
-        return d->plan[o->a];
+        return d->plan[o->a] || d->gone[o->a];
     default:
         return false;
     }
@@ -395,16 +401,22 @@ static int update_machine_inv(struct inventory *inv, size_t mi, const struct nix
     return 0;
 }
 
-/* Is x the changed value, below it, or one of its parents (so its contents changed)? */
-static bool touched(const struct nix_value *x, const struct nix_value *changed)
+/* Did the edit change x's contents: x is the changed value, one of its parents, or (unless
+ * only whole attributes were added or removed, which gives the new ones new addresses)
+ * below it? */
+static bool touched(const struct nix_value *x, const struct nix_change *c)
 {
     if (!x)
         return false;
-    for (const struct nix_value *p = x; p; p = p->parent)
-        if (p == changed)
-            return true;
-    for (const struct nix_value *p = changed->parent; p; p = p->parent)
+    if (x == c->changed)
+        return true;
+    for (const struct nix_value *p = c->changed->parent; p; p = p->parent)
         if (p == x)
+            return true;
+    if (c->attrs_only)
+        return false;
+    for (const struct nix_value *p = x->parent; p; p = p->parent)
+        if (p == c->changed)
             return true;
     return false;
 }
@@ -445,7 +457,7 @@ static const struct inv_role_entry *entry_named(const struct inv_role *r, const 
  * settings when it is selected the same way and none of the values they are merged from
  * changed; the others are resolved again. */
 static int update_instance(struct inventory *inv, size_t ii, const struct nix_value *node,
-                           const struct nix_value *changed, struct dirty *d,
+                           const struct nix_change *changed, struct dirty *d,
                            struct buf *cbefore, struct buf *cnow)
 {
     struct inv_model *md = &inv->model;
@@ -589,6 +601,124 @@ static int update_instance(struct inventory *inv, size_t ii, const struct nix_va
     return 0;
 }
 
+/* Did inventory.machines only gain machines at its end, or lose its last ones (adding a
+ * machine, and undoing that), the others untouched (a change of whole attributes only),
+ * none of them in machines.<m>? */
+static bool machine_set_fits(const struct inventory *inv, const struct nix_value *set,
+                            const struct nix_value *configs)
+{
+    const struct inv_model *md = &inv->model;
+    size_t ninv = 0;
+    for (size_t i = 0; i < md->nmachines; i++) {
+        if (!md->machines[i].node)
+            return false; /* a machine only in machines.<m>: it would move */
+        ninv++;
+    }
+    size_t nc = set->nchildren, common = nc < ninv ? nc : ninv;
+    for (size_t i = 0; i < common; i++)
+        if (set->children[i] != md->machines[i].node)
+            return false;
+    for (size_t i = common; i < nc; i++) {
+        const char *name = set->children[i]->name;
+        if (!name || inventory_machine_index(inv, name) >= 0 ||
+            (configs && nix_value_get(configs, name)))
+            return false;
+    }
+    for (size_t i = common; i < ninv; i++)
+        if (md->machines[i].config)
+            return false; /* it would stay, as a machine of machines.<m> only */
+    return true;
+}
+
+/* The machines gone or added (machine_set_fits said so). */
+static int update_machine_set(struct inventory *inv, const struct nix_value *set,
+                              struct dirty *d, struct buf *cbefore, struct buf *cnow)
+{
+    struct inv_model *md = &inv->model;
+    size_t nold = md->nmachines, nc = set->nchildren;
+    d->role_machines = true;
+    /* machines gone: their members, their tags' selections */
+    for (size_t mi = nc; mi < nold; mi++) {
+        struct inv_machine *m = &md->machines[mi];
+        d->gone[mi] = 1;
+        for (size_t i = 0; i < md->ninstances; i++) {
+            struct inv_instance *in = &md->instances[i];
+            for (size_t j = 0; j < in->nroles; j++) {
+                struct inv_role *r = &in->roles[j];
+                for (size_t k = 0; k < r->ntags; k++)
+                    r->tags[k].nselected -= inv_machine_has_tag(m, r->tags[k].name);
+            }
+        }
+    }
+    size_t w = 0;
+    for (size_t k = 0; k < md->nmembers; k++) {
+        struct inv_member *mb = &md->members[k];
+        if (mb->machine < nc) {
+            md->members[w++] = *mb;
+            continue;
+        }
+        const struct inv_instance *in = &md->instances[mb->instance];
+        if (is_backup_server(in, &in->roles[mb->role]))
+            mark_instance_members(md, mb->instance, d->plan);
+        member_conflicts(inv, mb, cbefore);
+        inv_free_member(mb);
+    }
+    md->nmembers = w;
+    for (size_t mi = nc; mi < nold; mi++)
+        inv_free_machine_inv(&md->machines[mi]);
+    if (nc < nold) {
+        /* the index holds the names of the machines gone: build it again */
+        inv_index_free(&inv->machine_ix);
+        md->nmachines = nc;
+        for (size_t mi = 0; mi < nc; mi++)
+            if (inv_index_put(&inv->machine_ix, md->machines[mi].name, mi) < 0)
+                return -ENOMEM;
+        return 0;
+    }
+    /* machines added */
+    if (nc > nold) {
+        struct inv_machine *nm = realloc(md->machines, nc * sizeof(*nm));
+        if (!nm)
+            return -ENOMEM;
+        md->machines = nm;
+    }
+    for (size_t mi = nold; mi < nc; mi++) {
+        struct inv_machine *m = &md->machines[mi];
+        memset(m, 0, sizeof(*m));
+        inv->cur_owner = (struct inv_owner){INV_OWN_MACHINE_INV, (uint32_t)mi, 0};
+        inv_read_machine(inv, m, set->children[mi]);
+        md->nmachines = mi + 1;
+        if (!m->name || inv_index_put(&inv->machine_ix, m->name, mi) < 0)
+            return -ENOMEM;
+        d->plan[mi] = 1;
+        for (size_t i = 0; i < md->ninstances; i++) {
+            struct inv_instance *in = &md->instances[i];
+            for (size_t j = 0; j < in->nroles; j++) {
+                struct inv_role *r = &in->roles[j];
+                for (size_t k = 0; k < r->ntags; k++)
+                    r->tags[k].nselected += inv_machine_has_tag(m, r->tags[k].name);
+                if (!is_member_now(m, r))
+                    continue;
+                size_t pos = member_lower(md, i, j, mi);
+                struct inv_member *mv = realloc(md->members, (md->nmembers + 1) * sizeof(*mv));
+                if (!mv)
+                    return -ENOMEM;
+                md->members = mv;
+                memmove(mv + pos + 1, mv + pos, (md->nmembers - pos) * sizeof(*mv));
+                memset(&mv[pos], 0, sizeof(mv[pos]));
+                md->nmembers++;
+                if (inv_member_make(inv, i, j, mi, &mv[pos]) < 0)
+                    return -ENOMEM;
+                if (is_backup_server(in, r))
+                    mark_instance_members(md, i, d->plan);
+                member_conflicts(inv, &mv[pos], cnow);
+                inv_check_member_conflicts(inv, &mv[pos]);
+            }
+        }
+    }
+    return 0;
+}
+
 /* ---- the update ---- */
 
 /* Read everything again; a new conflict is one whose key was not there before. */
@@ -626,10 +756,15 @@ int inv_update(struct inventory *inv, const struct nix_change *ch, bool *new_con
         return rebuild(inv, new_conflict);
     /* chain[depth - 1] is the root, chain[depth - 2] its child on the path, ... */
 #define SEG(k) (depth >= (k) + 2 && chain[depth - 2 - (k)]->name ? chain[depth - 2 - (k)]->name : "")
-    enum { NONE, MACHINE_INV, INSTANCE } kind = NONE;
+    enum { NONE, MACHINE_INV, INSTANCE, MACHINE_SET } kind = NONE;
     const struct nix_value *node = NULL;
     long idx = -1;
-    if (depth >= 4 && !strcmp(SEG(0), "inventory") && !strcmp(SEG(1), "machines")) {
+    if (depth == 3 && ch->attrs_only && !strcmp(SEG(0), "inventory") &&
+        !strcmp(SEG(1), "machines") && v->kind == NIX_ATTRS) {
+        const struct nix_value *configs = nix_value_get(root, "machines");
+        if (machine_set_fits(inv, v, configs && configs->kind == NIX_ATTRS ? configs : NULL))
+            kind = MACHINE_SET;
+    } else if (depth >= 4 && !strcmp(SEG(0), "inventory") && !strcmp(SEG(1), "machines")) {
         idx = inventory_machine_index(inv, SEG(2));
         node = chain[depth - 4];
         if (idx >= 0 && inv->model.machines[idx].node == node)
@@ -649,19 +784,27 @@ int inv_update(struct inventory *inv, const struct nix_change *ch, bool *new_con
     move_model(inv, ch);
     size_t nold = inv->diags.n;
     const struct inv_model *md = &inv->model;
-    struct dirty d = {-1, -1, calloc(md->nmachines ? md->nmachines : 1, 1),
-                      calloc(md->nmachines ? md->nmachines : 1, 1)};
+    /* flags by machine, for the machines there are before and after */
+    size_t nflags = md->nmachines > v->nchildren || kind != MACHINE_SET ? md->nmachines
+                                                                        : v->nchildren;
+    nflags = nflags ? nflags : 1;
+    struct dirty d = {-1, -1, false, calloc(nflags, 1), calloc(nflags, 1), calloc(nflags, 1)};
     struct buf before = {0}, now = {0};
     int rc = -ENOMEM;
-    if (d.conflict_machine && d.plan) {
+    if (d.conflict_machine && d.plan && d.gone) {
         if (kind == MACHINE_INV)
             rc = update_machine_inv(inv, (size_t)idx, node, &d, &before, &now);
+        else if (kind == INSTANCE)
+            rc = update_instance(inv, (size_t)idx, node, ch, &d, &before, &now);
         else
-            rc = update_instance(inv, (size_t)idx, node, v, &d, &before, &now);
+            rc = update_machine_set(inv, v, &d, &before, &now);
     }
     if (rc == 0) {
         /* what depends on more than the part read again: tag selections, plan checks */
         drop_diags(inv, &d, nold);
+        if (d.role_machines)
+            for (size_t i = 0; i < md->ninstances; i++)
+                inv_check_instance_roles(inv, i);
         inv_check_tag_selection(inv);
         inv_check_plan_for(inv, d.plan);
         inv_sort_diags(inv);
@@ -669,6 +812,7 @@ int inv_update(struct inventory *inv, const struct nix_change *ch, bool *new_con
     }
     free(d.conflict_machine);
     free(d.plan);
+    free(d.gone);
     buf_free(&before);
     buf_free(&now);
     if (rc < 0 || inv->nowned != inv->diags.n)

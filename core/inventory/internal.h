@@ -55,7 +55,8 @@ enum inv_owner_kind {
     INV_OWN_GLOBAL,      /* the top-level shape (meta, inventory, machines, instances) */
     INV_OWN_MACHINE_INV, /* a = machine: inventory.machines.<m> */
     INV_OWN_MACHINE_CFG, /* a = machine: machines.<m> */
-    INV_OWN_INSTANCE,    /* a = instance: inventory.instances.<i>, and its role entries */
+    INV_OWN_INSTANCE,    /* a = instance: inventory.instances.<i> */
+    INV_OWN_ROLE_MACHINES, /* a = instance: its roles name machines not in the inventory */
     INV_OWN_TAGSEL,      /* tags that select no machine */
     INV_OWN_CONFLICT,    /* a = instance, b = machine: conflicting settings of a member */
     INV_OWN_PLAN,        /* a = machine: the plan checks of its client memberships */

@@ -610,7 +610,7 @@ static void report_conflicts(struct inventory *inv, const struct inv_eff *e, con
 void inv_check_instance_roles(struct inventory *inv, size_t i)
 {
     const struct inv_instance *in = &inv->model.instances[i];
-    inv->cur_owner = (struct inv_owner){INV_OWN_INSTANCE, (uint32_t)i, 0};
+    inv->cur_owner = (struct inv_owner){INV_OWN_ROLE_MACHINES, (uint32_t)i, 0};
     for (size_t j = 0; j < in->nroles; j++) {
         const struct inv_role *r = &in->roles[j];
         for (size_t k = 0; k < r->nmachines; k++)
