@@ -237,7 +237,7 @@ static void random_one(const char *sample, size_t steps)
     for (size_t step = 0; step < steps; step++) {
         char where[64];
         snprintf(where, sizeof(where), "step %zu", step);
-        size_t k = rnd(16);
+        size_t k = rnd(18);
         if (k == 0 && inventory_undo_depth(inv)) {
             assert_int_equal(inventory_undo(inv, &d), 0);
             same_as_reload(sample, inv, "undo");
@@ -310,6 +310,16 @@ static void random_one(const char *sample, size_t steps)
                                                : "destinations.offsite.rsh",
                                  .value = values[6]};
             break;
+        case 16: {
+            /* a new machine (at the end of inventory.machines); sometimes one a role names
+             * already, so the role's "not in the inventory" goes away */
+            static char fresh[64];
+            snprintf(fresh, sizeof(fresh), "rnd-new-%zu", step);
+            op = (struct inv_op){.kind = INV_OP_MACHINE_ADD,
+                                 .machine = rnd(3) ? fresh : "no-such-machine",
+                                 .target_host = "root@10.7.7.7", .tag = rnd(2) ? tag : NULL};
+            break;
+        }
         default:
             sc.role = "server";
             sc.level = INV_LEVEL_MACHINE;
