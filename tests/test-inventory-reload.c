@@ -347,9 +347,12 @@ static void random_one(const char *sample, size_t steps)
 static void test_random(void **state)
 {
     (void)state;
-    rnd_state = 20261126;
+    /* RELOAD_SEED and RELOAD_STEPS (a multiplier) make longer soak runs by hand */
+    const char *seed = getenv("RELOAD_SEED"), *mult = getenv("RELOAD_STEPS");
+    rnd_state = seed ? strtoul(seed, NULL, 10) : 20261126;
+    size_t k = mult ? strtoul(mult, NULL, 10) : 1;
     for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
-        random_one(samples[i], !strcmp(samples[i], "@fleet") ? 120 : 80);
+        random_one(samples[i], (!strcmp(samples[i], "@fleet") ? 120 : 80) * (k ? k : 1));
 }
 
 static void test_reload(void **state)

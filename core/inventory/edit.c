@@ -1178,6 +1178,7 @@ static void adopt(struct inventory *inv, struct inventory *n)
     inv->owners = n->owners;
     inv->capowners = n->capowners;
     inv->nowned = n->nowned;
+    inv->local_bytes = 0;
     free(n->name);
     free(n);
 }
@@ -1226,8 +1227,29 @@ static int patch_local(struct inventory *inv, const struct inv_patch *p, size_t 
     free(v);
     if (r <= 0)
         return r;
+    /* what the tree re-parsed in place; the parts it replaced stay allocated until the
+     * next full parse (see compact) */
+    size_t span = ch.new_end - ch.start;
+    if (ch.changed && !ch.attrs_only && ch.changed->val_end > ch.changed->wrap_start)
+        span += ch.changed->val_end - ch.changed->wrap_start;
+    inv->local_bytes += span;
     int u = inv_update(inv, &ch, new_conflict);
     return u < 0 ? u : 1;
+}
+
+/* Local edits leave what they replaced in the tree's memory. Once they have re-parsed as
+ * much text as the file holds, parse it whole again (what one more full parse costs,
+ * spread over all those edits), so a long session's memory stays bounded. */
+static void compact(struct inventory *inv)
+{
+    size_t len;
+    const char *t = nix_file_text(inv->nix, &len);
+    if (inv->local_bytes <= len)
+        return;
+    struct inventory *n = NULL;
+    if (inv_build(inv->name, t, len, &n, NULL) < 0)
+        return; /* no memory for it now: try after the next edit */
+    adopt(inv, n);
 }
 
 /* Apply patches to the current text and take over the re-read model. */
@@ -1236,8 +1258,10 @@ static int replace_text(struct inventory *inv, const struct inv_patch *p, size_t
 {
     bool nc;
     int r = patch_local(inv, p, np, &nc);
-    if (r == 1)
+    if (r == 1) {
+        compact(inv);
         return 0;
+    }
     if (r < 0)
         return diag_set(d, DIAG_ERROR, inv->name, 0, 0, "out of memory"), r;
     size_t olen;
@@ -1297,6 +1321,7 @@ int inventory_edit(struct inventory *inv, const struct inv_op *op,
     if (r == 1 && !nc) {
         nix_edit_free(&e);
         push_undo(inv, &u, op);
+        compact(inv);
         return 0;
     }
     if (r == 1) {

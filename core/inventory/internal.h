@@ -85,6 +85,7 @@ struct inventory {
     size_t capowners, nowned;
     struct inv_owner cur_owner; /* given to the diagnostics inv_diag adds */
     size_t nupdates_local, nupdates_full; /* see inventory_update_counts */
+    size_t local_bytes; /* re-parsed in place since the last full parse (edit.c compact) */
 
     struct inv_undo *undo, *redo;
     size_t nundo, nredo;
