@@ -1,6 +1,8 @@
 /* libFuzzer target for core/nix local edits in place: the input is a file, a 0xff byte, and
  * a patch description (bytes: a value of the file's logical tree, a position in it, a
- * length, flags, then the replacement text; a 0xfe in it starts a second patch). An input
+ * length, flags, then the replacement text; a 0xfe in it starts a second patch; flag 4
+ * makes it whole bindings of a set literal instead: the text inserted between two items, or
+ * with flag 8 items deleted (replaced by the text); flag 16 tries the set form alone). An input
  * starting with 0xfd uses one of the built-in files instead (the next byte picks it), so
  * that every mutation goes into the patch. The patch is applied in place with
  * nix_file_patch_local and compared with a parse of the patched text: when applied, the
@@ -96,6 +98,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (pd[4] & 1) /* the whole value */
             s = x->wrap_start, e = x->val_end;
     }
+    if (pd[4] & 4) { /* whole bindings: between or over the items of a set literal */
+        uint32_t sets = 0, set = NIX_NONE;
+        for (uint32_t i = 0; i < orig->nnodes; i++)
+            if (orig->nodes[i].kind == N_ATTRSET && orig->nodes[i].tok_end > orig->nodes[i].tok_start)
+                sets++;
+        for (uint32_t i = 0, k = 0; sets && i < orig->nnodes; i++)
+            if (orig->nodes[i].kind == N_ATTRSET &&
+                orig->nodes[i].tok_end > orig->nodes[i].tok_start && k++ == pd[0] % sets)
+                set = i;
+        if (set != NIX_NONE) {
+            const struct nix_node *sn = &orig->nodes[set];
+            uint32_t items[64], lb = sn->tok_start;
+            size_t ni = 0;
+            for (uint32_t c = sn->first_child; c != NIX_NONE && ni < 64; c = orig->nodes[c].next_sibling)
+                items[ni++] = c;
+            while (lb + 1 < sn->tok_end && orig->toks[lb].kind != T_LBRACE)
+                lb++;
+            size_t i = ni ? pd[1] % (ni + 1) : 0;
+            if (pd[4] & 8 && ni) { /* items [i, i + k] deleted */
+                i %= ni;
+                size_t j = i + pd[3] % 3;
+                if (j >= ni)
+                    j = ni - 1;
+                s = nix_node_start(orig, items[i]);
+                e = nix_node_end(orig, items[j]);
+            } else { /* inserted after '{' or after item i - 1 */
+                s = e = i ? nix_node_end(orig, items[i - 1]) : orig->toks[lb + 1].start;
+            }
+        }
+    }
     if (s > flen)
         s = flen;
     if (e > flen)
@@ -128,7 +160,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bool gdiags = dl.n > 0;
     diag_list_free(&dl);
     struct nix_change ch;
-    int r = nix_file_patch_local(f, v, n, &ch);
+    int r;
+    if (pd[4] & 16) { /* the set form alone */
+        struct nix_local l;
+        r = nix_local_check_forms(f, v, n, &l, NIX_LOCAL_ATTRS);
+        if (r == 1)
+            r = nix_local_apply(f, &l, &ch);
+        nix_local_free(&l);
+    } else {
+        r = nix_file_patch_local(f, v, n, &ch);
+    }
     if (r < 0)
         abort();
     if (r == 1) {

@@ -20,7 +20,11 @@
 
 struct stats {
     size_t tried, local, refused_diag;
+    size_t attrs; /* applied as whole attributes added to or deleted from a set */
 };
+
+/* The forms of local edits tried (nix_local_check_forms), or 0: nix_file_patch_local. */
+static int forms;
 
 static uint64_t rng = 88172645463325252ull;
 static uint64_t rnd(void)
@@ -141,6 +145,15 @@ static void expect_untouched(struct nix_file *f, struct nix_file *orig)
     }
 }
 
+static void collect(const struct nix_value *v, const struct nix_value ***out, size_t *n,
+                    size_t *cap);
+
+static int ptr_cmp(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)*(const void *const *)a, y = (uintptr_t)*(const void *const *)b;
+    return x < y ? -1 : x > y;
+}
+
 /* Apply v to a fresh parse of text in place and check it against the full parse. orig is
  * a parse of text that is never changed. */
 static int try_patches(const char *text, size_t len, struct nix_file *orig, struct nix_patch *v,
@@ -160,7 +173,23 @@ static int try_patches(const char *text, size_t len, struct nix_file *orig, stru
     struct nix_file *g = parse(nt, nl, &dg);
     struct nix_change ch;
     memset(&ch, 0xa5, sizeof ch);
-    int r = nix_file_patch_local(f, v, n, &ch);
+    /* the values before the edit (when the tree is built already) */
+    const struct nix_value **olds = NULL;
+    size_t nolds = 0, capolds = 0;
+    if (f->tree_built) {
+        collect(nix_file_root(f), &olds, &nolds, &capolds);
+        qsort(olds, nolds, sizeof *olds, ptr_cmp);
+    }
+    int r;
+    if (forms) {
+        struct nix_local l;
+        r = nix_local_check_forms(f, v, n, &l, forms);
+        if (r == 1)
+            r = nix_local_apply(f, &l, &ch);
+        nix_local_free(&l);
+    } else {
+        r = nix_file_patch_local(f, v, n, &ch);
+    }
     assert_true(r == 0 || r == 1);
     if (dg) {
         st->refused_diag++;
@@ -173,6 +202,17 @@ static int try_patches(const char *text, size_t len, struct nix_file *orig, stru
         assert_int_equal(ch.old_end, v[n - 1].end);
         assert_int_equal(ch.new_end - ch.old_end + len, nl);
         assert_non_null(ch.changed);
+        if (ch.attrs_only) {
+            st->attrs++;
+            assert_int_equal(ch.changed->kind, NIX_ATTRS);
+            /* the set's other attributes are the values they were, outside the change */
+            for (size_t i = 0; olds && i < ch.changed->nchildren; i++) {
+                const struct nix_value *x = ch.changed->children[i];
+                bool kept = bsearch(&x, olds, nolds, sizeof *olds, ptr_cmp) != NULL;
+                bool inside = x->key_start >= ch.start && x->key_start < ch.new_end;
+                assert_true(!kept || !inside);
+            }
+        }
         unsigned l, c;
         nix_file_linecol(orig, ch.old_end, &l, &c);
         assert_int_equal(l, ch.old_line);
@@ -193,6 +233,7 @@ static int try_patches(const char *text, size_t len, struct nix_file *orig, stru
     } else {
         expect_untouched(f, orig);
     }
+    free(olds);
     nix_file_free(f);
     nix_file_free(g);
     free(nt);
@@ -233,6 +274,121 @@ static void one(const char *text, size_t len, struct nix_file *orig, size_t s, s
 {
     struct nix_patch p = {s, e, (char *)t};
     try_patches(text, len, orig, &p, 1, st);
+}
+
+/* Whole bindings inserted into and deleted from the set literals of a file, by every
+ * form (nix_file_patch_local) and by the set form alone; `every`: every k-th set only. */
+static const char *const ins[] = {
+    " zz = 1;", "\n  # a comment\n  zz = { q = [ 1 ]; };\n\n", " zz.y = 1; /* c */",
+    " zz = 1; zy = 2;", " zz = 1; zz = 2;", " zz = 1; zz.y = 2;", " zz.a = 1; zz.b = 2;",
+    " zz = 1; # c", " inherit zz;", " ${x} = 1;", "\r\n  \"z z\" = ''\n    s\n  '';",
+    " zz = let a = 1; in a;", " zz = rec { a = 1; };", " zz = x: x;", "zz=1;", " ", "",
+    " # c\n", " zz = 1; }", " zz = 1", " zz = \"${", " zz = {", "/* c */",
+};
+#define NINS (sizeof ins / sizeof *ins)
+
+static void one(const char *text, size_t len, struct nix_file *orig, size_t s, size_t e,
+                const char *t, struct stats *st);
+
+static void both_forms(const char *text, size_t len, struct nix_file *orig, struct nix_patch *v,
+                       size_t n, struct stats *st)
+{
+    forms = 0;
+    try_patches(text, len, orig, v, n, st);
+    forms = NIX_LOCAL_ATTRS;
+    try_patches(text, len, orig, v, n, st);
+    forms = 0;
+}
+
+static void both(const char *text, size_t len, struct nix_file *orig, size_t s, size_t e,
+                 const char *t, struct stats *st)
+{
+    struct nix_patch p = {s, e, (char *)t};
+    both_forms(text, len, orig, &p, 1, st);
+}
+
+/* [s, e) widened to its whole lines when nothing else is on them */
+static void line_of(const char *text, size_t len, size_t *s, size_t *e)
+{
+    size_t a = *s, b = *e;
+    while (a > 0 && (text[a - 1] == ' ' || text[a - 1] == '\t'))
+        a--;
+    while (b < len && (text[b] == ' ' || text[b] == '\t' || text[b] == '\r'))
+        b++;
+    if ((a == 0 || text[a - 1] == '\n') && b < len && text[b] == '\n') {
+        *s = a;
+        *e = b + 1;
+    }
+}
+
+static void attrs_file(const char *text, size_t len, size_t every, struct stats *st)
+{
+    bool d;
+    struct nix_file *orig = parse(text, len, &d);
+    nix_file_root(orig);
+    size_t nsets = 0;
+    for (uint32_t i = 0; i < orig->nnodes; i++) {
+        const struct nix_node *sn = &orig->nodes[i];
+        if (sn->kind != N_ATTRSET || sn->tok_end < sn->tok_start + 2 || nsets++ % every)
+            continue;
+        /* the places between items: after '{', after each item */
+        size_t at[256], nat = 0;
+        uint32_t items[256];
+        size_t nitems = 0;
+        uint32_t lb = sn->tok_start;
+        while (lb < sn->tok_end && orig->toks[lb].kind != T_LBRACE)
+            lb++;
+        if (lb >= sn->tok_end)
+            continue;
+        at[nat++] = orig->toks[lb + 1].start;
+        for (uint32_t c = sn->first_child; c != NIX_NONE && nitems < 255;
+             c = orig->nodes[c].next_sibling) {
+            items[nitems++] = c;
+            at[nat++] = nix_node_end(orig, c);
+        }
+        size_t picks[3] = {0, nat / 2, nat - 1};
+        for (size_t p = 0; p < 3; p++) {
+            if (p && picks[p] == picks[p - 1])
+                continue;
+            size_t a = at[picks[p]];
+            for (size_t k = 0; k < NINS; k++)
+                both(text, len, orig, a, a, ins[(k + i) % NINS], st);
+            if (nitems) { /* an existing name again, alone and dotted */
+                uint32_t ap = orig->nodes[items[0]].first_child;
+                if (orig->nodes[items[0]].kind == N_BINDING && ap != NIX_NONE) {
+                    struct buf b = {0};
+                    size_t ks = nix_node_start(orig, orig->nodes[ap].first_child),
+                           ke = nix_node_end(orig, orig->nodes[ap].first_child);
+                    buf_printf(&b, " %.*s = 1;", (int)(ke - ks), text + ks);
+                    both(text, len, orig, a, a, b.p, st);
+                    buf_reset(&b);
+                    buf_printf(&b, " %.*s.zz = 1;", (int)(ke - ks), text + ks);
+                    both(text, len, orig, a, a, b.p, st);
+                    buf_free(&b);
+                }
+            }
+        }
+        /* every item deleted (alone, with its line, two at once, one replaced by another
+         * binding) */
+        for (size_t j = 0; j < nitems; j++) {
+            size_t s = nix_node_start(orig, items[j]), e = nix_node_end(orig, items[j]);
+            both(text, len, orig, s, e, "", st);
+            size_t ls = s, le = e;
+            line_of(text, len, &ls, &le);
+            if (ls != s || le != e)
+                both(text, len, orig, ls, le, "", st);
+            both(text, len, orig, s, e, "zz = [ ];", st);
+            if (j + 1 < nitems) {
+                size_t s2 = nix_node_start(orig, items[j + 1]), e2 = nix_node_end(orig, items[j + 1]);
+                both(text, len, orig, s, e2, "", st);
+                struct nix_patch two[2] = {{s, e, ""}, {s2, e2, "zz = 2;"}};
+                both_forms(text, len, orig, two, 2, st);
+                struct nix_patch ins2[2] = {{e, e, " zx = 1;"}, {e2, e2, " zy = 2;"}};
+                both_forms(text, len, orig, ins2, 2, st);
+            }
+        }
+    }
+    nix_file_free(orig);
 }
 
 /* Many patches on the values of one file; `every`: try every k-th value only. */
@@ -326,7 +482,7 @@ static void test_samples(void **state)
     DIR *dp = opendir(dir);
     assert_non_null(dp);
     struct dirent *de;
-    struct stats st = {0};
+    struct stats st = {0}, ast = {0};
     size_t files = 0;
     while ((de = readdir(dp))) {
         size_t l = strlen(de->d_name);
@@ -337,6 +493,7 @@ static void test_samples(void **state)
         size_t len;
         char *text = read_path(path, &len);
         patch_file(text, len, 1, 12, &st);
+        attrs_file(text, len, 1, &ast);
         free(text);
         files++;
     }
@@ -346,6 +503,10 @@ static void test_samples(void **state)
     assert_true(files >= 8);
     assert_true(st.local * 3 >= st.tried);  /* most value edits are local */
     assert_true(st.refused_diag * 10 >= st.tried);
+    print_message("samples, bindings added and deleted: %zu patches, %zu applied in place, "
+                  "%zu of them as attributes of a set, %zu refused by the full parse\n",
+                  ast.tried, ast.local, ast.attrs, ast.refused_diag);
+    assert_true(ast.attrs * 5 >= ast.tried);
 }
 
 static void test_fleet(void **state)
@@ -358,6 +519,12 @@ static void test_fleet(void **state)
     print_message("fleet: %zu patches, %zu applied in place, %zu refused by the full parse\n",
                   st.tried, st.local, st.refused_diag);
     assert_true(st.local * 3 >= st.tried);
+    struct stats ast = {0};
+    attrs_file(text, len, 293, &ast);
+    print_message("fleet, bindings added and deleted: %zu patches, %zu applied in place, "
+                  "%zu of them as attributes of a set, %zu refused by the full parse\n",
+                  ast.tried, ast.local, ast.attrs, ast.refused_diag);
+    assert_true(ast.attrs * 5 >= ast.tried);
     free(text);
 }
 
@@ -366,7 +533,7 @@ static void test_corpus(void **state)
 {
     (void)state;
     char path[4096];
-    struct stats st = {0};
+    struct stats st = {0}, ast = {0};
     size_t inputs = 0;
     snprintf(path, sizeof path, "%s/tests/nix-corpus/atoms.txt", srcdir());
     size_t len;
@@ -417,6 +584,7 @@ static void test_corpus(void **state)
                 buf_puts(&cur, line);
             }
             patch_file(cur.p ? cur.p : "", cur.len, 1, 3, &st);
+            attrs_file(cur.p ? cur.p : "", cur.len, 1, &ast);
             inputs++;
             buf_reset(&cur);
             if (!next)
@@ -433,6 +601,23 @@ static void test_corpus(void **state)
                   "full parse\n", inputs, st.tried, st.local, st.refused_diag);
     assert_true(inputs >= 500);
     assert_true(st.local * 5 >= st.tried);
+    print_message("corpus cases, bindings added and deleted: %zu patches, %zu applied in "
+                  "place, %zu of them as attributes of a set, %zu refused by the full parse\n",
+                  ast.tried, ast.local, ast.attrs, ast.refused_diag);
+    assert_true(ast.attrs * 10 >= ast.tried);
+}
+
+/* `{ a = ((...({ b = 1; })...)); }`: k parentheses (kind 0, two levels of nesting each) or
+ * lists (kind 1, one) around a set. */
+static void nested(struct buf *in, int kind, int k)
+{
+    buf_puts(in, "{ a = ");
+    for (int i = 0; i < k; i++)
+        buf_puts(in, kind ? "[" : "(");
+    buf_puts(in, "{ b = 1; }");
+    for (int i = 0; i < k; i++)
+        buf_puts(in, kind ? "]" : ")");
+    buf_puts(in, "; }");
 }
 
 /* Never in place: a file with diagnostics (here a NUL byte, a warning), patches outside
@@ -507,17 +692,10 @@ static void test_refusals(void **state)
     buf_free(&deep);
     /* near the nesting limit: parentheses (two levels each) and lists (one) around the
      * binding, and more of them in the new value */
-    static const char *const opens[] = {"(", "["}, *const closes[] = {")", "]"};
     for (int kind = 0; kind < 2; kind++) {
         for (int k = kind ? 1980 : 985; k <= (kind ? 2001 : 1001); k += 3) {
             struct buf in = {0};
-            buf_puts(&in, "{ a = ");
-            for (int i = 0; i < k; i++)
-                buf_puts(&in, opens[kind]);
-            buf_puts(&in, "{ b = 1; }");
-            for (int i = 0; i < k; i++)
-                buf_puts(&in, closes[kind]);
-            buf_puts(&in, "; }");
+            nested(&in, kind, k);
             o = parse(in.p, in.len, &d);
             size_t at = 6 + (size_t)k + 6;
             assert_memory_equal(in.p + at, "1", 1);
@@ -537,6 +715,250 @@ static void test_refusals(void **state)
     struct nix_patch cp = {6, 7, "1 /*"};
     assert_int_equal(try_patches(t, len, o, &cp, 1, &st), 0);
     nix_file_free(o);
+}
+
+/* The set form on its own: what it applies, what it leaves to a full parse. */
+static void test_attrs_form(void **state)
+{
+    (void)state;
+    struct stats st = {0};
+    const char *t = "{\n  a = 1;\n  b = { x = 1; };\n  c.d = 2;\n  c.e = 3;\n  inherit f;\n}\n";
+    size_t len = strlen(t);
+    bool d;
+    struct nix_file *o = parse(t, len, &d);
+    assert_false(d);
+    size_t after_a = 10, after_b = 28, at_c = 31, after_cd = 39, end = 64;
+    assert_memory_equal(t + after_a - 1, ";", 1);
+    assert_memory_equal(t + after_b - 1, ";", 1);
+    assert_memory_equal(t + at_c, "c.d", 3);
+    assert_memory_equal(t + end, "}", 1);
+    struct {
+        size_t s, e;
+        const char *text;
+        int want; /* by the set form alone */
+    } cases[] = {
+        {after_a, after_a, " z = 1;", 1},                      /* middle */
+        {2, 2, "z = 1;\n  ", 1},                               /* start */
+        {end, end, "  z = 1;\n", 1},                           /* end */
+        {end, end, "  # new\n\n  z = { y = [ 1 ]; }; /* c */\n", 1},
+        {after_a, after_a, " z = 1; y.w = 2; \"q r\" = 3;", 1}, /* several */
+        {after_a, after_a, " a = 2;", 0},                      /* a name that exists */
+        {after_a, after_a, " b.y = 2;", 0},                    /* merges into b */
+        {after_a, after_a, " c = { };", 0},                    /* c exists */
+        {after_a, after_a, " f = 1;", 0},                      /* inherited */
+        {after_a, after_a, " z.y = 1;", 1},                    /* dotted, new */
+        {after_a, after_a, " z.y = 1; z.w = 2;", 0},           /* one name twice */
+        {after_a, after_a, " inherit g;", 0},                  /* not a binding */
+        {after_a, after_a, " ${x} = 1;", 0},                   /* not a static name */
+        {after_a, after_a, " z = 1; # c", 1},                  /* the comment ends there */
+        {13, 13, "z = 1; # c", 0},                             /* it swallows b's line */
+        {4, after_a, "", 1},                                   /* delete a */
+        {2, after_a + 1, "", 1},                               /* a with its line */
+        {4, after_b, "", 1},                                   /* a and b */
+        {4, after_a, "z = 2;", 1},                             /* a replaced by z */
+        {4, after_a, "a = 2;", 1},                             /* a replaced by a */
+        {at_c, after_cd, "", 0},                               /* c has another binding */
+        {after_cd + 3, end - 1, "", 0},                        /* c.e and inherit f; */
+        {45, 55, "", 0},                                       /* both cut */
+        {after_a, after_a, "/* c */", 1},                      /* trivia only */
+        {8, 9, "2", 0},                                        /* a value: not this form */
+        {9, 9, " z = 1;", 0},                                  /* inside a */
+    };
+    forms = NIX_LOCAL_ATTRS;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct nix_patch p = {cases[i].s, cases[i].e, (char *)cases[i].text};
+        size_t before = st.attrs;
+        int r = try_patches(t, len, o, &p, 1, &st);
+        if (r != cases[i].want)
+            fprintf(stderr, "case %zu: %d\n", i, r);
+        assert_int_equal(r, cases[i].want);
+        assert_int_equal(st.attrs - before, (size_t)r);
+    }
+    forms = 0;
+    nix_file_free(o);
+    /* not this form: rec sets, let, a set merged with another definition, a set that is
+     * not in the logical tree */
+    static const char *const no[] = {"rec { a = 1; }", "let a = 1; in { b = a; }",
+                                     "{ a = { x = 1; }; a.y = 2; }",
+                                     "{ a = f { x = 1; }; }"};
+    static const size_t noat[] = {12, 10, 14, 16};
+    forms = NIX_LOCAL_ATTRS;
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+        o = parse(no[i], strlen(no[i]), &d);
+        struct nix_patch p = {noat[i], noat[i], " z = 1;"};
+        assert_int_equal(try_patches(no[i], strlen(no[i]), o, &p, 1, &st), 0);
+        nix_file_free(o);
+    }
+    forms = 0;
+    /* near the nesting limit: parentheses and lists around the set, more nesting in the
+     * new bindings */
+    forms = NIX_LOCAL_ATTRS;
+    for (int kind = 0; kind < 2; kind++) {
+        for (int k = kind ? 1980 : 985; k <= (kind ? 2001 : 1001); k += 4) {
+            struct buf in = {0};
+            nested(&in, kind, k);
+            o = parse(in.p, in.len, &d);
+            size_t at = 6 + (size_t)k + 8;
+            assert_memory_equal(in.p + at - 1, ";", 1);
+            static const char *const vals[] = {" z = 2;", " z = (2);", " z = ((((2))));",
+                                               " z = [ [ [ 2 ] ] ];", " z.y.x = { w = 1; };"};
+            for (size_t j = 0; j < 5; j++) {
+                struct nix_patch np = {at, at, (char *)vals[j]};
+                try_patches(in.p, in.len, o, &np, 1, &st);
+            }
+            nix_file_free(o);
+            buf_free(&in);
+        }
+    }
+    forms = 0;
+    /* the root set, a set in a list, one behind a let */
+    static const char *const yes[] = {"{ a = 1; }", "{ l = [ { a = 1; } ]; }",
+                                      "{ s = let q = 1; in { a = q; }; }"};
+    static const size_t yesat[] = {8, 16, 28};
+    forms = NIX_LOCAL_ATTRS;
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        o = parse(yes[i], strlen(yes[i]), &d);
+        struct nix_patch p = {yesat[i], yesat[i], " z = 1;"};
+        assert_int_equal(try_patches(yes[i], strlen(yes[i]), o, &p, 1, &st), 1);
+        nix_file_free(o);
+    }
+    forms = 0;
+}
+
+/* A machine added to a fleet's inventory.machines, and deleted: checked by the edit
+ * function as whole attributes of that set (the fragment is the new binding, not the
+ * set), applied with attrs_only; machines added and deleted anywhere in a long run. */
+static void test_machine_add(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = gen_fleet(200, &len);
+    bool d;
+    struct nix_file *f = parse(text, len, &d);
+    const char *const mp[] = {"inventory", "machines"};
+    const struct nix_value *machines = nix_value_lookup(nix_file_root(f), mp, 2);
+    assert_non_null(machines);
+    size_t nm = machines->nchildren;
+    const char *path[] = {"inventory", "machines", "brand-new"};
+    struct nix_edit ed = {0};
+    struct diag dg = {0};
+    const char *val = "{ deploy.targetHost = \"root@new\"; tags = [ \"a\" ]; }";
+    assert_int_equal(nix_edit_set(f, path, 3, val, &ed, &dg), 0);
+    assert_true(ed.local);
+    assert_non_null(f->kept);
+    assert_true(f->kept->attrs);
+    assert_true(f->kept->frag->len < 200);
+    assert_true(machines->val_end - machines->val_start > 20000);
+    size_t nl;
+    char *nt = patched(f, ed.v, ed.n, &nl);
+    const struct nix_value *first = machines->children[0], *last = machines->children[nm - 1];
+    struct nix_change ch;
+    assert_int_equal(nix_file_patch_local(f, ed.v, ed.n, &ch), 1);
+    assert_true(ch.attrs_only);
+    assert_ptr_equal(ch.changed, machines);
+    assert_int_equal(machines->nchildren, nm + 1);
+    assert_ptr_equal(machines->children[0], first);
+    assert_ptr_equal(nix_value_get(machines, last->name), last);
+    const struct nix_value *nv = nix_value_lookup(nix_file_root(f), path, 3);
+    assert_non_null(nv);
+    assert_ptr_equal(nv->parent, machines);
+    struct nix_file *g = parse(nt, nl, &d);
+    expect_same(f, g, "a machine added");
+    nix_file_free(g);
+    free(nt);
+    nix_edit_free(&ed);
+    /* and deleted again */
+    assert_int_equal(nix_edit_delete(f, path, 3, &ed, &dg), 0);
+    assert_true(ed.local && f->kept && f->kept->attrs);
+    nt = patched(f, ed.v, ed.n, &nl);
+    assert_int_equal(nix_file_patch_local(f, ed.v, ed.n, &ch), 1);
+    assert_true(ch.attrs_only);
+    assert_int_equal(machines->nchildren, nm);
+    assert_null(nix_value_lookup(nix_file_root(f), path, 3));
+    g = parse(nt, nl, &d);
+    expect_same(f, g, "a machine deleted");
+    nix_file_free(g);
+    free(nt);
+    nix_edit_free(&ed);
+
+    /* a long run: machines added (by the edit function, and as raw bindings between any
+     * two machines), deleted (any of them), tags edited; a fresh parse after every edit */
+    size_t total = 0, local = 0, attrs = 0;
+    for (int step = 0; step < 240; step++) {
+        machines = nix_value_lookup(nix_file_root(f), mp, 2);
+        assert_non_null(machines);
+        size_t n = machines->nchildren;
+        const struct nix_value *m = machines->children[rnd() % n];
+        char name[64];
+        snprintf(name, sizeof name, "m-%d", step);
+        const char *np[] = {"inventory", "machines", name};
+        const char *dp[] = {"inventory", "machines", m->name};
+        const char *tp[] = {"inventory", "machines", m->name, "tags"};
+        struct nix_patch raw[2];
+        size_t nraw = 0;
+        char buf[128];
+        int r = 0;
+        bool use_edit = true;
+        switch (step % 5) {
+        case 0: r = nix_edit_set(f, np, 3, "{ tags = [ \"x\" ]; }", &ed, &dg); break;
+        case 1: r = nix_edit_delete(f, dp, 3, &ed, &dg); break;
+        case 2: r = nix_edit_list_append(f, tp, 3 + 1, "\"t\"", &ed, &dg); break;
+        case 3: { /* a raw binding after machine m, and another after the next one */
+            const struct nix_ivalue *mi = (const struct nix_ivalue *)m;
+            size_t e = nix_node_end(f, mi->defs[0].node);
+            snprintf(buf, sizeof buf, "\n    %s = { tags = [ ]; };", name);
+            raw[nraw++] = (struct nix_patch){e, e, buf};
+            use_edit = false;
+            break;
+        }
+        default: { /* two machines deleted at once, with their lines */
+            size_t i = rnd() % n;
+            if (i + 1 >= n)
+                i = n - 2;
+            for (size_t j = 0; j < 2; j++) {
+                const struct nix_ivalue *mi = (const struct nix_ivalue *)machines->children[i + j];
+                size_t s = nix_node_start(f, mi->defs[0].node), e = nix_node_end(f, mi->defs[0].node);
+                line_of(f->text, f->len, &s, &e);
+                raw[nraw++] = (struct nix_patch){s, e, ""};
+            }
+            if (raw[1].start < raw[0].end)
+                nraw = 1;
+            use_edit = false;
+            break;
+        }
+        }
+        assert_int_equal(r, 0);
+        const struct nix_patch *pv = use_edit ? ed.v : raw;
+        size_t pn = use_edit ? ed.n : nraw;
+        total++;
+        nt = patched(f, pv, pn, &nl);
+        r = nix_file_patch_local(f, pv, pn, &ch);
+        assert_true(r == 0 || r == 1);
+        if (use_edit)
+            assert_true(ed.local == (r == 1));
+        if (r == 1) {
+            local++;
+            attrs += ch.attrs_only;
+            if (step % 5 != 2)
+                assert_true(ch.attrs_only);
+        } else {
+            nix_file_free(f);
+            f = parse(nt, nl, &d);
+        }
+        g = parse(nt, nl, &d);
+        assert_false(d);
+        expect_same(f, g, "machines added and deleted in a row");
+        nix_file_free(g);
+        free(nt);
+        if (use_edit)
+            nix_edit_free(&ed);
+        diag_clear(&dg);
+    }
+    print_message("machines added and deleted: %zu edits, %zu in place, %zu as attributes of "
+                  "inventory.machines\n", total, local, attrs);
+    assert_int_equal(local, total);
+    nix_file_free(f);
+    free(text);
 }
 
 /* The edit functions: a tag appended to a machine's tags in the fleet is checked locally
@@ -652,6 +1074,8 @@ int main(void)
         cmocka_unit_test(test_corpus),
         cmocka_unit_test(test_fleet),
         cmocka_unit_test(test_edits_in_a_row),
+        cmocka_unit_test(test_attrs_form),
+        cmocka_unit_test(test_machine_add),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

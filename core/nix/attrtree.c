@@ -443,6 +443,47 @@ struct nix_ivalue *nix_tree_build(struct nix_file *f, struct nix_arena *a, uint3
     return b.oom ? NULL : v;
 }
 
+struct nix_ivalue *nix_tree_build_binds(struct nix_file *f, struct nix_arena *a, uint32_t parent)
+{
+    struct builder b = {.f = f, .a = a};
+    struct nix_ivalue *v = new_value(&b, NIX_ATTRS);
+    if (!v)
+        return NULL;
+    for (uint32_t c = f->nodes[parent].first_child; c != NIX_NONE && !b.oom;
+         c = f->nodes[c].next_sibling)
+        if (f->nodes[c].kind == N_BINDING)
+            add_binding(&b, v, c);
+    return b.oom ? NULL : v;
+}
+
+size_t nix_tree_index_cap(size_t nchildren)
+{
+    if (nchildren <= 16)
+        return 0;
+    size_t hc = 64;
+    while (hc < nchildren * 2)
+        hc *= 2;
+    return hc;
+}
+
+void nix_tree_index(struct nix_ivalue *v, uint32_t *table, size_t cap)
+{
+    v->hidx = table;
+    v->hcap = table ? cap : 0;
+    if (!table)
+        return;
+    memset(table, 0, cap * sizeof *table);
+    uint32_t mask = (uint32_t)cap - 1;
+    for (size_t i = 0; i < v->pub.nchildren; i++) {
+        if (!v->pub.children[i]->name)
+            continue;
+        uint32_t j = name_hash(v->pub.children[i]->name) & mask;
+        while (table[j])
+            j = (j + 1) & mask;
+        table[j] = (uint32_t)i + 1;
+    }
+}
+
 const struct nix_value *nix_file_root(struct nix_file *f)
 {
     if (f->tree_built)

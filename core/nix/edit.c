@@ -286,6 +286,16 @@ static bool local_path(const struct nix_local *l, const char *const *path, size_
     for (const struct nix_value *v = &l->value->pub; v->parent; v = v->parent)
         if (strcmp(v->name, path[--i]))
             return false;
+    if (l->attrs) {
+        /* only attributes added or deleted were checked: the path must name one */
+        if (depth == n)
+            return false;
+        bool named = nix_value_get(&l->after->pub, path[depth]) != NULL;
+        for (size_t j = 0; j < l->ndel && !named; j++)
+            named = !strcmp(l->value->pub.children[l->at + j]->name, path[depth]);
+        if (!named)
+            return false;
+    }
     *k = depth;
     return true;
 }

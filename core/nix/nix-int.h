@@ -220,10 +220,23 @@ int nix_parse_tokens(struct nix_file *f, struct diag_list *diags);
 int nix_parse_binding(struct nix_file *f, struct diag_list *diags, bool is_let, unsigned depth,
                       uint32_t *bind);
 
+/* parser.c: parse the tokens as the bindings of a set literal's interior (0..n of them, as
+ * parse_binds would with `depth` levels of nesting around them, duplicate checks among
+ * them included): they are the children of node 0 (N_ROOT); what is not a binding or an
+ * inherit, or a '}', is a syntax error. 0 or -ENOMEM; syntax errors go to diags. */
+int nix_parse_binds(struct nix_file *f, struct diag_list *diags, unsigned depth);
+
 /* attrtree.c: the logical value of the expression `node`, built from a as the builder
  * builds the value of an attribute defined once (name, key and defs left empty); NULL when
  * memory runs out. */
 struct nix_ivalue *nix_tree_build(struct nix_file *f, struct nix_arena *a, uint32_t node);
+/* attrtree.c: an attribute set holding what the bindings among the children of node
+ * `parent` define, built as the builder builds a set's attributes (NULL: out of memory). */
+struct nix_ivalue *nix_tree_build_binds(struct nix_file *f, struct nix_arena *a, uint32_t parent);
+/* The size of the name index the builder gives a set of n attributes (0: none), and the
+ * index of v's children built in table (cap entries; NULL: v gets none). */
+size_t nix_tree_index_cap(size_t nchildren);
+void nix_tree_index(struct nix_ivalue *v, uint32_t *table, size_t cap);
 
 /* splice.c: a local edit, checked (nix_local_check: 1 when local, 0 not, <0 ENOMEM; f
  * unchanged but for its logical tree, built when it was not) and then applied
@@ -236,10 +249,25 @@ struct nix_local {
                                     NULL: the binding is not in the logical tree at all */
     struct nix_ivalue *after;    /* that value as frag gives it (frag's offsets) */
     size_t lo, hi;               /* the patched range of f */
+    /* the second form: whole bindings inserted into (or deleted from) the set literal
+     * `node` of the logical value `value` (its only literal, nothing merged into it): the
+     * text between the items around the patches re-parsed alone as 0..n bindings; `after`
+     * is a set of the attributes they define (frag's offsets) */
+    bool attrs;
+    uint32_t prev, next;         /* the items kept around the span (NIX_NONE: '{', '}') */
+    uint32_t ts, te;             /* the span's tokens [ts, te) in f */
+    size_t ss, se;               /* its bytes */
+    size_t at, ndel;             /* value's children [at, at + ndel) are deleted, the new
+                                    ones go at `at` */
     struct nix_patch *v;         /* nix_local_keep: a copy of the patches */
     size_t n;
 };
 int nix_local_check(struct nix_file *f, const struct nix_patch *v, size_t n, struct nix_local *l);
+/* The same with a choice of forms (tests, fuzzing): NIX_LOCAL_BINDING, NIX_LOCAL_ATTRS. */
+#define NIX_LOCAL_BINDING 1
+#define NIX_LOCAL_ATTRS 2
+int nix_local_check_forms(struct nix_file *f, const struct nix_patch *v, size_t n,
+                          struct nix_local *l, int forms);
 /* Keep a successful check (taken from l) for nix_file_patch_local with the same patches:
  * the file holds one until it changes or another is kept (nothing kept when memory runs
  * out). */

@@ -1256,22 +1256,32 @@ int nix_parse_tokens(struct nix_file *f, struct diag_list *diags)
     return parser_done(&p);
 }
 
+/* A parser for a fragment (node 0 its root, nothing else yet): 0 or -ENOMEM. */
+static int fragment_start(struct parser *p, struct nix_file *f, struct diag_list *diags,
+                          unsigned depth)
+{
+    *p = (struct parser){.f = f, .diags = diags, .last_set_node = NIX_NONE, .depth = depth};
+    f->nnodes = 0;
+    if (nix_big_grow((void **)&f->nodes, &f->capnodes, sizeof *f->nodes, f->ntoks / 2 + 16) < 0 ||
+        nix_big_grow((void **)&p->ents, &p->capents, sizeof *p->ents, f->ntoks / 6 + 64) < 0) {
+        nix_big_free(p->ents, p->capents, sizeof *p->ents);
+        return -ENOMEM;
+    }
+    p->nents = 1;
+    skip_trivia(p);
+    f->root = new_node(p, N_ROOT, 0);
+    f->expr = NIX_NONE;
+    return 0;
+}
+
 int nix_parse_binding(struct nix_file *f, struct diag_list *diags, bool is_let, unsigned depth,
                       uint32_t *bind)
 {
-    struct parser p = {.f = f, .diags = diags, .last_set_node = NIX_NONE, .depth = depth};
-    f->nnodes = 0;
+    struct parser p;
     *bind = NIX_NONE;
-    if (nix_big_grow((void **)&f->nodes, &f->capnodes, sizeof *f->nodes, f->ntoks / 2 + 16) < 0 ||
-        nix_big_grow((void **)&p.ents, &p.capents, sizeof *p.ents, f->ntoks / 6 + 64) < 0) {
-        nix_big_free(p.ents, p.capents, sizeof *p.ents);
+    if (fragment_start(&p, f, diags, depth) < 0)
         return -ENOMEM;
-    }
-    p.nents = 1;
-    skip_trivia(&p);
-    uint32_t root = new_node(&p, N_ROOT, 0);
-    f->root = root;
-    f->expr = NIX_NONE;
+    uint32_t root = f->root;
     if (!can_start_attr(peek(&p))) {
         syntax_error(&p, "an attribute name");
     } else {
@@ -1283,6 +1293,24 @@ int nix_parse_binding(struct nix_file *f, struct diag_list *diags, bool is_let, 
         if (peek(&p) != T_EOF)
             syntax_error(&p, "end of the binding");
     }
+    if (!p.fatal) {
+        f->nodes[root].tok_start = 0;
+        f->nodes[root].tok_end = (uint32_t)f->ntoks;
+    }
+    return parser_done(&p);
+}
+
+int nix_parse_binds(struct nix_file *f, struct diag_list *diags, unsigned depth)
+{
+    struct parser p;
+    if (fragment_start(&p, f, diags, depth) < 0)
+        return -ENOMEM;
+    uint32_t root = f->root;
+    uint32_t m = amap_new(&p);
+    if (m)
+        parse_binds(&p, root, T_RBRACE, false, m);
+    if (!p.fatal && peek(&p) != T_EOF)
+        syntax_error(&p, "end of the bindings");
     if (!p.fatal) {
         f->nodes[root].tok_start = 0;
         f->nodes[root].tok_end = (uint32_t)f->ntoks;

@@ -10,7 +10,11 @@
  * the binding is decided by bytes past its ';'. The parser's only context is the nesting
  * depth (bounded from above here) and the duplicate-attribute maps: the logical value the
  * binding defines must have that binding as its only definition, so no other binding
- * merges into it or below it, and the fragment's own parse checks what is inside. */
+ * merges into it or below it, and the fragment's own parse checks what is inside.
+ *
+ * A second form adds or deletes whole bindings of a set literal without re-parsing the set
+ * (see "the second form" below): preferred when its fragment is much smaller than the
+ * innermost binding's (a machine added to a thousand others). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,12 +241,11 @@ static void scratch_free(struct nix_file *g)
     nix_file_free(g);
 }
 
-/* Parse the candidate's new text; 1 when it is one clean binding with the same start. */
-static int parse_fragment(struct nix_file *f, const struct cand *c, const struct nix_patch *v,
-                          size_t n, struct nix_local *l)
+/* A scratch file holding [us, ue) of f with the patches (inside it) applied: 1, or 0 when
+ * it would be too large for a local edit, <0 ENOMEM. */
+static int new_frag(const struct nix_file *f, size_t us, size_t ue, const struct nix_patch *v,
+                    size_t n, struct nix_file **out)
 {
-    uint32_t u = c->node;
-    size_t us = nix_node_start(f, u), ue = nix_node_end(f, u);
     size_t flen = ue - us;
     for (size_t i = 0; i < n; i++) {
         size_t tl = strlen(v[i].text);
@@ -253,10 +256,11 @@ static int parse_fragment(struct nix_file *f, const struct cand *c, const struct
     struct nix_file *g = calloc(1, sizeof *g);
     if (!g)
         return -ENOMEM;
-    int r = -ENOMEM;
     g->name = strdup(f->name);
-    if (!g->name || nix_big_grow((void **)&g->text, &g->captext, 1, flen + 1) < 0)
-        goto out;
+    if (!g->name || nix_big_grow((void **)&g->text, &g->captext, 1, flen + 1) < 0) {
+        nix_file_free(g);
+        return -ENOMEM;
+    }
     size_t at = 0, from = us;
     for (size_t i = 0; i < n; i++) {
         memcpy(g->text + at, f->text + from, v[i].start - from);
@@ -270,6 +274,20 @@ static int parse_fragment(struct nix_file *f, const struct cand *c, const struct
     at += ue - from;
     g->text[at] = 0;
     g->len = at;
+    *out = g;
+    return 1;
+}
+
+/* Parse the candidate's new text; 1 when it is one clean binding with the same start. */
+static int parse_fragment(struct nix_file *f, const struct cand *c, const struct nix_patch *v,
+                          size_t n, struct nix_local *l)
+{
+    uint32_t u = c->node;
+    size_t us = nix_node_start(f, u);
+    struct nix_file *g = NULL;
+    int r = new_frag(f, us, nix_node_end(f, u), v, n, &g);
+    if (r <= 0)
+        return r;
     struct diag_list dl = {0};
     uint32_t bind = NIX_NONE;
     /* the parser's depth counter grows by at most 3 per node above the binding */
@@ -367,7 +385,238 @@ static struct nix_local *take_kept(struct nix_file *f, const struct nix_patch *v
     return k;
 }
 
+/* ---- the second form: whole bindings inserted into or deleted from a set ----
+ * The patches lie in the interior of a set literal S, between its items (or over whole
+ * ones, which they delete); the text between the last item before them (or '{') and the
+ * first after them (or '}') is re-parsed alone as 0..n bindings. Why that is the whole
+ * parse's: it starts after a ';' or '{' (in the lexer's DEFAULT state, which a clean
+ * fragment leaves as it found it) and ends with ';' or trivia other than a line comment,
+ * so no token crosses its ends; its nesting depth is bounded from above as for a binding;
+ * the only context the parser checks it against is S's attribute map, which holds exactly
+ * the first names of S's items when S's value V is defined by S alone: a new binding's
+ * first name that no item of S still has cannot meet a duplicate there. The logical tree:
+ * each new binding adds one child of its own to V (its first name is new), each deleted
+ * one was the only definition of its child; V's other children are what they were. */
+
+struct attrs_cand {
+    uint32_t set;        /* S */
+    unsigned depth;      /* nodes above it */
+    uint32_t prev, next; /* the items kept around the span, NIX_NONE for '{' / '}' */
+    uint32_t ts, te;     /* the span's tokens */
+    size_t ss, se;       /* its bytes */
+    size_t newlen;       /* its length once patched */
+};
+
+/* The innermost set literal whose interior holds every patch, and the span, when no item
+ * of it is cut by the patched range. */
+static bool find_attrs(const struct nix_file *f, const struct nix_patch *v, size_t n,
+                       struct attrs_cand *a)
+{
+    size_t lo = v[0].start, hi = v[n - 1].end;
+    uint32_t node = f->root, best = NIX_NONE;
+    unsigned depth = 0, bdepth = 0;
+    for (;;) {
+        const struct nix_node *nd = &f->nodes[node];
+        if (nd->kind == N_ATTRSET && nd->tok_end >= nd->tok_start + 2 &&
+            f->toks[nd->tok_end - 1].kind == T_RBRACE) {
+            uint32_t lb = nd->tok_start;
+            while (lb < nd->tok_end && f->toks[lb].kind != T_LBRACE)
+                lb++;
+            if (lb < nd->tok_end - 1 && lo >= f->toks[lb + 1].start &&
+                hi <= f->toks[nd->tok_end - 1].start)
+                best = node, bdepth = depth;
+        }
+        uint32_t next = NIX_NONE;
+        for (uint32_t ch = nd->first_child; ch != NIX_NONE; ch = f->nodes[ch].next_sibling) {
+            size_t s = nix_node_start(f, ch);
+            if (s > lo)
+                break;
+            if (hi <= nix_node_end(f, ch) && f->nodes[ch].tok_end > f->nodes[ch].tok_start) {
+                next = ch;
+                break;
+            }
+        }
+        if (next == NIX_NONE)
+            break;
+        node = next;
+        depth++;
+    }
+    if (best == NIX_NONE || f->nodes[best].flags & NF_REC ||
+        f->toks[f->nodes[best].tok_start].kind != T_LBRACE)
+        return false;
+    const struct nix_node *sn = &f->nodes[best];
+    uint32_t prev = NIX_NONE, next = NIX_NONE;
+    for (uint32_t c = sn->first_child; c != NIX_NONE; c = f->nodes[c].next_sibling) {
+        int k = f->nodes[c].kind;
+        if ((k != N_BINDING && k != N_INHERIT) || f->nodes[c].tok_end <= f->nodes[c].tok_start)
+            return false;
+        size_t is = nix_node_start(f, c), ie = nix_node_end(f, c);
+        if (ie <= lo) {
+            prev = c;
+        } else if (is >= hi) {
+            next = c;
+            break;
+        } else if (!(lo <= is && ie <= hi)) {
+            return false; /* cut */
+        }
+    }
+    a->set = best;
+    a->depth = bdepth;
+    a->prev = prev;
+    a->next = next;
+    a->ts = prev == NIX_NONE ? sn->tok_start + 1 : f->nodes[prev].tok_end;
+    a->te = next == NIX_NONE ? sn->tok_end - 1 : f->nodes[next].tok_start;
+    a->ss = f->toks[a->ts].start;
+    a->se = f->toks[a->te].start;
+    if (a->ts > a->te || a->ss > lo || hi > a->se)
+        return false;
+    size_t len = a->se - a->ss;
+    for (size_t i = 0; i < n; i++)
+        len = len - (v[i].end - v[i].start) + strlen(v[i].text);
+    a->newlen = len;
+    return true;
+}
+
+/* The logical value whose node is the set literal `set` (NULL when the tree has none). */
+static struct nix_ivalue *set_value(struct nix_file *f, uint32_t set)
+{
+    size_t s = nix_node_start(f, set), e = nix_node_end(f, set);
+    struct nix_ivalue *x = f->tree;
+    for (unsigned guard = 0; x && guard < 100000; guard++) {
+        if (x->node == set)
+            return x->pub.kind == NIX_ATTRS ? x : NULL;
+        struct nix_ivalue *next = NULL;
+        if (x->pub.kind == NIX_ATTRS || x->pub.kind == NIX_LIST)
+            for (size_t i = 0; i < x->pub.nchildren && !next; i++) {
+                const struct nix_value *c = x->pub.children[i];
+                if (c->wrap_start <= s && e <= c->val_end)
+                    next = (struct nix_ivalue *)c;
+            }
+        x = next;
+    }
+    return NULL;
+}
+
+/* Start of the first definition of V's child i (children are in this order when V is
+ * made by one literal alone). */
+static size_t child_pos(const struct nix_file *f, const struct nix_ivalue *V, size_t i)
+{
+    const struct nix_ivalue *c = (const struct nix_ivalue *)V->pub.children[i];
+    return c->ndefs ? nix_node_start(f, c->defs[0].node) : SIZE_MAX;
+}
+
+static int attrs_check(struct nix_file *f, const struct nix_patch *v, size_t n,
+                       const struct attrs_cand *a, struct nix_local *l)
+{
+    struct nix_ivalue *V = set_value(f, a->set);
+    if (!V || V->nlits != 1 || V->lits[0] != a->set || V->ndefs > 1 || V->inherited ||
+        V->pub.implicit)
+        return 0;
+    /* the deleted items: bindings, each the only definition of its child; those children
+     * are consecutive, after the children of the items before the span */
+    size_t lo_i = 0, hi_i = V->pub.nchildren;
+    while (lo_i < hi_i) {
+        size_t mid = lo_i + (hi_i - lo_i) / 2;
+        if (child_pos(f, V, mid) < a->ss)
+            lo_i = mid + 1;
+        else
+            hi_i = mid;
+    }
+    size_t at = lo_i, ndel = 0;
+    uint32_t first = a->prev == NIX_NONE ? f->nodes[a->set].first_child
+                                         : f->nodes[a->prev].next_sibling;
+    for (uint32_t c = first; c != a->next; c = f->nodes[c].next_sibling) {
+        if (c == NIX_NONE || f->nodes[c].kind != N_BINDING)
+            return 0;
+        if (at + ndel >= V->pub.nchildren)
+            return 0;
+        const struct nix_ivalue *x = (const struct nix_ivalue *)V->pub.children[at + ndel];
+        if (x->ndefs != 1 || x->defs[0].node != c || x->defs[0].seg != 0 || x->inherited)
+            return 0;
+        ndel++;
+    }
+    if (at > 0 && child_pos(f, V, at - 1) >= a->ss)
+        return 0;
+    /* the span, patched, parsed alone */
+    unsigned depth = 3 * (a->depth + 1) + 4;
+    if (depth >= 2 * NIX_MAX_DEPTH)
+        return 0;
+    struct nix_file *g = NULL;
+    int r = new_frag(f, a->ss, a->se, v, n, &g);
+    if (r <= 0)
+        return r;
+    struct diag_list dl = {0};
+    r = 0;
+    if ((r = nix_lex(g, &dl)) < 0 || dl.n || g->has_errors)
+        goto out;
+    uint32_t gt = (uint32_t)g->ntoks - 1;
+    if (g->toks[gt].kind != T_EOF || g->toks[gt].start != g->len)
+        goto out;
+    /* no token may reach past the span's end: it ends with ';' or trivia that stops */
+    if (gt > 0) {
+        int k = g->toks[gt - 1].kind;
+        if (k != T_SEMI && k != T_WS && k != T_BLOCK_COMMENT)
+            goto out;
+    }
+    if ((r = nix_parse_binds(g, &dl, depth)) < 0 || dl.n || g->has_errors)
+        goto out;
+    size_t nb = 0;
+    for (uint32_t c = g->nodes[0].first_child; c != NIX_NONE; c = g->nodes[c].next_sibling, nb++)
+        if (g->nodes[c].kind != N_BINDING)
+            goto out;
+    struct nix_ivalue *W = nix_tree_build_binds(g, &g->tree_arena, 0);
+    if (!W) {
+        r = -ENOMEM;
+        goto out;
+    }
+    /* one new child per binding, named as no child V keeps */
+    if (W->pub.nchildren != nb)
+        goto out;
+    uint32_t c = g->nodes[0].first_child;
+    for (size_t i = 0; i < nb; i++, c = g->nodes[c].next_sibling) {
+        const struct nix_ivalue *w = (const struct nix_ivalue *)W->pub.children[i];
+        if (w->ndefs < 1 || w->defs[0].node != c || w->defs[0].seg != 0)
+            goto out;
+        const struct nix_value *old = nix_value_get(&V->pub, w->pub.name);
+        if (old) {
+            size_t j = 0;
+            while (j < ndel && V->pub.children[at + j] != old)
+                j++;
+            if (j == ndel)
+                goto out;
+        }
+    }
+    l->frag = g;
+    g = NULL;
+    l->attrs = true;
+    l->bind = NIX_NONE;
+    l->node = a->set;
+    l->value = V;
+    l->after = W;
+    l->lo = v[0].start;
+    l->hi = v[n - 1].end;
+    l->prev = a->prev;
+    l->next = a->next;
+    l->ts = a->ts;
+    l->te = a->te;
+    l->ss = a->ss;
+    l->se = a->se;
+    l->at = at;
+    l->ndel = ndel;
+    r = 1;
+out:
+    diag_list_free(&dl);
+    nix_file_free(g);
+    return r;
+}
+
 int nix_local_check(struct nix_file *f, const struct nix_patch *v, size_t n, struct nix_local *l)
+{
+    return nix_local_check_forms(f, v, n, l, NIX_LOCAL_BINDING | NIX_LOCAL_ATTRS);
+}
+
+int nix_local_check_forms(struct nix_file *f, const struct nix_patch *v, size_t n,
+                          struct nix_local *l, int forms)
 {
     memset(l, 0, sizeof *l);
     if (!n || f->has_diags || f->has_errors || !f->nnodes || f->expr == NIX_NONE)
@@ -381,7 +630,18 @@ int nix_local_check(struct nix_file *f, const struct nix_patch *v, size_t n, str
     if (!f->tree)
         return f->tree_built ? -ENOMEM : 0;
     struct cand c[LOCAL_MAX_CANDS];
-    size_t k = find_cands(f, v[0].start, v[n - 1].end, c, LOCAL_MAX_CANDS);
+    size_t k = forms & NIX_LOCAL_BINDING
+                   ? find_cands(f, v[0].start, v[n - 1].end, c, LOCAL_MAX_CANDS) : 0;
+    /* the set form, first when its fragment is much smaller than the innermost binding */
+    struct attrs_cand ac;
+    bool attrs = forms & NIX_LOCAL_ATTRS && find_attrs(f, v, n, &ac);
+    if (attrs && (!k || ac.newlen * 4 <= nix_node_end(f, c[k - 1].node) -
+                                            nix_node_start(f, c[k - 1].node))) {
+        int r = attrs_check(f, v, n, &ac, l);
+        if (r != 0)
+            return r;
+        attrs = false;
+    }
     while (k-- > 0) {
         uint32_t u = c[k].node;
         int pk = c[k].parent == NIX_NONE ? -1 : f->nodes[c[k].parent].kind;
@@ -412,7 +672,7 @@ int nix_local_check(struct nix_file *f, const struct nix_patch *v, size_t n, str
         l->hi = v[n - 1].end;
         return 1;
     }
-    return 0;
+    return attrs ? attrs_check(f, v, n, &ac, l) : 0;
 }
 
 /* ---- applying ---- */
@@ -428,6 +688,14 @@ struct mover {
 static inline void move_off(const struct mover *m, size_t *off)
 {
     if (*off >= m->old_end)
+        *off = *off - m->old_end + m->new_end;
+}
+
+/* An end (exclusive) moves only when past the change: one at a pure insertion's point is
+ * the end of something before it. */
+static inline void move_end(const struct mover *m, size_t *off)
+{
+    if (*off > m->old_end)
         *off = *off - m->old_end + m->new_end;
 }
 
@@ -457,9 +725,9 @@ static inline void move_fields(const struct mover *m, struct nix_value *v)
     move_lc(m, v->key_start, &v->key_line, &v->key_col);
     move_lc(m, v->val_start, &v->val_line, &v->val_col);
     move_off(m, &v->key_start);
-    move_off(m, &v->key_end);
+    move_end(m, &v->key_end);
     move_off(m, &v->val_start);
-    move_off(m, &v->val_end);
+    move_end(m, &v->val_end);
     move_off(m, &v->wrap_start);
 }
 
@@ -515,11 +783,14 @@ struct xlate {
     size_t us;
     unsigned line, col;
     uint32_t bind, u, base;
+    uint32_t skip; /* fragment nodes before the first one copied to base (root, binding) */
 };
 
 static uint32_t xnode(const struct xlate *x, uint32_t i)
 {
-    return map_node(i, x->bind, x->u, x->base);
+    if (i == NIX_NONE)
+        return NIX_NONE;
+    return i == x->bind ? x->u : x->base + (i - x->skip);
 }
 
 static void xlate_lc(const struct xlate *x, unsigned *line, unsigned *col)
@@ -552,8 +823,84 @@ static void xlate_value(const struct xlate *x, struct nix_ivalue *v)
         xlate_value(x, (struct nix_ivalue *)v->pub.children[i]);
 }
 
+/* The line table: the starts of lines in (us, ue] of the old text replaced by those in the
+ * new text t (flen bytes, nnl newlines) put there, the rest moved by db. Room for them is
+ * there. */
+static void splice_lines(struct nix_file *f, size_t us, size_t ue, const char *t, size_t flen,
+                         size_t nnl, ptrdiff_t db)
+{
+    size_t a = 0, hi = f->nlines; /* first line start > us */
+    while (a < hi) {
+        size_t mid = a + (hi - a) / 2;
+        if (f->lines[mid] <= us)
+            a = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t b = a;
+    while (b < f->nlines && f->lines[b] <= ue)
+        b++;
+    memmove(f->lines + a + nnl, f->lines + b, (f->nlines - b) * sizeof *f->lines);
+    for (size_t i = a + nnl; i < f->nlines - (b - a) + nnl; i++)
+        f->lines[i] = (uint32_t)((int64_t)f->lines[i] + db);
+    size_t w = a;
+    for (const char *q = t; (q = memchr(q, '\n', (size_t)(t + flen - q))); q++)
+        f->lines[w++] = (uint32_t)(us + (size_t)(q - t) + 1);
+    f->nlines = f->nlines - (b - a) + nnl;
+}
+
+/* The text [us, ue) and its tokens [ts, te) replaced by the fragment g's (but its end);
+ * the text, tokens and their sentinel after them moved (room for all is there). Returns
+ * how far the text after moved. */
+static ptrdiff_t splice_text(struct nix_file *f, size_t us, size_t ue, uint32_t ts, uint32_t te,
+                             const struct nix_file *g)
+{
+    uint32_t gk = (uint32_t)g->ntoks - 1;
+    size_t newtoks = f->ntoks - (te - ts) + gk;
+    ptrdiff_t db = (ptrdiff_t)g->len - (ptrdiff_t)(ue - us);
+    memmove(f->text + ue + db, f->text + ue, f->len - ue + 1);
+    memcpy(f->text + us, g->text, g->len);
+    f->len = (size_t)((ptrdiff_t)f->len + db);
+    memmove(f->toks + ts + gk, f->toks + te, (f->ntoks - te + 1) * sizeof *f->toks);
+    for (size_t t = ts + gk; t <= newtoks; t++)
+        f->toks[t].start = (uint32_t)((int64_t)f->toks[t].start + db);
+    for (uint32_t t = 0; t < gk; t++)
+        f->toks[ts + t] = (struct nix_token){(uint32_t)(g->toks[t].start + us), g->toks[t].kind};
+    f->ntoks = newtoks;
+    return db;
+}
+
+/* Room for a text of newlen bytes, newtoks tokens, gnodes more nodes and nnl more lines;
+ * c's old line/col (the line table is built). 0 or -ENOMEM, f unchanged. */
+static int reserve(struct nix_file *f, size_t newlen, size_t newtoks, size_t gnodes, size_t nnl,
+                   struct nix_change *c)
+{
+    if (nix_big_grow((void **)&f->text, &f->captext, 1, newlen + 1) < 0 ||
+        nix_big_grow((void **)&f->toks, &f->captoks, sizeof *f->toks, newtoks + 1) < 0 ||
+        nix_big_grow((void **)&f->nodes, &f->capnodes, sizeof *f->nodes, f->nnodes + gnodes) < 0)
+        return -ENOMEM;
+    nix_file_linecol(f, c->old_end, &c->old_line, &c->old_col); /* builds the line table */
+    if (!f->nlines ||
+        nix_big_grow((void **)&f->lines, &f->caplines, sizeof *f->lines, f->nlines + nnl + 1) < 0)
+        return -ENOMEM;
+    return 0;
+}
+
+static size_t count_nl(const char *t, size_t len)
+{
+    size_t nnl = 0;
+    for (const char *q = t; (q = memchr(q, '\n', (size_t)(t + len - q))); q++)
+        nnl++;
+    return nnl;
+}
+
+
+static int attrs_apply(struct nix_file *f, struct nix_local *l, struct nix_change *ch);
+
 int nix_local_apply(struct nix_file *f, struct nix_local *l, struct nix_change *ch)
 {
+    if (l->attrs)
+        return attrs_apply(f, l, ch);
     struct nix_file *g = l->frag;
     uint32_t u = l->node, bind = l->bind;
     size_t us = nix_node_start(f, u), ue = nix_node_end(f, u);
@@ -563,42 +910,23 @@ int nix_local_apply(struct nix_file *f, struct nix_local *l, struct nix_change *
     size_t newlen = f->len - (ue - us) + flen;
     size_t newtoks = f->ntoks - (ute - uts) + gk;
     size_t gnodes = g->nnodes - 2; /* all but the root and the binding itself */
-    size_t nnl = 0;
-    for (const char *q = g->text; (q = memchr(q, '\n', (size_t)(g->text + flen - q))); q++)
-        nnl++;
+    size_t nnl = count_nl(g->text, flen);
     if (newlen >= UINT32_MAX - 1 || newtoks >= UINT32_MAX - 1 ||
         f->nnodes + gnodes >= UINT32_MAX - 1)
         return 0;
 
     /* everything that can fail, first: capacities, the line/col of the change's end */
-    if (nix_big_grow((void **)&f->text, &f->captext, 1, newlen + 1) < 0 ||
-        nix_big_grow((void **)&f->toks, &f->captoks, sizeof *f->toks, newtoks + 1) < 0 ||
-        nix_big_grow((void **)&f->nodes, &f->capnodes, sizeof *f->nodes, f->nnodes + gnodes) < 0)
-        return -ENOMEM;
     struct nix_change c = {.start = l->lo, .old_end = l->hi};
-    nix_file_linecol(f, l->hi, &c.old_line, &c.old_col); /* builds the line table */
-    if (!f->nlines ||
-        nix_big_grow((void **)&f->lines, &f->caplines, sizeof *f->lines, f->nlines + nnl + 1) < 0)
+    if (reserve(f, newlen, newtoks, gnodes, nnl, &c) < 0)
         return -ENOMEM;
     struct nix_value **ring = malloc(MOVE_RING * sizeof *ring);
     if (!ring)
         return -ENOMEM;
 
-    /* text */
-    ptrdiff_t db = (ptrdiff_t)flen - (ptrdiff_t)(ue - us);
-    memmove(f->text + ue + db, f->text + ue, f->len - ue + 1);
-    memcpy(f->text + us, g->text, flen);
-    f->len = newlen;
-    c.new_end = (size_t)((ptrdiff_t)l->hi + db);
-
-    /* tokens: the tail (with the sentinel) moved, then the binding's */
+    /* text and tokens */
+    ptrdiff_t db = splice_text(f, us, ue, uts, ute, g);
     int32_t dt = (int32_t)gk - (int32_t)(ute - uts);
-    memmove(f->toks + uts + gk, f->toks + ute, (f->ntoks - ute + 1) * sizeof *f->toks);
-    for (size_t t = uts + gk; t <= newtoks; t++)
-        f->toks[t].start = (uint32_t)((int64_t)f->toks[t].start + db);
-    for (uint32_t t = 0; t < gk; t++)
-        f->toks[uts + t] = (struct nix_token){(uint32_t)(g->toks[t].start + us), g->toks[t].kind};
-    f->ntoks = newtoks;
+    c.new_end = (size_t)((ptrdiff_t)l->hi + db);
 
     /* nodes: token indices after the binding move; the binding's node is rewritten in its
      * slot, its descendants appended (the old ones stay unreferenced) */
@@ -624,24 +952,7 @@ int nix_local_apply(struct nix_file *f, struct nix_local *l, struct nix_change *
     f->nnodes += gnodes;
 
     /* lines: the starts inside the old binding replaced by the new ones, the rest moved */
-    size_t a = 0, hi = f->nlines; /* first line start > us */
-    while (a < hi) {
-        size_t mid = a + (hi - a) / 2;
-        if (f->lines[mid] <= us)
-            a = mid + 1;
-        else
-            hi = mid;
-    }
-    size_t b = a;
-    while (b < f->nlines && f->lines[b] < ue)
-        b++;
-    memmove(f->lines + a + nnl, f->lines + b, (f->nlines - b) * sizeof *f->lines);
-    for (size_t i = a + nnl; i < f->nlines - (b - a) + nnl; i++)
-        f->lines[i] = (uint32_t)((int64_t)f->lines[i] + db);
-    size_t w = a;
-    for (const char *q = g->text; (q = memchr(q, '\n', (size_t)(g->text + flen - q))); q++)
-        f->lines[w++] = (uint32_t)(us + (size_t)(q - g->text) + 1);
-    f->nlines = f->nlines - (b - a) + nnl;
+    splice_lines(f, us, ue, g->text, flen, nnl, db);
     nix_file_linecol(f, c.new_end, &c.new_line, &c.new_col);
 
     /* the logical tree: every position outside the value moved; the value's new contents
@@ -672,7 +983,7 @@ int nix_local_apply(struct nix_file *f, struct nix_local *l, struct nix_change *
         *ch = c;
         return 1;
     }
-    struct xlate x = {.us = us, .bind = bind, .u = u, .base = base};
+    struct xlate x = {.us = us, .bind = bind, .u = u, .base = base, .skip = 2};
     nix_file_linecol(f, us, &x.line, &x.col);
     xlate_value(&x, W);
     struct nix_arena_chunk **tailp = &g->tree_arena.head;
@@ -700,6 +1011,130 @@ int nix_local_apply(struct nix_file *f, struct nix_local *l, struct nix_change *
     V->capdefs = capdefs;
     for (size_t i = 0; i < V->pub.nchildren; i++)
         V->pub.children[i]->parent = &V->pub;
+    c.changed = &V->pub;
+    *ch = c;
+    return 1;
+}
+
+static int attrs_apply(struct nix_file *f, struct nix_local *l, struct nix_change *ch)
+{
+    struct nix_file *g = l->frag;
+    struct nix_ivalue *V = l->value, *W = l->after;
+    uint32_t S = l->node, ts = l->ts, te = l->te;
+    size_t us = l->ss, ue = l->se, flen = g->len;
+    uint32_t gk = (uint32_t)g->ntoks - 1; /* the fragment's tokens but its end */
+    size_t newlen = f->len - (ue - us) + flen;
+    size_t newtoks = f->ntoks - (te - ts) + gk;
+    size_t gnodes = g->nnodes - 1; /* all but its root */
+    size_t nnl = count_nl(g->text, flen);
+    size_t nch = V->pub.nchildren - l->ndel + W->pub.nchildren;
+    if (newlen >= UINT32_MAX - 1 || newtoks >= UINT32_MAX - 1 ||
+        f->nnodes + gnodes >= UINT32_MAX - 1 || nch >= UINT32_MAX - 1)
+        return 0;
+
+    /* everything that can fail, first */
+    struct nix_change c = {.start = l->lo, .old_end = l->hi, .attrs_only = true};
+    if (reserve(f, newlen, newtoks, gnodes, nnl, &c) < 0)
+        return -ENOMEM;
+    struct nix_value **children = V->pub.children;
+    size_t capchildren = V->capchildren;
+    if (nch > capchildren) {
+        capchildren = nch > 2 * capchildren ? nch : 2 * capchildren;
+        children = nix_arena_alloc(&f->tree_arena, capchildren * sizeof *children);
+        if (!children)
+            return -ENOMEM;
+    }
+    size_t hcap = nix_tree_index_cap(nch);
+    uint32_t *hidx = NULL;
+    if (hcap && V->hidx && V->hcap >= hcap) {
+        hidx = V->hidx;
+        hcap = V->hcap;
+    } else if (hcap && !(hidx = nix_arena_alloc(&f->tree_arena, hcap * sizeof *hidx))) {
+        return -ENOMEM;
+    }
+    struct nix_value **ring = malloc(MOVE_RING * sizeof *ring);
+    if (!ring)
+        return -ENOMEM;
+
+    /* text and tokens */
+    ptrdiff_t db = splice_text(f, us, ue, ts, te, g);
+    int32_t dt = (int32_t)gk - (int32_t)(te - ts);
+    c.new_end = (size_t)((ptrdiff_t)l->hi + db);
+
+    /* nodes: token indices from the span's end move (an item ending where an empty span
+     * was keeps its end); the new bindings appended and linked into S's items, the deleted
+     * ones unlinked (they stay behind, unreferenced) */
+    for (size_t i = 0; i < f->nnodes; i++) {
+        struct nix_node *nd = &f->nodes[i];
+        bool after = nd->tok_start >= te;
+        if (after)
+            nd->tok_start = (uint32_t)((int64_t)nd->tok_start + dt);
+        if (nd->tok_end > te || (nd->tok_end == te && after))
+            nd->tok_end = (uint32_t)((int64_t)nd->tok_end + dt);
+    }
+    uint32_t base = (uint32_t)f->nnodes;
+#define GMAP(i) ((i) == NIX_NONE ? NIX_NONE : base + (i) - 1)
+    for (uint32_t i = 1; i < g->nnodes; i++) {
+        struct nix_node nd = g->nodes[i];
+        nd.tok_start += ts;
+        nd.tok_end += ts;
+        nd.first_child = GMAP(nd.first_child);
+        nd.last_child = GMAP(nd.last_child);
+        nd.next_sibling = GMAP(nd.next_sibling);
+        f->nodes[base + i - 1] = nd;
+    }
+    f->nnodes += gnodes;
+    uint32_t gfirst = GMAP(g->nodes[0].first_child), glast = GMAP(g->nodes[0].last_child);
+#undef GMAP
+    uint32_t link = gfirst != NIX_NONE ? gfirst : l->next;
+    if (l->prev == NIX_NONE)
+        f->nodes[S].first_child = link;
+    else
+        f->nodes[l->prev].next_sibling = link;
+    if (glast != NIX_NONE)
+        f->nodes[glast].next_sibling = l->next;
+    if (l->next == NIX_NONE)
+        f->nodes[S].last_child = glast != NIX_NONE ? glast : l->prev;
+
+    /* lines */
+    splice_lines(f, us, ue, g->text, flen, nnl, db);
+    nix_file_linecol(f, c.new_end, &c.new_line, &c.new_col);
+
+    /* the logical tree: V's deleted children dropped, every position after the change
+     * moved, the new children (the fragment's, moved into f's coordinates, their memory
+     * handed over to f's tree) put in their place */
+    struct xlate x = {.us = us, .bind = NIX_NONE, .u = NIX_NONE, .base = base, .skip = 1};
+    nix_file_linecol(f, us, &x.line, &x.col);
+    for (size_t i = 0; i < W->pub.nchildren; i++)
+        xlate_value(&x, (struct nix_ivalue *)W->pub.children[i]);
+    struct nix_arena_chunk **tailp = &g->tree_arena.head;
+    while (*tailp)
+        tailp = nix_arena_next(*tailp);
+    *tailp = f->tree_arena.head;
+    f->tree_arena.head = g->tree_arena.head;
+    g->tree_arena.head = NULL;
+    size_t at = l->at, nold = V->pub.nchildren, nw = W->pub.nchildren;
+    if (l->ndel && nold > at + l->ndel)
+        memmove(V->pub.children + at, V->pub.children + at + l->ndel,
+                (nold - at - l->ndel) * sizeof *V->pub.children);
+    V->pub.nchildren = nold - l->ndel;
+    struct mover mv = {f, NULL, c.start, c.old_end, c.new_end,
+                       c.old_line, c.old_col, c.new_line, c.new_col};
+    move_all(&mv, &f->tree->pub, ring);
+    free(ring);
+    size_t keep = nold - l->ndel;
+    if (children != V->pub.children && at)
+        memcpy(children, V->pub.children, at * sizeof *children);
+    if (keep > at)
+        memmove(children + at + nw, V->pub.children + at, (keep - at) * sizeof *children);
+    for (size_t i = 0; i < nw; i++) {
+        children[at + i] = W->pub.children[i];
+        children[at + i]->parent = &V->pub;
+    }
+    V->pub.children = children;
+    V->capchildren = capchildren;
+    V->pub.nchildren = nch;
+    nix_tree_index(V, hidx, hcap);
     c.changed = &V->pub;
     *ch = c;
     return 1;
