@@ -45,7 +45,9 @@ static void move_loc(const struct nix_change *c, struct inv_loc *l)
     if (l->start >= c->old_end)
         move_lc_after(c, &l->line, &l->col);
     l->start = move_off(c, l->start);
-    l->end = move_off(c, l->end);
+    /* an end right at an insertion point belongs to what comes before it */
+    if (!(c->start == c->old_end && l->end == c->old_end))
+        l->end = move_off(c, l->end);
 }
 
 static void move_eff(const struct nix_change *c, struct inv_eff *e)
@@ -719,6 +721,53 @@ static int update_machine_set(struct inventory *inv, const struct nix_value *set
     return 0;
 }
 
+/* Is the diagnostic's position in the text the edit replaced (old coordinates; sl:sc is
+ * where the replaced text starts, the same before and after)? */
+static bool in_region(const struct diag *g, const struct nix_change *ch, unsigned sl,
+                      unsigned sc)
+{
+    if (ch->start >= ch->old_end)
+        return false; /* an insertion: nothing was replaced */
+    bool after_start = g->line > sl || (g->line == sl && g->col >= sc);
+    bool before_end = g->line < ch->old_line || (g->line == ch->old_line && g->col < ch->old_col);
+    return after_start && before_end;
+}
+
+/* A diagnostic from before whose position lies in the replaced text has no position in the
+ * new one: what made it must run again. The update re-reads the machine or instance the
+ * text belongs to (its diagnostics, conflicts, the tag check); plan checks are run again
+ * for their machine (a kept member's plan points at a role's entry, which may sit in the
+ * re-parsed text). Anything else: read the whole model instead (checked before anything
+ * changes). */
+static bool region_fits(const struct inventory *inv, const struct nix_change *ch, bool instance,
+                        size_t idx)
+{
+    unsigned sl, sc;
+    nix_file_linecol(inv->nix, ch->start, &sl, &sc);
+    for (size_t k = 0; k < inv->diags.n; k++) {
+        if (!in_region(&inv->diags.v[k], ch, sl, sc))
+            continue;
+        const struct inv_owner *o = &inv->owners[k];
+        bool ok = o->kind == INV_OWN_PLAN || o->kind == INV_OWN_TAGSEL ||
+                  (instance ? (o->kind == INV_OWN_INSTANCE || o->kind == INV_OWN_ROLE_MACHINES ||
+                               o->kind == INV_OWN_CONFLICT) && o->a == idx
+                            : o->kind == INV_OWN_MACHINE_INV && o->a == idx);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static void region_plans(const struct inventory *inv, const struct nix_change *ch,
+                         struct dirty *d, size_t nold)
+{
+    unsigned sl, sc;
+    nix_file_linecol(inv->nix, ch->start, &sl, &sc);
+    for (size_t k = 0; k < nold; k++)
+        if (inv->owners[k].kind == INV_OWN_PLAN && in_region(&inv->diags.v[k], ch, sl, sc))
+            d->plan[inv->owners[k].a] = 1;
+}
+
 /* ---- the update ---- */
 
 /* Read everything again; a new conflict is one whose key was not there before. */
@@ -778,7 +827,7 @@ int inv_update(struct inventory *inv, const struct nix_change *ch, bool *new_con
             kind = INSTANCE;
     }
 #undef SEG
-    if (kind == NONE)
+    if (kind == NONE || (kind != MACHINE_SET && !region_fits(inv, ch, kind == INSTANCE, (size_t)idx)))
         return rebuild(inv, new_conflict);
 
     move_model(inv, ch);
@@ -799,6 +848,8 @@ int inv_update(struct inventory *inv, const struct nix_change *ch, bool *new_con
         else
             rc = update_machine_set(inv, v, &d, &before, &now);
     }
+    if (rc == 0)
+        region_plans(inv, ch, &d, nold);
     if (rc == 0) {
         /* what depends on more than the part read again: tag selections, plan checks */
         drop_diags(inv, &d, nold);
