@@ -798,51 +798,11 @@ static int build_edit(const struct inventory *cinv, const struct inv_op *op,
 
 /* ---- conflicts ---- */
 
-struct conflict_set {
-    char **keys;
-    size_t n;
-};
-
-static void collect_conflicts(const struct inventory *inv, const struct inv_eff *e,
-                              const char *prefix, struct conflict_set *cs)
+/* Every conflicting setting of inv's members, one key a line (inv_member_conflicts). */
+static void conflicts_of(const struct inventory *inv, struct buf *out)
 {
-    char sub[600];
-    for (size_t i = 0; i < e->nchildren; i++) {
-        if (!inv_eff_has_conflict(&e->children[i]))
-            continue;
-        snprintf(sub, sizeof(sub), "%s.%s", prefix, e->children[i].name);
-        collect_conflicts(inv, &e->children[i], sub, cs);
-    }
-    if (!e->conflict)
-        return;
-    char **nk = realloc(cs->keys, (cs->n + 1) * sizeof(*nk));
-    if (!nk)
-        return;
-    cs->keys = nk;
-    cs->keys[cs->n++] = inv_strdup(prefix);
-}
-
-static void conflicts_of(const struct inventory *inv, struct conflict_set *cs)
-{
-    const struct inv_model *md = &inv->model;
-    char pre[400];
-    for (size_t k = 0; k < md->nmembers; k++) {
-        const struct inv_member *mb = &md->members[k];
-        if (!inv_eff_has_conflict(&mb->settings))
-            continue;
-        snprintf(pre, sizeof(pre), "%s\x1f%s\x1f%s\x1fsettings",
-                 md->instances[mb->instance].name,
-                 md->instances[mb->instance].roles[mb->role].name,
-                 md->machines[mb->machine].name);
-        collect_conflicts(inv, &mb->settings, pre, cs);
-    }
-}
-
-static void conflict_set_free(struct conflict_set *cs)
-{
-    for (size_t i = 0; i < cs->n; i++)
-        free(cs->keys[i]);
-    free(cs->keys);
+    for (size_t k = 0; k < inv->model.nmembers; k++)
+        inv_member_conflicts(inv, &inv->model.members[k], out);
 }
 
 /* Find the effective node of a conflict key in inv. */
@@ -1120,20 +1080,20 @@ static int preview_built(const struct inventory *inv, const struct inv_op *op, s
         r = -EINVAL;
     }
     if (r == 0) {
-        struct conflict_set a = {0}, b = {0};
+        struct buf a = {0}, b = {0};
         conflicts_of(inv, &a);
         conflicts_of(ninv, &b);
-        for (size_t i = 0; i < b.n && r == 0; i++) {
-            bool old_one = false;
-            for (size_t j = 0; j < a.n && !old_one; j++)
-                old_one = !strcmp(a.keys[j], b.keys[i]);
-            if (!old_one) {
-                explain_conflict(inv, ninv, b.keys[i], op, alts, diags);
-                r = -EEXIST;
-            }
+        size_t kl;
+        const char *k = inv_conflict_first_new(&a, &b, &kl);
+        if (k) {
+            char *key = inv_strndup(k, kl);
+            if (key)
+                explain_conflict(inv, ninv, key, op, alts, diags);
+            free(key);
+            r = -EEXIST;
         }
-        conflict_set_free(&a);
-        conflict_set_free(&b);
+        buf_free(&a);
+        buf_free(&b);
     }
     if (r < 0) {
         inventory_free(ninv);

@@ -207,9 +207,8 @@ static void conflict_paths(const struct inv_eff *e, const char *prefix, struct b
         buf_printf(out, "%s\n", prefix);
 }
 
-/* One line per conflicting setting of mb: "instance\x1frole\x1fmachine\x1fpath\n". */
-static void member_conflicts(const struct inventory *inv, const struct inv_member *mb,
-                             struct buf *out)
+void inv_member_conflicts(const struct inventory *inv, const struct inv_member *mb,
+                          struct buf *out)
 {
     if (!inv_eff_has_conflict(&mb->settings))
         return;
@@ -225,8 +224,8 @@ static void member_conflicts(const struct inventory *inv, const struct inv_membe
     buf_free(&pre);
 }
 
-/* Is a line of `now` not a line of `before`? (Both as made by member_conflicts.) */
-static bool has_new_conflict(const struct buf *before, const struct buf *now)
+const char *inv_conflict_first_new(const struct buf *before, const struct buf *now,
+                                   size_t *len)
 {
     for (const char *p = now->p; p && *p;) {
         const char *e = strchr(p, '\n');
@@ -238,11 +237,19 @@ static bool has_new_conflict(const struct buf *before, const struct buf *now)
             found = qn == n && !memcmp(q, p, n);
             q = qe ? qe + 1 : NULL;
         }
-        if (!found)
-            return true;
+        if (!found) {
+            *len = n;
+            return p;
+        }
         p = e ? e + 1 : NULL;
     }
-    return false;
+    return NULL;
+}
+
+static bool has_new_conflict(const struct buf *before, const struct buf *now)
+{
+    size_t n;
+    return inv_conflict_first_new(before, now, &n) != NULL;
 }
 
 /* ---- members ---- */
@@ -367,7 +374,7 @@ static int update_machine_inv(struct inventory *inv, size_t mi, const struct nix
             d->plan[mi] = 1;
             d->conflict_machine[mi] = 1;
             if (old) {
-                member_conflicts(inv, old, cbefore);
+                inv_member_conflicts(inv, old, cbefore);
                 inv_free_member(old);
                 memmove(old, old + 1, (md->nmembers - pos - 1) * sizeof(*old));
                 md->nmembers--;
@@ -388,7 +395,7 @@ static int update_machine_inv(struct inventory *inv, size_t mi, const struct nix
                 } else if (rc > 0) {
                     if (is_backup_server(in, r))
                         mark_instance_members(md, i, d->plan);
-                    member_conflicts(inv, &nm[pos], cnow);
+                    inv_member_conflicts(inv, &nm[pos], cnow);
                 }
             }
         }
@@ -467,7 +474,7 @@ static int update_instance(struct inventory *inv, size_t ii, const struct nix_va
     size_t nold = hi - lo;
     d->instance = (long)ii;
     for (size_t k = lo; k < hi; k++)
-        member_conflicts(inv, &md->members[k], cbefore);
+        inv_member_conflicts(inv, &md->members[k], cbefore);
     struct inv_member *oldv = malloc((nold ? nold : 1) * sizeof(*oldv));
     char *kept = calloc(nold ? nold : 1, 1);
     const struct inv_role_entry **dentry =
@@ -597,7 +604,7 @@ static int update_instance(struct inventory *inv, size_t ii, const struct nix_va
     for (size_t k = lo; k < lo + nn; k++) {
         if (all)
             d->plan[md->members[k].machine] = 1;
-        member_conflicts(inv, &md->members[k], cnow);
+        inv_member_conflicts(inv, &md->members[k], cnow);
         inv_check_member_conflicts(inv, &md->members[k]);
     }
     return 0;
@@ -662,7 +669,7 @@ static int update_machine_set(struct inventory *inv, const struct nix_value *set
         const struct inv_instance *in = &md->instances[mb->instance];
         if (is_backup_server(in, &in->roles[mb->role]))
             mark_instance_members(md, mb->instance, d->plan);
-        member_conflicts(inv, mb, cbefore);
+        inv_member_conflicts(inv, mb, cbefore);
         inv_free_member(mb);
     }
     md->nmembers = w;
@@ -713,7 +720,7 @@ static int update_machine_set(struct inventory *inv, const struct nix_value *set
                     return -ENOMEM;
                 if (is_backup_server(in, r))
                     mark_instance_members(md, i, d->plan);
-                member_conflicts(inv, &mv[pos], cnow);
+                inv_member_conflicts(inv, &mv[pos], cnow);
                 inv_check_member_conflicts(inv, &mv[pos]);
             }
         }
@@ -778,10 +785,10 @@ static int rebuild(struct inventory *inv, bool *new_conflict)
     struct buf before = {0}, now = {0};
     const struct inv_model *md = &inv->model;
     for (size_t k = 0; k < md->nmembers; k++)
-        member_conflicts(inv, &md->members[k], &before);
+        inv_member_conflicts(inv, &md->members[k], &before);
     inv_rebuild_model(inv);
     for (size_t k = 0; k < md->nmembers; k++)
-        member_conflicts(inv, &md->members[k], &now);
+        inv_member_conflicts(inv, &md->members[k], &now);
     *new_conflict = has_new_conflict(&before, &now);
     buf_free(&before);
     buf_free(&now);

@@ -169,6 +169,13 @@ void inv_check_plan_for(struct inventory *inv, const char *which);
  * (else the whole model is read again). *new_conflict: a member now has a conflicting
  * setting it did not have. 0, or <0 ENOMEM (then the model was read again). */
 int inv_update(struct inventory *inv, const struct nix_change *ch, bool *new_conflict);
+/* One line per conflicting setting of mb, "instance\x1frole\x1fmachine\x1fsettings.path\n"
+ * (appended to out). */
+void inv_member_conflicts(const struct inventory *inv, const struct inv_member *mb,
+                          struct buf *out);
+/* The first line of now that is not a line of before (*len: its length), or NULL. */
+const char *inv_conflict_first_new(const struct buf *before, const struct buf *now,
+                                   size_t *len);
 
 /* ---- helpers ---- */
 char *inv_strdup(const char *s);
