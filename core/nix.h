@@ -191,4 +191,122 @@ char *nix_quote_string(const char *s);
 /* An attribute key: bare when it is a valid identifier (and not a keyword), else quoted. */
 char *nix_quote_key(const char *s);
 
+
+/* ---- expression shapes ----
+ * Static readers (core/clan) look inside what the logical tree keeps opaque -- calls such as
+ * `lib.mkIf c { ... }` and `lib.mkMerge [ ... ]`, lists of modules, `import ./x.nix`,
+ * `dir + "/x.nix"`, let-bound names -- as syntax, without evaluating anything. */
+struct nix_span {
+    size_t start, end; /* byte range in the file's text */
+};
+enum nix_shape_kind {
+    NIX_SH_OTHER,
+    NIX_SH_ATTRS,  /* a set literal */
+    NIX_SH_LIST,   /* parts: the elements */
+    NIX_SH_APPLY,  /* parts: the function, then each argument (f a b) */
+    NIX_SH_PLUS,   /* parts: the operands of a + b + ... */
+    NIX_SH_UPDATE, /* parts: the operands of a // b // ... */
+    NIX_SH_PATH,   /* text: the path as written (NULL when interpolated) */
+    NIX_SH_STRING, /* text: decoded (NULL when interpolated) */
+    NIX_SH_VAR,    /* text: the name */
+    NIX_SH_SELECT, /* text: the expression as written (a.b.c) */
+    NIX_SH_LAMBDA, /* parts: the body */
+    NIX_SH_WRAP,   /* let ... in, with e;, assert e; -- parts: the body */
+    NIX_SH_IF,     /* parts: condition, then, else */
+};
+struct nix_shape {
+    enum nix_shape_kind kind;
+    struct nix_span span; /* the expression, parentheses removed */
+    struct nix_span *parts;
+    size_t nparts;
+    char *text;
+};
+/* The shape of the expression whose source range is exactly s (parentheses around it looked
+ * through); -ENOENT when no expression has that range. Free with nix_shape_free. */
+int nix_shape_at(const struct nix_file *f, struct nix_span s, struct nix_shape *out);
+void nix_shape_free(struct nix_shape *s);
+/* The value bound to `name` by the innermost `let` (or `rec { }`) around offset `at`:
+ * 0 and its range, or -ENOENT. */
+int nix_let_binding(const struct nix_file *f, size_t at, const char *name, struct nix_span *out);
+/* A file holding only the expression at s: f's text with every other byte blanked (line ends
+ * kept), parsed, so offsets, lines and columns are f's and nix_file_root is the logical
+ * value of that expression alone. */
+int nix_file_view(const struct nix_file *f, struct nix_span s, struct nix_file **out,
+                  struct diag_list *diags);
+
+/* ---- JSON documents ----
+ * Clan keeps part of its inventory in inventory.json, written by its Python CLI with
+ * json.dump(data, f, indent=2) (no trailing newline). Such a file is read into the same
+ * logical tree as a Nix file, with exact source positions, and edited losslessly.
+ * core/nix/json.c; strict RFC 8259 by its own scanner (libyaml is YAML 1.1 and refuses
+ * valid JSON: surrogate pairs, a newline before ':', keys over 1024 bytes, a leading tab). */
+
+/* Parse JSON text (copied) into a nix_file whose logical tree mirrors it:
+ *   object -> NIX_ATTRS (members in source order; name = the decoded key; key_start/key_end,
+ *             key_line/key_col: the key's string token, quotes included)
+ *   array -> NIX_LIST, string -> NIX_STRING (str: decoded, UTF-8), true/false -> NIX_BOOL,
+ *   null -> NIX_NULL, an integer within int64 -> NIX_INT (ival), any other number (a
+ *   fraction, an exponent, or an integer outside int64) -> NIX_FLOAT (fval: the nearest
+ *   double, inf when out of range; str: the number's exact text).
+ * val_start/val_end: the value's bytes ({...}, [...], "...", the literal); wrap_start =
+ * val_start; val_line/val_col 1-based, columns in bytes. The root has no name, key 0,0.
+ * nix_file_root/name/text/linecol/print/dump_tree work as on a Nix file (the CST is one root
+ * holding the tokens); nix_file_has_errors and nix_file_has_diags are false;
+ * nix_file_patch_local returns 0 and the nix_edit_* functions refuse the file.
+ * 0 and *out on success. Text that is not JSON gives -EINVAL and one diag (severity error)
+ * "NAME:LINE:COL: what; expected what": single quotes, unquoted keys or text, comments,
+ * trailing or missing commas, numbers JSON does not write (01, +1, .5, 1., NaN), YAML
+ * (anchors, tags, block style, `---`), a duplicate key, anything after the value, a byte
+ * order mark, bytes that are not UTF-8, raw control characters in strings, invalid escapes.
+ * Also refused, though RFC 8259 lets them pass: \u0000 and lone surrogate escapes (the tree
+ * holds C strings of valid UTF-8), nesting deeper than 1000 levels. -ENOMEM, -EFBIG (4 GiB). */
+int nix_file_from_json(const char *name, const char *text, size_t len, struct nix_file **out,
+                       struct diag_list *diags);
+/* Was f made by nix_file_from_json? */
+bool nix_file_is_json(const struct nix_file *f);
+
+/* Edits of a JSON document: text patches on the original as the nix_edit_* functions make
+ * them (nix_edit_apply, nix_edit_free, nix_edit_take_result work; `local` is false). Each
+ * re-parses the patched text with nix_file_from_json, refuses (<0, a diag) when it would not
+ * be valid JSON or would not read back as asked, and keeps that parse in out->result.
+ * path: n decoded keys from the root (n == 0: the root itself, for set and the list edits).
+ * json: the value as JSON text, written out the way Clan's writer writes it: strings as
+ * json_quote_string gives them, numbers and literals as given, objects and arrays with one
+ * member or element a line (`"key": value`, `{}`/`[]` when empty) indented as the
+ * neighbours are (the file's indentation step, else 2 spaces, its line ending); inside a
+ * one-line object or array, on one line (`{"a": 1, "b": [1, 2]}`). Every other byte is kept.
+ * New members go after the last one of their object. */
+/* Replace the value at path, or add the member, creating the objects missing on the way. */
+int json_edit_set(struct nix_file *f, const char *const *path, size_t n, const char *json,
+                  struct nix_edit *out, struct diag *d);
+/* Remove the member at path with its comma and line; an object left empty becomes {}. */
+int json_edit_delete(struct nix_file *f, const char *const *path, size_t n,
+                     struct nix_edit *out, struct diag *d);
+/* Array edits at path. append creates the array (as json_edit_set) when path is missing;
+ * remove takes out the first element equal to json (strings compared decoded, numbers by
+ * value, objects whatever their member order), and an array left empty becomes [];
+ * replace sets element `index` (0-based). */
+int json_edit_list_append(struct nix_file *f, const char *const *path, size_t n,
+                          const char *json, struct nix_edit *out, struct diag *d);
+int json_edit_list_remove(struct nix_file *f, const char *const *path, size_t n,
+                          const char *json, struct nix_edit *out, struct diag *d);
+int json_edit_list_replace(struct nix_file *f, const char *const *path, size_t n, size_t index,
+                           const char *json, struct nix_edit *out, struct diag *d);
+/* A JSON string literal for s (UTF-8) as Python's json.dumps writes it: \" \\ \n \r \t \b \f,
+ * other control characters, DEL and everything outside ASCII as \uxxxx (lowercase hex, a
+ * surrogate pair above U+FFFF). NULL when s is not valid UTF-8 (errno EINVAL) or memory runs
+ * out. Caller frees. */
+char *json_quote_string(const char *s);
+
+/* Applications `f a ... z` whose function is a variable or a selection ending in one of
+ * names (whole attribute names: "lib.clan" matches `clan-core.lib.clan`, not `mylib.clan`),
+ * in source order: which name, the function's range, the last argument's and the call's.
+ * *out: caller frees. */
+struct nix_call {
+    size_t name;
+    struct nix_span fn, arg, call;
+};
+int nix_find_calls(const struct nix_file *f, const char *const *names, size_t nnames,
+                   struct nix_call **out, size_t *n);
+
 #endif

@@ -1,7 +1,9 @@
 # core/nix: lossless Nix syntax (lexer, parser, CST, printer, attribute tree, edits)
 libclancore_a_SOURCES += core/nix.h core/nix/nix-int.h core/nix/lexer.c core/nix/parser.c \
 	core/nix/cst.c core/nix/quote.c core/nix/attrtree.c core/nix/edit.c \
-	core/nix/splice.c
+	core/nix/splice.c core/nix/shape.c
+# JSON documents (inventory.json) as nix_files: strict parser, logical tree, edits
+libclancore_a_SOURCES += core/nix/json.c
 clan_tui_SOURCES += tui/cmd-nix.c
 
 check_PROGRAMS += tests/test-nix
