@@ -43,6 +43,7 @@ struct nix_file *inventory_nix(const struct inventory *inv);
 struct inv_loc {
     unsigned line, col;
     size_t start, end;
+    unsigned file; /* which file of the clan (inventory_file); 0: the main clan module */
 };
 
 /* A string-valued field. s is the decoded string; when the value is not a literal string
@@ -53,6 +54,45 @@ struct inv_text {
     bool opaque;
     struct inv_loc loc;
 };
+
+/* ---- the files of a clan ----
+ * A clan is a directory (see core/clan.h for how it is found): flake.nix and the clan modules
+ * it calls or imports (clan.nix, flake-parts modules), inventory.json, machines/<m>/
+ * directories and each machine's NixOS modules with everything they import. Each file is
+ * read once; every position (struct inv_loc) names its file. */
+enum inv_file_kind {
+    INV_FILE_CLAN,   /* a clan module: clan.nix, a module it imports, flake.nix's clan call */
+    INV_FILE_JSON,   /* inventory.json */
+    INV_FILE_NIXOS,  /* a NixOS module of one or more machines */
+    INV_FILE_FLAKE,  /* flake.nix when it only calls the clan (read for imports) */
+};
+struct inv_file_info {
+    const char *path;      /* as opened (relative paths stay relative) */
+    enum inv_file_kind kind;
+    const char *why;       /* "the clan's entry point", "imported by clan.nix:4:15", ... */
+    bool editable;         /* edits may write here */
+};
+size_t inventory_nfiles(const struct inventory *inv);
+/* i < inventory_nfiles; file 0 is the main clan module. */
+const struct inv_file_info *inventory_file(const struct inventory *inv, size_t i);
+const char *inventory_file_name(const struct inventory *inv, unsigned file);
+/* An import that cannot be followed without evaluating Nix (an input's module, a computed
+ * path): listed, never an error. */
+struct inv_unfollowed {
+    const char *text;      /* the import as written */
+    struct inv_loc loc;
+    const char *machine;   /* the machine whose configuration imports it, or NULL */
+};
+size_t inventory_nunfollowed(const struct inventory *inv);
+const struct inv_unfollowed *inventory_unfollowed(const struct inventory *inv, size_t i);
+/* The clan directory ("." style path as given), or NULL for a single file / text. */
+const char *inventory_dir(const struct inventory *inv);
+
+/* Open the clan that path names: a clan directory, or any file in one (its directory is
+ * the clan; a file that the clan's entry points do not reach is read as a clan module too),
+ * or a lone clan.nix-style file. NULL: look upward from the working directory for the clan
+ * root, as git finds its repository. Diagnostics as inventory_load. */
+int inventory_open(const char *path, struct inventory **out, struct diag_list *diags);
 
 struct inv_meta {
     struct inv_text name;   /* meta.name */
@@ -79,6 +119,9 @@ struct inv_state {
     bool folders_opaque;    /* `folders` is not a list literal (see folders_text) */
     struct inv_text folders_text;
     struct inv_text hooks[INV_NHOOKS]; /* script text exactly as it will run; s NULL: none */
+    /* Declared under `lib.mkIf COND { ... }` (here or around the module that declares it):
+     * the condition's source text (NULL: unconditional), evaluated on the machine. */
+    struct inv_text condition;
 };
 
 struct inv_machine {
@@ -95,6 +138,14 @@ struct inv_machine {
     bool config_opaque;              /* machines.<name> could not be read (not a module) */
     struct inv_state *states;        /* in state-name order (the order Clan uses) */
     size_t nstates;
+    bool pg_enabled;                 /* clan.core.postgresql.enable seen true (or opaque) */
+    struct inv_loc pg_dbs_loc;       /* clan.core.postgresql.databases (non-empty) */
+    struct inv_loc dir_loc;          /* machines/<name>/ exists: its configuration.nix (or
+                                        the directory, line 0); file set */
+    bool has_dir;
+    /* clan.core.networking.targetHost of its NixOS configuration (Clan falls back to it
+     * when deploy.targetHost is unset) */
+    struct inv_text nixos_target_host;
 };
 
 /* A machine or a tag listed in a role. */
@@ -115,6 +166,8 @@ struct inv_role {
     bool tags_is_list;                 /* `tags = [ ... ]` rather than `tags.<t> = {...}` */
     const struct nix_value *settings;  /* role-wide roles.<r>.settings (NULL when none) */
     struct inv_loc settings_loc;
+    /* roles.<r>.extraModules: NixOS modules of every member (their states count) */
+    const struct nix_value *extra_modules;
 };
 
 struct inv_instance {
@@ -299,6 +352,11 @@ void inv_alternatives_free(struct inv_alternatives *a);
  * not conflict. */
 int inventory_edit_preview(const struct inventory *inv, const struct inv_op *op, char **text,
                            size_t *len, struct inv_alternatives *alts, struct diag_list *diags);
+/* The same, saying which file of the clan the edit writes (*file, see inventory_file) and
+ * giving that file's whole new text. */
+int inventory_edit_preview_file(const struct inventory *inv, const struct inv_op *op,
+                                unsigned *file, char **text, size_t *len,
+                                struct inv_alternatives *alts, struct diag_list *diags);
 /* Apply op: the text is patched, the model re-read, the undo stack grows, redo is cleared.
  * Refused as above, leaving everything as it was. */
 int inventory_edit(struct inventory *inv, const struct inv_op *op,
@@ -321,8 +379,20 @@ bool inventory_dirty(const struct inventory *inv);
  * edit: only the machine or instance it touches is read again) or by reading the whole
  * text again. */
 void inventory_update_counts(const struct inventory *inv, size_t *local, size_t *full);
+/* The files an inventory_save would write: each one's index (inventory_file), path and new
+ * text (valid until the next edit). Fills up to max of out; returns how many there are. */
+struct inv_pending {
+    unsigned file;
+    const char *path;
+    const char *text;
+    size_t len;
+};
+size_t inventory_pending(const struct inventory *inv, struct inv_pending *out, size_t max);
 /* Write the current text atomically; refused (-ESTALE) when the file changed on disk since
  * it was read or last saved. */
 int inventory_save(struct inventory *inv, struct diag *d);
+/* A clan of several files: every changed file is written, all or nothing -- every file's
+ * stamp is checked first, and a failure puts back the ones already replaced; the message
+ * names the file. */
 
 #endif

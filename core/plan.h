@@ -18,7 +18,9 @@ struct plan_origin {
 /* A state hook script as written (shown verbatim, run verbatim). */
 struct plan_hook {
     char *state;  /* clan.core.state.<name> */
-    char *script; /* the script text, decoded from the Nix string */
+    char *script; /* the script text, decoded from the Nix string; with on_machine: the Nix
+                     source of the value (an interpolation Clan evaluates on the machine) */
+    bool on_machine;
 };
 
 struct plan_job {
@@ -30,6 +32,14 @@ struct plan_job {
     char *server;        /* the server machine for server destinations, else NULL */
     char **paths;        /* union of state folders, states in name order, first kept */
     size_t npaths;
+    /* folders Clan evaluates on the machine (`config.services.x.stateDir`): their source
+     * text, "state: expression"; not in paths (clan-tui does not guess them) */
+    char **machine_paths;
+    size_t nmachine_paths;
+    /* states declared under lib.mkIf: "state: condition" (their folders are in paths; the
+     * machine includes them only when the condition holds) */
+    char **conditional;
+    size_t nconditional;
     char **exclude;      /* merged exclude patterns, in Clan's merge order */
     struct plan_origin *exclude_origin; /* one per pattern */
     size_t nexclude;

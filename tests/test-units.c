@@ -123,9 +123,9 @@ static void test_file_component(void **state)
 static char *paths[] = {"/var/backup/postgres/mydatabase", "/srv/data"};
 static char *excludes[] = {"*.bak", "#not-a-comment", " lead", "multi\nline", "pp:/srv/x",
                            "*.\xc3\xbcn\xc3\xaf", "nbsp\xc2\xa0"};
-static struct plan_hook pre[] = {{"containers", "docker pause $(docker ps -q)\n"},
-                                 {"postgresql", "systemctl stop postgresql\n"}};
-static struct plan_hook post[] = {{"postgresql", "systemctl start postgresql"}};
+static struct plan_hook pre[] = {{"containers", "docker pause $(docker ps -q)\n", false},
+                                 {"postgresql", "systemctl stop postgresql\n", false}};
+static struct plan_hook post[] = {{"postgresql", "systemctl start postgresql", false}};
 
 static void make_plan(struct plan *p, struct plan_machine *m, struct plan_job *jobs,
                       struct plan_server_client *sc)

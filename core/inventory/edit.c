@@ -86,7 +86,7 @@ static int refuse(struct diag_list *diags, const struct inventory *inv, struct i
     if (vasprintf(&msg, fmt, ap) < 0)
         msg = NULL;
     va_end(ap);
-    diag_list_add(diags, DIAG_ERROR, inv->name, loc.line, loc.col, "%s",
+    diag_list_add(diags, DIAG_ERROR, inventory_file_name(inv, loc.file), loc.line, loc.col, "%s",
                   msg ? msg : "edit refused");
     free(msg);
     return -EINVAL;
@@ -457,11 +457,213 @@ static char *list_item_text(const struct inventory *inv, const struct nix_value 
     return inv_value_text(inv, l->children[i]);
 }
 
+/* ---- which file an edit writes ----
+ * A value is changed where it is defined; a new one goes next to its siblings: into the
+ * file that defines the machine or instance (inventory.json when it is defined only there).
+ * File 0 is the main clan module (inv->nix); others are edited in the tree of their clan
+ * module (a whole file or the expression inside it, same offsets as the file) or, for
+ * inventory.json, as JSON whose root is the inventory. */
+struct target {
+    unsigned file;
+    struct nix_file *f;
+    bool json;
+};
+
+static int choose_target(struct inventory *inv, unsigned file, struct target *tg,
+                         struct diag_list *diags)
+{
+    tg->file = 0;
+    tg->f = inv->nix;
+    tg->json = false;
+    if (!file)
+        return 0;
+    struct diag d = {0};
+    struct nix_file *f = NULL;
+    bool json = false;
+    if (inv_edit_file(inv, file, &f, &json, &d) < 0) {
+        diag_list_push(diags, &d);
+        diag_clear(&d);
+        return -EINVAL;
+    }
+    tg->file = file;
+    tg->f = f;
+    tg->json = json;
+    return 0;
+}
+
+/* A Nix value (literal data only) as JSON text; NULL (d set) when it is not plain data. */
+static int put_json(struct buf *b, const struct nix_value *v)
+{
+    switch (v->kind) {
+    case NIX_ATTRS:
+        buf_putc(b, '{');
+        for (size_t i = 0; i < v->nchildren; i++) {
+            char *k = json_quote_string(v->children[i]->name);
+            if (!k)
+                return -EINVAL;
+            buf_printf(b, "%s%s: ", i ? ", " : "", k);
+            free(k);
+            if (put_json(b, v->children[i]) < 0)
+                return -EINVAL;
+        }
+        buf_putc(b, '}');
+        return 0;
+    case NIX_LIST:
+        buf_putc(b, '[');
+        for (size_t i = 0; i < v->nchildren; i++) {
+            if (i)
+                buf_puts(b, ", ");
+            if (put_json(b, v->children[i]) < 0)
+                return -EINVAL;
+        }
+        buf_putc(b, ']');
+        return 0;
+    case NIX_STRING: {
+        char *q = json_quote_string(v->str ? v->str : "");
+        if (!q)
+            return -EINVAL;
+        buf_puts(b, q);
+        free(q);
+        return 0;
+    }
+    case NIX_INT:
+        buf_printf(b, "%lld", (long long)v->ival);
+        return 0;
+    case NIX_FLOAT:
+        buf_printf(b, "%.17g", v->fval);
+        return 0;
+    case NIX_BOOL:
+        buf_puts(b, v->bval ? "true" : "false");
+        return 0;
+    case NIX_NULL:
+        buf_puts(b, "null");
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+static char *expr_to_json(const char *expr, struct diag *d, const char *file)
+{
+    char *src = inv_asprintf("{ v = %s\n; }", expr);
+    struct diag_list dl = {0};
+    struct nix_file *nf = NULL;
+    char *out = NULL;
+    if (src && nix_parse("<value>", src, strlen(src), &nf, &dl) == 0 && !nix_file_has_errors(nf)) {
+        const struct nix_value *v = nix_value_get(nix_file_root(nf), "v");
+        struct buf b = {0};
+        if (v && put_json(&b, v) == 0 && b.p)
+            out = buf_steal(&b);
+        buf_free(&b);
+    }
+    if (!out)
+        diag_set(d, DIAG_ERROR, file, 0, 0,
+                 "%s cannot be written into inventory.json: it is not plain data (JSON holds "
+                 "strings, numbers, lists and sets, not Nix expressions such as lib.mkForce)",
+                 expr);
+    nix_file_free(nf);
+    diag_list_free(&dl);
+    free(src);
+    return out;
+}
+
+/* The path inside inventory.json: the inventory is its root. */
+static int json_path(const struct target *t, const struct path *p, size_t pn,
+                     const char *const **seg, size_t *n, struct diag *d)
+{
+    if (!pn || strcmp(p->seg[0], "inventory"))
+        return diag_set(d, DIAG_ERROR, nix_file_name(t->f), 0, 0,
+                        "only inventory values can be written into inventory.json");
+    *seg = (const char *const *)p->seg + 1;
+    *n = pn - 1;
+    return 0;
+}
+
+static int t_set(struct target *t, const struct path *p, size_t n, const char *expr,
+                 struct nix_edit *e, struct diag *d)
+{
+    if (!t->json)
+        return nix_edit_set(t->f, (const char *const *)p->seg, n, expr, e, d);
+    const char *const *seg;
+    size_t sn;
+    if (json_path(t, p, n, &seg, &sn, d) < 0)
+        return -EINVAL;
+    char *j = expr_to_json(expr, d, nix_file_name(t->f));
+    if (!j)
+        return -EINVAL;
+    int r = json_edit_set(t->f, seg, sn, j, e, d);
+    free(j);
+    return r;
+}
+
+static int t_delete(struct target *t, const struct path *p, size_t n, struct nix_edit *e,
+                    struct diag *d)
+{
+    if (!t->json)
+        return nix_edit_delete(t->f, (const char *const *)p->seg, n, e, d);
+    const char *const *seg;
+    size_t sn;
+    if (json_path(t, p, n, &seg, &sn, d) < 0)
+        return -EINVAL;
+    return json_edit_delete(t->f, seg, sn, e, d);
+}
+
+enum t_list { T_APPEND, T_REMOVE, T_REPLACE };
+static int t_list(struct target *t, enum t_list k, const struct path *p, size_t index,
+                  const char *expr, struct nix_edit *e, struct diag *d)
+{
+    const char *const *seg = (const char *const *)p->seg;
+    if (!t->json) {
+        switch (k) {
+        case T_APPEND: return nix_edit_list_append(t->f, seg, p->n, expr, e, d);
+        case T_REMOVE: return nix_edit_list_remove(t->f, seg, p->n, expr, e, d);
+        default: return nix_edit_list_replace(t->f, seg, p->n, index, expr, e, d);
+        }
+    }
+    size_t sn;
+    if (json_path(t, p, p->n, &seg, &sn, d) < 0)
+        return -EINVAL;
+    char *j = expr_to_json(expr, d, nix_file_name(t->f));
+    if (!j)
+        return -EINVAL;
+    int r;
+    switch (k) {
+    case T_APPEND: r = json_edit_list_append(t->f, seg, sn, j, e, d); break;
+    case T_REMOVE: r = json_edit_list_remove(t->f, seg, sn, j, e, d); break;
+    default: r = json_edit_list_replace(t->f, seg, sn, index, j, e, d); break;
+    }
+    free(j);
+    return r;
+}
+
+static const struct nix_value *t_lookup(const struct target *t, const struct path *p)
+{
+    const char *const *seg = (const char *const *)p->seg;
+    size_t n = p->n;
+    if (t->json) {
+        if (!n || strcmp(seg[0], "inventory"))
+            return NULL;
+        seg++;
+        n--;
+    }
+    return nix_value_lookup(nix_file_root(t->f), seg, n);
+}
+
+/* The file of a machine's inventory entry (where its tags and address go). */
+static unsigned machine_file(const struct inventory *inv, const struct inv_machine *m)
+{
+    unsigned fi = 0;
+    if (m->node)
+        (void)inv_value_file(inv, m->node, &fi);
+    return fi;
+}
+
 static int build_edit(const struct inventory *cinv, const struct inv_op *op,
-                      struct nix_edit *out, struct diag_list *diags)
+                      struct nix_edit *out, unsigned *out_file, struct diag_list *diags)
 {
     struct inventory *inv = (struct inventory *)cinv;
     const struct inv_model *md = &inv->model;
+    struct target tg = {0, inv->nix, false};
     struct nix_file *f = inv->nix;
     struct path p = {0};
     struct nix_edit e = {0};
@@ -497,13 +699,22 @@ static int build_edit(const struct inventory *cinv, const struct inv_op *op,
                               "'%s' is a built-in tag every machine of its class has; it "
                               "cannot be added",
                               op->tag);
+        /* a tag is removed where it is written, added where the machine is defined */
+        unsigned tf = machine_file(inv, m);
+        if (op->kind == INV_OP_TAG_REMOVE)
+            for (size_t k = 0; k < m->ntags; k++)
+                if (m->tags[k].s && !strcmp(m->tags[k].s, op->tag)) {
+                    tf = m->tags[k].loc.file;
+                    break;
+                }
+        if (choose_target(inv, tf, &tg, diags) < 0)
+            return -EINVAL;
         path_push(&p, "inventory");
         path_push(&p, "machines");
         path_push(&p, op->machine);
         path_push(&p, "tags");
         expr = nix_quote_string(op->tag);
-        r = op->kind == INV_OP_TAG_ADD ? nix_edit_list_append(f, p.seg, p.n, expr, &e, &d)
-                                       : nix_edit_list_remove(f, p.seg, p.n, expr, &e, &d);
+        r = t_list(&tg, op->kind == INV_OP_TAG_ADD ? T_APPEND : T_REMOVE, &p, 0, expr, &e, &d);
         break;
     }
     case INV_OP_MACHINE_ADD: {
@@ -517,7 +728,7 @@ static int build_edit(const struct inventory *cinv, const struct inv_op *op,
         path_push(&p, "machines");
         path_push(&p, op->machine);
         expr = machine_expr(inv, op);
-        r = nix_edit_set(f, p.seg, p.n, expr, &e, &d);
+        r = t_set(&tg, &p, p.n, expr, &e, &d);
         break;
     }
     case INV_OP_ROLE_MACHINE_ADD:
@@ -551,30 +762,31 @@ static int build_edit(const struct inventory *cinv, const struct inv_op *op,
             return refuse(diags, inv, none,
                           "there is no machine '%s' in the inventory; add it first (machine add)",
                           what);
+        if (choose_target(inv, have ? have->loc.file : in->loc.file, &tg, diags) < 0)
+            return -EINVAL;
         path_role(&p, in, role);
         if (is_machine) {
             path_push(&p, "machines");
             path_push(&p, what);
             if (add) {
                 expr = inv_strdup("{ }");
-                r = nix_edit_set(f, p.seg, p.n, expr, &e, &d);
+                r = t_set(&tg, &p, p.n, expr, &e, &d);
             } else {
-                r = nix_edit_delete(f, p.seg, p.n, &e, &d);
+                r = t_delete(&tg, &p, p.n, &e, &d);
             }
         } else if (rl && rl->ntags && !rl->tags_is_list) {
             path_push(&p, "tags");
             path_push(&p, what);
             if (add) {
                 expr = inv_strdup("{ }");
-                r = nix_edit_set(f, p.seg, p.n, expr, &e, &d);
+                r = t_set(&tg, &p, p.n, expr, &e, &d);
             } else {
-                r = nix_edit_delete(f, p.seg, p.n, &e, &d);
+                r = t_delete(&tg, &p, p.n, &e, &d);
             }
         } else {
             path_push(&p, "tags");
             expr = nix_quote_string(what);
-            r = add ? nix_edit_list_append(f, p.seg, p.n, expr, &e, &d)
-                    : nix_edit_list_remove(f, p.seg, p.n, expr, &e, &d);
+            r = t_list(&tg, add ? T_APPEND : T_REMOVE, &p, 0, expr, &e, &d);
         }
         break;
     }
@@ -606,8 +818,11 @@ static int build_edit(const struct inventory *cinv, const struct inv_op *op,
         const struct inv_role *rl = find_role(in, role);
         if (!rl)
             return refuse(diags, inv, in->loc, "instance %s has no role '%s'", in->name, role);
+        if (choose_target(inv, in->loc.file, &tg, diags) < 0)
+            return -EINVAL;
+        f = tg.f;
         if (op->priority == INV_PRIO_FORCE || op->priority == INV_PRIO_DEFAULT)
-            if (!inv_lib_in_scope(inv))
+            if (tg.file == 0 && !inv_lib_in_scope(inv))
                 return refuse(diags, inv, none,
                               "lib.%s needs `lib` in scope, but the file does not bind it "
                               "(start it with `{ lib, ... }:`)",
@@ -667,7 +882,7 @@ static int build_edit(const struct inventory *cinv, const struct inv_op *op,
             free(kt);
             free(vv);
             expr = buf_steal(&b);
-            r = nix_edit_set(f, p.seg, p.n, expr, &e, &d);
+            r = t_set(&tg, &p, p.n, expr, &e, &d);
             break;
         }
         size_t anchor_n = p.n; /* the role, tag or machine entry: it must survive */
@@ -676,7 +891,7 @@ static int build_edit(const struct inventory *cinv, const struct inv_op *op,
             path_free(&p);
             return -EINVAL;
         }
-        const struct nix_value *cur = nix_value_lookup(nix_file_root(f), p.seg, p.n);
+        const struct nix_value *cur = t_lookup(&tg, &p);
         char *pt = path_text(&p);
         switch (op->kind) {
         case INV_OP_SETTING_SET: {
@@ -697,7 +912,7 @@ static int build_edit(const struct inventory *cinv, const struct inv_op *op,
                 }
             }
             free(v);
-            r = nix_edit_set(f, p.seg, p.n, expr, &e, &d);
+            r = t_set(&tg, &p, p.n, expr, &e, &d);
             break;
         }
         case INV_OP_SETTING_CLEAR:
@@ -717,22 +932,22 @@ static int build_edit(const struct inventory *cinv, const struct inv_op *op,
                     depth--;
                 }
                 if (depth == anchor_n && anchor_n > 0)
-                    r = nix_edit_set(f, p.seg, anchor_n, "{ }", &e, &d);
+                    r = t_set(&tg, &p, anchor_n, "{ }", &e, &d);
                 else
-                    r = nix_edit_delete(f, p.seg, p.n, &e, &d);
+                    r = t_delete(&tg, &p, p.n, &e, &d);
             }
             break;
         case INV_OP_LIST_ADD:
             expr = op_value_text(op);
-            r = nix_edit_list_append(f, p.seg, p.n, expr, &e, &d);
+            r = t_list(&tg, T_APPEND, &p, 0, expr, &e, &d);
             break;
         case INV_OP_LIST_REMOVE:
             expr = op_value_text(op);
-            r = nix_edit_list_remove(f, p.seg, p.n, expr, &e, &d);
+            r = t_list(&tg, T_REMOVE, &p, 0, expr, &e, &d);
             break;
         case INV_OP_LIST_REPLACE:
             expr = op_value_text(op);
-            r = nix_edit_list_replace(f, p.seg, p.n, op->index, expr, &e, &d);
+            r = t_list(&tg, T_REPLACE, &p, op->index, expr, &e, &d);
             break;
         case INV_OP_LIST_MOVE: {
             if (!cur || cur->kind != NIX_LIST) {
@@ -765,7 +980,16 @@ static int build_edit(const struct inventory *cinv, const struct inv_op *op,
                     continue;
                 char *t = list_item_text(inv, cur, order[i]);
                 struct nix_edit one = {0};
-                r = nix_edit_list_replace(f, p.seg, p.n, i, t, &one, &d);
+                if (tg.json) {
+                    /* JSON: the element's own text is JSON already */
+                    const char *const *seg;
+                    size_t sn;
+                    r = json_path(&tg, &p, p.n, &seg, &sn, &d);
+                    if (r >= 0)
+                        r = json_edit_list_replace(tg.f, seg, sn, i, t, &one, &d);
+                } else {
+                    r = nix_edit_list_replace(f, p.seg, p.n, i, t, &one, &d);
+                }
                 free(t);
                 if (r >= 0)
                     r = take_patches(&e, &one);
@@ -793,6 +1017,8 @@ static int build_edit(const struct inventory *cinv, const struct inv_op *op,
     if (e.n > 1)
         qsort(e.v, e.n, sizeof(*e.v), cmp_patch);
     *out = e;
+    *out_file = tg.file;
+    (void)f;
     return 0;
 }
 
@@ -886,9 +1112,10 @@ void inv_alternatives_free(struct inv_alternatives *a)
     memset(a, 0, sizeof(*a));
 }
 
-static int preview_text(const struct inventory *inv, const struct inv_op *op, char **text,
-                        size_t *len, struct nix_edit *edit, struct inventory **built,
-                        struct inv_alternatives *alts, struct diag_list *diags);
+static int preview_text(const struct inventory *inv, const struct inv_op *op, unsigned *file,
+                        char **text, size_t *len, struct nix_edit *edit,
+                        struct inventory **built, struct inv_alternatives *alts,
+                        struct diag_list *diags);
 
 /* Explain a refused conflict and offer the edits that do not conflict. */
 static void explain_conflict(const struct inventory *inv, const struct inventory *ninv,
@@ -950,7 +1177,7 @@ static void explain_conflict(const struct inventory *inv, const struct inventory
             struct diag_list scratch = {0};
             char *t = NULL;
             size_t tl;
-            if (label && preview_text(inv, &c, &t, &tl, NULL, NULL, NULL, &scratch) == 0) {
+            if (label && preview_text(inv, &c, NULL, &t, &tl, NULL, NULL, NULL, &scratch) == 0) {
                 add_alternative(alts, label, &c);
                 diag_list_add(diags, DIAG_NOTE, inv->name, 0, 0, "alternative: %s", label);
             }
@@ -1002,7 +1229,7 @@ static void explain_conflict(const struct inventory *inv, const struct inventory
         struct diag_list scratch = {0};
         char *t = NULL;
         size_t tl;
-        if (preview_text(inv, &cand[i], &t, &tl, NULL, NULL, NULL, &scratch) == 0) {
+        if (preview_text(inv, &cand[i], NULL, &t, &tl, NULL, NULL, NULL, &scratch) == 0) {
             add_alternative(alts, labels[i], &cand[i]);
             diag_list_add(diags, DIAG_NOTE, inv->name, 0, 0, "alternative: %s", labels[i]);
         }
@@ -1013,31 +1240,36 @@ static void explain_conflict(const struct inventory *inv, const struct inventory
 }
 
 static int preview_built(const struct inventory *inv, const struct inv_op *op, struct nix_edit e,
-                         char **text, size_t *len, struct nix_edit *edit,
+                         unsigned file, char **text, size_t *len, struct nix_edit *edit,
                          struct inventory **built, struct inv_alternatives *alts,
                          struct diag_list *diags);
 
-/* Build the edit, the new text and its model; refuse on new conflicts. */
-static int preview_text(const struct inventory *inv, const struct inv_op *op, char **text,
-                        size_t *len, struct nix_edit *edit, struct inventory **built,
-                        struct inv_alternatives *alts, struct diag_list *diags)
+/* Build the edit, the new text (of the file it writes: *file) and its model; refuse on new
+ * conflicts. */
+static int preview_text(const struct inventory *inv, const struct inv_op *op, unsigned *file,
+                        char **text, size_t *len, struct nix_edit *edit,
+                        struct inventory **built, struct inv_alternatives *alts,
+                        struct diag_list *diags)
 {
     struct nix_edit e = {0};
-    int r = build_edit(inv, op, &e, diags);
+    unsigned fi = 0;
+    int r = build_edit(inv, op, &e, &fi, diags);
     if (r < 0)
         return r;
-    return preview_built(inv, op, e, text, len, edit, built, alts, diags);
+    if (file)
+        *file = fi;
+    return preview_built(inv, op, e, fi, text, len, edit, built, alts, diags);
 }
 
 /* preview_text with the edit already built (e is taken over). */
 static int preview_built(const struct inventory *inv, const struct inv_op *op, struct nix_edit e,
-                         char **text, size_t *len, struct nix_edit *edit,
+                         unsigned file, char **text, size_t *len, struct nix_edit *edit,
                          struct inventory **built, struct inv_alternatives *alts,
                          struct diag_list *diags)
 {
     int r;
     size_t olen;
-    const char *old = nix_file_text(inv->nix, &olen);
+    const char *old = file ? inv_file_text(inv, file, &olen) : nix_file_text(inv->nix, &olen);
     size_t nlen;
     struct inv_patch *ip = copy_patches(&e);
     char *nt = ip ? apply_patches(old, olen, ip, e.n, &nlen) : NULL;
@@ -1055,12 +1287,21 @@ static int preview_built(const struct inventory *inv, const struct inv_op *op, s
     struct nix_file *pre = nix_edit_take_result(&e);
     size_t plen = 0;
     const char *ptext = pre ? nix_file_text(pre, &plen) : NULL;
-    if (pre && (plen != nlen || memcmp(ptext, nt, nlen) || strcmp(nix_file_name(pre), inv->name))) {
+    if (pre && (file || plen != nlen || memcmp(ptext, nt, nlen) ||
+                strcmp(nix_file_name(pre), inv->name))) {
         nix_file_free(pre);
         pre = NULL;
     }
     struct inventory *ninv = NULL;
-    r = pre ? inv_build_parsed(pre, &ninv, NULL) : inv_build(inv->name, nt, nlen, &ninv, NULL);
+    if (file) {
+        /* another file of the clan: read the clan again with that file's new text */
+        struct diag_list dl = {0};
+        r = inv_clan_rebuild(inv, inv_file_real(inv, file), nt, nlen, &ninv, &dl);
+        diag_list_free(&dl);
+    } else {
+        r = pre ? inv_build_parsed(pre, inv->clan, &ninv, NULL)
+                : inv_build_clan(inv->name, nt, nlen, inv->clan, &ninv, NULL);
+    }
     if (r < 0) {
         free(nt);
         nix_edit_free(&e);
@@ -1068,7 +1309,7 @@ static int preview_built(const struct inventory *inv, const struct inv_op *op, s
                              "cannot read the edited text back (%s)", strerror(-r)),
                r;
     }
-    if (nix_file_has_errors(ninv->nix)) {
+    if (!file && nix_file_has_errors(ninv->nix)) {
         for (size_t i = 0; i < ninv->diags.n; i++)
             if (ninv->diags.v[i].severity == DIAG_ERROR) {
                 diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0,
@@ -1114,10 +1355,35 @@ static int preview_built(const struct inventory *inv, const struct inv_op *op, s
     return 0;
 }
 
+int inventory_edit_preview_file(const struct inventory *inv, const struct inv_op *op,
+                                unsigned *file, char **text, size_t *len,
+                                struct inv_alternatives *alts, struct diag_list *diags)
+{
+    unsigned fi = 0;
+    int r = preview_text(inv, op, &fi, text, len, NULL, NULL, alts, diags);
+    if (r < 0)
+        return r;
+    if (!fi && inv->real) {
+        /* the main module is a view: give the whole file's text */
+        size_t rl;
+        char *rt = inv_real_of(inv, *text, *len, &rl);
+        if (!rt) {
+            free(*text);
+            return diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0, "out of memory"), -ENOMEM;
+        }
+        free(*text);
+        *text = rt;
+        *len = rl;
+    }
+    if (file)
+        *file = fi;
+    return 0;
+}
+
 int inventory_edit_preview(const struct inventory *inv, const struct inv_op *op, char **text,
                            size_t *len, struct inv_alternatives *alts, struct diag_list *diags)
 {
-    return preview_text(inv, op, text, len, NULL, NULL, alts, diags);
+    return inventory_edit_preview_file(inv, op, NULL, text, len, alts, diags);
 }
 
 /* Take over the model of n (built from the new text); n is freed. */
@@ -1129,6 +1395,14 @@ static void adopt(struct inventory *inv, struct inventory *n)
     inv->nsnippets = n->nsnippets;
     inv->snippet_roots = n->snippet_roots;
     inv->snippet_delta = n->snippet_delta;
+    inv->snippet_file = n->snippet_file;
+    inv->no_local = n->no_local;
+    inv->dseen = n->dseen;
+    inv->ndseen = n->ndseen;
+    inv->capdseen = n->capdseen;
+    inv->unf = n->unf;
+    inv->nunf = n->nunf;
+    inv->capunf = n->capunf;
     inv->unwrap = n->unwrap;
     inv->borg_defaults = n->borg_defaults;
     inv->model = n->model;
@@ -1139,8 +1413,23 @@ static void adopt(struct inventory *inv, struct inventory *n)
     inv->capowners = n->capowners;
     inv->nowned = n->nowned;
     inv->local_bytes = 0;
+    free(n->real);
+    if (n->clan != inv->clan) {
+        /* a rebuilt clan (another file was edited): its files and views replace ours */
+        inv_clan_unref(inv->clan);
+        inv->clan = n->clan;
+        free(inv->real);
+        inv->real = NULL;
+    } else {
+        inv_clan_unref(n->clan);
+    }
+    free(n->visit);
+    free(inv->visit);
+    inv->visit = NULL;
+    inv->nvisit = 0;
     free(n->name);
     free(n);
+    inv_sync_real(inv);
 }
 
 /* The patches that turn the new text back into the old one. */
@@ -1169,7 +1458,8 @@ static int patch_local(struct inventory *inv, const struct inv_patch *p, size_t 
                        bool *new_conflict)
 {
     *new_conflict = false;
-    if (nix_file_has_diags(inv->nix) || !np)
+    /* a clan of several files is read again whole (the model merges them) */
+    if (inv->clan || inv->no_local || nix_file_has_diags(inv->nix) || !np)
         return 0;
     struct nix_patch *v = calloc(np, sizeof(*v));
     if (!v)
@@ -1207,7 +1497,7 @@ static void compact(struct inventory *inv)
     if (inv->local_bytes <= len)
         return;
     struct inventory *n = NULL;
-    if (inv_build(inv->name, t, len, &n, NULL) < 0)
+    if (inv_build_clan(inv->name, t, len, inv->clan, &n, NULL) < 0)
         return; /* no memory for it now: try after the next edit */
     adopt(inv, n);
 }
@@ -1231,7 +1521,7 @@ static int replace_text(struct inventory *inv, const struct inv_patch *p, size_t
     if (!nt)
         return diag_set(d, DIAG_ERROR, inv->name, 0, 0, "undo record does not fit the text");
     struct inventory *n = NULL;
-    r = inv_build(inv->name, nt, nlen, &n, NULL);
+    r = inv_build_clan(inv->name, nt, nlen, inv->clan, &n, NULL);
     free(nt);
     if (r < 0)
         return diag_set(d, DIAG_ERROR, inv->name, 0, 0, "cannot re-read the text"), r;
@@ -1257,13 +1547,72 @@ static void push_undo(struct inventory *inv, struct inv_undo *u, const struct in
     inv->nredo = 0;
 }
 
+/* An edit of another file of the clan: the clan is read again with its new text. */
+static int edit_other(struct inventory *inv, const struct inv_op *op, struct nix_edit e,
+                      unsigned file, struct inv_alternatives *alts, struct diag_list *diags)
+{
+    struct inv_undo u = {0};
+    size_t olen;
+    const char *old = inv_file_text(inv, file, &olen);
+    struct inv_undo *nu = realloc(inv->undo, (inv->nundo + 1) * sizeof(*nu));
+    if (nu)
+        inv->undo = nu;
+    u.file = inv_strdup(inv_file_real(inv, file));
+    if (!nu || !old || !u.file || invert(old, &e, &u) < 0) {
+        inv_undo_free(&u);
+        nix_edit_free(&e);
+        return diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0, "out of memory"), -ENOMEM;
+    }
+    char *text;
+    size_t len;
+    struct inventory *n = NULL;
+    int r = preview_built(inv, op, e, file, &text, &len, NULL, &n, alts, diags);
+    if (r < 0) {
+        inv_undo_free(&u);
+        return r;
+    }
+    free(text);
+    adopt(inv, n);
+    inv->nupdates_full++;
+    push_undo(inv, &u, op);
+    return 0;
+}
+
+/* Undo or redo a record of another file: its patches on that file's current text. */
+static int replace_other(struct inventory *inv, const char *real, const struct inv_patch *p,
+                         size_t np, struct diag *d)
+{
+    long k = inv_file_by_real(inv, real);
+    size_t olen;
+    const char *old = k > 0 ? inv_file_text(inv, (unsigned)k, &olen) : NULL;
+    if (!old)
+        return diag_set(d, DIAG_ERROR, real, 0, 0, "the file of this edit is no longer part of the clan");
+    size_t nlen;
+    char *nt = apply_patches(old, olen, p, np, &nlen);
+    if (!nt)
+        return diag_set(d, DIAG_ERROR, real, 0, 0, "undo record does not fit the text");
+    struct inventory *n = NULL;
+    struct diag_list dl = {0};
+    int r = inv_clan_rebuild(inv, real, nt, nlen, &n, &dl);
+    free(nt);
+    diag_list_free(&dl);
+    if (r < 0)
+        return diag_set(d, DIAG_ERROR, real, 0, 0, "cannot re-read the clan"), r;
+    adopt(inv, n);
+    inv->nupdates_full++;
+    return 0;
+}
+
 int inventory_edit(struct inventory *inv, const struct inv_op *op,
                    struct inv_alternatives *alts, struct diag_list *diags)
 {
     struct nix_edit e = {0};
-    int r = build_edit(inv, op, &e, diags);
+    unsigned file = 0;
+    int r = build_edit(inv, op, &e, &file, diags);
     if (r < 0)
         return r;
+    if (file)
+        return edit_other(inv, op, e, file, alts, diags);
     struct inv_undo u = {0};
     size_t olen;
     const char *old = nix_file_text(inv->nix, &olen);
@@ -1298,7 +1647,7 @@ int inventory_edit(struct inventory *inv, const struct inv_op *op,
         inv_undo_free(&u);
         char *text = NULL;
         size_t len;
-        r = preview_text(inv, op, &text, &len, NULL, NULL, alts, diags);
+        r = preview_text(inv, op, NULL, &text, &len, NULL, NULL, alts, diags);
         free(text);
         if (r == 0) {
             diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0,
@@ -1317,7 +1666,7 @@ int inventory_edit(struct inventory *inv, const struct inv_op *op,
     size_t len;
     struct nix_edit e2 = {0};
     struct inventory *n = NULL;
-    r = preview_built(inv, op, e, &text, &len, &e2, &n, alts, diags);
+    r = preview_built(inv, op, e, 0, &text, &len, &e2, &n, alts, diags);
     if (r < 0) {
         inv_undo_free(&u);
         return r;
@@ -1345,7 +1694,8 @@ int inventory_undo(struct inventory *inv, struct diag *d)
     if (!inv->nundo)
         return diag_set(d, DIAG_ERROR, inv->name, 0, 0, "nothing to undo"), -ENOENT;
     struct inv_undo *u = &inv->undo[inv->nundo - 1];
-    int r = replace_text(inv, u->back, u->nback, d);
+    int r = u->file ? replace_other(inv, u->file, u->back, u->nback, d)
+                    : replace_text(inv, u->back, u->nback, d);
     if (r < 0)
         return r;
     if (move_top(&inv->undo, &inv->nundo, &inv->redo, &inv->nredo) < 0) {
@@ -1360,7 +1710,8 @@ int inventory_redo(struct inventory *inv, struct diag *d)
     if (!inv->nredo)
         return diag_set(d, DIAG_ERROR, inv->name, 0, 0, "nothing to redo"), -ENOENT;
     struct inv_undo *u = &inv->redo[inv->nredo - 1];
-    int r = replace_text(inv, u->fwd, u->nfwd, d);
+    int r = u->file ? replace_other(inv, u->file, u->fwd, u->nfwd, d)
+                    : replace_text(inv, u->fwd, u->nfwd, d);
     if (r < 0)
         return r;
     if (move_top(&inv->redo, &inv->nredo, &inv->undo, &inv->nundo) < 0)
@@ -1401,6 +1752,8 @@ int inventory_save(struct inventory *inv, struct diag *d)
         return diag_set(d, DIAG_ERROR, inv->name, 0, 0,
                         "this inventory was not read from a file, so it cannot be saved"),
                -EINVAL;
+    if (inv->clan)
+        return inv_save_clan(inv, d);
     size_t len;
     const char *t = nix_file_text(inv->nix, &len);
     int r = file_write_atomic(inv->name, t, len, 0644, &inv->stamp, d);

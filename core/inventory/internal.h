@@ -27,6 +27,7 @@ struct inv_patch {
 
 struct inv_undo {
     char *label;
+    char *file;       /* realpath of the file it patches; NULL: the main file */
     unsigned long id; /* identifies the text after this edit (for inventory_dirty) */
     struct inv_patch *fwd, *back;
     size_t nfwd, nback;
@@ -66,8 +67,140 @@ struct inv_owner {
     uint32_t a, b;
 };
 
+/* ---- a clan of several files (sources.c) ----
+ * What stays as read while the main clan module is edited: every other file, parsed once,
+ * and the logical trees read out of them (whole files, and views of the expressions inside
+ * calls such as lib.mkIf). Shared, counted, by an inventory and the previews its edits build. */
+/* A file's parse, shared by the clans rebuilt from one another (an edit of one file
+ * re-reads the clan and reuses every other file's parse). */
+struct inv_parse {
+    unsigned refs;
+    struct nix_file *nix;
+    struct diag_list diags;       /* what the parse reported */
+};
+/* The current text of an edited file, for a rebuild of the clan. */
+struct inv_overlay {
+    const char *real;             /* realpath */
+    const char *text;
+    size_t len;
+    struct file_stamp stamp;      /* of the file on disk, as read / last saved */
+};
+struct inv_srcfile {
+    struct inv_file_info info;
+    char *path, *why, *dir;      /* dir: for relative imports */
+    char *real;                  /* the name it was first read under (its identity across
+                                    rebuilds: overlays, undo records) */
+    char *idkey;                 /* "dev:ino": one file under several names is read once */
+    struct nix_file *nix;        /* the whole file (file 0: NULL, the inventory's own) */
+    struct inv_parse *parse;     /* owns nix */
+    struct file_stamp stamp;     /* on disk, as read / last saved */
+    bool edited;                 /* its text is an overlay (edited since read / saved) */
+};
+struct inv_view {
+    unsigned file;
+    struct nix_span span;
+    struct nix_file *nix;
+};
+struct inv_tree {
+    const struct nix_value *root;
+    struct nix_file *nix;
+    unsigned file;
+};
+struct inv_modref {               /* a module (clan or NixOS) read out of a file */
+    unsigned file;
+    const struct nix_value *v;    /* its logical root (an attribute set) */
+};
+struct inv_clan {
+    unsigned refs;
+    char *dir;                    /* the clan directory, NULL for a lone file */
+    struct inv_srcfile *files;
+    size_t nfiles, capfiles;
+    struct inv_tree *trees;       /* root -> tree, open addressing (cap a power of two) */
+    size_t ntrees, captrees;
+    struct inv_view *views;       /* views owned here (of files 1..) */
+    size_t nviews, capviews;
+    struct inv_modref *mods;      /* clan modules other than the main one */
+    size_t nmods, capmods;
+    long json;                    /* index of inventory.json, or -1 */
+    struct inv_index pathix, idix; /* name -> file, "dev:ino" -> file */
+    char **kept;                  /* alias names the index borrows */
+    size_t nkept;
+    char **mdirs;                 /* machines/<name>/ directories, sorted */
+    size_t nmdirs;
+    /* the main clan module when it is an expression inside its file (flake-parts
+     * `clan = { ... }`, a call in flake.nix): the file's text around it; NULL: whole file */
+    char *main_prefix, *main_suffix;
+    struct inv_parse *main_full;  /* the main file's first whole parse (see sources.c) */
+    char *loc_dir, *loc_file;     /* how the clan was located (for rebuilds) */
+    bool loc_given_nix;
+    struct inv_clan *prev;        /* while rebuilding: the clan whose parses are reused */
+    const struct inv_overlay *ov; /* while rebuilding: edited texts */
+    size_t nov;
+    size_t main_prefix_len, main_suffix_len;
+};
+void inv_clan_unref(struct inv_clan *c);
+/* The tree an edit of file (> 0) works on: inventory.json (json), or the clan module the
+ * file holds (the file's tree or the view of the expression inside it). <0 with d when the
+ * file is not edited by clan-tui. */
+int inv_edit_file(const struct inventory *inv, unsigned file, struct nix_file **f, bool *json,
+                  struct diag *d);
+const char *inv_file_real(const struct inventory *inv, unsigned file);
+/* inventory_save of a clan: every changed file, all or nothing (file_txn). */
+int inv_save_clan(struct inventory *inv, struct diag *d);
+long inv_file_by_real(const struct inventory *inv, const char *real);
+/* The current text of a file of the clan (0: the main file's whole text). */
+const char *inv_file_text(const struct inventory *inv, unsigned file, size_t *len);
+/* Read the clan of inv again with file `real` (a realpath; NULL: none) holding text, every
+ * other edited file its current text, every other parse reused: a new inventory (no undo
+ * stack) in *out. */
+int inv_clan_rebuild(const struct inventory *inv, const char *real, const char *text,
+                     size_t len, struct inventory **out, struct diag_list *diags);
+/* The tree a root belongs to, or NULL. */
+const struct inv_tree *inv_clan_tree(const struct inv_clan *c, const struct nix_value *root);
+/* Add the clan's modules and files to the model being read (model.c calls these). */
+void inv_read_sources(struct inventory *inv, size_t *machines_cap);
+/* The attribute sets that the clan-module value v stands for when it is an expression
+ * (`import ./x.nix args`, `a // b`, a let-bound name): up to max into out; v itself when it
+ * is a set literal. */
+size_t inv_expand_attrs(struct inventory *inv, const struct nix_value *v,
+                        const struct nix_value **out, size_t max);
+/* After resolution: the extraModules of every role a machine is in are modules of its
+ * configuration too (their states count). */
+void inv_read_role_modules(struct inventory *inv);
+/* model.c: read one clan module's meta, inventory and machines into the model (json: the
+ * root is inventory.json's, the inventory itself); machines_cap: capacity of the machines
+ * array (it grows). */
+void inv_read_clan_module(struct inventory *inv, const struct nix_value *root, bool json,
+                          size_t *machines_cap);
+/* The index of machine name, declared (at loc) when it does not exist yet; -1: no memory. */
+long inv_declare_machine(struct inventory *inv, const char *name, struct inv_loc loc,
+                         size_t *machines_cap);
+/* Every NixOS module of machine m (beyond the main file's machines.<m>): its states. */
+void inv_read_machine_modules(struct inventory *inv, struct inv_machine *m);
+/* Read one NixOS module (file, value) of machine m, following its imports. */
+void inv_read_nixos_module(struct inventory *inv, struct inv_machine *m, unsigned file,
+                           const struct nix_value *v, const char *cond);
+
+struct inv_tagdef {            /* inventory.tags.<tag> names machine (model.c) */
+    const char *tag, *machine;  /* borrowed from the tree */
+    struct inv_loc loc;
+};
+
 struct inventory {
     char *name;               /* path or name for diagnostics */
+    struct inv_tagdef *tagdefs;
+    size_t ntagdefs;
+    bool no_local;            /* edits re-read the whole model (inventory.tags is used) */
+    uint64_t *dseen;          /* diagnostics made in other files (inv_diag: each once) */
+    size_t ndseen, capdseen;
+    struct inv_clan *clan;    /* the other files of the clan, or NULL (one file) */
+    char *real;               /* main file's whole text when its clan module is a view */
+    size_t real_len;
+    struct inv_unfollowed *unf; /* imports not followed (model-owned) */
+    size_t nunf, capunf;
+    unsigned *visit;          /* per file: the walk that visited it last (module walker) */
+    size_t nvisit;
+    unsigned visit_gen;
     bool has_file;
     struct file_stamp stamp;  /* of the file as read / last saved */
 
@@ -75,7 +208,8 @@ struct inventory {
     struct nix_file **snippets; /* values read from inside lib.mkForce & co. */
     size_t nsnippets;
     const struct nix_value **snippet_roots; /* nix_file_root of each snippet */
-    long *snippet_delta;                    /* offset of its text in the main source */
+    long *snippet_delta;                    /* offset of its text in its file */
+    unsigned *snippet_file;                 /* which file of the clan */
     struct inv_unwrap_cache unwrap;
     const struct nix_value *borg_defaults;
     struct inv_model model;
@@ -97,9 +231,22 @@ struct inventory {
 /* Build everything for text into a fresh inventory (no file fields, no undo). */
 int inv_build(const char *name, const char *text, size_t len, struct inventory **out,
               struct diag_list *diags);
+/* The same, reading the other files of clan along (a reference is taken; NULL: none). */
+int inv_build_clan(const char *name, const char *text, size_t len, struct inv_clan *clan,
+                   struct inventory **out, struct diag_list *diags);
+/* Keep a view (a tree of an expression inside a file) alive with the model. */
+int inv_add_view(struct inventory *inv, struct nix_file *view, unsigned file);
+/* The tree v belongs to: its file and the nix_file holding its syntax. */
+struct nix_file *inv_value_file(const struct inventory *inv, const struct nix_value *v,
+                                unsigned *file);
+/* Rebuild inv->real from the main view's text (masked main module). */
+void inv_sync_real(struct inventory *inv);
+/* The main file's whole text for a text of its view (caller frees; NULL: no memory). */
+char *inv_real_of(const struct inventory *inv, const char *view, size_t vlen, size_t *len);
 /* Free what inv_build made (model, tree, diags, indexes); not the undo stacks. */
 /* The same from a file parsed without any diagnostic (taken over, freed on failure). */
-int inv_build_parsed(struct nix_file *f, struct inventory **out, struct diag_list *diags);
+int inv_build_parsed(struct nix_file *f, struct inv_clan *clan, struct inventory **out,
+                     struct diag_list *diags);
 void inv_release(struct inventory *inv);
 struct inv_loc inv_loc_value(const struct inventory *inv, const struct nix_value *v);
 struct inv_loc inv_loc_key(const struct inventory *inv, const struct nix_value *v);
@@ -133,6 +280,20 @@ void inv_free_instance(struct inv_instance *in);
 void inv_free_member(struct inv_member *mb);
 /* Throw the model away and read it again from the current tree (the fallback of an update). */
 void inv_rebuild_model(struct inventory *inv);
+
+/* Readers of the parts of one NixOS module (model.c), for sources.c's module walker:
+ * cond is the lib.mkIf condition around them (NULL: none). */
+void inv_read_state_set(struct inventory *inv, struct inv_machine *m,
+                        const struct nix_value *states, const char *cond, struct inv_loc cl);
+void inv_read_one_state(struct inventory *inv, struct inv_machine *m, const char *name,
+                        struct inv_loc keyloc, const struct nix_value *v, const char *cond,
+                        struct inv_loc cl);
+void inv_read_postgresql(struct inventory *inv, struct inv_machine *m,
+                         const struct nix_value *pg, const char *cond, struct inv_loc cl);
+void inv_check_postgresql(struct inventory *inv, struct inv_machine *m);
+void inv_sort_states(struct inv_machine *m);
+void inv_config_opaque(struct inventory *inv, struct inv_machine *m, const struct nix_value *v);
+struct inv_text inv_read_text(struct inventory *inv, const struct nix_value *v, const char *what);
 
 /* ---- resolve.c ---- */
 int inv_resolve(struct inventory *inv);

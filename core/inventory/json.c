@@ -29,6 +29,10 @@ static void put_loc(struct buf *b, bool *first, const struct inv_loc *l)
     buf_printf(b, "%u", l->line);
     put_key(b, first, "col");
     buf_printf(b, "%u", l->col);
+    if (l->file) { /* index into the top-level "files" (absent: the main file, 0) */
+        put_key(b, first, "file");
+        buf_printf(b, "%u", l->file);
+    }
 }
 
 /* {"value": "...", "opaque": false, "line": L, "col": C} or null */
@@ -204,6 +208,40 @@ int inventory_dump_json(const struct inventory *inv, struct buf *out)
     buf_putc(b, '{');
     put_key(b, &f, "file");
     json_put_string(b, inv->name);
+    if (inventory_dir(inv)) {
+        static const char *const kinds[] = {"clan", "json", "nixos", "flake"};
+        put_key(b, &f, "dir");
+        json_put_string(b, inventory_dir(inv));
+        put_key(b, &f, "files");
+        buf_putc(b, '[');
+        for (size_t i = 0; i < inventory_nfiles(inv); i++) {
+            const struct inv_file_info *fi = inventory_file(inv, i);
+            bool g = true;
+            buf_puts(b, i ? ",{" : "{");
+            put_key(b, &g, "path");
+            json_put_string(b, fi->path);
+            put_key(b, &g, "kind");
+            json_put_string(b, kinds[fi->kind]);
+            put_key(b, &g, "why");
+            json_put_string(b, fi->why);
+            buf_putc(b, '}');
+        }
+        buf_putc(b, ']');
+        put_key(b, &f, "unfollowed");
+        buf_putc(b, '[');
+        for (size_t i = 0; i < inventory_nunfollowed(inv); i++) {
+            const struct inv_unfollowed *u = inventory_unfollowed(inv, i);
+            bool g = true;
+            buf_puts(b, i ? ",{" : "{");
+            put_key(b, &g, "import");
+            json_put_string(b, u->text);
+            put_key(b, &g, "machine");
+            put_str_or_null(b, u->machine);
+            put_loc(b, &g, &u->loc);
+            buf_putc(b, '}');
+        }
+        buf_putc(b, ']');
+    }
     put_key(b, &f, "meta");
     {
         bool g = true;
@@ -263,6 +301,10 @@ int inventory_dump_json(const struct inventory *inv, struct buf *out)
             for (int hk = 0; hk < INV_NHOOKS; hk++) {
                 put_key(b, &h, inv_hook_name((enum inv_hook)hk));
                 put_text(b, &st->hooks[hk]);
+            }
+            if (st->condition.s) { /* declared under lib.mkIf: evaluated on the machine */
+                put_key(b, &h, "condition");
+                put_text(b, &st->condition);
             }
             buf_putc(b, '}');
         }
@@ -438,6 +480,14 @@ static void put_machine(struct buf *b, const struct plan_machine *m)
         put_str_or_null(b, j->rsh);
         put_key(b, &g, "paths");
         put_strv(b, j->paths, j->npaths);
+        if (j->nmachine_paths) {
+            put_key(b, &g, "pathsEvaluatedOnMachine");
+            put_strv(b, j->machine_paths, j->nmachine_paths);
+        }
+        if (j->nconditional) {
+            put_key(b, &g, "conditionalStates");
+            put_strv(b, j->conditional, j->nconditional);
+        }
         put_key(b, &g, "exclude");
         put_strv(b, j->exclude, j->nexclude);
         put_key(b, &g, "excludeOrigin");
@@ -460,6 +510,34 @@ static void put_machine(struct buf *b, const struct plan_machine *m)
         put_hook_names(b, j->pre_restore, j->npre_restore);
         put_key(b, &g, "postRestore");
         put_hook_names(b, j->post_restore, j->npost_restore);
+        {
+            /* hooks whose text Clan evaluates on the machine: "state.preBackupScript" */
+            const struct { const struct plan_hook *h; size_t n; const char *k; } hs[4] = {
+                {j->pre_backup, j->npre, "preBackupScript"},
+                {j->post_backup, j->npost, "postBackupScript"},
+                {j->pre_restore, j->npre_restore, "preRestoreScript"},
+                {j->post_restore, j->npost_restore, "postRestoreScript"}};
+            bool any = false;
+            for (int q = 0; q < 4; q++)
+                for (size_t k = 0; k < hs[q].n; k++) {
+                    if (!hs[q].h[k].on_machine)
+                        continue;
+                    if (!any) {
+                        put_key(b, &g, "hooksEvaluatedOnMachine");
+                        buf_putc(b, '[');
+                    } else {
+                        buf_putc(b, ',');
+                    }
+                    any = true;
+                    char *nm = NULL;
+                    if (asprintf(&nm, "%s.%s", hs[q].h[k].state, hs[q].k) >= 0) {
+                        json_put_string(b, nm);
+                        free(nm);
+                    }
+                }
+            if (any)
+                buf_putc(b, ']');
+        }
         buf_putc(b, '}');
     }
     buf_putc(b, ']');

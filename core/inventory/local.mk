@@ -1,7 +1,7 @@
 libclancore_a_SOURCES += core/inventory.h core/plan.h core/inventory/internal.h \
 	core/inventory/model.c core/inventory/resolve.c core/inventory/plan.c \
 	core/inventory/edit.c core/inventory/json.c \
-	core/inventory/incremental.c
+	core/inventory/incremental.c core/inventory/sources.c
 clan_tui_SOURCES += tui/cmd-check.c tui/cmd-dump.c tui/cmd-plan.c tui/cmd-edit.c \
 	tui/cmd-install-order.c
 check_PROGRAMS += tests/test-inventory
@@ -34,3 +34,13 @@ tests_test_inventory_reload_SOURCES = tests/test-inventory-reload.c
 tests_test_inventory_reload_CFLAGS = $(TEST_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_test_inventory_reload_LDADD = $(TEST_LIBS)
 TESTS += tests/test-inventory-reload
+# a clan of several files: edits in the file that defines each value, undo across files,
+# reload equals edit, JSON kept valid, all-or-nothing writes (fixtures in tests/clans)
+check_PROGRAMS += tests/test-clan
+tests_test_clan_SOURCES = tests/test-clan.c
+tests_test_clan_CFLAGS = $(TEST_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_test_clan_LDADD = $(TEST_LIBS)
+TESTS += tests/test-clan
+# the fixture clans against their EXPECTED facts (machines, states, addresses, roles)
+TESTS += tests/clans-check.sh
+EXTRA_DIST += tests/clans-check.sh tests/clans

@@ -50,6 +50,40 @@ int inv_grow(void *pv, size_t *cap, size_t n, size_t sz)
     return 0;
 }
 
+/* Was this diagnostic made already (same file, place, severity, text)? Records it. */
+static bool inv_diag_seen(struct inventory *inv, enum diag_severity sev, struct inv_loc loc,
+                          const char *msg)
+{
+    uint64_t h = hash_bytes(msg, strlen(msg));
+    h ^= ((uint64_t)loc.file << 40) ^ ((uint64_t)loc.line << 16) ^ loc.col ^ ((uint64_t)sev << 60);
+    if (!h)
+        h = 1;
+    if ((inv->ndseen + 1) * 2 > inv->capdseen) {
+        size_t nc = inv->capdseen ? inv->capdseen * 2 : 64;
+        uint64_t *nv = calloc(nc, sizeof(*nv));
+        if (!nv)
+            return false;
+        for (size_t i = 0; i < inv->capdseen; i++) {
+            if (!inv->dseen[i])
+                continue;
+            size_t j = inv->dseen[i] & (nc - 1);
+            while (nv[j])
+                j = (j + 1) & (nc - 1);
+            nv[j] = inv->dseen[i];
+        }
+        free(inv->dseen);
+        inv->dseen = nv;
+        inv->capdseen = nc;
+    }
+    size_t j = h & (inv->capdseen - 1);
+    for (; inv->dseen[j]; j = (j + 1) & (inv->capdseen - 1))
+        if (inv->dseen[j] == h)
+            return true;
+    inv->dseen[j] = h;
+    inv->ndseen++;
+    return false;
+}
+
 void inv_diag(struct inventory *inv, enum diag_severity sev, struct inv_loc loc,
               const char *fmt, ...)
 {
@@ -59,7 +93,12 @@ void inv_diag(struct inventory *inv, enum diag_severity sev, struct inv_loc loc,
     if (vasprintf(&msg, fmt, ap) < 0)
         msg = NULL;
     va_end(ap);
-    diag_list_add(&inv->diags, sev, inv->name, loc.line, loc.col, "%s",
+    /* a module shared by many machines says each thing once */
+    if (loc.file && msg && inv_diag_seen(inv, sev, loc, msg)) {
+        free(msg);
+        return;
+    }
+    diag_list_add(&inv->diags, sev, inventory_file_name(inv, loc.file), loc.line, loc.col, "%s",
                   msg ? msg : "out of memory");
     free(msg);
     inv_owners_sync(inv, inv->cur_owner);
@@ -232,26 +271,59 @@ static const struct nix_value *value_root(const struct nix_value *v)
     return v;
 }
 
+/* Where v's text lives: *file gets the tree holding it (NULL: the main file's own tree),
+ * *fidx its file of the clan, *snip whether it is a snippet (its own text, whose offsets
+ * are moved by the returned delta into the file's). */
 static long value_delta(const struct inventory *inv, const struct nix_value *v,
-                        struct nix_file **file)
+                        struct nix_file **file, unsigned *fidx, bool *snip)
 {
-    if (file)
-        *file = NULL;
-    if (!inv->nsnippets)
+    *file = NULL;
+    *fidx = 0;
+    *snip = false;
+    if (!inv->nsnippets && !inv->clan)
         return 0;
     const struct nix_value *r = value_root(v);
     for (size_t i = 0; i < inv->nsnippets; i++) {
         if (inv->snippet_roots[i] == r) {
-            if (file)
-                *file = inv->snippets[i];
+            *file = inv->snippets[i];
+            *fidx = inv->snippet_file[i];
+            *snip = true;
             return inv->snippet_delta[i];
+        }
+    }
+    if (inv->clan) {
+        const struct inv_tree *t = inv_clan_tree(inv->clan, r);
+        if (t) {
+            *file = t->nix;
+            *fidx = t->file;
         }
     }
     return 0;
 }
 
+struct nix_file *inv_value_file(const struct inventory *inv, const struct nix_value *v,
+                                unsigned *file)
+{
+    struct nix_file *f;
+    bool snip;
+    unsigned fi;
+    (void)value_delta(inv, v, &f, &fi, &snip);
+    if (file)
+        *file = fi;
+    return f ? f : inv->nix;
+}
+
+/* The whole file fidx (for line numbers of snippets). */
+static struct nix_file *base_file(const struct inventory *inv, unsigned fidx)
+{
+    if (fidx && inv->clan && fidx < inv->clan->nfiles && inv->clan->files[fidx].nix)
+        return inv->clan->files[fidx].nix;
+    return inv->nix;
+}
+
 /* Keep a parsed snippet; delta: where its text "{ v = <inner>" comes from (-1: nowhere). */
-static int add_snippet(struct inventory *inv, struct nix_file *f, long inner_start)
+static int add_snippet(struct inventory *inv, struct nix_file *f, long inner_start,
+                       unsigned fidx)
 {
     size_t n = inv->nsnippets + 1;
     struct nix_file **ns = realloc(inv->snippets, n * sizeof(*ns));
@@ -266,6 +338,11 @@ static int add_snippet(struct inventory *inv, struct nix_file *f, long inner_sta
     if (!nd)
         return -ENOMEM;
     inv->snippet_delta = nd;
+    unsigned *nf = realloc(inv->snippet_file, n * sizeof(*nf));
+    if (!nf)
+        return -ENOMEM;
+    inv->snippet_file = nf;
+    nf[inv->nsnippets] = fidx;
     ns[inv->nsnippets] = f;
     nr[inv->nsnippets] = nix_file_root(f);
     nd[inv->nsnippets] = inner_start < 0 ? 0 : inner_start - 6; /* "{ v = " */
@@ -275,7 +352,15 @@ static int add_snippet(struct inventory *inv, struct nix_file *f, long inner_sta
 
 int inv_add_snippet(struct inventory *inv, struct nix_file *f)
 {
-    return add_snippet(inv, f, -1);
+    return add_snippet(inv, f, -1, 0);
+}
+
+int inv_add_view(struct inventory *inv, struct nix_file *view, unsigned file)
+{
+    if (add_snippet(inv, view, -1, file) < 0)
+        return -ENOMEM;
+    inv->snippet_delta[inv->nsnippets - 1] = 0;
+    return 0;
 }
 
 struct inv_loc inv_loc_value(const struct inventory *inv, const struct nix_value *v)
@@ -284,16 +369,19 @@ struct inv_loc inv_loc_value(const struct inventory *inv, const struct nix_value
     if (!v)
         return l;
     struct nix_file *sf;
-    long d = value_delta(inv, v, &sf);
+    unsigned fi;
+    bool snip;
+    long d = value_delta(inv, v, &sf, &fi, &snip);
+    l.file = fi;
     l.start = (size_t)((long)v->wrap_start + d);
     l.end = (size_t)((long)v->val_end + d);
-    if (!sf) {
+    if (!snip) {
         l.line = v->val_line;
         l.col = v->val_col;
         if (v->wrap_start != v->val_start)
-            nix_file_linecol(inv->nix, l.start, &l.line, &l.col);
+            nix_file_linecol(sf ? sf : inv->nix, l.start, &l.line, &l.col);
     } else {
-        nix_file_linecol(inv->nix, l.start, &l.line, &l.col);
+        nix_file_linecol(base_file(inv, fi), l.start, &l.line, &l.col);
     }
     return l;
 }
@@ -306,24 +394,25 @@ struct inv_loc inv_loc_key(const struct inventory *inv, const struct nix_value *
     if (v->key_end == 0 && v->key_start == 0)
         return inv_loc_value(inv, v);
     struct nix_file *sf;
-    long d = value_delta(inv, v, &sf);
+    unsigned fi;
+    bool snip;
+    long d = value_delta(inv, v, &sf, &fi, &snip);
+    l.file = fi;
     l.start = (size_t)((long)v->key_start + d);
     l.end = (size_t)((long)v->key_end + d);
-    if (!sf) {
+    if (!snip) {
         l.line = v->key_line;
         l.col = v->key_col;
     } else {
-        nix_file_linecol(inv->nix, l.start, &l.line, &l.col);
+        nix_file_linecol(base_file(inv, fi), l.start, &l.line, &l.col);
     }
     return l;
 }
 
 char *inv_value_text(const struct inventory *inv, const struct nix_value *v)
 {
-    struct nix_file *sf;
-    (void)value_delta(inv, v, &sf);
     size_t len;
-    const char *t = nix_file_text(sf ? sf : inv->nix, &len);
+    const char *t = nix_file_text(inv_value_file(inv, v, NULL), &len);
     size_t a = v->wrap_start, b = v->val_end;
     if (a > len || b > len || a > b)
         return strdup("");
@@ -395,7 +484,9 @@ static const struct nix_value *unwrap_priority(struct inventory *inv, const stru
     if (inner_start)
         *inner_start = v->val_start;
     struct nix_file *sf;
-    (void)value_delta(inv, v, &sf);
+    unsigned fidx;
+    bool snip;
+    (void)value_delta(inv, v, &sf, &fidx, &snip);
     size_t len;
     const char *src = nix_file_text(sf ? sf : inv->nix, &len);
     if (v->kind == NIX_ATTRS && v->wrap_start < v->val_start) {
@@ -406,7 +497,7 @@ static const struct nix_value *unwrap_priority(struct inventory *inv, const stru
             *prio = p;
         return v;
     }
-    if (v->kind != NIX_OPAQUE || sf)
+    if (v->kind != NIX_OPAQUE || snip)
         return v;
     size_t a = v->val_start, b = v->val_end;
     if (b > len || a >= b)
@@ -439,21 +530,21 @@ static const struct nix_value *unwrap_priority(struct inventory *inv, const stru
     if (!sb.p)
         return v;
     struct diag_list dl = {0};
-    struct nix_file *snip = NULL;
-    int r = nix_parse(inv->name, sb.p, sb.len, &snip, &dl);
+    struct nix_file *sn = NULL;
+    int r = nix_parse(inventory_file_name(inv, fidx), sb.p, sb.len, &sn, &dl);
     buf_free(&sb);
     diag_list_free(&dl);
-    if (r < 0 || !snip)
+    if (r < 0 || !sn)
         return v;
-    if (nix_file_has_errors(snip)) {
-        nix_file_free(snip);
-        return v;
-    }
-    if (add_snippet(inv, snip, (long)ia) < 0) {
-        nix_file_free(snip);
+    if (nix_file_has_errors(sn)) {
+        nix_file_free(sn);
         return v;
     }
-    const struct nix_value *c = nix_value_get(nix_file_root(snip), "v");
+    if (add_snippet(inv, sn, (long)ia, fidx) < 0) {
+        nix_file_free(sn);
+        return v;
+    }
+    const struct nix_value *c = nix_value_get(nix_file_root(sn), "v");
     return c ? c : v;
 }
 
@@ -553,6 +644,23 @@ static struct inv_text read_text(struct inventory *inv, const struct nix_value *
     return t;
 }
 
+struct inv_text inv_read_text(struct inventory *inv, const struct nix_value *v, const char *what)
+{
+    return read_text(inv, v, what);
+}
+
+/* A state folder: a literal string, or an expression evaluated on the machine (kept as
+ * its source text, marked opaque; no warning: Clan accepts it). */
+static struct inv_text read_folder(struct inventory *inv, const struct nix_value *v)
+{
+    if (v->kind == NIX_OPAQUE) {
+        struct inv_text t = {.loc = inv_loc_value(inv, v), .opaque = true};
+        t.s = inv_value_text(inv, v);
+        return t;
+    }
+    return read_text(inv, v, "a state folder");
+}
+
 static void free_text(struct inv_text *t)
 {
     free(t->s);
@@ -641,10 +749,14 @@ void inv_free_machine_cfg(struct inv_machine *m)
         free_text(&s->folders_text);
         for (int h = 0; h < INV_NHOOKS; h++)
             free_text(&s->hooks[h]);
+        free_text(&s->condition);
     }
     free(m->states);
     m->states = NULL;
     m->nstates = 0;
+    m->pg_enabled = false;
+    m->pg_dbs_loc = (struct inv_loc){0};
+    free_text(&m->nixos_target_host);
     m->config = NULL;
     m->config_opaque = false;
 }
@@ -662,13 +774,19 @@ void inv_read_machine(struct inventory *inv, struct inv_machine *m, const struct
 
 /* ---- states ---- */
 
-static struct inv_state *add_state(struct inv_machine *m, const char *name, size_t *cap)
+static struct inv_state *add_state(struct inv_machine *m, const char *name)
 {
     for (size_t i = 0; i < m->nstates; i++)
         if (!strcmp(m->states[i].name, name))
             return &m->states[i];
-    if (inv_grow(&m->states, cap, m->nstates, sizeof(*m->states)) < 0)
-        return NULL;
+    /* capacity: the next power of two (the array only grows while the model is read) */
+    if (!m->nstates || !(m->nstates & (m->nstates - 1))) {
+        size_t nc = m->nstates ? m->nstates * 2 : 2;
+        struct inv_state *ns = realloc(m->states, nc * sizeof(*ns));
+        if (!ns)
+            return NULL;
+        m->states = ns;
+    }
     struct inv_state *s = &m->states[m->nstates];
     memset(s, 0, sizeof(*s));
     s->name = inv_strdup(name);
@@ -689,15 +807,21 @@ static void add_folder(struct inv_state *s, struct inv_text t)
     s->folders[s->nfolders++] = t;
 }
 
-static void read_state(struct inventory *inv, struct inv_machine *m, const struct nix_value *v,
-                       size_t *cap)
+static void read_state(struct inventory *inv, struct inv_machine *m, const char *name,
+                       struct inv_loc keyloc, const struct nix_value *v, const char *cond,
+                       struct inv_loc cond_loc)
 {
-    struct inv_state *s = add_state(m, v->name, cap);
+    struct inv_state *s = add_state(m, name);
     if (!s)
         return;
-    s->loc = inv_loc_key(inv, v);
+    s->loc = keyloc;
+    if (cond && !s->condition.s) {
+        s->condition.s = inv_strdup(cond);
+        s->condition.opaque = true;
+        s->condition.loc = cond_loc;
+    }
     char what[400];
-    snprintf(what, sizeof(what), "machines.%s: clan.core.state.%s", m->name, v->name);
+    snprintf(what, sizeof(what), "machines.%s: clan.core.state.%s", m->name, name);
     if (!expect_attrs(inv, v, what)) {
         s->folders_opaque = true;
         s->folders_text.s = inv_value_text(inv, v);
@@ -708,26 +832,29 @@ static void read_state(struct inventory *inv, struct inv_machine *m, const struc
     const struct nix_value *f = nix_value_get(v, "folders");
     if (!f) {
         inv_diag(inv, DIAG_ERROR, s->loc,
-                 "clan.core.state.%s has no `folders` (a required list of paths)", v->name);
+                 "clan.core.state.%s has no `folders` (a required list of paths)", name);
     } else if (f->kind == NIX_LIST) {
         for (size_t i = 0; i < f->nchildren; i++)
-            add_folder(s, read_text(inv, f->children[i], "a state folder"));
+            add_folder(s, read_folder(inv, f->children[i]));
     } else {
         s->folders_opaque = true;
         s->folders_text.s = inv_value_text(inv, f);
         s->folders_text.opaque = true;
         s->folders_text.loc = inv_loc_value(inv, f);
-        inv_diag(inv, f->kind == NIX_OPAQUE ? DIAG_WARNING : DIAG_ERROR,
-                 s->folders_text.loc, "clan.core.state.%s.folders: expected a list of paths",
-                 v->name);
+        /* an expression is evaluated on the machine (the plan says so); a literal of
+         * another kind is an error Clan's evaluation reports too */
+        if (f->kind != NIX_OPAQUE)
+            inv_diag(inv, DIAG_ERROR, s->folders_text.loc,
+                     "clan.core.state.%s.folders: expected a list of paths, found %s", name,
+                     kind_name(f->kind));
     }
     for (int h = 0; h < INV_NHOOKS; h++) {
         const struct nix_value *hv = nix_value_get(v, inv_hook_name((enum inv_hook)h));
         if (!hv)
             continue;
-        snprintf(what, sizeof(what), "clan.core.state.%s.%s", v->name,
+        snprintf(what, sizeof(what), "clan.core.state.%s.%s", name,
                  inv_hook_name((enum inv_hook)h));
-        struct inv_text t = read_text(inv, hv, what);
+        struct inv_text t = hv->kind == NIX_OPAQUE ? read_folder(inv, hv) : read_text(inv, hv, what);
         if (s->hooks[h].s) {
             inv_diag(inv, DIAG_ERROR, t.loc,
                      "%s is defined twice (the other definition is at line %u); Clan's "
@@ -743,7 +870,7 @@ static void read_state(struct inventory *inv, struct inv_machine *m, const struc
 /* clan.core.postgresql.databases.<db> = { name?; service?; }: a state named after
  * `service` (default: the attribute name) backing up /var/backup/postgres/<name>. */
 static void read_database(struct inventory *inv, struct inv_machine *m,
-                          const struct nix_value *v, size_t *cap)
+                          const struct nix_value *v, const char *cond, struct inv_loc cond_loc)
 {
     const char *db = v->name;
     const char *state = v->name;
@@ -760,11 +887,16 @@ static void read_database(struct inventory *inv, struct inv_machine *m,
                  v->name, kind_name(v->kind));
         return;
     }
-    struct inv_state *s = add_state(m, state, cap);
+    struct inv_state *s = add_state(m, state);
     if (!s)
         return;
     if (!s->loc.line)
         s->loc = inv_loc_key(inv, v);
+    if (cond && !s->condition.s) {
+        s->condition.s = inv_strdup(cond);
+        s->condition.opaque = true;
+        s->condition.loc = cond_loc;
+    }
     free(s->database);
     s->database = inv_strdup(db);
     struct inv_loc loc = inv_loc_key(inv, v);
@@ -816,60 +948,87 @@ static int cmp_state(const void *a, const void *b)
     return strcmp(((const struct inv_state *)a)->name, ((const struct inv_state *)b)->name);
 }
 
-static void read_config(struct inventory *inv, struct inv_machine *m, const struct nix_value *v)
+/* clan.core.state (an attribute set of states) of one module of machine m. */
+void inv_read_state_set(struct inventory *inv, struct inv_machine *m,
+                        const struct nix_value *states, const char *cond, struct inv_loc cl)
 {
-    m->config = v;
-    if (v->kind != NIX_ATTRS) {
-        m->config_opaque = true;
-        char what[300];
-        snprintf(what, sizeof(what), "machines.%s", m->name);
-        inv_diag(inv, DIAG_WARNING, inv_loc_value(inv, v),
-                 "%s is not a literal module; clan-tui cannot see its clan.core.state", what);
+    if (!expect_attrs(inv, states, "clan.core.state"))
         return;
-    }
-    const char *sp[] = {"clan", "core", "state"};
-    const char *pp[] = {"clan", "core", "postgresql"};
-    const struct nix_value *states = nix_value_lookup(v, sp, 3);
-    const struct nix_value *pg = nix_value_lookup(v, pp, 3);
-    const struct nix_value *dbs = pg && pg->kind == NIX_ATTRS ? nix_value_get(pg, "databases")
-                                                              : NULL;
-    /* the states array is allocated once, at its largest possible size */
-    size_t cap = (states && states->kind == NIX_ATTRS ? states->nchildren : 0) +
-                 (dbs && dbs->kind == NIX_ATTRS ? dbs->nchildren : 0);
-    if (cap && !m->states) {
-        m->states = calloc(cap, sizeof(*m->states));
-        if (!m->states)
-            return;
-    }
-    if (!states) {
-        const struct nix_value *core = nix_value_lookup(v, sp, 2);
-        const struct nix_value *st = core ? nix_value_get(core, "state") : NULL;
-        if (st)
-            expect_attrs(inv, st, "clan.core.state");
-    } else if (states->kind == NIX_ATTRS) {
-        for (size_t i = 0; i < states->nchildren; i++)
-            read_state(inv, m, states->children[i], &cap);
-    }
-    if (pg && pg->kind == NIX_ATTRS) {
-        if (dbs && expect_attrs(inv, dbs, "clan.core.postgresql.databases")) {
-            const struct nix_value *en = nix_value_get(pg, "enable");
-            if (dbs->nchildren && !(en && en->kind == NIX_BOOL && en->bval) &&
-                !(en && en->kind == NIX_OPAQUE))
-                inv_diag(inv, DIAG_WARNING, inv_loc_key(inv, dbs),
-                         "clan.core.postgresql.databases is set but "
-                         "clan.core.postgresql.enable is not true on machine %s",
-                         m->name);
-            for (size_t i = 0; i < dbs->nchildren; i++)
-                read_database(inv, m, dbs->children[i], &cap);
-        }
-    }
+    for (size_t i = 0; i < states->nchildren; i++)
+        read_state(inv, m, states->children[i]->name, inv_loc_key(inv, states->children[i]),
+                   states->children[i], cond, cl);
+}
+
+/* One state, clan.core.state.<name> = v (v already looked through lib.mkIf). */
+void inv_read_one_state(struct inventory *inv, struct inv_machine *m, const char *name,
+                        struct inv_loc keyloc, const struct nix_value *v, const char *cond,
+                        struct inv_loc cl)
+{
+    read_state(inv, m, name, keyloc, v, cond, cl);
+}
+
+/* clan.core.postgresql of one module of machine m. */
+void inv_read_postgresql(struct inventory *inv, struct inv_machine *m,
+                         const struct nix_value *pg, const char *cond, struct inv_loc cl)
+{
+    if (pg->kind != NIX_ATTRS)
+        return;
+    const struct nix_value *dbs = nix_value_get(pg, "databases");
+    const struct nix_value *en0 = nix_value_get(pg, "enable");
+    if (en0 && ((en0->kind == NIX_BOOL && en0->bval) || en0->kind == NIX_OPAQUE))
+        m->pg_enabled = true;
+    if (!dbs || !expect_attrs(inv, dbs, "clan.core.postgresql.databases"))
+        return;
+    const struct nix_value *en = nix_value_get(pg, "enable");
+    if (en && ((en->kind == NIX_BOOL && en->bval) || en->kind == NIX_OPAQUE))
+        m->pg_enabled = true;
+    if (dbs->nchildren && !m->pg_dbs_loc.line)
+        m->pg_dbs_loc = inv_loc_key(inv, dbs);
+    for (size_t i = 0; i < dbs->nchildren; i++)
+        read_database(inv, m, dbs->children[i], cond, cl);
+}
+
+/* After every module of m was read: databases without the service. */
+void inv_check_postgresql(struct inventory *inv, struct inv_machine *m)
+{
+    if (m->pg_dbs_loc.line && !m->pg_enabled)
+        inv_diag(inv, DIAG_WARNING, m->pg_dbs_loc,
+                 "clan.core.postgresql.databases is set but "
+                 "clan.core.postgresql.enable is not true on machine %s",
+                 m->name);
+}
+
+void inv_sort_states(struct inv_machine *m)
+{
     if (m->nstates > 1)
         qsort(m->states, m->nstates, sizeof(*m->states), cmp_state);
+}
+
+static void read_config(struct inventory *inv, struct inv_machine *m, const struct nix_value *v)
+{
+    if (!m->config)
+        m->config = v;
+    unsigned fi = 0;
+    (void)inv_value_file(inv, v, &fi);
+    inv_read_nixos_module(inv, m, fi, v, NULL);
+    inv_sort_states(m);
+    if (!inv->clan)
+        inv_check_postgresql(inv, m);
 }
 
 void inv_read_config(struct inventory *inv, struct inv_machine *m, const struct nix_value *v)
 {
     read_config(inv, m, v);
+}
+
+/* A module value that is not an attribute set and that the module reader could not look
+ * into: say so once. */
+void inv_config_opaque(struct inventory *inv, struct inv_machine *m, const struct nix_value *v)
+{
+    m->config_opaque = true;
+    inv_diag(inv, DIAG_WARNING, inv_loc_value(inv, v),
+             "machines.%s is not a literal module; clan-tui cannot see its clan.core.state",
+             m->name);
 }
 
 /* ---- instances ---- */
@@ -909,6 +1068,7 @@ static void read_role(struct inventory *inv, struct inv_role *r, const struct ni
     snprintf(what, sizeof(what), "inventory.instances.%s.roles.%s", inst, v->name);
     if (!expect_attrs(inv, v, what))
         return;
+    r->extra_modules = nix_value_get(v, "extraModules");
     const struct nix_value *ms = nix_value_get(v, "machines");
     char w2[450];
     snprintf(w2, sizeof(w2), "%s.machines", what);
@@ -1032,79 +1192,352 @@ void inv_free_model(struct inv_model *m)
 
 /* ---- the whole model ---- */
 
-static void read_model(struct inventory *inv)
+/* Room for one more machine. */
+static struct inv_machine *new_machine(struct inventory *inv, size_t *cap)
 {
     struct inv_model *m = &inv->model;
-    const struct nix_value *root = nix_file_root(inv->nix);
-    if (!root)
-        return;
-    inv->cur_owner = (struct inv_owner){INV_OWN_GLOBAL, 0, 0};
-    if (root->kind != NIX_ATTRS) {
-        inv_diag(inv, DIAG_ERROR, inv_loc_value(inv, root),
-                 "expected the clan configuration (an attribute set, possibly inside "
-                 "`{ ... }:` or `clan-core.lib.clan`), found %s",
-                 kind_name(root->kind));
-        return;
-    }
-    const struct nix_value *meta = nix_value_get(root, "meta");
-    if (meta && expect_attrs(inv, meta, "meta")) {
-        m->meta.name = read_text(inv, nix_value_get(meta, "name"), "meta.name");
-        m->meta.domain = read_text(inv, nix_value_get(meta, "domain"), "meta.domain");
-    }
-    const struct nix_value *invn = nix_value_get(root, "inventory");
-    const struct nix_value *machines = NULL, *instances = NULL;
-    if (invn && expect_attrs(inv, invn, "inventory")) {
-        machines = nix_value_get(invn, "machines");
-        if (machines && !expect_attrs(inv, machines, "inventory.machines"))
-            machines = NULL;
-        instances = nix_value_get(invn, "instances");
-        if (instances && !expect_attrs(inv, instances, "inventory.instances"))
-            instances = NULL;
-    }
-    const struct nix_value *configs = nix_value_get(root, "machines");
-    if (configs && !expect_attrs(inv, configs, "machines"))
-        configs = NULL;
-    size_t nm = (machines ? machines->nchildren : 0) + (configs ? configs->nchildren : 0);
-    m->machines = calloc(nm ? nm : 1, sizeof(*m->machines));
-    if (!m->machines)
-        return;
-    for (size_t i = 0; machines && i < machines->nchildren; i++) {
-        inv->cur_owner = (struct inv_owner){INV_OWN_MACHINE_INV, (uint32_t)m->nmachines, 0};
-        read_machine(inv, &m->machines[m->nmachines], machines->children[i]);
-        if (m->machines[m->nmachines].name) {
-            inv_index_put(&inv->machine_ix, m->machines[m->nmachines].name, m->nmachines);
-            m->nmachines++;
+    if (inv_grow(&m->machines, cap, m->nmachines, sizeof(*m->machines)) < 0)
+        return NULL;
+    struct inv_machine *mm = &m->machines[m->nmachines];
+    memset(mm, 0, sizeof(*mm));
+    return mm;
+}
+
+/* A second definition of inventory.machines.<name> (another file): the module system merges
+ * them -- tags concatenate, a single value defined differently is an evaluation error. */
+static void merge_machine(struct inventory *inv, struct inv_machine *e, struct inv_machine *t)
+{
+    if (t->target_host.s) {
+        if (!e->target_host.s) {
+            e->target_host = t->target_host;
+            t->target_host.s = NULL;
+        } else if (strcmp(e->target_host.s, t->target_host.s)) {
+            inv_diag(inv, DIAG_ERROR, t->target_host.loc,
+                     "inventory.machines.%s.deploy.targetHost is defined differently here "
+                     "and in %s:%u:%u; Clan's evaluation rejects two definitions of one value",
+                     e->name, inventory_file_name(inv, e->target_host.loc.file),
+                     e->target_host.loc.line, e->target_host.loc.col);
         }
     }
-    /* machines.<m> declares a machine too (Clan adds it to the inventory) */
-    for (size_t i = 0; configs && i < configs->nchildren; i++) {
-        const struct nix_value *c = configs->children[i];
-        long k = inv_index_get(&inv->machine_ix, c->name);
-        if (k < 0) {
-            struct inv_machine *mm = &m->machines[m->nmachines];
-            mm->name = inv_strdup(c->name);
-            if (!mm->name)
-                continue;
-            mm->loc = inv_loc_key(inv, c);
-            inv_index_put(&inv->machine_ix, mm->name, m->nmachines);
-            k = (long)m->nmachines++;
+    if (t->has_tags) {
+        if (!e->has_tags) {
+            e->has_tags = true;
+            e->tags_loc = t->tags_loc;
         }
-        inv->cur_owner = (struct inv_owner){INV_OWN_MACHINE_CFG, (uint32_t)k, 0};
-        read_config(inv, &m->machines[k], c);
-    }
-    if (instances) {
-        m->instances = calloc(instances->nchildren ? instances->nchildren : 1,
-                              sizeof(*m->instances));
-        for (size_t i = 0; m->instances && i < instances->nchildren; i++) {
-            inv->cur_owner = (struct inv_owner){INV_OWN_INSTANCE, (uint32_t)m->ninstances, 0};
-            read_instance(inv, &m->instances[m->ninstances], instances->children[i]);
-            if (m->instances[m->ninstances].name) {
-                inv_index_put(&inv->instance_ix, m->instances[m->ninstances].name,
-                              m->ninstances);
-                m->ninstances++;
+        if (t->ntags) {
+            struct inv_text *nt = realloc(e->tags, (e->ntags + t->ntags) * sizeof(*nt));
+            if (nt) {
+                e->tags = nt;
+                for (size_t k = 0; k < t->ntags; k++) {
+                    e->tags[e->ntags++] = t->tags[k];
+                    t->tags[k].s = NULL;
+                }
             }
         }
     }
+    if (!e->node)
+        e->node = t->node;
+    if (!e->loc.line && t->loc.line)
+        e->loc = t->loc;
+    inv_free_machine_inv(t);
+}
+
+/* inventory.machines of one module (or inventory.json's machines). */
+static void read_machines(struct inventory *inv, const struct nix_value *machines, size_t *cap)
+{
+    struct inv_model *m = &inv->model;
+    for (size_t i = 0; i < machines->nchildren; i++) {
+        long k = inv_index_get(&inv->machine_ix, machines->children[i]->name);
+        if (k >= 0) {
+            struct inv_machine t = {0};
+            inv->cur_owner = (struct inv_owner){INV_OWN_MACHINE_INV, (uint32_t)k, 0};
+            read_machine(inv, &t, machines->children[i]);
+            merge_machine(inv, &m->machines[k], &t);
+            continue;
+        }
+        struct inv_machine *mm = new_machine(inv, cap);
+        if (!mm)
+            return;
+        inv->cur_owner = (struct inv_owner){INV_OWN_MACHINE_INV, (uint32_t)m->nmachines, 0};
+        read_machine(inv, mm, machines->children[i]);
+        if (mm->name) {
+            inv_index_put(&inv->machine_ix, mm->name, m->nmachines);
+            m->nmachines++;
+        }
+    }
+}
+
+long inv_declare_machine(struct inventory *inv, const char *name, struct inv_loc loc,
+                         size_t *cap)
+{
+    long k = inv_index_get(&inv->machine_ix, name);
+    if (k >= 0)
+        return k;
+    struct inv_machine *mm = new_machine(inv, cap);
+    if (!mm)
+        return -1;
+    mm->name = inv_strdup(name);
+    if (!mm->name)
+        return -1;
+    mm->loc = loc;
+    inv_index_put(&inv->machine_ix, mm->name, inv->model.nmachines);
+    return (long)inv->model.nmachines++;
+}
+
+/* machines.<m> of a clan module: each declares a machine and is a module of its config. */
+static void read_configs(struct inventory *inv, const struct nix_value *configs, size_t *cap)
+{
+    for (size_t i = 0; i < configs->nchildren; i++) {
+        const struct nix_value *c = configs->children[i];
+        long k = inv_declare_machine(inv, c->name, inv_loc_key(inv, c), cap);
+        if (k < 0)
+            continue;
+        inv->cur_owner = (struct inv_owner){INV_OWN_MACHINE_CFG, (uint32_t)k, 0};
+        read_config(inv, &inv->model.machines[k], c);
+    }
+}
+
+/* A second definition of an instance: roles merge (their machines and tags join, the first
+ * definition's settings stay the ones shown). */
+static void merge_instance(struct inventory *inv, struct inv_instance *e, struct inv_instance *t)
+{
+    (void)inv;
+    if (!e->module.loc.line && t->module.loc.line) {
+        free(e->module.s);
+        e->module = t->module;
+        t->module.s = NULL;
+    }
+    for (size_t j = 0; j < t->nroles; j++) {
+        struct inv_role *tr = &t->roles[j];
+        struct inv_role *er = NULL;
+        for (size_t k = 0; k < e->nroles; k++)
+            if (!strcmp(e->roles[k].name, tr->name))
+                er = &e->roles[k];
+        if (!er) {
+            struct inv_role *nr = realloc(e->roles, (e->nroles + 1) * sizeof(*nr));
+            if (!nr)
+                continue;
+            e->roles = nr;
+            e->roles[e->nroles++] = *tr;
+            memset(tr, 0, sizeof(*tr));
+            continue;
+        }
+        struct { struct inv_role_entry **ev; size_t *en; struct inv_role_entry *tv; size_t tn; }
+            lists[2] = {{&er->machines, &er->nmachines, tr->machines, tr->nmachines},
+                        {&er->tags, &er->ntags, tr->tags, tr->ntags}};
+        for (int l = 0; l < 2; l++) {
+            for (size_t k = 0; k < lists[l].tn; k++) {
+                struct inv_role_entry *x = &lists[l].tv[k];
+                bool dup = false;
+                for (size_t q = 0; q < *lists[l].en; q++)
+                    if (!strcmp((*lists[l].ev)[q].name, x->name))
+                        dup = true;
+                if (dup)
+                    continue;
+                struct inv_role_entry *nv =
+                    realloc(*lists[l].ev, (*lists[l].en + 1) * sizeof(*nv));
+                if (!nv)
+                    continue;
+                *lists[l].ev = nv;
+                nv[(*lists[l].en)++] = *x;
+                memset(x, 0, sizeof(*x));
+            }
+        }
+        if (!er->settings && tr->settings) {
+            er->settings = tr->settings;
+            er->settings_loc = tr->settings_loc;
+        }
+        if (!er->extra_modules)
+            er->extra_modules = tr->extra_modules;
+    }
+    inv_free_instance(t);
+}
+
+static void read_instances(struct inventory *inv, const struct nix_value *instances)
+{
+    struct inv_model *m = &inv->model;
+    size_t need = m->ninstances + instances->nchildren;
+    struct inv_instance *ni = realloc(m->instances, (need ? need : 1) * sizeof(*ni));
+    if (!ni)
+        return;
+    m->instances = ni;
+    for (size_t i = 0; i < instances->nchildren; i++) {
+        long k = inv_index_get(&inv->instance_ix, instances->children[i]->name);
+        if (k >= 0) {
+            struct inv_instance t = {0};
+            inv->cur_owner = (struct inv_owner){INV_OWN_INSTANCE, (uint32_t)k, 0};
+            read_instance(inv, &t, instances->children[i]);
+            merge_instance(inv, &m->instances[k], &t);
+            continue;
+        }
+        memset(&m->instances[m->ninstances], 0, sizeof(*m->instances));
+        inv->cur_owner = (struct inv_owner){INV_OWN_INSTANCE, (uint32_t)m->ninstances, 0};
+        read_instance(inv, &m->instances[m->ninstances], instances->children[i]);
+        if (m->instances[m->ninstances].name) {
+            inv_index_put(&inv->instance_ix, m->instances[m->ninstances].name, m->ninstances);
+            m->ninstances++;
+        }
+    }
+}
+
+/* A single value of meta (meta.name ...) from one more module. */
+static void merge_text(struct inventory *inv, struct inv_text *e, struct inv_text t,
+                       const char *what)
+{
+    if (!t.s)
+        return;
+    if (!e->s) {
+        *e = t;
+        return;
+    }
+    if (strcmp(e->s, t.s))
+        inv_diag(inv, DIAG_ERROR, t.loc,
+                 "%s is defined differently here and in %s:%u:%u; Clan's evaluation rejects "
+                 "two definitions of one value",
+                 what, inventory_file_name(inv, e->loc.file), e->loc.line, e->loc.col);
+    free(t.s);
+}
+
+static void read_meta(struct inventory *inv, const struct nix_value *meta)
+{
+    if (!meta || !expect_attrs(inv, meta, "meta"))
+        return;
+    merge_text(inv, &inv->model.meta.name, read_text(inv, nix_value_get(meta, "name"), "meta.name"),
+               "meta.name");
+    merge_text(inv, &inv->model.meta.domain,
+               read_text(inv, nix_value_get(meta, "domain"), "meta.domain"), "meta.domain");
+}
+
+/* inventory.tags.<tag> = [ machines ]: Clan adds the tag to each (applied once every
+ * module is read, see apply_tag_lists). */
+static void read_tag_lists(struct inventory *inv, const struct nix_value *tags)
+{
+    if (tags->kind != NIX_ATTRS)
+        return; /* a function of the machines: evaluated by Clan */
+    for (size_t i = 0; i < tags->nchildren; i++) {
+        const struct nix_value *l = tags->children[i];
+        if (l->kind != NIX_LIST)
+            continue;
+        for (size_t k = 0; k < l->nchildren; k++) {
+            const struct nix_value *e = l->children[k];
+            if (e->kind != NIX_STRING || !e->str)
+                continue;
+            struct inv_tagdef *nv = realloc(inv->tagdefs, (inv->ntagdefs + 1) * sizeof(*nv));
+            if (!nv)
+                return;
+            inv->tagdefs = nv;
+            nv[inv->ntagdefs++] = (struct inv_tagdef){l->name, e->str, inv_loc_value(inv, e)};
+        }
+    }
+    inv->no_local = true; /* a machine's tags no longer come from its own entry alone */
+}
+
+static void apply_tag_lists(struct inventory *inv)
+{
+    for (size_t i = 0; i < inv->ntagdefs; i++) {
+        const struct inv_tagdef *t = &inv->tagdefs[i];
+        long k = inv_index_get(&inv->machine_ix, t->machine);
+        if (k < 0)
+            continue;
+        struct inv_machine *m = &inv->model.machines[k];
+        bool has = false;
+        for (size_t j = 0; j < m->ntags && !has; j++)
+            has = m->tags[j].s && !strcmp(m->tags[j].s, t->tag);
+        if (has)
+            continue;
+        struct inv_text *nt = realloc(m->tags, (m->ntags + 1) * sizeof(*nt));
+        if (!nt)
+            return;
+        m->tags = nt;
+        m->tags[m->ntags++] = (struct inv_text){.s = inv_strdup(t->tag), .loc = t->loc};
+        m->has_tags = true;
+    }
+    free(inv->tagdefs);
+    inv->tagdefs = NULL;
+    inv->ntagdefs = 0;
+}
+
+#define INV_MAX_PARTS 32
+
+void inv_read_clan_module(struct inventory *inv, const struct nix_value *root, bool json,
+                          size_t *cap)
+{
+    inv->cur_owner = (struct inv_owner){INV_OWN_GLOBAL, 0, 0};
+    const struct nix_value *roots[INV_MAX_PARTS];
+    size_t nroots = inv_expand_attrs(inv, root, roots, INV_MAX_PARTS);
+    if (!nroots) {
+        inv_diag(inv, DIAG_ERROR, inv_loc_value(inv, root),
+                 json ? "expected the inventory (a JSON object), found %s"
+                      : "expected the clan configuration (an attribute set, possibly inside "
+                        "`{ ... }:` or `clan-core.lib.clan`), found %s",
+                 kind_name(root->kind));
+        return;
+    }
+    for (size_t r = 0; r < nroots; r++) {
+        root = roots[r];
+        const struct nix_value *invs[INV_MAX_PARTS];
+        size_t ninv = 0;
+        if (json) {
+            invs[ninv++] = root;
+        } else {
+            const struct nix_value *metas[INV_MAX_PARTS];
+            size_t nmeta = inv_expand_attrs(inv, nix_value_get(root, "meta"), metas, INV_MAX_PARTS);
+            for (size_t k = 0; k < nmeta; k++)
+                read_meta(inv, metas[k]);
+            const struct nix_value *iv = nix_value_get(root, "inventory");
+            ninv = inv_expand_attrs(inv, iv, invs, INV_MAX_PARTS);
+            if (iv && !ninv)
+                expect_attrs(inv, iv, "inventory");
+        }
+        for (size_t k = 0; k < ninv; k++) {
+            const struct nix_value *invn = invs[k];
+            const struct nix_value *parts[INV_MAX_PARTS];
+            size_t np = inv_expand_attrs(inv, nix_value_get(invn, "meta"), parts, INV_MAX_PARTS);
+            for (size_t j = 0; j < np; j++)
+                read_meta(inv, parts[j]);
+            const struct nix_value *mv = nix_value_get(invn, "machines");
+            np = inv_expand_attrs(inv, mv, parts, INV_MAX_PARTS);
+            if (mv && !np)
+                expect_attrs(inv, mv, "inventory.machines");
+            for (size_t j = 0; j < np; j++)
+                read_machines(inv, parts[j], cap);
+            const struct nix_value *tv = nix_value_get(invn, "tags");
+            np = inv_expand_attrs(inv, tv, parts, INV_MAX_PARTS);
+            for (size_t j = 0; j < np; j++)
+                read_tag_lists(inv, parts[j]);
+        }
+        if (!json) {
+            /* machines.<m> declares a machine too (Clan adds it to the inventory) */
+            const struct nix_value *parts[INV_MAX_PARTS];
+            const struct nix_value *cv = nix_value_get(root, "machines");
+            size_t np = inv_expand_attrs(inv, cv, parts, INV_MAX_PARTS);
+            if (cv && !np)
+                expect_attrs(inv, cv, "machines");
+            for (size_t j = 0; j < np; j++)
+                read_configs(inv, parts[j], cap);
+        }
+        for (size_t k = 0; k < ninv; k++) {
+            const struct nix_value *parts[INV_MAX_PARTS];
+            const struct nix_value *xv = nix_value_get(invs[k], "instances");
+            size_t np = inv_expand_attrs(inv, xv, parts, INV_MAX_PARTS);
+            if (xv && !np)
+                expect_attrs(inv, xv, "inventory.instances");
+            for (size_t j = 0; j < np; j++)
+                read_instances(inv, parts[j]);
+        }
+    }
+}
+
+static void read_model(struct inventory *inv)
+{
+    const struct nix_value *root = nix_file_root(inv->nix);
+    if (!root)
+        return;
+    size_t cap = 0;
+    inv_read_clan_module(inv, root, false, &cap);
+    if (inv->clan)
+        inv_read_sources(inv, &cap);
+    apply_tag_lists(inv);
 }
 
 static void release_model(struct inventory *inv);
@@ -1114,6 +1547,8 @@ static void read_all(struct inventory *inv)
 {
     read_model(inv);
     inv_resolve(inv);
+    if (inv->clan)
+        inv_read_role_modules(inv);
     inv_check_resolution(inv);
     inv_check_plan(inv);
     inv_sort_diags(inv);
@@ -1128,7 +1563,8 @@ void inv_rebuild_model(struct inventory *inv)
 /* owned (may be NULL): the caller's copy of the text, freed as soon as the tree holds its
  * own (keeps the peak memory of a load down by one copy of the file). */
 static int build(const char *name, const char *text, size_t len, char **owned,
-                 struct nix_file *parsed, struct inventory **out, struct diag_list *diags)
+                 struct nix_file *parsed, struct inv_clan *clan, struct inventory **out,
+                 struct diag_list *diags)
 {
     struct inventory *inv = calloc(1, sizeof(*inv));
     if (!inv) {
@@ -1136,6 +1572,10 @@ static int build(const char *name, const char *text, size_t len, char **owned,
         return diag_list_add(diags, DIAG_ERROR, name, 0, 0, "out of memory"), -ENOMEM;
     }
     inv->name = inv_strdup(name ? name : "<text>");
+    if (clan) {
+        clan->refs++;
+        inv->clan = clan;
+    }
     int r = 0;
     if (parsed)
         inv->nix = parsed;
@@ -1149,12 +1589,14 @@ static int build(const char *name, const char *text, size_t len, char **owned,
         for (size_t i = 0; i < inv->diags.n; i++)
             diag_list_push(diags, &inv->diags.v[i]);
         inv_release(inv);
+        inv_clan_unref(inv->clan);
         free(inv->name);
         free(inv);
         return r;
     }
     inv_owners_sync(inv, (struct inv_owner){INV_OWN_NIX, 0, 0});
     read_all(inv);
+    inv_sync_real(inv);
     if (diags)
         for (size_t i = 0; i < inv->diags.n; i++)
             diag_list_push(diags, &inv->diags.v[i]);
@@ -1165,12 +1607,19 @@ static int build(const char *name, const char *text, size_t len, char **owned,
 int inv_build(const char *name, const char *text, size_t len, struct inventory **out,
               struct diag_list *diags)
 {
-    return build(name, text, len, NULL, NULL, out, diags);
+    return build(name, text, len, NULL, NULL, NULL, out, diags);
 }
 
-int inv_build_parsed(struct nix_file *f, struct inventory **out, struct diag_list *diags)
+int inv_build_clan(const char *name, const char *text, size_t len, struct inv_clan *clan,
+                   struct inventory **out, struct diag_list *diags)
 {
-    return build(nix_file_name(f), NULL, 0, NULL, f, out, diags);
+    return build(name, text, len, NULL, NULL, clan, out, diags);
+}
+
+int inv_build_parsed(struct nix_file *f, struct inv_clan *clan, struct inventory **out,
+                     struct diag_list *diags)
+{
+    return build(nix_file_name(f), NULL, 0, NULL, f, clan, out, diags);
 }
 
 /* Everything read from the tree (not the tree). */
@@ -1184,9 +1633,16 @@ static void release_model(struct inventory *inv)
     free(inv->snippets);
     free(inv->snippet_roots);
     free(inv->snippet_delta);
+    free(inv->snippet_file);
     inv->snippets = NULL;
     inv->snippet_roots = NULL;
     inv->snippet_delta = NULL;
+    inv->snippet_file = NULL;
+    for (size_t i = 0; i < inv->nunf; i++)
+        free((char *)inv->unf[i].text);
+    free(inv->unf);
+    inv->unf = NULL;
+    inv->nunf = inv->capunf = 0;
     inv->nsnippets = 0;
     free(inv->unwrap.v);
     memset(&inv->unwrap, 0, sizeof(inv->unwrap));
@@ -1196,6 +1652,13 @@ static void release_model(struct inventory *inv)
         diag_clear(&inv->diags.v[k]);
     inv->diags.n = 0;
     inv->nowned = 0;
+    inv->no_local = false;
+    free(inv->dseen);
+    inv->dseen = NULL;
+    inv->ndseen = inv->capdseen = 0;
+    free(inv->tagdefs);
+    inv->tagdefs = NULL;
+    inv->ntagdefs = 0;
 }
 
 void inv_release(struct inventory *inv)
@@ -1235,7 +1698,7 @@ int inventory_load(const char *path, struct inventory **out, struct diag_list *d
         return r;
     }
     struct inventory *inv;
-    r = build(path, text, len, &text, NULL, &inv, diags);
+    r = build(path, text, len, &text, NULL, NULL, &inv, diags);
     free(text);
     if (r < 0)
         return r;
@@ -1248,6 +1711,7 @@ int inventory_load(const char *path, struct inventory **out, struct diag_list *d
 void inv_undo_free(struct inv_undo *u)
 {
     free(u->label);
+    free(u->file);
     for (size_t i = 0; i < u->nfwd; i++)
         free(u->fwd[i].text);
     for (size_t i = 0; i < u->nback; i++)
@@ -1267,6 +1731,9 @@ void inventory_free(struct inventory *inv)
         inv_undo_free(&inv->redo[i]);
     free(inv->undo);
     free(inv->redo);
+    free(inv->real);
+    free(inv->visit);
+    inv_clan_unref(inv->clan);
     free(inv->name);
     free(inv);
 }
@@ -1278,7 +1745,48 @@ const char *inventory_name(const struct inventory *inv)
 
 const char *inventory_text(const struct inventory *inv, size_t *len)
 {
+    if (inv->real) {
+        *len = inv->real_len;
+        return inv->real;
+    }
     return nix_file_text(inv->nix, len);
+}
+
+char *inv_real_of(const struct inventory *inv, const char *view, size_t vlen, size_t *len)
+{
+    const struct inv_clan *c = inv->clan;
+    if (!c || !c->main_prefix) {
+        *len = vlen;
+        return inv_strndup(view, vlen);
+    }
+    size_t a = c->main_prefix_len, b = c->main_suffix_len;
+    if (vlen < a + b)
+        return NULL;
+    size_t mid = vlen - a - b;
+    char *r = malloc(a + mid + b + 1);
+    if (!r)
+        return NULL;
+    memcpy(r, c->main_prefix, a);
+    memcpy(r + a, view + a, mid);
+    memcpy(r + a + mid, c->main_suffix, b);
+    r[a + mid + b] = 0;
+    *len = a + mid + b;
+    return r;
+}
+
+void inv_sync_real(struct inventory *inv)
+{
+    if (!inv->clan || !inv->clan->main_prefix)
+        return;
+    size_t vlen;
+    const char *v = nix_file_text(inv->nix, &vlen);
+    size_t len;
+    char *r = inv_real_of(inv, v, vlen, &len);
+    if (!r)
+        return; /* out of memory: the previous text stays */
+    free(inv->real);
+    inv->real = r;
+    inv->real_len = len;
 }
 
 struct nix_file *inventory_nix(const struct inventory *inv)

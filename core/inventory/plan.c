@@ -69,6 +69,8 @@ static void free_job(struct plan_job *j)
     free(j->rsh);
     free(j->server);
     free_strv(j->paths, j->npaths);
+    free_strv(j->machine_paths, j->nmachine_paths);
+    free_strv(j->conditional, j->nconditional);
     free_strv(j->exclude, j->nexclude);
     for (size_t i = 0; i < j->nexclude; i++)
         free(j->exclude_origin[i].level);
@@ -259,6 +261,8 @@ struct shared {
     bool built;
     char **paths;
     size_t npaths;
+    char **mpaths, **cond;
+    size_t nmpaths, ncond;
     struct plan_hook *hooks[INV_NHOOKS];
     size_t nhooks[INV_NHOOKS];
 };
@@ -271,10 +275,27 @@ static int build_shared(struct plan *p, const struct inv_machine *m, struct shar
     sh->paths = arena_alloc(&p->arena, (total ? total : 1) * sizeof(*sh->paths));
     if (!sh->paths)
         return -ENOMEM;
+    sh->mpaths = arena_alloc(&p->arena, (total + m->nstates + 1) * sizeof(*sh->mpaths));
+    sh->cond = arena_alloc(&p->arena, (m->nstates + 1) * sizeof(*sh->cond));
+    if (!sh->mpaths || !sh->cond)
+        return -ENOMEM;
+    for (size_t s = 0; s < m->nstates; s++) {
+        const struct inv_state *st = &m->states[s];
+        if (st->condition.s)
+            sh->cond[sh->ncond++] = arena_printf(&p->arena, "%s: %s", st->name, st->condition.s);
+        if (st->folders_opaque && st->folders_text.s)
+            sh->mpaths[sh->nmpaths++] =
+                arena_printf(&p->arena, "%s: %s", st->name, st->folders_text.s);
+    }
     for (size_t s = 0; s < m->nstates; s++)
         for (size_t f = 0; f < m->states[s].nfolders; f++) {
             const char *fs = m->states[s].folders[f].s;
-            if (!fs || m->states[s].folders[f].opaque)
+            if (fs && m->states[s].folders[f].opaque) {
+                sh->mpaths[sh->nmpaths++] =
+                    arena_printf(&p->arena, "%s: %s", m->states[s].name, fs);
+                continue;
+            }
+            if (!fs)
                 continue;
             bool dup = false;
             for (size_t k = 0; k < sh->npaths && !dup; k++)
@@ -297,6 +318,7 @@ static int build_shared(struct plan *p, const struct inv_machine *m, struct shar
             struct plan_hook *hk = &sh->hooks[h][sh->nhooks[h]++];
             hk->state = arena_strdup(&p->arena, m->states[s].name);
             hk->script = arena_strdup(&p->arena, m->states[s].hooks[h].s);
+            hk->on_machine = m->states[s].hooks[h].opaque;
         }
     }
     sh->built = true;
@@ -528,6 +550,10 @@ static int build_client(const struct inventory *inv, const struct plan_options *
         j->unit = dv[d].unit ? dv[d].unit : arena_printf(&p->arena, "borgbackup-job-%s", j->destination);
         j->paths = shared->paths;
         j->npaths = shared->npaths;
+        j->machine_paths = shared->mpaths;
+        j->nmachine_paths = shared->nmpaths;
+        j->conditional = shared->cond;
+        j->nconditional = shared->ncond;
         j->exclude = exv;
         j->exclude_origin = exo;
         j->nexclude = nex;

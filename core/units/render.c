@@ -218,12 +218,29 @@ static int render_hook_files(struct render *rd, const struct plan_hook *hooks, s
              pre ? "preBackupScript" : "postBackupScript");
         put(&o, "#!/bin/bash\n");
         put_header(rd, &o, what.b.p ? what.b.p : "a hook");
-        put(&o, "# The hook's text follows the next line, verbatim.\nset -eu -o pipefail\n");
         const char *text = hooks[i].script ? hooks[i].script : "";
         size_t tl = strlen(text);
-        putn(&o, text, tl);
-        if (tl > 0 && text[tl - 1] != '\n')
-            put(&o, "\n");
+        if (hooks[i].on_machine) {
+            /* Clan evaluates this hook's text on the machine (an interpolation): not
+             * guessed here; the job fails with this message instead of running wrong
+             * commands */
+            put(&o, "# Clan evaluates this hook on the machine; its Nix source is:\n");
+            for (const char *l = text; *l;) {
+                const char *e = strchr(l, '\n');
+                size_t ll = e ? (size_t)(e - l) : strlen(l);
+                put(&o, "#   ");
+                putn(&o, l, ll);
+                put(&o, "\n");
+                l += ll + (e ? 1 : 0);
+            }
+            put(&o, "echo 'clan-tui: this hook is evaluated on the machine by Clan; these "
+                    "units cannot run it (deploy with clan instead)' >&2\nexit 1\n");
+        } else {
+            put(&o, "# The hook's text follows the next line, verbatim.\nset -eu -o pipefail\n");
+            putn(&o, text, tl);
+            if (tl > 0 && text[tl - 1] != '\n')
+                put(&o, "\n");
+        }
         put_hook_name(&name, hooks[i].state, pre);
         put_script_rel(rd, &path, name.b.p ? name.b.p : "");
         if (what.err || name.err)
@@ -297,6 +314,25 @@ static void put_job_script(struct render *rd, struct out *o, const struct plan_j
            "set -x\n"
            "archive_prefix=");
     put_sh(o, prefix);
+    /* what clan-tui cannot know without evaluating Nix is said, not guessed */
+    if (j->nmachine_paths) {
+        put(o, "\n# Folders Clan evaluates on the machine; clan-tui does not know them, so they\n"
+               "# are not listed below (the machine's own unit has them):\n");
+        for (size_t i = 0; i < j->nmachine_paths; i++) {
+            put(o, "#   ");
+            put_comment(o, j->machine_paths[i]);
+            put(o, "\n");
+        }
+    }
+    if (j->nconditional) {
+        put(o, "\n# States declared under lib.mkIf, listed below; the machine backs them up only\n"
+               "# when the condition holds:\n");
+        for (size_t i = 0; i < j->nconditional; i++) {
+            put(o, "#   ");
+            put_comment(o, j->conditional[i]);
+            put(o, "\n");
+        }
+    }
     put(o, "\n"
            "archive_name=\"$archive_prefix-$(date +%Y-%m-%dT%H:%M:%S)\"\n"
            "archive_suffix=.failed\n"

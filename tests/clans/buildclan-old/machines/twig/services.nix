@@ -1,0 +1,6 @@
+{ ... }:
+{
+  services.gitea.enable = true;
+
+  clan.core.state.gitea.folders = [ "/var/lib/gitea" ];
+}

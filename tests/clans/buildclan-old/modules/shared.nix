@@ -1,0 +1,8 @@
+{ config, ... }:
+{
+  services.openssh.enable = true;
+
+  clan.core.state.root-home = {
+    folders = [ "/root" ];
+  };
+}

@@ -1,0 +1,6 @@
+{ ... }:
+{
+  imports = [ ../../modules/shared.nix ];
+
+  time.timeZone = "UTC";
+}

@@ -1,0 +1,6 @@
+{ ... }:
+{
+  services.nginx.enable = true;
+
+  clan.core.state.acme.folders = [ "/var/lib/acme" ];
+}

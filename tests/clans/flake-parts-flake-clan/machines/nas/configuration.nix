@@ -1,0 +1,9 @@
+{ ... }:
+{
+  clan.core.state.media = {
+    folders = [
+      "/srv/media"
+      "/srv/music"
+    ];
+  };
+}

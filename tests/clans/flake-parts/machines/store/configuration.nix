@@ -1,0 +1,4 @@
+{ ... }:
+{
+  fileSystems."/srv".device = "tank/srv";
+}

@@ -1,0 +1,6 @@
+{ ... }:
+{
+  clan.core.networking.targetHost = "root@web.example.com";
+
+  services.nginx.enable = true;
+}

@@ -1,0 +1,4 @@
+{ ... }:
+{
+  clan.core.state.home.folders = [ "/home" ];
+}

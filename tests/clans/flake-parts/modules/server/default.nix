@@ -1,0 +1,6 @@
+{ ... }:
+{
+  imports = [ ./monitoring.nix ];
+
+  clan.core.state.srv.folders = [ "/srv" ];
+}

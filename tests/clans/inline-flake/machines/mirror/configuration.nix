@@ -1,0 +1,9 @@
+{ ... }:
+{
+  clan.core.state.mirror = {
+    folders = [ "/srv/mirror" ];
+    postRestoreScript = ''
+      systemctl restart nginx.service
+    '';
+  };
+}

@@ -1,0 +1,6 @@
+{ ... }:
+{
+  imports = [ ./journal.nix ];
+
+  clan.core.state.etc-secrets.folders = [ "/etc/secrets" ];
+}

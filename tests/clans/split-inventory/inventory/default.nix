@@ -1,0 +1,6 @@
+{ lib }:
+{
+  machines = import ./machines.nix;
+  instances = import ./instances { inherit lib; };
+  tags.backup = [ "relay" ];
+}

@@ -1,0 +1,2 @@
+{ lib }:
+(import ./sshd.nix) // (import ./borgbackup.nix)

@@ -1,0 +1,7 @@
+{
+  sshd = {
+    module.name = "sshd";
+    roles.server.tags.nixos = { };
+    roles.client.tags.nixos = { };
+  };
+}

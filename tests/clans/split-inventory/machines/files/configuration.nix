@@ -1,0 +1,4 @@
+{ ... }:
+{
+  clan.core.state.shares.folders = [ "/tank/shares" ];
+}

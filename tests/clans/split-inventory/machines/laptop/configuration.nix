@@ -1,0 +1,6 @@
+{ ... }:
+{
+  clan.core.networking.targetHost = "root@laptop.example.com";
+
+  networking.networkmanager.enable = true;
+}

@@ -1,0 +1,6 @@
+{ ... }:
+{
+  services.coturn.enable = true;
+
+  clan.core.state.relay.folders = [ "/var/lib/coturn" ];
+}

@@ -1,0 +1,4 @@
+{ ... }:
+{
+  clan.core.state.borg-config.folders = [ "/etc/borg" ];
+}

@@ -1,0 +1,4 @@
+{ ... }:
+{
+  clan.core.state.documents.folders = [ "/srv/documents" ];
+}
