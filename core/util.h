@@ -43,42 +43,59 @@ void arena_free(struct arena *a);
 
 /* ---- files ---- */
 
+/* Symbolic links. Every reader and writer below follows a name through its chain of
+ * symbolic links (a relative link resolved against the directory holding it) to the file
+ * itself, the target. Writers replace the target -- the temporary file goes beside the
+ * target, in the target's directory, and is renamed over it -- so a link stays a link and
+ * the file it leads to gets the content. The new file keeps the old one's owner and group:
+ * as root that must succeed (else the write is refused, nothing changed); as anyone else a
+ * refused chown (EPERM) keeps the group when allowed and otherwise leaves the new file
+ * owned by the writer, as with any editor that writes a new copy. A dangling link (its
+ * target does not exist) is refused, -ENOENT, unless the caller's stamp says there was no
+ * file when it was read (exists == false): then the target is created, the link stays. */
+
 /* What a file looked like when it was read, so a later write can refuse to clobber
- * a file that changed on disk in the meantime. */
+ * a file that changed on disk in the meantime. Plain data: copy it freely. */
 struct file_stamp {
     bool exists;
     dev_t dev;
     ino_t ino;
     off_t size;
     int64_t mtime_ns;
-    uint64_t hash; /* FNV-1a of the content */
+    uint64_t hash;        /* FNV-1a of the content */
+    uint64_t target_hash; /* FNV-1a of the target's path (links followed, its directory made
+                           * canonical): a link that leads elsewhere since means "changed" */
 };
 
 uint64_t hash_bytes(const void *data, size_t len);
 
-/* Read a whole file. *out is NUL-terminated (the NUL is not counted in *len).
- * stamp may be NULL. */
+/* Read a whole file (through symbolic links). *out is NUL-terminated (the NUL is not counted
+ * in *len). stamp may be NULL. */
 int file_read(const char *path, char **out, size_t *len, struct file_stamp *stamp,
               struct diag *d);
 
-/* Does the file still match the stamp? 1 yes, 0 no (changed, removed, created), <0 error. */
+/* Does the file still match the stamp? 1 yes, 0 no (changed, removed, created, or path is
+ * a symbolic link now leading to another file), <0 error. The same content under a new inode
+ * (another program replaced the file atomically) still matches. */
 int file_stamp_check(const char *path, const struct file_stamp *stamp, struct diag *d);
 
-/* Replace path atomically: temp file in the same directory, write, fsync, rename,
- * fsync the directory. When expect is non-NULL the write is refused (-ESTALE) if the
- * file no longer matches it. The new file keeps the old one's mode (else `mode`).
- * On any failure the original file is left as it was and no temp file remains. */
+/* Replace path (its target, see above) atomically: temp file in the target's directory,
+ * write, fsync, rename, fsync the directory. When expect is non-NULL the write is refused
+ * (-ESTALE) if the file no longer matches it (checked before and after the temporary file is
+ * written). The new file keeps the old one's mode and owner (else `mode`). On any failure the
+ * original file is left as it was and no temp file remains. */
 int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                       const struct file_stamp *expect, struct diag *d);
 
 /* Many files at once, each replaced atomically, made durable with one syncfs() per file
  * system instead of two fsync() per file (writing a thousand machines' units takes seconds,
- * not minutes). file_batch_add writes a temporary file beside path with exactly `mode`
- * (refused, nothing staged, when path is not a regular file or no longer matches expect);
- * file_batch_commit syncs them, checks every expect stamp again -- one stale file refuses
- * the whole batch and changes nothing -- renames them into place in order and syncs the
- * renames. A rename that fails stops there: the files before it are replaced, the rest
- * untouched. file_batch_free removes the temporary files of a batch not committed. */
+ * not minutes). file_batch_add writes a temporary file beside path's target with exactly
+ * `mode` and the old file's owner (refused, nothing staged, when the target is not a regular
+ * file, is missing behind a link, or no longer matches expect); file_batch_commit syncs them,
+ * checks every expect stamp again -- one stale file refuses the whole batch and changes
+ * nothing -- renames them into place in order and syncs the renames. A rename that fails
+ * stops there: the files before it are replaced, the rest untouched (file_txn, below, puts
+ * them back instead). file_batch_free removes the temporary files of a batch not committed. */
 struct file_batch;
 int file_batch_new(struct file_batch **out);
 int file_batch_add(struct file_batch *b, const char *path, const void *data, size_t len,
@@ -86,6 +103,37 @@ int file_batch_add(struct file_batch *b, const char *path, const void *data, siz
 int file_batch_commit(struct file_batch *b, struct diag *d);
 size_t file_batch_count(const struct file_batch *b);
 void file_batch_free(struct file_batch *b);
+
+/* A set of files replaced together: either every file gets its new content or none changes.
+ *
+ * file_txn_add stages one file: path (symbolic links followed as above; two names for one
+ * target are refused), its new content, and expect: NULL writes blindly (an existing file is
+ * replaced, a missing one created), else the stamp file_read gave -- exists == false means
+ * "there was no file": it is created, and refused if one appeared. The file must be a
+ * regular file, not changed since expect (-ESTALE). The new content goes to a temporary file
+ * beside the target with the old file's mode and owner (mode_if_new for a new file), fsynced.
+ * A failed add stages nothing; the set stays usable (or free it).
+ *
+ * file_txn_commit, once: checks every stamp (one stale file refuses the whole set,
+ * -ESTALE, naming it); keeps each old file under a temporary name beside it (a hard link,
+ * else a copy with the same mode, owner and times); checks every stamp again; renames the new
+ * files into place in the order added (a new file never replaces one made meanwhile). If
+ * rename k fails, files 0..k-1 are put back (old ones renamed back, new ones removed) and the
+ * error names file k. Afterwards no temporary or backup file remains -- except, should
+ * putting one back fail too, that file's backup, named in the message. On success
+ * new_stamps (NULL, or one per added file, in order) receives each new file's stamp, as
+ * file_read would give it, for the next save to compare against.
+ *
+ * Not guarded: a change made between the last check and the renames (microseconds), and a
+ * crash in the middle of the renames (some files new, the rest old, the backups left as
+ * .NAME.XXXXXX.old). file_txn_free removes whatever a set not committed left. */
+struct file_txn;
+int file_txn_new(struct file_txn **out);
+int file_txn_add(struct file_txn *x, const char *path, const void *data, size_t len,
+                 mode_t mode_if_new, const struct file_stamp *expect, struct diag *d);
+int file_txn_commit(struct file_txn *x, struct file_stamp *new_stamps, struct diag *d);
+size_t file_txn_count(const struct file_txn *x);
+void file_txn_free(struct file_txn *x);
 
 /* mkdir -p with the given mode for every directory it creates. */
 int mkdir_parents(const char *path, mode_t mode, struct diag *d);
