@@ -2,8 +2,9 @@
 # The fixture clans of tests/clans/*: clan-tui dump of each directory against its EXPECTED
 # (machines, states with their file and line, conditions, deploy addresses, borgbackup
 # clients and servers, imports not followed), and `check` reports no error on any of them.
-top=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top=$(cd "${top_srcdir:-$(dirname "$0")/..}" && pwd)
 bin=${CLAN_TUI:-./clan-tui}
+case $bin in /*) ;; *) bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin") ;; esac
 command -v jq >/dev/null || { echo "jq missing"; exit 77; }
 fail=0
 for d in "$top"/tests/clans/*/; do
