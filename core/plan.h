@@ -13,6 +13,7 @@
 struct plan_origin {
     char *level;       /* "default", "role", "tag:<t>", "machine", "destination" */
     unsigned line, col; /* 0 when it is a built-in default */
+    char *file;        /* the file of the clan that defines it; NULL: the main file */
 };
 
 /* A state hook script as written (shown verbatim, run verbatim). */

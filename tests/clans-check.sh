@@ -7,9 +7,12 @@ bin=${CLAN_TUI:-./clan-tui}
 case $bin in /*) ;; *) bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin") ;; esac
 command -v jq >/dev/null || { echo "jq missing"; exit 77; }
 fail=0
-for d in "$top"/tests/clans/*/; do
+# the fixtures, and the bundled directory samples (their EXPECTED in tests/clans/samples)
+for d in "$top"/tests/clans/*/ "$top"/samples/*/; do
     name=$(basename "$d")
-    [ -f "$d/EXPECTED" ] || continue
+    exp="$d/EXPECTED"
+    case $d in "$top"/samples/*) exp="$top/tests/clans/samples/$name.EXPECTED" ;; esac
+    [ -f "$exp" ] || continue
     out=$(mktemp)
     (cd "$d" && "$bin" dump . 2>/dev/null) > "$out.json" || true
     jq -r '
@@ -26,7 +29,7 @@ for d in "$top"/tests/clans/*/; do
       (.machines[] | . as $m | .roles[]? | select($mods[.instance] == "borgbackup") | "\(.role) \($m.name) \(.instance)"),
       (.unfollowed[]? | "unfollowed \(fileof(.)):\(.line)")
     ' "$out.json" 2>/dev/null | grep -E '^(machine|state|conditional|opaque|target|client|server|unfollowed) ' | sort -u > "$out.got"
-    grep -v '^#' "$d/EXPECTED" | sed 's/[[:space:]]*#.*$//' | grep -v '^[[:space:]]*$' | sort -u > "$out.want"
+    grep -v '^#' "$exp" | sed 's/[[:space:]]*#.*$//' | grep -v '^[[:space:]]*$' | sort -u > "$out.want"
     if ! diff -u "$out.want" "$out.got" > "$out.diff"; then
         echo "FAIL: $name (- expected, + clan-tui)"; sed -n '3,$p' "$out.diff" | grep '^[-+]'
         fail=1

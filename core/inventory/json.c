@@ -441,6 +441,10 @@ static void put_origin(struct buf *b, const struct plan_origin *o)
     buf_printf(b, "%u", o->line);
     put_key(b, &f, "col");
     buf_printf(b, "%u", o->col);
+    if (o->file) {
+        put_key(b, &f, "file");
+        json_put_string(b, o->file);
+    }
     buf_putc(b, '}');
 }
 

@@ -73,10 +73,11 @@ static void free_job(struct plan_job *j)
     free_strv(j->conditional, j->nconditional);
     free_strv(j->exclude, j->nexclude);
     for (size_t i = 0; i < j->nexclude; i++)
-        free(j->exclude_origin[i].level);
+        free(j->exclude_origin[i].level), free(j->exclude_origin[i].file);
     free(j->exclude_origin);
     free(j->start_at);
     free(j->start_at_origin.level);
+    free(j->start_at_origin.file);
     free_hooks(j->pre_backup, j->npre);
     free_hooks(j->post_backup, j->npost);
     free_hooks(j->pre_restore, j->npre_restore);
@@ -513,6 +514,8 @@ static int build_client(const struct inventory *inv, const struct plan_options *
                 struct inv_loc il = inv_loc_value(inv, ex->items[k]);
                 exo[k].line = il.line;
                 exo[k].col = il.col;
+                if (il.file)
+                    exo[k].file = arena_strdup(&p->arena, inventory_file_name(inv, il.file));
             }
             nex = ex->nitems;
         }
@@ -562,6 +565,9 @@ static int build_client(const struct inventory *inv, const struct plan_options *
         if (sdef && sdef->level != INV_LEVEL_DEFAULT) {
             j->start_at_origin.line = sdef->loc.line;
             j->start_at_origin.col = sdef->loc.col;
+            if (sdef->loc.file)
+                j->start_at_origin.file =
+                    arena_strdup(&p->arena, inventory_file_name(inv, sdef->loc.file));
         }
         j->pre_backup = shared->hooks[INV_HOOK_PRE_BACKUP];
         j->npre = shared->nhooks[INV_HOOK_PRE_BACKUP];

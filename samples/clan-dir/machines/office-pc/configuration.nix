@@ -1,0 +1,4 @@
+{ ... }:
+{
+  clan.core.state.shared-documents.folders = [ "/srv/documents" ];
+}

@@ -1,0 +1,4 @@
+{ ... }:
+{
+  clan.core.networking.targetHost = "root@web.office.example";
+}

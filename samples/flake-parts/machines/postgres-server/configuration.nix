@@ -1,0 +1,6 @@
+{ config, ... }:
+{
+  imports = [ ../../modules/postgres.nix ];
+
+  services.postgresql.enable = true;
+}
