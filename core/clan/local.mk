@@ -1,2 +1,9 @@
 # core/clan: finding a Clan's directory (the reading is core/inventory/sources.c)
 libclancore_a_SOURCES += core/clan.h core/clan/clan.c
+# a 1000-machine clan directory: open, edits in clan.nix and inventory.json, first frame
+EXTRA_PROGRAMS += bench/bench-clan
+bench_bench_clan_SOURCES = bench/bench-clan.c
+bench_bench_clan_LDADD = $(CORE_LIBS)
+BENCH_PROGS += bench/bench-clan
+BENCH_RUNS += bench/bench-clan.sh
+EXTRA_DIST += bench/bench-clan.sh

@@ -133,12 +133,16 @@ struct inv_clan {
     struct inv_parse *main_full;  /* the main file's first whole parse (see sources.c) */
     char *loc_dir, *loc_file;     /* how the clan was located (for rebuilds) */
     bool loc_given_nix;
+    struct inv_modsum *sums;      /* per file: what it contributes to a machine (sources.c) */
+    size_t nsums;
     struct inv_clan *prev;        /* while rebuilding: the clan whose parses are reused */
     const struct inv_overlay *ov; /* while rebuilding: edited texts */
     size_t nov;
     size_t main_prefix_len, main_suffix_len;
 };
 void inv_clan_unref(struct inv_clan *c);
+struct inv_modsum;
+void inv_modsums_free(struct inv_modsum *s, size_t n);
 /* The tree an edit of file (> 0) works on: inventory.json (json), or the clan module the
  * file holds (the file's tree or the view of the expression inside it). <0 with d when the
  * file is not edited by clan-tui. */

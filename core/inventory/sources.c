@@ -106,6 +106,7 @@ void inv_clan_unref(struct inv_clan *c)
     }
     inv_index_free(&c->pathix);
     inv_index_free(&c->idix);
+    inv_modsums_free(c->sums, c->nsums);
     for (size_t i = 0; i < c->nkept; i++)
         free(c->kept[i]);
     free(c->kept);
@@ -1045,14 +1046,68 @@ static void unfollowed(struct inventory *inv, const struct nix_value *v, struct 
     inv->unf[inv->nunf++] = (struct inv_unfollowed){text, l, m ? m->name : NULL};
 }
 
+/* What one NixOS module file contributes to every machine that imports it, read once
+ * (recorded) and replayed per machine: a file shared by a thousand machines is looked into
+ * once. Kept by the clan (its files do not change while it lives). */
+enum contrib_kind { C_STATE, C_BAD_SET, C_PG, C_HOST, C_IMPORT, C_UNFOLLOWED };
+struct contrib {
+    enum contrib_kind kind;
+    const char *name;             /* C_STATE: the state's name; C_UNFOLLOWED: a note */
+    struct inv_loc key;           /* C_STATE: its key */
+    const struct nix_value *v;    /* the value (C_IMPORT: unused) */
+    long file;                    /* C_IMPORT: the file */
+    char *cond;                   /* the lib.mkIf conditions around it (owned), or NULL */
+    struct inv_loc cl;
+};
+struct inv_modsum {
+    struct contrib *v;
+    size_t n, cap;
+    bool done, busy;
+};
+
+void inv_modsums_free(struct inv_modsum *s, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++) {
+        for (size_t k = 0; k < s[i].n; k++)
+            free(s[i].v[k].cond);
+        free(s[i].v);
+    }
+    free(s);
+}
+
 struct walk {
     struct inventory *inv;
-    struct inv_machine *m;
+    struct inv_machine *m;        /* NULL while recording */
     int depth;
+    struct inv_modsum *rec;       /* recording a file's contributions, or NULL */
 };
+
+static void record(struct walk *w, struct contrib c, const char *cond, struct inv_loc cl)
+{
+    struct inv_modsum *r = w->rec;
+    if (inv_grow(&r->v, &r->cap, r->n, sizeof(*r->v)) < 0)
+        return;
+    c.cond = cond ? strdup(cond) : NULL;
+    c.cl = cl;
+    r->v[r->n++] = c;
+}
 
 static void walk_module(struct walk *w, const struct nix_value *v, const char *cond,
                         struct inv_loc cl);
+static void replay(struct walk *w, long nf, const char *cond, struct inv_loc cl);
+static void record(struct walk *w, struct contrib c, const char *cond, struct inv_loc cl);
+static void target_host(struct walk *w, const struct nix_value *v, const char *cond,
+                        struct inv_loc cl, void *ctx);
+
+/* An import not followed: listed (for the machine being read, or recorded). */
+static void walk_unfollowed(struct walk *w, const struct nix_value *v, const char *note,
+                            const char *cond, struct inv_loc cl)
+{
+    if (w->rec)
+        record(w, (struct contrib){.kind = C_UNFOLLOWED, .v = v, .name = note}, cond, cl);
+    else
+        unfollowed(w->inv, v, w->m, note);
+}
 
 static const struct nix_value *view_in(struct inventory *inv, unsigned fi,
                                        struct nix_file *base, struct nix_span s);
@@ -1321,7 +1376,11 @@ static void one_state(struct walk *w, const struct nix_value *v, const char *con
                       struct inv_loc cl, void *ctx)
 {
     struct state_ctx *sc = ctx;
-    inv_read_one_state(w->inv, w->m, sc->name, sc->key, v, cond, cl);
+    if (w->rec)
+        record(w, (struct contrib){.kind = C_STATE, .name = sc->name, .key = sc->key, .v = v},
+               cond, cl);
+    else
+        inv_read_one_state(w->inv, w->m, sc->name, sc->key, v, cond, cl);
 }
 
 static void state_set(struct walk *w, const struct nix_value *v, const char *cond,
@@ -1329,8 +1388,12 @@ static void state_set(struct walk *w, const struct nix_value *v, const char *con
 {
     (void)ctx;
     if (v->kind != NIX_ATTRS) {
-        if (!expand(w, v, cond, cl, state_set, NULL))
-            inv_read_state_set(w->inv, w->m, v, cond, cl); /* reports what it is */
+        if (!expand(w, v, cond, cl, state_set, NULL)) {
+            if (w->rec) /* reported per machine, as a set that is not one */
+                record(w, (struct contrib){.kind = C_BAD_SET, .v = v}, cond, cl);
+            else
+                inv_read_state_set(w->inv, w->m, v, cond, cl);
+        }
         return;
     }
     for (size_t i = 0; i < v->nchildren; i++) {
@@ -1338,7 +1401,7 @@ static void state_set(struct walk *w, const struct nix_value *v, const char *con
         struct state_ctx sc = {s->name, inv_loc_key(w->inv, s)};
         if (s->kind == NIX_OPAQUE && expand(w, s, cond, cl, one_state, &sc))
             continue;
-        inv_read_one_state(w->inv, w->m, s->name, sc.key, s, cond, cl);
+        one_state(w, s, cond, cl, &sc);
     }
 }
 
@@ -1346,7 +1409,9 @@ static void pg_set(struct walk *w, const struct nix_value *v, const char *cond,
                    struct inv_loc cl, void *ctx)
 {
     (void)ctx;
-    if (v->kind == NIX_ATTRS)
+    if (v->kind == NIX_ATTRS && w->rec)
+        record(w, (struct contrib){.kind = C_PG, .v = v}, cond, cl);
+    else if (v->kind == NIX_ATTRS)
         inv_read_postgresql(w->inv, w->m, v, cond, cl);
     else
         expand(w, v, cond, cl, pg_set, NULL);
@@ -1355,9 +1420,11 @@ static void pg_set(struct walk *w, const struct nix_value *v, const char *cond,
 static void target_host(struct walk *w, const struct nix_value *v, const char *cond,
                         struct inv_loc cl, void *ctx)
 {
-    (void)cond;
-    (void)cl;
     (void)ctx;
+    if (w->rec) {
+        record(w, (struct contrib){.kind = C_HOST, .v = v}, cond, cl);
+        return;
+    }
     struct inv_machine *m = w->m;
     if (m->nixos_target_host.s)
         return;
@@ -1414,27 +1481,101 @@ static void import_one(struct walk *w, const struct nix_value *e, const char *co
         p = static_path(inv->clan, fi, base, value_span(e), 0);
     }
     if (!p) {
-        unfollowed(inv, e, w->m, NULL);
+        walk_unfollowed(w, e, NULL, cond, cl);
         return;
     }
-    char *wh = where(inv->clan, fi, base, e->val_start);
-    char *why = NULL;
-    if (asprintf(&why, "imported by %s", wh ? wh : "?") < 0)
-        why = NULL;
     const char *wn = NULL;
-    long nf = clan_file(inv->clan, p, INV_FILE_NIXOS, why, &wn);
-    free(why);
-    free(wh);
+    long nf = inv_index_get(&inv->clan->pathix, p); /* known: no text to make */
+    if (nf < 0) {
+        char *wh = where(inv->clan, fi, base, e->val_start);
+        char *why = NULL;
+        if (asprintf(&why, "imported by %s", wh ? wh : "?") < 0)
+            why = NULL;
+        nf = clan_file(inv->clan, p, INV_FILE_NIXOS, why, &wn);
+        free(why);
+        free(wh);
+    }
     free(p);
     if (nf < 0) {
-        unfollowed(inv, e, w->m, wn);
+        walk_unfollowed(w, e, wn, cond, cl);
         return;
     }
-    if (in_walk(inv, (unsigned)nf) || !inv->clan->files[nf].nix)
+    if (w->rec)
+        record(w, (struct contrib){.kind = C_IMPORT, .file = nf}, cond, cl);
+    else
+        replay(w, nf, cond, cl);
+}
+
+/* The contributions of file nf, recorded the first time. */
+static const struct inv_modsum *summary(struct inventory *inv, long nf)
+{
+    struct inv_clan *c = inv->clan;
+    if (!c->sums || c->nsums < c->nfiles) {
+        size_t n = c->nfiles + 64;
+        struct inv_modsum *ns = realloc(c->sums, n * sizeof(*ns));
+        if (!ns)
+            return NULL;
+        memset(ns + c->nsums, 0, (n - c->nsums) * sizeof(*ns));
+        c->sums = ns;
+        c->nsums = n;
+    }
+    struct inv_modsum *s = &c->sums[nf];
+    if (s->done || s->busy)
+        return s->done ? s : NULL;
+    const struct nix_value *root = c->files[nf].nix ? nix_file_root(c->files[nf].nix) : NULL;
+    if (root) {
+        s->busy = true;
+        struct walk rw = {inv, NULL, 0, s};
+        walk_module(&rw, root, NULL, (struct inv_loc){0});
+        s = &c->sums[nf]; /* (the array may have moved while the file's imports were read) */
+        s->busy = false;
+    }
+    s->done = true;
+    return s;
+}
+
+/* Apply file nf's contributions to the machine being read (under cond from outside). */
+static void replay(struct walk *w, long nf, const char *cond, struct inv_loc cl)
+{
+    struct inventory *inv = w->inv;
+    if (in_walk(inv, (unsigned)nf) || !inv->clan->files[nf].nix || w->depth > 48)
         return;
-    const struct nix_value *root = nix_file_root(inv->clan->files[nf].nix);
-    if (root)
-        walk_module(w, root, cond, cl);
+    if (!summary(inv, nf))
+        return;
+    w->depth++;
+    for (size_t i = 0; i < inv->clan->sums[nf].n; i++) {
+        /* (re-fetched each time: a nested summary may grow the array) */
+        const struct contrib *c = &inv->clan->sums[nf].v[i];
+        char *both = cond && c->cond ? and_cond(cond, c->cond) : NULL;
+        const char *k = both ? both : cond ? cond : c->cond;
+        struct inv_loc kl = cond ? cl : c->cl;
+        switch (c->kind) {
+        case C_STATE:
+            inv_read_one_state(inv, w->m, c->name, c->key, c->v, k, kl);
+            break;
+        case C_BAD_SET:
+            inv_read_state_set(inv, w->m, c->v, k, kl);
+            break;
+        case C_PG:
+            inv_read_postgresql(inv, w->m, c->v, k, kl);
+            break;
+        case C_HOST:
+            target_host(w, c->v, k, kl, NULL);
+            break;
+        case C_UNFOLLOWED:
+            unfollowed(inv, c->v, w->m, c->name);
+            break;
+        case C_IMPORT: {
+            long f = c->file;
+            char *kc = k ? strdup(k) : NULL;
+            replay(w, f, kc, kl);
+            free(kc);
+            break;
+        }
+        }
+        free(both);
+    }
+    w->depth--;
 }
 
 static void module_emit(struct walk *w, const struct nix_value *v, const char *cond,
@@ -1450,7 +1591,7 @@ static void walk_module(struct walk *w, const struct nix_value *v, const char *c
     if (w->depth > 48)
         return;
     if (v->kind != NIX_ATTRS) {
-        if (!expand(w, v, cond, cl, module_emit, NULL) && v->kind == NIX_OPAQUE &&
+        if (!expand(w, v, cond, cl, module_emit, NULL) && v->kind == NIX_OPAQUE && w->m &&
             !w->m->config_opaque && w->depth == 0)
             inv_config_opaque(w->inv, w->m, v);
         return;
@@ -1461,7 +1602,7 @@ static void walk_module(struct walk *w, const struct nix_value *v, const char *c
         for (size_t i = 0; i < im->nchildren; i++)
             import_one(w, im->children[i], cond, cl);
     } else if (im) {
-        unfollowed(w->inv, im, w->m, "not a list literal");
+        walk_unfollowed(w, im, "not a list literal", cond, cl);
     }
     static const char *const st[] = {"clan", "core", "state"};
     static const char *const pg[] = {"clan", "core", "postgresql"};
@@ -1486,7 +1627,7 @@ void inv_read_nixos_module(struct inventory *inv, struct inv_machine *m, unsigne
     inv->visit_gen++;
     if (!inv->visit_gen)
         inv->visit_gen = 1;
-    struct walk w = {inv, m, 0};
+    struct walk w = {inv, m, 0, NULL};
     walk_module(&w, v, cond, (struct inv_loc){0});
 }
 
@@ -1506,7 +1647,7 @@ void inv_read_role_modules(struct inventory *inv)
         inv->visit_gen++;
         if (!inv->visit_gen)
             inv->visit_gen = 1;
-        struct walk w = {inv, m, 0};
+        struct walk w = {inv, m, 0, NULL};
         const struct nix_value *l = r->extra_modules;
         if (l->kind == NIX_LIST) {
             for (size_t k = 0; k < l->nchildren; k++)
