@@ -5,6 +5,12 @@ tests_test_util_LDADD = $(TEST_LIBS)
 TESTS += tests/test-util tests/cli.sh
 EXTRA_DIST += tests/cli.sh tests/lib.sh
 EXTRA_DIST += tests/sshd-lib.sh
+# core/nix/json.c: JSON documents read into the logical tree, edited in Clan's layout
+check_PROGRAMS += tests/test-json
+tests_test_json_SOURCES = tests/test-json.c
+tests_test_json_CFLAGS = $(TEST_CFLAGS)
+tests_test_json_LDADD = $(TEST_LIBS)
+TESTS += tests/test-json
 check_PROGRAMS += tests/fileio-tool
 tests_fileio_tool_SOURCES = tests/fileio-tool.c
 tests_fileio_tool_LDADD = $(CORE_LIBS)

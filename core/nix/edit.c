@@ -215,6 +215,10 @@ static int delete_range(const struct nix_file *f, struct nix_edit *ed, size_t s,
 
 static int refuse_broken(struct nix_file *f, struct diag *d)
 {
+    if (nix_file_is_json(f)) /* its CST has no Nix nodes to edit */
+        return diag_set(d, DIAG_ERROR, f->name, 0, 0,
+                        "the file is a JSON document; expected a Nix file (JSON is edited with "
+                        "the json_edit functions)");
     if (!f->has_errors)
         return 0;
     return diag_set(d, DIAG_ERROR, f->name, 0, 0,
