@@ -7,3 +7,11 @@ bench_bench_clan_LDADD = $(CORE_LIBS)
 BENCH_PROGS += bench/bench-clan
 BENCH_RUNS += bench/bench-clan.sh
 EXTRA_DIST += bench/bench-clan.sh
+# the clan reader and the expression-shape functions under libFuzzer
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz-clan
+fuzz_fuzz_clan_SOURCES = fuzz/fuzz-clan.c
+fuzz_fuzz_clan_LDFLAGS = $(FUZZ_LDFLAGS)
+fuzz_fuzz_clan_LDADD = $(CORE_LIBS)
+endif
+EXTRA_DIST += fuzz/fuzz-clan.c
