@@ -127,6 +127,8 @@ struct inv_clan {
     size_t nkept;
     char **mdirs;                 /* machines/<name>/ directories, sorted */
     size_t nmdirs;
+    long *mfiles;                 /* per directory, its 3 machine files: index, -1 none,
+                                     -2 not looked up yet */
     /* the main clan module when it is an expression inside its file (flake-parts
      * `clan = { ... }`, a call in flake.nix): the file's text around it; NULL: whole file */
     char *main_prefix, *main_suffix;

@@ -107,6 +107,7 @@ void inv_clan_unref(struct inv_clan *c)
     inv_index_free(&c->pathix);
     inv_index_free(&c->idix);
     inv_modsums_free(c->sums, c->nsums);
+    free(c->mfiles);
     for (size_t i = 0; i < c->nkept; i++)
         free(c->kept[i]);
     free(c->kept);
@@ -1666,6 +1667,34 @@ void inv_read_role_modules(struct inventory *inv)
 static const char *const machine_files[] = {"configuration.nix", "hardware-configuration.nix",
                                             "disko.nix"};
 
+/* File j (machine_files) of machine directory i: its index, or -1 when it does not exist;
+ * looked up once per clan. */
+static long machine_file(struct inv_clan *c, size_t i, size_t j)
+{
+    if (!c->mfiles) {
+        c->mfiles = malloc((c->nmdirs ? c->nmdirs : 1) * 3 * sizeof(*c->mfiles));
+        if (!c->mfiles)
+            return -1;
+        for (size_t k = 0; k < c->nmdirs * 3; k++)
+            c->mfiles[k] = -2;
+    }
+    long *slot = &c->mfiles[i * 3 + j];
+    if (*slot != -2)
+        return *slot;
+    char *rel = NULL, *why = NULL;
+    if (asprintf(&rel, "machines/%s/%s", c->mdirs[i], machine_files[j]) < 0)
+        return -1;
+    char *p = join(c->dir, rel);
+    free(rel);
+    if (asprintf(&why, "the configuration of machine %s", c->mdirs[i]) < 0)
+        why = NULL;
+    const char *wn;
+    *slot = p ? clan_file(c, p, INV_FILE_NIXOS, why, &wn) : -1; /* absent: -1 */
+    free(why);
+    free(p);
+    return *slot;
+}
+
 void inv_read_sources(struct inventory *inv, size_t *cap)
 {
     struct inv_clan *c = inv->clan;
@@ -1698,21 +1727,12 @@ void inv_read_sources(struct inventory *inv, size_t *cap)
                 cls = mc->str;
         }
         bool darwin = cls && !strcmp(cls, "darwin");
+        /* one walk for all of the machine's files: a module they share is read once */
+        inv->visit_gen++;
+        if (!inv->visit_gen)
+            inv->visit_gen = 1;
         for (size_t j = 0; j < (darwin ? 1 : 3); j++) {
-            char *rel = NULL;
-            if (asprintf(&rel, "machines/%s/%s", c->mdirs[i], machine_files[j]) < 0)
-                continue;
-            char *p = join(c->dir, rel);
-            free(rel);
-            if (!p)
-                continue;
-            char *why = NULL;
-            if (asprintf(&why, "the configuration of machine %s", c->mdirs[i]) < 0)
-                why = NULL;
-            const char *wn;
-            long fi = clan_file(c, p, INV_FILE_NIXOS, why, &wn); /* absent: -1, at once */
-            free(why);
-            free(p);
+            long fi = machine_file(c, i, j);
             if (fi < 0)
                 continue;
             m = &inv->model.machines[k];
@@ -1720,11 +1740,12 @@ void inv_read_sources(struct inventory *inv, size_t *cap)
                 m->dir_loc = (struct inv_loc){.line = 1, .col = 1, .file = (unsigned)fi};
             if (!m->loc.line && !m->loc.file && j == 0)
                 m->loc = m->dir_loc;
-            const struct nix_value *root = c->files[fi].nix ? nix_file_root(c->files[fi].nix) : NULL;
-            if (!root)
+            if (!c->files[fi].nix)
                 continue;
             inv->cur_owner = (struct inv_owner){INV_OWN_MACHINE_CFG, (uint32_t)k, 0};
-            inv_read_nixos_module(inv, m, (unsigned)fi, root, NULL);
+            /* read once per clan, replayed by every model read (an edit elsewhere) */
+            struct walk w = {inv, m, 0, NULL};
+            replay(&w, fi, NULL, (struct inv_loc){0});
         }
     }
     for (size_t k = 0; k < inv->model.nmachines; k++) {
