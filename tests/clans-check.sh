@@ -79,4 +79,12 @@ for d in "$top"/tests/clans/*/ "$top"/samples/*/; do
     rm -rf "$units"
     rm -f "$out" "$out.json" "$out.got" "$out.want" "$out.diff"
 done
+# clan.core.postgresql.databases.<db>.restore.stopOnRestore: the services stop around the
+# restore of that database (as Clan's postgresql module does), and start again on exit
+post=$(cd "$top/tests/clans/modules-states" && "$bin" dump . 2>/dev/null |
+    jq -r '.machines[] | select(.name == "db") | .states[] | select(.name == "app") | .postRestoreScript.value')
+case $post in
+*"systemctl stop app-server"*"trap 'systemctl start app-server' EXIT"*pg_restore*) echo "ok: stopOnRestore" ;;
+*) echo "FAIL: stopOnRestore: db's app restore script is:"; echo "$post"; fail=1 ;;
+esac
 exit $fail

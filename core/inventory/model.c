@@ -874,7 +874,15 @@ static void read_database(struct inventory *inv, struct inv_machine *m,
 {
     const char *db = v->name;
     const char *state = v->name;
+    struct buf stop = {0}; /* restore.stopOnRestore: services stopped around the restore */
     if (v->kind == NIX_ATTRS) {
+        const char *rp[] = {"restore", "stopOnRestore"};
+        const struct nix_value *sr = nix_value_lookup(v, rp, 2);
+        for (size_t i = 0; sr && sr->kind == NIX_LIST && i < sr->nchildren; i++)
+            if (sr->children[i]->kind == NIX_STRING && sr->children[i]->str) {
+                buf_putc(&stop, ' ');
+                buf_put_shell_word(&stop, sr->children[i]->str);
+            }
         const struct nix_value *n = nix_value_get(v, "name");
         if (n && n->kind == NIX_STRING)
             db = n->str;
@@ -888,8 +896,10 @@ static void read_database(struct inventory *inv, struct inv_machine *m,
         return;
     }
     struct inv_state *s = add_state(m, state);
-    if (!s)
+    if (!s) {
+        buf_free(&stop);
         return;
+    }
     if (!s->loc.line)
         s->loc = inv_loc_key(inv, v);
     if (cond && !s->condition.s) {
@@ -901,8 +911,10 @@ static void read_database(struct inventory *inv, struct inv_machine *m,
     s->database = inv_strdup(db);
     struct inv_loc loc = inv_loc_key(inv, v);
     char *folder = inv_asprintf("/var/backup/postgres/%s", db);
-    if (!folder)
+    if (!folder) {
+        buf_free(&stop);
         return;
+    }
     add_folder(s, (struct inv_text){.s = inv_strdup(folder), .loc = loc});
     struct buf pre = {0}, post = {0};
     buf_puts(&pre, "set -eu\nuntil systemctl is-active --quiet postgresql; do sleep 1; done\n"
@@ -920,11 +932,24 @@ static void read_database(struct inventory *inv, struct inv_machine *m,
     buf_puts(&post, "set -eu\nuntil systemctl is-active --quiet postgresql; do sleep 1; done\n"
                     "if [ -e ");
     buf_put_shell_word(&post, folder);
-    buf_puts(&post, "/pg-dump ]; then\n  runuser -u postgres -- dropdb --if-exists ");
+    buf_puts(&post, "/pg-dump ]; then\n");
+    const char *ind = "  ";
+    if (stop.len) {
+        /* as Clan's postgresql module: the services stop for the restore, and start
+         * again however it ends */
+        buf_printf(&post, "  (\n    systemctl stop%s\n    trap 'systemctl start%s' EXIT\n", stop.p,
+                   stop.p);
+        ind = "    ";
+    }
+    buf_printf(&post, "%srunuser -u postgres -- dropdb --if-exists ", ind);
     buf_put_shell_word(&post, db);
-    buf_puts(&post, "\n  runuser -u postgres -- pg_restore -C -d postgres ");
+    buf_printf(&post, "\n%srunuser -u postgres -- pg_restore -C -d postgres ", ind);
     buf_put_shell_word(&post, folder);
-    buf_puts(&post, "/pg-dump\nelse\n  echo 'no database dump found, skipping restore'\nfi\n");
+    buf_puts(&post, "/pg-dump\n");
+    if (stop.len)
+        buf_puts(&post, "  )\n");
+    buf_puts(&post, "else\n  echo 'no database dump found, skipping restore'\nfi\n");
+    buf_free(&stop);
     free(folder);
     struct { enum inv_hook h; struct buf *b; } gen[2] = {
         {INV_HOOK_PRE_BACKUP, &pre}, {INV_HOOK_POST_RESTORE, &post}};
