@@ -1326,7 +1326,6 @@ static void read_configs(struct inventory *inv, const struct nix_value *configs,
  * definition's settings stay the ones shown). */
 static void merge_instance(struct inventory *inv, struct inv_instance *e, struct inv_instance *t)
 {
-    (void)inv;
     if (!e->module.loc.line && t->module.loc.line) {
         free(e->module.s);
         e->module = t->module;
@@ -1354,9 +1353,18 @@ static void merge_instance(struct inventory *inv, struct inv_instance *e, struct
             for (size_t k = 0; k < lists[l].tn; k++) {
                 struct inv_role_entry *x = &lists[l].tv[k];
                 bool dup = false;
-                for (size_t q = 0; q < *lists[l].en; q++)
-                    if (!strcmp((*lists[l].ev)[q].name, x->name))
+                for (size_t q = 0; q < *lists[l].en && !dup; q++)
+                    if (!strcmp((*lists[l].ev)[q].name, x->name)) {
                         dup = true;
+                        if (x->settings && (*lists[l].ev)[q].settings)
+                            inv_diag(inv, DIAG_WARNING, x->loc,
+                                     "%s.roles.%s: settings of %s are also defined in %s; "
+                                     "clan-tui shows only those (Clan merges both)",
+                                     e->name, er->name, x->name,
+                                     inventory_file_name(inv, (*lists[l].ev)[q].loc.file));
+                        else if (x->settings)
+                            (*lists[l].ev)[q].settings = x->settings;
+                    }
                 if (dup)
                     continue;
                 struct inv_role_entry *nv =
@@ -1371,6 +1379,11 @@ static void merge_instance(struct inventory *inv, struct inv_instance *e, struct
         if (!er->settings && tr->settings) {
             er->settings = tr->settings;
             er->settings_loc = tr->settings_loc;
+        } else if (er->settings && tr->settings) {
+            inv_diag(inv, DIAG_WARNING, tr->settings_loc,
+                     "%s.roles.%s.settings is also defined in %s; clan-tui shows only that "
+                     "definition (Clan merges both)",
+                     e->name, er->name, inventory_file_name(inv, er->settings_loc.file));
         }
         if (!er->extra_modules)
             er->extra_modules = tr->extra_modules;
