@@ -35,7 +35,8 @@ tests_test_inventory_reload_CFLAGS = $(TEST_CFLAGS) -DTOP_SRCDIR='"$(abs_top_src
 tests_test_inventory_reload_LDADD = $(TEST_LIBS)
 TESTS += tests/test-inventory-reload
 # a clan of several files: edits in the file that defines each value, undo across files,
-# reload equals edit, JSON kept valid, all-or-nothing writes (fixtures in tests/clans)
+# reload equals edit, JSON kept valid, all-or-nothing writes (fixtures in tests/clans); a
+# random series on every fixture; write faults (stale file, chattr +i, a full tmpfs)
 check_PROGRAMS += tests/test-clan
 tests_test_clan_SOURCES = tests/test-clan.c
 tests_test_clan_CFLAGS = $(TEST_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
