@@ -30,7 +30,8 @@ expect_status 1 "check: conflicts and unknown machines exit 1" "$CLAN_TUI" check
 check "check names the unknown machine" grep -q "bad.nix:4:14: error: .*names machine 'ghost'" "$T/err"
 check "check reports the conflict" grep -q "conflicting definitions of settings.startAt for machine a" "$T/err"
 expect_status 1 "check: a missing file exits 1" "$CLAN_TUI" check "$T/none.nix"
-expect_status 2 "check: no FILE is a usage error" "$CLAN_TUI" check
+mkdir -p "$T/noclan"
+expect_status 1 "check: no clan in or above the working directory exits 1" sh -c 'cd "$0" && exec "$1" check' "$T/noclan" "$CLAN_TUI"
 check "check --help" "$CLAN_TUI" check --help
 
 # vars generated out of order (keys made by keygen): the client's before its server's

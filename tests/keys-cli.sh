@@ -10,15 +10,16 @@ keys_clan "$C" two-machines.nix
 VARS=$C/vars/per-machine
 
 # ---- usage ----
-check "keygen --help" sh -c '"$CLAN_TUI" keygen --help | grep -q "^Usage: clan-tui keygen FILE"'
-check "vars --help" sh -c '"$CLAN_TUI" vars --help | grep -q "^Usage: clan-tui vars get FILE"'
+check "keygen --help" sh -c '"$CLAN_TUI" keygen --help | grep -q "^Usage: clan-tui keygen \[DIR|FILE\]"'
+check "vars --help" sh -c '"$CLAN_TUI" vars --help | grep -q "^Usage: clan-tui vars get \[DIR|FILE\]"'
 # usage_error MESSAGE CMD...: exit 2 and that message, one line plus the hint
 usage_error() {
     want=$1; shift
     set +e; "$@" >/dev/null 2>"$T/usage.err"; got=$?; set -e
     [ "$got" -eq 2 ] && grep -q -- "$want" "$T/usage.err" && [ "$(wc -l <"$T/usage.err")" -eq 1 ]
 }
-check "keygen without FILE" usage_error "missing FILE" "$CLAN_TUI" keygen
+mkdir -p "$T/noclan"
+check "keygen without DIR|FILE outside any clan: exit 1, says so" sh -c 'cd "$0" && { "$1" keygen --secrets "$2" >/dev/null 2>"$0/err"; [ $? -eq 1 ]; } && grep -q "no clan here or in any parent directory" "$0/err"' "$T/noclan" "$CLAN_TUI" "$S"
 check "keygen --all with --machine" usage_error "exclude each other" "$CLAN_TUI" keygen "$C/clan.nix" --all --machine alice-laptop
 check "keygen --regenerate needs a selection" usage_error "name them with --machine M or --all" "$CLAN_TUI" keygen "$C/clan.nix" --regenerate
 check "keygen --secrets without value" usage_error "needs a value" "$CLAN_TUI" keygen "$C/clan.nix" --secrets
@@ -26,7 +27,7 @@ check "keygen unknown option" usage_error "unknown option '--frob'" "$CLAN_TUI" 
 check "keygen two files" usage_error "unexpected argument" "$CLAN_TUI" keygen "$C/clan.nix" other.nix
 check "vars without subcommand" usage_error "missing subcommand" "$CLAN_TUI" vars
 check "vars unknown subcommand" usage_error "unknown subcommand 'put'" "$CLAN_TUI" vars put "$C/clan.nix" a b/c
-check "vars get with too few arguments" usage_error "get needs FILE MACHINE GENERATOR/FILE" "$CLAN_TUI" vars get "$C/clan.nix" alice-laptop
+check "vars get with too few arguments" usage_error "get needs .DIR|FILE. MACHINE GENERATOR/FILE" "$CLAN_TUI" vars get "$C/clan.nix" alice-laptop
 check "vars get with too many arguments" usage_error "unexpected argument" "$CLAN_TUI" vars get "$C/clan.nix" alice-laptop a/b c
 check "nothing written by usage errors" sh -c '[ ! -e "$0/vars" ] && [ ! -e "$1" ]' "$C" "$S"
 

@@ -16,3 +16,7 @@ tests_fileio_tool_SOURCES = tests/fileio-tool.c
 tests_fileio_tool_LDADD = $(CORE_LIBS)
 TESTS += tests/fileio-links.sh tests/fileio-faults.sh tests/fileio-full.sh
 EXTRA_DIST += tests/fileio-links.sh tests/fileio-faults.sh tests/fileio-full.sh
+# Finding the clan (tui/cli.c cli_open_clan): every command on a directory, a file in it, or
+# nothing (upward from the working directory); the files node of the UI.
+TESTS += tests/clan-open.sh
+EXTRA_DIST += tests/clan-open.sh

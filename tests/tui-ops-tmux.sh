@@ -102,8 +102,10 @@ check "journal: quits" quits
 
 # the local journal when the machine is this host (its jobs' units, even before a first run)
 h=$(hostname -s)
-sed "s/alice-laptop/$h/g" "$top_srcdir/samples/two-machines.nix" > "$T/local.nix"
-start -- local.nix
+# each lone file in a directory of its own: beside clan.nix it would be read as part of that clan
+mkdir -p "$T/local"
+sed "s/alice-laptop/$h/g" "$top_srcdir/samples/two-machines.nix" > "$T/local/local.nix"
+start -- local/local.nix
 check "local: starts" wait_for 'MY-BACKUP-CLAN'
 tm send-keys -t t / "$h" Enter
 check "local: this host selected" wait_for "┌ $h "
@@ -133,8 +135,9 @@ PATH="$T/bin:\$PATH" exec bash -c "\$SSH_ORIGINAL_COMMAND"
 EOS
     chmod +x "$T/forced"
     echo "command=\"$T/forced\",no-pty $(cat "$T/id.pub")" >> "$T/sshd/authorized_keys"
-    sed "s|root@192.168.56.101|root@127.0.0.1:$SSHD_PORT|" "$top_srcdir/samples/two-machines.nix" > "$T/remote.nix"
-    start -- --identity "$T/id" --known-hosts "$T/known_hosts" remote.nix
+    mkdir -p "$T/remote"
+    sed "s|root@192.168.56.101|root@127.0.0.1:$SSHD_PORT|" "$top_srcdir/samples/two-machines.nix" > "$T/remote/remote.nix"
+    start -- --identity "$T/id" --known-hosts "$T/known_hosts" remote/remote.nix
     check "remote: starts" wait_for 'MY-BACKUP-CLAN'
     tm send-keys -t t / alice-laptop Enter
     check "remote: alice-laptop selected" wait_for '┌ alice-laptop'

@@ -11,7 +11,8 @@ chmod 755 "$T" # systemd --test runs as nobody and must read the units
 
 # ---- usage ----
 expect_status 0 "--help" units --help
-expect_status 2 "no FILE" units
+mkdir -p "$T/noclan"
+expect_status 1 "no clan in or above the working directory" sh -c 'cd "$0" && exec "$1" units' "$T/noclan" "$CLAN_TUI"
 expect_status 2 "unknown option" units "$S/postgres.nix" --frobnicate
 expect_status 2 "--diff needs --out" units "$S/postgres.nix" --diff
 units "$S/postgres.nix" --out 2>"$T/err" || true

@@ -49,8 +49,10 @@ void app_usage_options(FILE *f)
 
 static void ui_usage(FILE *f)
 {
-    fputs("Usage: clan-tui [OPTION]... [FILE]\n"
-          "Open FILE (default ./clan.nix) in the terminal UI. Press ? inside for the keys.\n"
+    fputs("Usage: clan-tui [OPTION]... [DIR|FILE]\n"
+          "Open the clan in the terminal UI. Press ? inside for the keys.\n"
+          "\n"
+          CLI_CLAN_HELP
           "\n"
           "Options:\n", f);
     app_usage_options(f);
@@ -123,9 +125,8 @@ int tui_main(int argc, char **argv)
     if (used < argc)
         opt.file = argv[used++];
     if (used < argc)
-        return cli_usage_error(NULL, "unexpected argument '%s' (one FILE at most)", argv[used]);
-    if (!opt.file)
-        opt.file = "clan.nix";
+        return cli_usage_error(NULL, "unexpected argument '%s' (one DIR|FILE at most)",
+                               argv[used]);
     setlocale(LC_ALL, "");
     struct app *a = NULL;
     struct diag d = {0};
@@ -136,7 +137,8 @@ int tui_main(int argc, char **argv)
     }
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         fprintf(stderr, "clan-tui: the UI needs a terminal on standard input and output; "
-                        "'clan-tui screen %s' prints the screen as text\n", opt.file);
+                        "'clan-tui screen%s%s' prints the screen as text\n", opt.file ? " " : "",
+                opt.file ? opt.file : "");
         app_free(a);
         return 1;
     }
@@ -164,6 +166,23 @@ int tui_main(int argc, char **argv)
 
 /* ---- setup ---- */
 
+/* The byte offset of each line of t; NULL when out of memory. */
+static size_t *line_table(const char *t, size_t len, size_t *nlines)
+{
+    size_t n = 1;
+    for (size_t i = 0; i < len; i++)
+        n += t[i] == '\n';
+    size_t *v = malloc(n * sizeof(size_t));
+    *nlines = 0;
+    if (!v)
+        return NULL;
+    v[(*nlines)++] = 0;
+    for (size_t i = 0; i < len; i++)
+        if (t[i] == '\n')
+            v[(*nlines)++] = i + 1;
+    return v;
+}
+
 static void compute_lines(struct app *a)
 {
     free(a->line_starts);
@@ -173,32 +192,156 @@ static void compute_lines(struct app *a)
         return;
     size_t len;
     const char *t = inventory_text(a->inv, &len);
-    size_t n = 1;
-    for (size_t i = 0; i < len; i++)
-        n += t[i] == '\n';
-    a->line_starts = malloc(n * sizeof(size_t));
-    if (!a->line_starts)
-        return;
-    a->line_starts[a->nlines++] = 0;
-    for (size_t i = 0; i < len; i++)
-        if (t[i] == '\n')
-            a->line_starts[a->nlines++] = i + 1;
+    a->line_starts = line_table(t, len, &a->nlines);
 }
 
-const char *app_source_line(struct app *a, unsigned line, size_t *len)
+/* ---- the clan's other files ---- */
+
+/* A file of the clan other than the main module, as read from disk for display. */
+struct app_src {
+    char *text;
+    size_t len;
+    size_t *starts;
+    size_t nlines;
+    bool tried;
+};
+
+static void srcs_free(struct app *a)
 {
-    if (!a->inv || line == 0 || line > a->nlines)
+    for (size_t i = 0; i < a->nsrcs; i++) {
+        free(a->srcs[i].text);
+        free(a->srcs[i].starts);
+    }
+    free(a->srcs);
+    a->srcs = NULL;
+    a->nsrcs = 0;
+}
+
+/* Only files edits never write are read again: their text on disk is the one the model was
+ * read from (until R reloads everything). */
+static struct app_src *src_of(struct app *a, unsigned file)
+{
+    size_t n = a->inv ? inventory_nfiles(a->inv) : 0;
+    const struct inv_file_info *fi = file && file < n ? inventory_file(a->inv, file) : NULL;
+    if (!fi || fi->editable || !fi->path)
         return NULL;
-    size_t tl;
-    const char *t = inventory_text(a->inv, &tl);
-    size_t s = a->line_starts[line - 1];
-    size_t e = line < a->nlines ? a->line_starts[line] - 1 : tl;
+    if (!a->srcs && !(a->srcs = calloc(n, sizeof(*a->srcs))))
+        return NULL;
+    a->nsrcs = n;
+    struct app_src *s = &a->srcs[file];
+    if (!s->tried) {
+        s->tried = true;
+        struct diag d = {0};
+        if (file_read(fi->path, &s->text, &s->len, NULL, &d) == 0 &&
+            !(s->starts = line_table(s->text, s->len, &s->nlines))) {
+            free(s->text);
+            s->text = NULL;
+        }
+        diag_clear(&d);
+    }
+    return s->text ? s : NULL;
+}
+
+const char *app_file_text(struct app *a, unsigned file, size_t *len)
+{
+    *len = 0;
+    if (!a->inv)
+        return NULL;
+    if (file == 0)
+        return inventory_text(a->inv, len);
+    struct app_src *s = src_of(a, file);
+    if (!s)
+        return NULL;
+    *len = s->len;
+    return s->text;
+}
+
+const char *app_source_line(struct app *a, unsigned file, unsigned line, size_t *len)
+{
+    size_t tl, nlines = file ? 0 : a->nlines;
+    const size_t *starts = file ? NULL : a->line_starts;
+    const char *t = app_file_text(a, file, &tl);
+    if (file && t) {
+        nlines = a->srcs[file].nlines;
+        starts = a->srcs[file].starts;
+    }
+    if (!t || !starts || line == 0 || line > nlines)
+        return NULL;
+    size_t s = starts[line - 1];
+    size_t e = line < nlines ? starts[line] - 1 : tl;
     if (s >= tl && line > 1)
         return NULL;
     if (e > s && t[e - 1] == '\r')
         e--;
     *len = e - s;
     return t + s;
+}
+
+long app_diag_file(const struct app *a, const struct diag *d)
+{
+    if (!a->inv || !d->file)
+        return 0;
+    size_t n = inventory_nfiles(a->inv);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(d->file, inventory_file_name(a->inv, (unsigned)i)))
+            return (long)i;
+    return n > 1 ? -1 : 0; /* one file: every diagnostic is about it */
+}
+
+const char *app_where(const struct app *a, unsigned file, unsigned line, unsigned col, char *buf,
+                      size_t n)
+{
+    return cli_where(a->inv, file, line, col, buf, n);
+}
+
+bool app_many_files(const struct app *a)
+{
+    return a->inv && inventory_nfiles(a->inv) > 1;
+}
+
+const char *app_clan_path(const struct app *a, const char *path)
+{
+    const char *dir = a->inv ? inventory_dir(a->inv) : NULL;
+    size_t n = dir ? strlen(dir) : 0;
+    if (n && !strncmp(path, dir, n) && path[n] == '/')
+        return path + n + 1;
+    return path;
+}
+
+const char *app_file_kind(enum inv_file_kind k)
+{
+    switch (k) {
+    case INV_FILE_CLAN: return "clan module";
+    case INV_FILE_JSON: return "inventory.json";
+    case INV_FILE_NIXOS: return "NixOS module";
+    case INV_FILE_FLAKE: return "flake";
+    }
+    return "";
+}
+
+const char *app_edit_file(const struct app *a)
+{
+    return a->inv ? inventory_name(a->inv) : a->opt.file ? a->opt.file : "";
+}
+
+/* The header's name of the clan: as given, else where it was found (~ for $HOME). */
+static char *clan_label(const struct app_options *opt, const struct inventory *inv)
+{
+    if (opt->file)
+        return strdup(opt->file);
+    const char *dir = inventory_dir(inv) ? inventory_dir(inv) : inventory_name(inv);
+    char *real = realpath(dir, NULL);
+    if (!real)
+        return strdup(dir);
+    const char *home = getenv("HOME");
+    size_t hl = home ? strlen(home) : 0;
+    char *t = NULL;
+    if (hl > 1 && !strncmp(real, home, hl) && (real[hl] == '/' || !real[hl]) &&
+        asprintf(&t, "~%s", real + hl) >= 0) {
+        free(real);
+        return t;
+    }
+    return real;
 }
 
 size_t app_ndiags(const struct app *a)
@@ -252,6 +395,7 @@ void app_model_changed(struct app *a)
 {
     a->modified = a->inv && inventory_dirty(a->inv); /* it hashes the text: once per change */
     compute_lines(a);
+    srcs_free(a); /* a reload may have read them anew */
     rebuild_plan(a);
     if (a->tree)
         view_tree_rebuild(a->tree, a);
@@ -302,16 +446,17 @@ int app_new(const struct app_options *opt, struct app **out, struct diag *d)
     a->opt = *opt;
     a->input_fd = -1;
     struct diag_list ld = {0};
-    int r = inventory_load(opt->file, &a->inv, &ld);
+    int r = inventory_open(opt->file, &a->inv, &ld);
     if (r < 0) {
         if (ld.n)
             diag_set(d, DIAG_ERROR, ld.v[0].file, ld.v[0].line, ld.v[0].col, "%s", ld.v[0].msg);
         else
-            diag_set(d, DIAG_ERROR, opt->file, 0, 0, "cannot open");
+            diag_set(d, DIAG_ERROR, opt->file ? opt->file : ".", 0, 0, "cannot open");
         diag_list_free(&ld);
         free(a);
         return r;
     }
+    a->clan_label = clan_label(opt, a->inv);
     /* the load diagnostics are the inventory's own (inventory_diags); keep only others */
     const struct diag_list *il = inventory_diags(a->inv);
     for (size_t i = 0; i < ld.n; i++) {
@@ -427,6 +572,8 @@ void app_free(struct app *a)
     diag_list_free(&a->plan_diags);
     diag_list_free(&a->load_diags);
     free(a->line_starts);
+    free(a->clan_label);
+    srcs_free(a);
     bindings_free(&a->keys);
     theme_free(a->theme);
     ui_config_free(a->config);
@@ -462,7 +609,7 @@ static void draw_header(struct app *a, int w)
     if (modified)
         snprintf(right, sizeof(right), "[+] %zu unsaved ", undo ? undo : 1);
     int rw = ui_width(ui, right) + (a->opt.readonly ? 5 : 0);
-    ui_text(ui, 0, col, w - col - rw - 1, THEME_UI_HEADER, a->opt.file);
+    ui_text(ui, 0, col, w - col - rw - 1, THEME_UI_HEADER, a->clan_label ? a->clan_label : "");
     int rx = w - rw;
     if (a->opt.readonly && rx >= col)
         rx += ui_text(ui, 0, rx, w - rx, THEME_STATUS_READONLY, "[RO] ");
@@ -703,9 +850,9 @@ bool app_may_write(struct app *a, const char *what)
     return false;
 }
 
-bool app_goto_line(struct app *a, unsigned line)
+bool app_goto_line(struct app *a, unsigned file, unsigned line)
 {
-    if (!a->tree || !view_tree_select_line(a->tree, a, line))
+    if (!a->tree || !view_tree_select_line(a->tree, a, file, line))
         return false;
     a->focus = 0;
     a->help_open = false;
@@ -756,7 +903,7 @@ void app_command(struct app *a, const char *line)
     } else if (cmd[0] >= '0' && cmd[0] <= '9') {
         char *end;
         unsigned long l = strtoul(cmd, &end, 10);
-        if (*end || !l || l > 0xffffffffu || !app_goto_line(a, (unsigned)l))
+        if (*end || !l || l > 0xffffffffu || !app_goto_line(a, 0, (unsigned)l))
             app_message(a, true, "no node at line %s", cmd);
     } else {
         enum action act = action_lookup(cmd);

@@ -20,6 +20,7 @@
 #include "tui/widget-input.h"
 
 struct app;
+struct app_src;
 struct view;
 struct edit_state;
 
@@ -69,7 +70,8 @@ struct app_timer {
 enum prompt_kind { PROMPT_NONE, PROMPT_SEARCH, PROMPT_COMMAND };
 
 struct app_options {
-    const char *file;
+    const char *file;        /* the clan as given (DIR|FILE); NULL: found from the working
+                                directory upward */
     const char *theme;       /* --theme NAME|FILE (NULL: config, then default) */
     const char *config;      /* --config FILE (NULL: the XDG path) */
     bool readonly;
@@ -94,6 +96,9 @@ struct app {
     bool modified;               /* the text differs from the file (app_model_changed) */
     size_t *line_starts;         /* byte offset of each line of the current text */
     size_t nlines;
+    char *clan_label;            /* the header's name of the clan */
+    struct app_src *srcs;        /* the other files' texts, read when first shown */
+    size_t nsrcs;
 
     struct view *tree, *details, *help;
     int focus;        /* 0 tree, 1 details */
@@ -175,17 +180,34 @@ void app_command(struct app *a, const char *line);
 /* Every diagnostic: the inventory's, then the plan's. */
 size_t app_ndiags(const struct app *a);
 const struct diag *app_diag(const struct app *a, size_t i);
-/* Line `line` (1-based) of the open file without its newline, or NULL. */
-const char *app_source_line(struct app *a, unsigned line, size_t *len);
-/* Focus the tree and select the node that best matches a source line (diagnostics). */
-bool app_goto_line(struct app *a, unsigned line);
+/* The text of file `file` of the clan (inv_loc.file): the main module's current text, or
+ * the file as read from disk when edits never change it; NULL when it cannot be shown. */
+const char *app_file_text(struct app *a, unsigned file, size_t *len);
+/* Line `line` (1-based) of file `file` without its newline, or NULL. */
+const char *app_source_line(struct app *a, unsigned file, unsigned line, size_t *len);
+/* The file of the clan a diagnostic is in: 0 for the main module (and for a diagnostic
+ * without a file); -1 when it names no file of the clan. */
+long app_diag_file(const struct app *a, const struct diag *d);
+/* "two-machines.nix:7:5": the basename of file `file` with the position, or NULL (line 0). */
+const char *app_where(const struct app *a, unsigned file, unsigned line, unsigned col, char *buf,
+                      size_t n);
+/* Does the clan have more than one file (positions must name theirs)? */
+bool app_many_files(const struct app *a);
+/* A path of the clan, relative to its directory when it is inside it. */
+const char *app_clan_path(const struct app *a, const char *path);
+/* "clan module", "inventory.json", "NixOS module", "flake". */
+const char *app_file_kind(enum inv_file_kind k);
+/* The file edits change and writes write (the main clan module). */
+const char *app_edit_file(const struct app *a);
+/* Focus the tree and select the node that best matches a source position (diagnostics). */
+bool app_goto_line(struct app *a, unsigned file, unsigned line);
 
 /* The views of this module. */
 struct view *view_tree_new(struct app *a);
 void view_tree_rebuild(struct view *v, struct app *a);
 /* The selected tree node (opaque to other views; see view-tree.c). */
 const struct tnode *view_tree_selected(struct view *v);
-bool view_tree_select_line(struct view *v, struct app *a, unsigned line);
+bool view_tree_select_line(struct view *v, struct app *a, unsigned file, unsigned line);
 bool view_tree_goto_label(struct view *v, struct app *a, const char *label);
 struct view *view_details_new(struct app *a);
 /* The selection changed: recompute the details. */

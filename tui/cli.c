@@ -4,7 +4,11 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "core/clan.h"
+#include "core/inventory.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -44,4 +48,103 @@ int cli_write_stdout(const char *data, size_t len)
         return 1;
     }
     return 0;
+}
+
+/* ---- the clan a command reads ---- */
+
+int cli_open_clan(const char *cmd, const char *arg, struct inventory **inv,
+                  struct diag_list *diags)
+{
+    struct diag_list own = {0};
+    struct diag_list *dl = diags ? diags : &own;
+    size_t before = dl->n;
+    *inv = NULL;
+    int r = inventory_open(arg, inv, dl);
+    if (r < 0) {
+        /* nothing to report later: say why now, whoever collects the rest */
+        for (size_t i = before; i < dl->n; i++)
+            cli_print_diag(stderr, &dl->v[i]);
+        if (dl->n == before)
+            fprintf(stderr, "clan-tui: %s: cannot open the clan %s: %s\n", cmd,
+                    arg ? arg : "of the working directory", strerror(-r));
+        if (diags)
+            while (diags->n > before)
+                diag_clear(&diags->v[--diags->n]);
+        diag_list_free(&own);
+        *inv = NULL;
+        return 1;
+    }
+    size_t ne = 0;
+    for (size_t i = before; i < dl->n; i++)
+        ne += dl->v[i].severity == DIAG_ERROR;
+    if (!diags)
+        cli_print_diags(stderr, &own);
+    diag_list_free(&own);
+    return ne ? 1 : 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && !strcmp(s + n - k, suffix);
+}
+
+bool cli_is_clan_arg(const char *word)
+{
+    if (!word || !*word)
+        return false;
+    if (strchr(word, '/') || ends_with(word, ".nix") || ends_with(word, ".json") ||
+        !strcmp(word, ".") || !strcmp(word, ".."))
+        return true;
+    struct stat st;
+    return stat(word, &st) == 0 && S_ISDIR(st.st_mode) && clan_is_dir(word);
+}
+
+const char *cli_clan_label(const char *arg, const struct inventory *inv)
+{
+    if (arg)
+        return arg;
+    const char *dir = inv ? inventory_dir(inv) : NULL;
+    return dir ? dir : inv ? inventory_name(inv) : ".";
+}
+
+char *cli_clan_dir(const struct inventory *inv)
+{
+    const char *dir = inventory_dir(inv);
+    if (dir)
+        return strdup(dir);
+    const char *name = inventory_name(inv);
+    const char *sl = strrchr(name, '/');
+    if (!sl)
+        return strdup(".");
+    return sl == name ? strdup("/") : strndup(name, (size_t)(sl - name));
+}
+
+char *cli_clan_anchor(const struct inventory *inv)
+{
+    const char *dir = inventory_dir(inv);
+    if (!dir)
+        return strdup(inventory_name(inv));
+    /* the markers clan_locate looks for; a directory of nothing but machines/ has that */
+    static const char *const names[] = {"flake.nix", "clan.nix", "inventory.json", "machines"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char *p = NULL;
+        if (asprintf(&p, "%s/%s", dir, names[i]) < 0)
+            return NULL;
+        if (access(p, F_OK) == 0)
+            return p;
+        free(p);
+    }
+    return strdup(inventory_name(inv));
+}
+
+const char *cli_where(const struct inventory *inv, unsigned file, unsigned line, unsigned col,
+                      char *buf, size_t n)
+{
+    if (!line)
+        return NULL;
+    const char *name = inv ? inventory_file_name(inv, file) : "";
+    const char *slash = name ? strrchr(name, '/') : NULL;
+    snprintf(buf, n, "%s:%u:%u", slash ? slash + 1 : name ? name : "", line, col);
+    return buf;
 }

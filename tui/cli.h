@@ -2,9 +2,12 @@
 #ifndef CLAN_TUI_CLI_H
 #define CLAN_TUI_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "core/diag.h"
+
+struct inventory;
 
 #define CMD(name, fn, summary) int fn(int argc, char **argv);
 #include "tui/commands.def"
@@ -20,5 +23,37 @@ void cli_print_diag(FILE *f, const struct diag *d);
 void cli_print_diags(FILE *f, const struct diag_list *l);
 /* Write all of buf to stdout; returns 0 or 1 on a write error (reported). */
 int cli_write_stdout(const char *data, size_t len);
+
+/* ---- the clan a command reads ---- */
+
+/* The paragraph every --help shows about [DIR|FILE]. */
+#define CLI_CLAN_HELP                                                                     \
+    "DIR|FILE names the clan: its directory (the one with flake.nix, clan.nix,\n"          \
+    "inventory.json or machines/) or any file in it. A lone .nix file, in a directory\n"  \
+    "that is no clan, is read alone. Without DIR|FILE the clan is looked for in the\n"    \
+    "working directory, then in each parent directory.\n"
+
+/* Open the clan that arg names (a clan directory or a file in one; NULL: the working
+ * directory or the nearest parent that holds a clan, as git finds its repository). The
+ * diagnostics of reading it go to diags when given (the caller reports them), else they are
+ * printed to stderr. Returns the exit status so far: 1 when nothing could be opened (*inv
+ * NULL, the reason printed) or the clan has errors, else 0. */
+int cli_open_clan(const char *cmd, const char *arg, struct inventory **inv,
+                  struct diag_list *diags);
+/* Is word meant as the clan ([DIR|FILE]) rather than the next positional argument (a
+ * machine name, an operation)? A path (has a '/', ends in .nix or .json, "." or "..") or a
+ * clan directory. */
+bool cli_is_clan_arg(const char *word);
+/* What to call the clan in messages: arg as given, else the directory that was found. */
+const char *cli_clan_label(const char *arg, const struct inventory *inv);
+/* The clan's directory (a lone file's directory); caller frees. NULL: out of memory. */
+char *cli_clan_dir(const struct inventory *inv);
+/* An existing path directly inside the clan directory, for the functions that take "the
+ * clan file" and use its directory (keys_store_open); caller frees. */
+char *cli_clan_anchor(const struct inventory *inv);
+/* "clan.nix:7:5": the basename of a position's file (core's inv_loc.file) with line and
+ * column, into buf; NULL when line is 0. */
+const char *cli_where(const struct inventory *inv, unsigned file, unsigned line, unsigned col,
+                      char *buf, size_t n);
 
 #endif

@@ -1,5 +1,5 @@
-/* clan-tui check FILE: every diagnostic of FILE (syntax, model, roles and tags, settings
- * conflicts, the backup plan, install order, vars generated out of order). */
+/* clan-tui check [DIR|FILE]: every diagnostic of the clan (syntax, model, roles and tags,
+ * settings conflicts, the backup plan, install order, vars generated out of order). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,15 +11,17 @@
 
 static void check_help(void)
 {
-    fputs("Usage: clan-tui check FILE [--secrets DIR]\n"
+    fputs("Usage: clan-tui check [DIR|FILE] [--secrets DIR]\n"
           "\n"
-          "Read FILE (a clan.nix) and report every problem clan-tui finds, as\n"
+          "Read the clan and report every problem clan-tui finds, as\n"
           "FILE:LINE:COL: severity: message -- syntax errors, values that are not literals,\n"
           "roles naming unknown machines, tags that select nothing, conflicting settings\n"
           "(Clan's evaluation would fail), borgbackup clients without a destination,\n"
           "destination names clan rejects, invalid startAt expressions, duplicate unit\n"
-          "names, install-order cycles, and clients whose vars (beside FILE, in\n"
+          "names, install-order cycles, and clients whose vars (in the clan directory's\n"
           "vars/per-machine/) were generated before their backup server's host key.\n"
+          "\n"
+          CLI_CLAN_HELP
           "\n"
           "Options:\n"
           "  -s, --secrets DIR  the clan's secrets directory, for the vars check (default:\n"
@@ -55,25 +57,17 @@ int cmd_check(int argc, char **argv)
         default: return cli_usage_error("check", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (!file)
-        return cli_usage_error("check", "missing FILE (the clan.nix to check)");
-
-    struct diag_list diags = {0};
+    struct diag_list all = {0};
     struct inventory *inv = NULL;
-    if (inventory_load(file, &inv, &diags) < 0) {
-        cli_print_diags(stderr, &diags);
-        diag_list_free(&diags);
+    cli_open_clan("check", file, &inv, &all); /* the errors are counted with the rest */
+    if (!inv) {
+        diag_list_free(&all);
         return 1;
     }
-    diag_list_free(&diags);
-    struct diag_list all = {0};
-    const struct diag_list *idiags = inventory_diags(inv);
-    for (size_t i = 0; i < idiags->n; i++)
-        diag_list_push(&all, &idiags->v[i]);
     size_t *order = NULL, norder = 0;
     if (inventory_install_order(inv, &order, &norder, &all) == 0)
         free(order);
-    /* vars generated out of order: the public values beside FILE */
+    /* vars generated out of order: the public values in the clan directory */
     struct plan *plan = NULL;
     struct keys_store *ks = NULL;
     struct diag d = {0};
@@ -87,28 +81,30 @@ int cmd_check(int argc, char **argv)
         diag_clear(&d);
     }
     /* without a secrets directory (no meta.name) the vars cannot be inspected: no check */
-    if (plan && secrets && keys_store_open(file, secrets, &ks, &d) == 0) {
+    char *anchor = cli_clan_anchor(inv);
+    if (plan && secrets && anchor && keys_store_open(anchor, secrets, &ks, &d) == 0) {
         struct keys_order_issue *issues = NULL;
         size_t nissues = 0;
         if (keys_order_check(ks, plan, &issues, &nissues, &d) == 0) {
             for (size_t i = 0; i < nissues; i++) {
                 long mi = inventory_machine_index(inv, issues[i].client);
                 const struct inv_model *md = inventory_model(inv);
-                unsigned line = mi >= 0 ? md->machines[mi].loc.line : 0;
-                unsigned col = mi >= 0 ? md->machines[mi].loc.col : 0;
-                diag_list_add(&all, DIAG_WARNING, file, line, col, "%s", issues[i].message);
+                struct inv_loc at = mi >= 0 ? md->machines[mi].loc : (struct inv_loc){0};
+                diag_list_add(&all, DIAG_WARNING, inventory_file_name(inv, at.file), at.line,
+                              at.col, "%s", issues[i].message);
             }
             keys_order_issues_free(issues, nissues);
         }
     }
     diag_clear(&d);
+    free(anchor);
     free(secrets);
     keys_store_free(ks);
     plan_free(plan);
     cli_print_diags(stderr, &all);
     size_t ne = diag_list_count(&all, DIAG_ERROR), nw = diag_list_count(&all, DIAG_WARNING);
-    printf("%s: %zu error%s, %zu warning%s\n", file, ne, ne == 1 ? "" : "s", nw,
-           nw == 1 ? "" : "s");
+    printf("%s: %zu error%s, %zu warning%s\n", cli_clan_label(file, inv), ne,
+           ne == 1 ? "" : "s", nw, nw == 1 ? "" : "s");
     diag_list_free(&all);
     inventory_free(inv);
     return ne ? 1 : 0;

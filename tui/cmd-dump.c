@@ -1,4 +1,4 @@
-/* clan-tui dump FILE --json: the inventory model as JSON. */
+/* clan-tui dump [DIR|FILE] --json: the inventory model as JSON. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,21 +9,26 @@
 
 static void dump_help(void)
 {
-    fputs("Usage: clan-tui dump FILE --json\n"
+    fputs("Usage: clan-tui dump [DIR|FILE] --json\n"
           "\n"
-          "Print the inventory model of FILE as JSON: meta, machines (targetHost, tags,\n"
-          "clan.core.state entries with folders and hook scripts, the states\n"
-          "clan.core.postgresql creates, and every role the machine has with its merged\n"
-          "settings, each value with all of its definitions and their priorities),\n"
+          "Print the inventory model of the clan as JSON: the files read (\"files\": path,\n"
+          "kind, why they are read), the imports that cannot be followed without\n"
+          "evaluating Nix (\"unfollowed\"), meta, machines (targetHost, tags,\n"
+          "clan.core.state entries with folders, hook scripts and lib.mkIf conditions, the\n"
+          "states clan.core.postgresql creates, and every role the machine has with its\n"
+          "merged settings, each value with all of its definitions and their priorities),\n"
           "instances with their roles, and the diagnostics. Every value carries its line and\n"
-          "column; values that are not literals appear as {\"opaque\": \"source text\"}.\n"
+          "column, and \"file\" (an index into \"files\") when it is not in the main clan\n"
+          "module; values that are not literals appear as {\"opaque\": \"source text\"}.\n"
+          "\n"
+          CLI_CLAN_HELP
           "\n"
           "Options:\n"
           "  -j, --json   JSON output (the only format)\n"
           "  -h, --help   show this help and exit\n"
           "\n"
-          "Exit status: 0 done, 1 FILE has errors (the model of everything readable is still\n"
-          "printed) or cannot be read, 2 usage error.\n",
+          "Exit status: 0 done, 1 the clan has errors (the model of everything readable is\n"
+          "still printed) or cannot be read, 2 usage error.\n",
           stdout);
 }
 
@@ -53,21 +58,13 @@ int cmd_dump(int argc, char **argv)
             return cli_usage_error("dump", "unexpected argument '%s'", argv[i]);
         file = argv[i];
     }
-    if (!file)
-        return cli_usage_error("dump", "missing FILE (the clan.nix to read)");
-    struct diag_list diags = {0};
     struct inventory *inv = NULL;
-    if (inventory_load(file, &inv, &diags) < 0) {
-        cli_print_diags(stderr, &diags);
-        diag_list_free(&diags);
-        return 1;
-    }
-    cli_print_diags(stderr, &diags);
-    size_t ne = diag_list_count(&diags, DIAG_ERROR);
-    diag_list_free(&diags);
+    int st = cli_open_clan("dump", file, &inv, NULL);
+    if (!inv)
+        return st;
     struct buf b = {0};
-    int st = inventory_dump_json(inv, &b) < 0 ? 1 : cli_write_stdout(b.p, b.len);
+    int wst = inventory_dump_json(inv, &b) < 0 ? 1 : cli_write_stdout(b.p, b.len);
     buf_free(&b);
     inventory_free(inv);
-    return st ? st : (ne ? 1 : 0);
+    return wst ? wst : st;
 }

@@ -1,18 +1,19 @@
-/* clan-tui edit FILE OPERATION ARGS... [--dry-run]: one scriptable form per inventory edit
+/* clan-tui edit [DIR|FILE] OPERATION ARGS... [--dry-run]: one scriptable form per inventory edit
  * operation (core/inventory), written atomically, or shown as a diff. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/inventory.h"
 #include "tui/cli.h"
 
 static void edit_help(void)
 {
-    fputs("Usage: clan-tui edit FILE OPERATION ARG... [OPTION]...\n"
+    fputs("Usage: clan-tui edit [DIR|FILE] OPERATION ARG... [OPTION]...\n"
           "\n"
-          "Change FILE (a clan.nix) with one edit, keeping every other byte as it is. The\n"
+          "Change the clan with one edit, keeping every other byte as it is. The\n"
           "result must parse, and an edit that would make Clan's evaluation fail (a second,\n"
           "different definition of a single value at the same priority) is refused with the\n"
           "existing definition and the edits that would not conflict.\n"
@@ -34,6 +35,10 @@ static void edit_help(void)
           "machine's own settings in the role), tag:TAG (roles.R.tags.TAG.settings), or role\n"
           "(the role-wide settings). INDEX, FROM and TO count from 0.\n"
           "\n"
+          CLI_CLAN_HELP
+          "The edit goes to the main clan module (the clan.nix, or the file that holds the\n"
+          "clan's expression).\n"
+          "\n"
           "Options:\n"
           "  -n, --dry-run        print the change as a unified diff, write nothing\n"
           "  -i, --instance I     the service instance (default: the borgbackup instance\n"
@@ -48,8 +53,8 @@ static void edit_help(void)
           "\n"
           "Examples:\n"
           "  clan-tui edit clan.nix tag add alice-laptop employees\n"
-          "  clan-tui edit clan.nix schedule set alice-laptop '*-*-* 04:00:00'\n"
-          "  clan-tui edit clan.nix exclude add tag:employees '*.bak' --dry-run\n"
+          "  clan-tui edit schedule set alice-laptop '*-*-* 04:00:00'\n"
+          "  clan-tui edit ~/my-clan exclude add tag:employees '*.bak' --dry-run\n"
           "\n"
           "Exit status: 0 done, 1 refused (nothing written), 2 usage error.\n",
           stdout);
@@ -131,8 +136,11 @@ static void put_target(struct buf *b, const struct inv_scope *s)
 /* The command line that performs op (for the alternatives of a refused edit). */
 static void format_op(struct buf *b, const char *file, const struct inv_op *op)
 {
-    buf_puts(b, "clan-tui edit ");
-    put_shell(b, file);
+    buf_puts(b, "clan-tui edit");
+    if (file) { /* without: found from the working directory again */
+        buf_putc(b, ' ');
+        put_shell(b, file);
+    }
     const char *value = op->expr ? op->expr : op->value;
     bool start = op->key && !strcmp(op->key, "startAt");
     if (op->kind == INV_OP_SETTING_SET && start) {
@@ -169,13 +177,26 @@ static void format_op(struct buf *b, const char *file, const struct inv_op *op)
     }
 }
 
+/* The first word of every operation: the word before it, if any, is the clan. */
+static const char *const op_groups[] = {"tag", "machine", "role", "schedule", "exclude",
+                                        "destination", "server", "setting", NULL};
+
+static bool is_op_group(const char *w)
+{
+    for (const char *const *g = op_groups; *g; g++)
+        if (!strcmp(w, *g))
+            return true;
+    return false;
+}
+
 #define NEED(n, usage)                                                                    \
     do {                                                                                  \
         if (a->npos != (n))                                                               \
             return cli_usage_error("edit", "%s", "expected: " usage), 2;                  \
     } while (0)
 
-/* Build the operation from the positional words after FILE. 0, or 2 (usage error printed). */
+/* Build the operation from the positional words after DIR|FILE. 0, or 2 (usage error
+ * printed). */
 static int build_op(struct args *a, struct inv_op *op, char *keybuf, size_t keylen)
 {
     const char *g = a->npos > 0 ? a->pos[0] : "";
@@ -385,7 +406,7 @@ int cmd_edit(int argc, char **argv)
             slot = &a.tag;
         else if (!strcmp(s, "--")) {
             for (i++; i < argc; i++) {
-                if (!file)
+                if (!file && !a.npos && !is_op_group(argv[i]))
                     file = argv[i];
                 else if (a.npos < 16)
                     a.pos[a.npos++] = argv[i];
@@ -393,7 +414,8 @@ int cmd_edit(int argc, char **argv)
             break;
         } else if (s[0] == '-' && s[1])
             return cli_usage_error("edit", "unknown option '%s'", s);
-        else if (!file)
+        /* the clan comes first when given: a word that is no operation and names a path */
+        else if (!file && !a.npos && !is_op_group(s) && (cli_is_clan_arg(s) || !access(s, F_OK)))
             file = s;
         else if (a.npos < 16)
             a.pos[a.npos++] = s;
@@ -405,8 +427,6 @@ int cmd_edit(int argc, char **argv)
             *slot = argv[++i];
         }
     }
-    if (!file)
-        return cli_usage_error("edit", "missing FILE (the clan.nix to edit)");
     struct inv_op op;
     char keybuf[1024];
     int u = build_op(&a, &op, keybuf, sizeof(keybuf));
@@ -419,12 +439,12 @@ int cmd_edit(int argc, char **argv)
 
     struct diag_list diags = {0};
     struct inventory *inv = NULL;
-    if (inventory_load(file, &inv, &diags) < 0) {
-        cli_print_diags(stderr, &diags);
-        diag_list_free(&diags);
-        return 1;
-    }
+    cli_open_clan("edit", file, &inv, &diags); /* the edit says what is wrong with it */
     diag_list_free(&diags);
+    if (!inv)
+        return 1;
+    const char *clan = file; /* as given, for the commands suggested */
+    file = inventory_name(inv); /* the file the edit changes */
     size_t olen;
     const char *old = inventory_text(inv, &olen);
     char *oldcopy = malloc(olen + 1);
@@ -436,7 +456,7 @@ int cmd_edit(int argc, char **argv)
         cli_print_diags(stderr, &diags);
         for (size_t i = 0; i < alts.n; i++) {
             struct buf b = {0};
-            format_op(&b, file, &alts.v[i].op);
+            format_op(&b, clan, &alts.v[i].op);
             fprintf(stderr, "  try: %s\n", b.p ? b.p : "");
             buf_free(&b);
         }

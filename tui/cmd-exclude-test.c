@@ -11,19 +11,23 @@
 
 static void et_help(void)
 {
-    fputs("Usage: clan-tui exclude-test FILE MACHINE PATH...\n"
+    fputs("Usage: clan-tui exclude-test [DIR|FILE] MACHINE PATH...\n"
           "       clan-tui exclude-test -p PATTERN [-p PATTERN]... PATH...\n"
           "\n"
           "Say for each PATH whether borg would exclude it from MACHINE's backups, and by\n"
-          "which pattern: MACHINE's settings.exclude in the borgbackup client role of FILE,\n"
-          "merged as Clan merges it (role, then tags, then the machine). With -p, test the\n"
-          "given patterns instead of a file. Patterns use borg's styles: fm: (the default),\n"
-          "sh:, re:, pp:, pf:. One line per path:\n"
+          "which pattern: MACHINE's settings.exclude in the borgbackup client role of the\n"
+          "clan, merged as Clan merges it (role, then tags, then the machine). With -p, test\n"
+          "the given patterns instead of a clan. Patterns use borg's styles: fm: (the\n"
+          "default), sh:, re:, pp:, pf:. One line per path:\n"
           "  excluded PATH by PATTERN (ORIGIN)\n"
           "  kept PATH\n"
           "\n"
+          CLI_CLAN_HELP
+          "The first word is DIR|FILE when it is a path (it has a '/' or ends in .nix or\n"
+          ".json) or a clan directory; else it is MACHINE.\n"
+          "\n"
           "Options:\n"
-          "  -p, --pattern P   a pattern to test (repeatable; no FILE then)\n"
+          "  -p, --pattern P   a pattern to test (repeatable; no DIR|FILE then)\n"
           "  -h, --help        show this help and exit\n"
           "\n"
           "Exit status: 0 every path kept, 3 at least one excluded, 1 an error (an invalid\n"
@@ -71,12 +75,16 @@ int cmd_exclude_test(int argc, char **argv)
             return ret;
         }
     }
-    size_t first_path = ncli ? 0 : 2;
+    /* [DIR|FILE] MACHINE PATH...: a machine name is never a path, so a first word that
+     * looks like one is the clan */
+    const char *clan = !ncli && npos && cli_is_clan_arg(pos[0]) ? pos[0] : NULL;
+    size_t first = clan ? 1 : 0; /* MACHINE */
+    size_t first_path = ncli ? 0 : first + 1;
     if (npos <= first_path) {
         free(cli_pats);
         free(pos);
-        return cli_usage_error("exclude-test", ncli ? "missing PATH" : npos == 0 ? "missing FILE, MACHINE and PATH"
-                                                   : npos == 1 ? "missing MACHINE and PATH" : "missing PATH");
+        return cli_usage_error("exclude-test", ncli || npos > first ? "missing PATH"
+                                               : "missing MACHINE and PATH");
     }
     struct et_pat *pats = NULL;
     size_t np = 0;
@@ -90,16 +98,16 @@ int cmd_exclude_test(int argc, char **argv)
         }
     } else {
         struct diag_list dl = {0};
-        if (inventory_load(pos[0], &inv, &dl) < 0) {
-            cli_print_diags(stderr, &dl);
-            diag_list_free(&dl);
+        cli_open_clan("exclude-test", clan, &inv, &dl); /* only the patterns matter */
+        diag_list_free(&dl);
+        if (!inv) {
             free(cli_pats);
             free(pos);
             return 1;
         }
-        diag_list_free(&dl);
         const struct inv_model *m = inventory_model(inv);
-        long mi = inventory_machine_index(inv, pos[1]);
+        const char *machine = pos[first];
+        long mi = inventory_machine_index(inv, machine);
         const struct inv_member *mb = NULL;
         for (size_t i = 0; mi >= 0 && i < m->nmembers && !mb; i++) {
             const struct inv_instance *in = &m->instances[m->members[i].instance];
@@ -108,7 +116,7 @@ int cmd_exclude_test(int argc, char **argv)
                 mb = &m->members[i];
         }
         if (!mb) {
-            fprintf(stderr, "clan-tui: %s: %s\n", pos[1],
+            fprintf(stderr, "clan-tui: %s: %s\n", machine,
                     mi < 0 ? "no such machine in the inventory" : "not a client of a borgbackup instance");
             inventory_free(inv);
             free(cli_pats);
@@ -124,12 +132,14 @@ int cmd_exclude_test(int argc, char **argv)
             if (v->kind != NIX_STRING || !v->str)
                 continue;
             pats[np].text = v->str;
+            /* the pattern's own position, in the file of the definition that holds it */
+            const char *fname = inventory_file_name(inv, d->loc.file);
             if (d->level == INV_LEVEL_TAG)
-                snprintf(pats[np].origin, sizeof(pats[np].origin), "tag %s, %s:%u:%u", d->tag, inventory_name(inv),
+                snprintf(pats[np].origin, sizeof(pats[np].origin), "tag %s, %s:%u:%u", d->tag, fname,
                          v->val_line, v->val_col);
             else
                 snprintf(pats[np].origin, sizeof(pats[np].origin), "%s, %s:%u:%u", inv_level_name(d->level),
-                         inventory_name(inv), v->val_line, v->val_col);
+                         fname, v->val_line, v->val_col);
             np++;
         }
     }

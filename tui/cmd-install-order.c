@@ -1,4 +1,4 @@
-/* clan-tui install-order FILE: machines in the order to install them (backup servers,
+/* clan-tui install-order [DIR|FILE]: machines in the order to install them (backup servers,
  * whose host keys clients need, before their clients). */
 #include <getopt.h>
 #include <stdio.h>
@@ -10,18 +10,20 @@
 
 static void io_help(void)
 {
-    fputs("Usage: clan-tui install-order FILE [--commands]\n"
+    fputs("Usage: clan-tui install-order [DIR|FILE] [--commands]\n"
           "\n"
-          "Print the machines of FILE, one per line, in the order to install them (or to\n"
+          "Print the machines of the clan, one per line, in the order to install them (or to\n"
           "generate their vars): a machine that provides a key -- a backup server, whose\n"
           "SSH host key its clients need -- comes before the machines that use it; otherwise\n"
           "inventory order. A cycle is reported as an error.\n"
+          "\n"
+          CLI_CLAN_HELP
           "\n"
           "Options:\n"
           "  -c, --commands   print `clan machines install M --target-host H` lines\n"
           "  -h, --help       show this help and exit\n"
           "\n"
-          "Exit status: 0 done, 1 FILE has errors or a cycle, 2 usage error.\n",
+          "Exit status: 0 done, 1 the clan has errors or a cycle, 2 usage error.\n",
           stdout);
 }
 
@@ -52,18 +54,11 @@ int cmd_install_order(int argc, char **argv)
             return cli_usage_error("install-order", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (!file)
-        return cli_usage_error("install-order", "missing FILE (the clan.nix to read)");
-    struct diag_list diags = {0};
     struct inventory *inv = NULL;
-    if (inventory_load(file, &inv, &diags) < 0) {
-        cli_print_diags(stderr, &diags);
-        diag_list_free(&diags);
+    size_t ne = (size_t)cli_open_clan("install-order", file, &inv, NULL);
+    if (!inv)
         return 1;
-    }
-    size_t ne = diag_list_count(&diags, DIAG_ERROR);
-    cli_print_diags(stderr, &diags);
-    diag_list_free(&diags);
+    struct diag_list diags = {0};
     size_t *order = NULL, n = 0;
     int st = 0;
     if (inventory_install_order(inv, &order, &n, &diags) < 0) {

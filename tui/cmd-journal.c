@@ -17,7 +17,7 @@
 
 static void usage(FILE *f)
 {
-    fputs("Usage: clan-tui journal [FILE] [OPTION]...\n"
+    fputs("Usage: clan-tui journal [DIR|FILE] [OPTION]...\n"
           "\n"
           "Show the journals of the borgbackup jobs (units borgbackup-job-*), like\n"
           "journalctl -u 'borgbackup-job-*': from the local journal, journal files or a\n"
@@ -27,8 +27,8 @@ static void usage(FILE *f)
           "      --file=F           read the journal file F (repeat for more files)\n"
           "  -D, --directory=DIR    read the journal files in DIR\n"
           "  -H, --host=[USER@]HOST[:PORT]  run journalctl on HOST over SSH\n"
-          "  -M, --machine=M        with FILE (a clan.nix): connect to M's deploy.targetHost;\n"
-          "                         without FILE: only entries with _HOSTNAME=M\n"
+          "  -M, --machine=M        with DIR|FILE (a clan): connect to M's deploy.targetHost;\n"
+          "                         without: only entries with _HOSTNAME=M\n"
           "  -i, --identity=KEY     private key for SSH (default: the agent, ~/.ssh/id_*)\n"
           "      --known-hosts=F    known_hosts file (default ~/.ssh/known_hosts)\n"
           "      --strict-host-keys refuse unknown host keys (default: accept new ones,\n"
@@ -56,26 +56,27 @@ static void usage(FILE *f)
           "\n"
           "Control characters and escape sequences never reach the terminal: messages\n"
           "containing them are shown as \"[N blob data]\" (as journalctl does) or escaped.\n"
+          "DIR|FILE names the clan (its directory or a file in it) whose inventory gives\n"
+          "M's address; without it no clan is read (the journal comes from --host, --file,\n"
+          "--directory or this machine).\n"
           "Exit status: 0 ok, 1 error (cannot open, connect, host key refused), 2 usage.\n",
           f);
 }
 
-/* The machine's deploy.targetHost from the clan.nix inventory. */
-static int journal_target_from_inventory(const char *clan_file, const char *machine,
+/* The machine's deploy.targetHost from the clan's inventory. <0 with d set, or with d empty
+ * when the clan could not be opened (the reason is printed). */
+static int journal_target_from_inventory(const char *clan, const char *machine,
                                          char **out, struct diag *d)
 {
     struct inventory *inv = NULL;
     struct diag_list dl = {0};
     struct plan *plan = NULL;
-    int r = inventory_load(clan_file, &inv, &dl);
-    if (r < 0) {
-        if (dl.n)
-            diag_move(d, &dl.v[0]);
-        else
-            diag_errno(d, r, clan_file, "cannot read the inventory");
-        goto out;
-    }
+    int r = -ENOENT;
+    cli_open_clan("journal", clan, &inv, &dl); /* the address is all that is needed */
     diag_list_free(&dl);
+    if (!inv)
+        goto out;
+    const char *clan_file = inventory_name(inv);
     r = inventory_plan(inv, &plan, &dl);
     if (r < 0) {
         diag_errno(d, r, clan_file, "cannot compute the plan");
@@ -313,11 +314,12 @@ int cmd_journal(int argc, char **argv)
     }
     if ((nfiles > 0) + (directory != NULL) + (host != NULL || clan_file != NULL) > 1) {
         ret = cli_usage_error("journal", "choose one source: --file, --directory, or "
-                              "--host / FILE --machine");
+                              "--host / DIR|FILE --machine");
         goto out;
     }
     if (clan_file && !machine) {
-        ret = cli_usage_error("journal", "FILE needs --machine M (whose deploy.targetHost to use)");
+        ret = cli_usage_error("journal", "DIR|FILE needs --machine M (whose deploy.targetHost "
+                              "to use)");
         goto out;
     }
     if (status && sel.follow) {
@@ -326,7 +328,8 @@ int cmd_journal(int argc, char **argv)
     }
     if (clan_file) {
         if (journal_target_from_inventory(clan_file, machine, &target_owned, &d) < 0) {
-            cli_print_diag(stderr, &d);
+            if (d.msg)
+                cli_print_diag(stderr, &d);
             ret = 1;
             goto out;
         }

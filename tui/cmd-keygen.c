@@ -1,4 +1,4 @@
-/* clan-tui keygen FILE [--machine M | --all] [--secrets DIR] [--regenerate]: the borgbackup
+/* clan-tui keygen [DIR|FILE] [--machine M | --all] [--secrets DIR] [--regenerate]: the borgbackup
  * vars of the fleet (core/keys): backup servers' host keys first, then every client's SSH
  * key, repository passphrase and known_hosts; then the install-order check. */
 #include <errno.h>
@@ -14,19 +14,22 @@
 
 static void keygen_help(void)
 {
-    fputs("Usage: clan-tui keygen FILE [--machine M]... [--all] [--secrets DIR] [--regenerate]\n"
-          "                      [--verbose]\n"
+    fputs("Usage: clan-tui keygen [DIR|FILE] [--machine M]... [--all] [--secrets DIR]\n"
+          "                      [--regenerate] [--verbose]\n"
           "\n"
           "Generate the vars Clan's borgbackup service needs, with libssh, in Clan's layout\n"
-          "beside FILE: an SSH host key for every backup server (generator openssh), and for\n"
+          "in the clan directory: an SSH host key for every backup server (generator openssh), and for\n"
           "every client an ed25519 SSH key and a repository passphrase (generator borgbackup)\n"
           "plus a known_hosts line for each of its backup servers. Servers come first: their\n"
           "host keys are what the clients need (the install order of the Clan guide).\n"
           "\n"
-          "Public values go to vars/per-machine/<machine>/<generator>/<file>/value beside FILE.\n"
+          "Public values go to vars/per-machine/<machine>/<generator>/<file>/value in the\n"
+          "clan directory (the directory of a lone FILE).\n"
           "Private keys and passphrases never go into the clan directory: they are written to\n"
           "a secrets directory outside it, <DIR>/<machine>/<generator>/<file> (directories\n"
           "0700, files 0600, created exclusively). Existing keys are left alone.\n"
+          "\n"
+          CLI_CLAN_HELP
           "\n"
           "Options:\n"
           "  -m, --machine M   only machine M (repeatable); default: every machine with a\n"
@@ -46,11 +49,11 @@ static void keygen_help(void)
           "Afterwards it reports clients whose keys exist while their server's host key does\n"
           "not, or predate it, with the command that fixes it.\n"
           "\n"
-          "Exit status: 0 done (nothing failed), 1 errors in FILE or a key that could not be\n"
-          "written (that key's files are left as they were), 2 usage error.\n", stdout);
+          "Exit status: 0 done (nothing failed), 1 errors in the clan or a key that could not\n"
+          "be written (that key's files are left as they were), 2 usage error.\n", stdout);
 }
 
-/* FILE as one shell word, for the commands we suggest. */
+/* A word of a command we suggest, quoted for the shell when it needs it. */
 static void put_shell_word(struct buf *b, const char *s)
 {
     bool plain = *s != '\0';
@@ -83,8 +86,11 @@ static const char *clan_relative(const struct keys_store *s, const char *path)
 static void fix_command(struct buf *b, const char *file, const char *secrets_opt,
                         const char *machine, bool regenerate)
 {
-    buf_puts(b, "clan-tui keygen ");
-    put_shell_word(b, file);
+    buf_puts(b, "clan-tui keygen");
+    if (file) { /* without: found from the working directory again */
+        buf_putc(b, ' ');
+        put_shell_word(b, file);
+    }
     buf_puts(b, " --machine ");
     put_shell_word(b, machine);
     if (secrets_opt) {
@@ -120,14 +126,13 @@ static void print_event(struct buf *out, const struct keys_store *s, const struc
 static int keygen_run(const char *file, const char *const *machines, size_t nmachines,
                       const char *secrets_opt, unsigned flags, bool verbose)
 {
-    struct diag_list diags = {0};
     struct inventory *inv = NULL;
-    if (inventory_load(file, &inv, &diags) < 0) {
-        cli_print_diags(stderr, &diags);
-        diag_list_free(&diags);
-        return 1;
-    }
-    int status = 0;
+    int status = cli_open_clan("keygen", file, &inv, NULL);
+    if (!inv)
+        return status;
+    const char *label = cli_clan_label(file, inv), *main_file = inventory_name(inv);
+    struct diag_list diags = {0};
+    char *anchor = NULL;
     struct plan *plan = NULL;
     struct keys_store *store = NULL;
     char *secrets = NULL;
@@ -135,16 +140,13 @@ static int keygen_run(const char *file, const char *const *machines, size_t nmac
     struct diag d = {0};
     struct buf out = {0}, err = {0};
 
-    const struct diag_list *idiags = inventory_diags(inv);
-    cli_print_diags(stderr, idiags);
-    if (diag_list_count(idiags, DIAG_ERROR)) {
-        fprintf(stderr, "clan-tui: keygen: %s has errors; no keys generated\n", file);
-        status = 1;
+    if (status) {
+        fprintf(stderr, "clan-tui: keygen: %s has errors; no keys generated\n", label);
         goto done;
     }
     if (inventory_plan(inv, &plan, &diags) < 0) {
         cli_print_diags(stderr, &diags);
-        fprintf(stderr, "clan-tui: keygen: no backup plan for %s; no keys generated\n", file);
+        fprintf(stderr, "clan-tui: keygen: no backup plan for %s; no keys generated\n", label);
         status = 1;
         goto done;
     }
@@ -155,7 +157,8 @@ static int keygen_run(const char *file, const char *const *machines, size_t nmac
         secrets = strdup(secrets_opt);
     } else if (!plan->meta_name) {
         fprintf(stderr, "%s: error: meta.name is not set, and it names the default secrets "
-                "directory; expected meta.name = \"...\" in %s, or --secrets DIR\n", file, file);
+                "directory; expected meta.name = \"...\" in %s, or --secrets DIR\n", main_file,
+                main_file);
         status = 1;
         goto done;
     } else if (keys_default_secrets_dir(getenv("XDG_DATA_HOME"), getenv("HOME"), plan->meta_name,
@@ -164,7 +167,8 @@ static int keygen_run(const char *file, const char *const *machines, size_t nmac
         status = 1;
         goto done;
     }
-    if (!secrets || keys_store_open(file, secrets, &store, &d) < 0) {
+    anchor = cli_clan_anchor(inv);
+    if (!secrets || !anchor || keys_store_open(anchor, secrets, &store, &d) < 0) {
         if (!d.msg)
             diag_errno(&d, ENOMEM, NULL, "out of memory");
         cli_print_diag(stderr, &d);
@@ -174,7 +178,7 @@ static int keygen_run(const char *file, const char *const *machines, size_t nmac
     }
     if (keys_run(store, plan, machines, nmachines, flags, (int64_t)time(NULL), &rep, &d) < 0) {
         if (!d.file)
-            fprintf(stderr, "%s: error: %s\n", file, d.msg);
+            fprintf(stderr, "%s: error: %s\n", main_file, d.msg);
         else
             cli_print_diag(stderr, &d);
         fputs("clan-tui: keygen: no keys generated\n", stderr);
@@ -269,6 +273,7 @@ done:
     keys_report_free(&rep);
     keys_store_free(store);
     free(secrets);
+    free(anchor);
     plan_free(plan);
     inventory_free(inv);
     diag_list_free(&diags);
@@ -315,9 +320,7 @@ int cmd_keygen(int argc, char **argv)
         }
     }
     if (r < 0) {
-        if (optind >= argc)
-            r = cli_usage_error("keygen", "missing FILE (the clan.nix to read)");
-        else if (optind + 1 < argc)
+        if (optind + 1 < argc)
             r = cli_usage_error("keygen", "unexpected argument '%s'", argv[optind + 1]);
         else if (all && nmachines)
             r = cli_usage_error("keygen", "--all and --machine exclude each other");
@@ -328,7 +331,7 @@ int cmd_keygen(int argc, char **argv)
             r = cli_usage_error("keygen", "--secrets needs a directory");
     }
     if (r < 0)
-        r = keygen_run(argv[optind], machines, nmachines, secrets, flags, verbose);
+        r = keygen_run(optind < argc ? argv[optind] : NULL, machines, nmachines, secrets, flags, verbose);
     free(machines);
     return r;
 }

@@ -1,4 +1,4 @@
-/* clan-tui plan FILE [--machine M] [--json]: the borgbackup jobs Clan would deploy. */
+/* clan-tui plan [DIR|FILE] [--machine M] [--json]: the borgbackup jobs Clan would deploy. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +9,9 @@
 
 static void plan_help(void)
 {
-    fputs("Usage: clan-tui plan FILE [--machine M] [--json] [--secrets-root DIR]\n"
+    fputs("Usage: clan-tui plan [DIR|FILE] [--machine M] [--json] [--secrets-root DIR]\n"
           "\n"
-          "Show the borgbackup plan of FILE: for every client, one job per destination (a\n"
+          "Show the borgbackup plan of the clan: for every client, one job per destination (a\n"
           "server of its instance, or an explicit settings.destinations entry) with its unit\n"
           "name borgbackup-job-<destination>, repo, BORG_RSH, paths (the union of the\n"
           "machine's clan.core.state folders), exclude patterns, schedule (startAt, default\n"
@@ -23,6 +23,8 @@ static void plan_help(void)
           "preBackup, postBackup, preRestore, postRestore (state names, in order), and\n"
           "startAtOrigin / excludeOrigin saying where each value was defined.\n"
           "\n"
+          CLI_CLAN_HELP
+          "\n"
           "Options:\n"
           "  -m, --machine M        only machine M\n"
           "  -j, --json             JSON output\n"
@@ -30,8 +32,8 @@ static void plan_help(void)
           "                         /run/secrets/vars; %m is the machine name)\n"
           "  -h, --help             show this help and exit\n"
           "\n"
-          "Exit status: 0 done, 1 FILE has errors (the plan is still printed) or M is not a\n"
-          "machine of FILE, 2 usage error.\n",
+          "Exit status: 0 done, 1 the clan has errors (the plan is still printed) or M is not\n"
+          "one of its machines, 2 usage error.\n",
           stdout);
 }
 
@@ -97,7 +99,7 @@ int cmd_plan(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    /* options before and after FILE */
+    /* options before and after DIR|FILE */
     while (optind < argc) {
         if ((c = getopt_long(argc, argv, "+m:jh", longopts, NULL)) == -1) {
             if (file)
@@ -116,18 +118,11 @@ int cmd_plan(int argc, char **argv)
             return cli_usage_error("plan", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (!file)
-        return cli_usage_error("plan", "missing FILE (the clan.nix to read)");
-    struct diag_list diags = {0};
     struct inventory *inv = NULL;
-    if (inventory_load(file, &inv, &diags) < 0) {
-        cli_print_diags(stderr, &diags);
-        diag_list_free(&diags);
-        return 1;
-    }
-    cli_print_diags(stderr, &diags);
-    size_t ne = diag_list_count(&diags, DIAG_ERROR);
-    diag_list_free(&diags);
+    int ne = cli_open_clan("plan", file, &inv, NULL);
+    if (!inv)
+        return ne;
+    struct diag_list diags = {0};
     struct plan *p = NULL;
     int st = 0;
     if (inventory_plan_with(inv, &po, &p, &diags) < 0) {
@@ -136,7 +131,8 @@ int cmd_plan(int argc, char **argv)
         goto out;
     }
     if (machine && !plan_find_machine(p, machine)) {
-        fprintf(stderr, "clan-tui: plan: no machine '%s' in %s; expected one of:", machine, file);
+        fprintf(stderr, "clan-tui: plan: no machine '%s' in %s; expected one of:", machine,
+                cli_clan_label(file, inv));
         for (size_t i = 0; i < p->nmachines; i++)
             fprintf(stderr, " %s", p->machines[i].name);
         fputc('\n', stderr);

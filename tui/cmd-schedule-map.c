@@ -1,4 +1,4 @@
-/* clan-tui schedule-map FILE [--json] [--propose] [--apply [--dry-run]]: the fleet's week of
+/* clan-tui schedule-map [DIR|FILE] [--json] [--propose] [--apply [--dry-run]]: the fleet's week of
  * backup starts per server, the collisions, and a staggered proposal (core/schedmap). */
 #include <errno.h>
 #include <getopt.h>
@@ -14,7 +14,7 @@
 
 static void usage(void)
 {
-    fputs("Usage: clan-tui schedule-map FILE [--json] [--propose] [--apply [--dry-run]]\n"
+    fputs("Usage: clan-tui schedule-map [DIR|FILE] [--json] [--propose] [--apply [--dry-run]]\n"
           "                             [--week DATE] [--step MINUTES]\n"
           "\n"
           "The week of borgbackup job starts of every client, grouped by backup server\n"
@@ -23,15 +23,17 @@ static void usage(void)
           "marks an hour in which two or more jobs of one server start at the same moment (a\n"
           "collision: borg's locks make all but one of them fail or wait).\n"
           "\n"
+          CLI_CLAN_HELP
+          "\n"
           "Options:\n"
           "  -j, --json         the map (and with --propose the proposal) as JSON\n"
           "  -p, --propose      propose new startAt times that remove the collisions: the first\n"
           "                     client keeps its time, the others move to the next free time\n"
           "                     of day in steps of --step minutes (fixed-time expressions\n"
           "                     only; the others are named)\n"
-          "  -a, --apply        apply the proposal to FILE (machine-level startAt edits) and\n"
-          "                     write it atomically\n"
-          "  -n, --dry-run      with --apply: print the diff of FILE instead of writing\n"
+          "  -a, --apply        apply the proposal to the clan (machine-level startAt edits)\n"
+          "                     and write it atomically\n"
+          "  -n, --dry-run      with --apply: print the diff instead of writing\n"
           "  -w, --week DATE    the week starting at the midnight before DATE (systemd time,\n"
           "                     default now, or $CLAN_TUI_NOW)\n"
           "  -s, --step MINUTES the stagger step (default 30)\n"
@@ -79,8 +81,6 @@ int cmd_schedule_map(int argc, char **argv)
             return cli_usage_error("schedule-map", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind >= argc)
-        return cli_usage_error("schedule-map", "missing FILE (the clan.nix to read)");
     if (optind + 1 < argc)
         return cli_usage_error("schedule-map", "unexpected argument '%s'", argv[optind + 1]);
     if (dry && !apply)
@@ -89,7 +89,7 @@ int cmd_schedule_map(int argc, char **argv)
         return cli_usage_error("schedule-map", "--apply prints what it did as text; drop --json");
     if (apply)
         propose = true;
-    const char *file = argv[optind];
+    const char *arg = optind < argc ? argv[optind] : NULL;
 
     int status = 1;
     struct diag_list dl = {0};
@@ -110,11 +110,11 @@ int cmd_schedule_map(int argc, char **argv)
         return cli_usage_error("schedule-map", "bad --week '%s': expected a time such as "
                                "\"2026-11-30\" or \"monday\"", week);
     }
-    if (inventory_load(file, &inv, &dl) < 0) {
-        cli_print_diags(stderr, &dl);
+    cli_open_clan("schedule-map", arg, &inv, &dl); /* the map shows what matters */
+    if (!inv)
         goto out;
-    }
     diag_list_free(&dl);
+    const char *file = inventory_name(inv); /* what --apply edits */
     if (inventory_plan(inv, &plan, &dl) < 0) {
         cli_print_diags(stderr, &dl);
         goto out;

@@ -1,4 +1,4 @@
-/* clan-tui units FILE [--out DIR] [--machine M] [--diff]: the borgbackup systemd units,
+/* clan-tui units [DIR|FILE] [--out DIR] [--machine M] [--diff]: the borgbackup systemd units,
  * scripts and server files of every machine (core/units), written, diffed or printed. */
 #include <getopt.h>
 #include <libgen.h>
@@ -15,7 +15,7 @@
 
 static void units_help(void)
 {
-    printf("Usage: clan-tui units FILE [--out DIR] [--machine M] [--diff] [OPTION]...\n"
+    printf("Usage: clan-tui units [DIR|FILE] [--out DIR] [--machine M] [--diff] [OPTION]...\n"
           "\n"
           "Render the files Clan's borgbackup service deploys, per machine: the\n"
           "borgbackup-job-D .service and .timer for each destination D of a client, its job\n"
@@ -24,6 +24,8 @@ static void units_help(void)
           "the machine's file system (etc/systemd/system/..., the script directory, ...).\n"
           "\n"
           "Without --out the files are printed to standard output.\n"
+          "\n"
+          CLI_CLAN_HELP
           "\n"
           "Options:\n"
           "  -o, --out DIR          write DIR/<machine>/... atomically; unchanged files are\n"
@@ -40,8 +42,8 @@ static void units_help(void)
           "                         count)\n"
           "  -h, --help             show this help and exit\n"
           "\n"
-          "Exit status: 0 done, 1 errors in FILE or a value that cannot be written (nothing\n"
-          "is written then), 2 usage error.\n", MAX_NOTES);
+          "Exit status: 0 done, 1 errors in the clan or a value that cannot be written\n"
+          "(nothing is written then), 2 usage error.\n", MAX_NOTES);
 }
 
 static bool has_errors(const struct diag_list *l)
@@ -82,52 +84,46 @@ int cmd_units(int argc, char **argv)
             return cli_usage_error("units", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind >= argc)
-        return cli_usage_error("units", "missing FILE (the clan.nix to read)");
     if (optind + 1 < argc)
         return cli_usage_error("units", "unexpected argument '%s'", argv[optind + 1]);
     if (diff && !out)
         return cli_usage_error("units", "--diff compares with --out DIR; give --out");
-    const char *file = argv[optind];
+    const char *arg = optind < argc ? argv[optind] : NULL;
 
-    struct diag_list diags = {0};
     struct inventory *inv = NULL;
-    if (inventory_load(file, &inv, &diags) < 0) {
-        cli_print_diags(stderr, &diags);
-        diag_list_free(&diags);
-        return 1;
-    }
-    int status = 0;
+    int status = cli_open_clan("units", arg, &inv, NULL);
+    if (!inv)
+        return status;
+    /* positions without a file of their own are in the main clan module */
+    const char *file = inventory_name(inv), *label = cli_clan_label(arg, inv);
+    struct diag_list diags = {0};
     struct plan *plan = NULL;
     struct units_machine **rendered = NULL;
     size_t nrendered = 0;
     char *last_error = NULL;
     size_t nnotes = 0;
-    char *dircopy = strdup(file), *basecopy = strdup(file);
-    uo.clan_dir = dircopy ? dirname(dircopy) : ".";
+    char *dircopy = cli_clan_dir(inv), *basecopy = strdup(file);
+    uo.clan_dir = dircopy ? dircopy : ".";
     /* the header names the file, not where it was read from, so output does not depend on
      * the working directory */
     uo.source = basecopy ? basename(basecopy) : file;
 
-    const struct diag_list *idiags = inventory_diags(inv);
-    cli_print_diags(stderr, idiags);
-    if (has_errors(idiags)) {
-        fprintf(stderr, "clan-tui: units: %s has errors; no units written\n", file);
-        status = 1;
+    if (status) {
+        fprintf(stderr, "clan-tui: units: %s has errors; no units written\n", label);
         goto done;
     }
     struct plan_options po = {.secrets_root = uo.secrets_root};
     if (inventory_plan_with(inv, &po, &plan, &diags) < 0 || has_errors(&diags)) {
         cli_print_diags(stderr, &diags);
         fprintf(stderr, "clan-tui: units: the backup plan of %s has errors; no units written\n",
-                file);
+                label);
         status = 1;
         goto done;
     }
     cli_print_diags(stderr, &diags);
     if (machine && !plan_find_machine(plan, machine)) {
         fprintf(stderr, "clan-tui: units: no machine '%s' in %s; expected one of:", machine,
-                file);
+                label);
         for (size_t i = 0; i < plan->nmachines; i++)
             fprintf(stderr, " %s", plan->machines[i].name);
         fputc('\n', stderr);

@@ -1,6 +1,6 @@
-/* clan-tui vars get FILE MACHINE GENERATOR/FILE [--secrets DIR]: print a var the way
- * `clan vars get` does (core/keys): the public value from vars/per-machine beside FILE, or a
- * secret from clan-tui's secrets directory. */
+/* clan-tui vars get [DIR|FILE] MACHINE GENERATOR/FILE [--secrets DIR]: print a var the way
+ * `clan vars get` does (core/keys): the public value from the clan directory's
+ * vars/per-machine, or a secret from clan-tui's secrets directory. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -13,14 +13,17 @@
 
 static void vars_help(void)
 {
-    fputs("Usage: clan-tui vars get FILE MACHINE GENERATOR/FILE [--secrets DIR]\n"
+    fputs("Usage: clan-tui vars get [DIR|FILE] MACHINE GENERATOR/FILE [--secrets DIR]\n"
           "\n"
           "Print the value of a var of MACHINE, byte for byte, like `clan vars get`: e.g.\n"
-          "  clan-tui vars get clan.nix postgres-server borgbackup/borgbackup.ssh.pub\n"
+          "  clan-tui vars get postgres-server borgbackup/borgbackup.ssh.pub\n"
           "prints the public key to upload to a storage box. Public values are read from\n"
-          "vars/per-machine/MACHINE/GENERATOR/FILE/value beside FILE; secrets (such as\n"
-          "borgbackup/borgbackup.repokey) from the secrets directory `clan-tui keygen` wrote\n"
-          "them to. Secrets that Clan encrypted with sops are not decrypted: use `clan vars get`.\n"
+          "vars/per-machine/MACHINE/GENERATOR/FILE/value in the clan directory; secrets (such\n"
+          "as borgbackup/borgbackup.repokey) from the secrets directory `clan-tui keygen`\n"
+          "wrote them to. Secrets that Clan encrypted with sops are not decrypted: use\n"
+          "`clan vars get`.\n"
+          "\n"
+          CLI_CLAN_HELP
           "\n"
           "Options:\n"
           "  -s, --secrets DIR  the secrets directory of this clan (default\n"
@@ -35,11 +38,13 @@ static int vars_get(const char *file, const char *machine, const char *var_id,
 {
     struct diag_list diags = {0};
     struct inventory *inv = NULL;
-    if (inventory_load(file, &inv, &diags) < 0) {
-        cli_print_diags(stderr, &diags);
+    cli_open_clan("vars", file, &inv, &diags); /* printed below when they are errors */
+    if (!inv) {
         diag_list_free(&diags);
         return 1;
     }
+    const char *main_file = inventory_name(inv);
+    char *anchor = NULL;
     int status = 1;
     struct keys_store *store = NULL;
     char *secrets = NULL;
@@ -48,11 +53,11 @@ static int vars_get(const char *file, const char *machine, const char *var_id,
     bool secret = false;
     struct diag d = {0};
     const struct inv_model *m = inventory_model(inv);
-    if (diag_list_count(inventory_diags(inv), DIAG_ERROR))
-        cli_print_diags(stderr, inventory_diags(inv));
+    if (diag_list_count(&diags, DIAG_ERROR))
+        cli_print_diags(stderr, &diags);
     if (inventory_machine_index(inv, machine) < 0) {
-        fprintf(stderr, "%s: error: no machine '%s' in the inventory; expected one of:", file,
-                machine);
+        fprintf(stderr, "%s: error: no machine '%s' in the inventory; expected one of:",
+                main_file, machine);
         for (size_t i = 0; i < m->nmachines; i++)
             fprintf(stderr, " %s", m->machines[i].name);
         fputc('\n', stderr);
@@ -65,12 +70,13 @@ static int vars_get(const char *file, const char *machine, const char *var_id,
         keys_default_secrets_dir(getenv("XDG_DATA_HOME"), getenv("HOME"), name, &secrets, &d);
     /* without a secrets directory, public values can still be read */
     diag_clear(&d);
-    if (keys_store_open(file, secrets, &store, &d) < 0 ||
+    anchor = cli_clan_anchor(inv);
+    if (!anchor || keys_store_open(anchor, secrets, &store, &d) < 0 ||
         keys_var_get(store, machine, var_id, &value, &len, &secret, &d) < 0) {
         if (d.file)
             cli_print_diag(stderr, &d);
         else
-            fprintf(stderr, "%s: error: %s\n", file, d.msg ? d.msg : "out of memory");
+            fprintf(stderr, "%s: error: %s\n", main_file, d.msg ? d.msg : "out of memory");
         goto done;
     }
     status = cli_write_stdout(value, len);
@@ -81,6 +87,7 @@ done:
     diag_clear(&d);
     keys_store_free(store);
     free(secrets);
+    free(anchor);
     inventory_free(inv);
     diag_list_free(&diags);
     return status;
@@ -97,7 +104,7 @@ int cmd_vars(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    /* options may come anywhere: `vars get F M V --secrets DIR` */
+    /* options may come anywhere: `vars get [F] M V --secrets DIR` */
     while ((c = getopt_long(argc, argv, ":s:h", longopts, NULL)) != -1) {
         switch (c) {
         case 's': secrets = optarg; break;
@@ -110,11 +117,14 @@ int cmd_vars(int argc, char **argv)
         return cli_usage_error("vars", "missing subcommand; expected 'get'");
     if (strcmp(argv[optind], "get"))
         return cli_usage_error("vars", "unknown subcommand '%s'; expected 'get'", argv[optind]);
-    if (argc - optind < 4)
-        return cli_usage_error("vars", "get needs FILE MACHINE GENERATOR/FILE");
-    if (argc - optind > 4)
+    int n = argc - optind - 1; /* the words after get: [DIR|FILE] MACHINE GENERATOR/FILE */
+    const char *var = argv[optind + n];
+    /* two words without GENERATOR/FILE: `get FILE MACHINE`, the var left out */
+    if (n < 2 || (n == 2 && !strchr(var, '/')))
+        return cli_usage_error("vars", "get needs [DIR|FILE] MACHINE GENERATOR/FILE");
+    if (n > 3)
         return cli_usage_error("vars", "unexpected argument '%s'", argv[optind + 4]);
     if (secrets && !*secrets)
         return cli_usage_error("vars", "--secrets needs a directory");
-    return vars_get(argv[optind + 1], argv[optind + 2], argv[optind + 3], secrets);
+    return vars_get(n == 3 ? argv[optind + 1] : NULL, argv[optind + n - 1], var, secrets);
 }

@@ -394,8 +394,9 @@ static void reload(struct app *a)
 {
     struct inventory *inv = NULL;
     struct diag_list dl = {0};
-    if (inventory_load(a->opt.file, &inv, &dl) < 0) {
-        app_message(a, true, "cannot reload %s: %s", a->opt.file, dl.n && dl.v[0].msg ? dl.v[0].msg : "unreadable");
+    if (inventory_open(app_edit_file(a), &inv, &dl) < 0) {
+        app_message(a, true, "cannot reload %s: %s", app_edit_file(a),
+                    dl.n && dl.v[0].msg ? dl.v[0].msg : "unreadable");
         diag_list_free(&dl);
         return;
     }
@@ -407,7 +408,7 @@ static void reload(struct app *a)
         a->edit->base = NULL;
     }
     app_model_changed(a);
-    app_message(a, false, "reloaded %s from disk", a->opt.file);
+    app_message(a, false, "reloaded %s from disk", app_edit_file(a));
 }
 
 static void on_close(struct app *a, uint32_t key)
@@ -440,17 +441,17 @@ static bool save(struct app *a)
             "%s changed on disk since it was read: NOT written.\n"
             "Your %zu unsaved edit%s stay in memory. Reload to see the file as it is now\n"
             "(the edits are dropped), or keep editing and write elsewhere by hand.",
-            a->opt.file, undo, undo == 1 ? "" : "s");
+            app_edit_file(a), undo, undo == 1 ? "" : "s");
     } else if (r < 0) {
         char *msg = diag_format(&d);
         ask(a, true, "Write failed", hints_close, keys_close, on_close,
             "cannot write %s:\n%s\nThe file on disk is as it was; your edits stay in memory.",
-            a->opt.file, msg ? msg : strerror(-r));
+            app_edit_file(a), msg ? msg : strerror(-r));
         free(msg);
     } else {
         snapshot_base(a);
         app_model_changed(a); /* the unsaved marker goes */
-        app_message(a, false, "wrote %s", a->opt.file);
+        app_message(a, false, "wrote %s", app_edit_file(a));
     }
     diag_clear(&d);
     return r == 0;
@@ -503,7 +504,7 @@ static void write_file(struct app *a)
     if (!a->inv || edit_readonly(a))
         return;
     if (!a->modified) {
-        app_message(a, false, "no unsaved changes: %s is as on disk", a->opt.file);
+        app_message(a, false, "no unsaved changes: %s is as on disk", app_edit_file(a));
         return;
     }
     size_t len;
@@ -512,7 +513,7 @@ static void write_file(struct app *a)
     const char *base = a->edit && a->edit->base ? a->edit->base : "";
     size_t blen = a->edit && a->edit->base ? a->edit->base_len : 0;
     struct writer *w = calloc(1, sizeof(*w));
-    if (!w || diff_unified(base, blen, now, len, a->opt.file, a->opt.file, 3, &diff) < 0 ||
+    if (!w || diff_unified(base, blen, now, len, app_edit_file(a), app_edit_file(a), 3, &diff) < 0 ||
         diffview_set(&w->dv, diff.p ? diff.p : "") < 0) {
         buf_free(&diff);
         if (w)
@@ -522,7 +523,7 @@ static void write_file(struct app *a)
         return;
     }
     buf_free(&diff);
-    if (asprintf(&w->title, "Write %s? +%zu -%zu lines", a->opt.file, w->dv.added, w->dv.removed) < 0)
+    if (asprintf(&w->title, "Write %s? +%zu -%zu lines", app_edit_file(a), w->dv.added, w->dv.removed) < 0)
         w->title = NULL;
     edit_push(a, &writer_ops, w);
 }
@@ -547,7 +548,7 @@ bool edit_quit(struct app *a)
     static const uint32_t keys[] = {'s', 'd', KEYSYM_ESC, 'c', 0};
     size_t n = inventory_undo_depth(a->inv);
     ask(a, false, "Unsaved changes", hints, keys, on_quit,
-        "%s has %zu unsaved edit%s.\nSave them before quitting?", a->opt.file, n ? n : 1,
+        "%s has %zu unsaved edit%s.\nSave them before quitting?", app_edit_file(a), n ? n : 1,
         n == 1 ? "" : "s");
     return true;
 }
@@ -564,7 +565,7 @@ bool edit_action(struct app *a, enum action act)
             static const char *const hints[] = {"r", "reload and drop the edits", "Esc", "cancel", NULL};
             static const uint32_t keys[] = {'r', KEYSYM_ESC, 'n', 0};
             ask(a, false, "Reload", hints, keys, on_stale, "Reading %s again drops %zu unsaved edit%s.",
-                a->opt.file, inventory_undo_depth(a->inv), inventory_undo_depth(a->inv) == 1 ? "" : "s");
+                app_edit_file(a), inventory_undo_depth(a->inv), inventory_undo_depth(a->inv) == 1 ? "" : "s");
         } else {
             reload(a);
         }

@@ -180,7 +180,8 @@ void harness_close(struct harness *h)
 
 static void screen_usage(FILE *f)
 {
-    fputs("Usage: clan-tui screen [--size COLSxROWS] [--keys SCRIPT] [--term TERM] [OPTION]... FILE\n"
+    fputs("Usage: clan-tui screen [--size COLSxROWS] [--keys SCRIPT] [--term TERM] [OPTION]...\n"
+          "                       [DIR|FILE]\n"
           "Run the UI headless on a virtual terminal and print the screen as text.\n"
           "Without --keys, prints the first frame. A key script has one step per line:\n"
           "  key K...        press keys (j, G, Enter, Esc, Tab, S-Tab, Down, PgDn, C-l, F1, ...)\n"
@@ -192,6 +193,8 @@ static void screen_usage(FILE *f)
           "  dump-attrs [T]  print the attributes: R reverse, B bold, U underline, D dim,\n"
           "                  c colour, . plain\n"
           "  # ...           a comment\n"
+          "\n"
+          CLI_CLAN_HELP
           "\n"
           "Options:\n"
           "  --size COLSxROWS  terminal size (default 120x35)\n"
@@ -367,12 +370,10 @@ int cmd_screen(int argc, char **argv)
     if (pr == 0 && used < nrest)
         opt.file = rest[used++];
     if (pr == 0 && used < nrest)
-        pr = cli_usage_error("screen", "unexpected argument '%s' (one FILE)", rest[used]);
+        pr = cli_usage_error("screen", "unexpected argument '%s' (one DIR|FILE)", rest[used]);
     free(rest);
     if (pr)
         return pr;
-    if (!opt.file)
-        return cli_usage_error("screen", "missing FILE");
     setlocale(LC_ALL, "");
     char *script = NULL;
     struct diag d = {0};

@@ -12,8 +12,8 @@
 
 struct harness;
 
-/* Start the UI on FILE (opt->file) at cols x rows with terminfo entry term (NULL: $TERM,
- * else xterm-256color) and draw the first frame. */
+/* Start the UI on the clan opt->file names (NULL: found upward) at cols x rows with
+ * terminfo entry term (NULL: $TERM, else xterm-256color) and draw the first frame. */
 int harness_open(const struct app_options *opt, int cols, int rows, const char *term,
                  struct harness **out, struct diag *d);
 /* Type one key (abstract, see keyname_parse) and let the loop handle it and redraw.

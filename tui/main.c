@@ -21,11 +21,13 @@ static const struct command commands[] = {
 
 static void usage(FILE *f)
 {
-    fputs("Usage: clan-tui [OPTION]... [FILE]\n"
+    fputs("Usage: clan-tui [OPTION]... [DIR|FILE]\n"
           "       clan-tui COMMAND [ARG]...\n"
           "\n"
-          "A terminal UI for the backup side of a Clan fleet. Without a command, opens\n"
-          "FILE (default ./clan.nix) in the interactive UI.\n"
+          "A terminal UI for the backup side of a Clan fleet. Without a command, opens the\n"
+          "clan in the interactive UI.\n"
+          "\n"
+          CLI_CLAN_HELP
           "\n"
           "Commands:\n", f);
     for (const struct command *c = commands; c->name; c++)

@@ -2,7 +2,6 @@
 #include "tui/ops.h"
 
 #include <errno.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,7 +16,8 @@
 
 void ops_usage_options(FILE *f)
 {
-    fputs("  --units-dir DIR    where the units view (U) writes (default: units/ beside FILE)\n"
+    fputs("  --units-dir DIR    where the units view (U) writes (default: units/ in the clan\n"
+          "                     directory)\n"
           "  --script-dir DIR   the units' script directory on the target (default\n"
           "                     /usr/local/lib/clan-borgbackup)\n"
           "  --secrets DIR      the secrets directory for the keys view (K) (default as keygen)\n"
@@ -100,16 +100,6 @@ const char *ops_selected_machine(struct app *a, long *job)
         }
     }
     return edit_selected_machine(a);
-}
-
-char *ops_clan_dir(struct app *a)
-{
-    char *c = strdup(a->opt.file);
-    if (!c)
-        return NULL;
-    char *d = strdup(dirname(c));
-    free(c);
-    return d;
 }
 
 /* ---- lines ---- */

@@ -89,8 +89,6 @@ void ops_confirm(struct app *a, const char *title, const char *text,
 /* The machine the tree's selection is about, or NULL; *job gets the selected job's index
  * in the plan machine (-1 when no job is selected). */
 const char *ops_selected_machine(struct app *a, long *job);
-/* The directory holding the open clan.nix (caller frees). */
-char *ops_clan_dir(struct app *a);
 
 /* The views. Each returns false (with a message) when it cannot open. */
 bool units_view_open(struct app *a);

@@ -83,15 +83,15 @@ static void section(struct details *d, const char *title)
     line(d, 0, THEME_DETAILS_SECTION, title, THEME_DETAILS_VALUE, NULL, NULL);
 }
 
-/* "clan.nix:8:27" for a position in the open file. */
-static const char *where(struct app *a, char *buf, size_t n, unsigned l, unsigned c)
+/* "clan.nix:8:27" for a position in a file of the clan. */
+static const char *where(struct app *a, char *buf, size_t n, unsigned file, unsigned l, unsigned c)
 {
-    if (!l)
-        return NULL;
-    const char *name = a->inv ? inventory_name(a->inv) : "";
-    const char *slash = strrchr(name, '/');
-    snprintf(buf, n, "%s:%u:%u", slash ? slash + 1 : name, l, c);
-    return buf;
+    return app_where(a, file, l, c, buf, n);
+}
+
+static const char *where_loc(struct app *a, char *buf, size_t n, const struct inv_loc *l)
+{
+    return app_where(a, l->file, l->line, l->col, buf, n);
 }
 
 /* Every line of a text block, each as its own row. */
@@ -140,14 +140,22 @@ static void wrapped(struct details *d, struct app *a, const char *key, enum them
     } while (*p);
 }
 
-static void source_excerpt(struct details *d, struct app *a, unsigned l, unsigned c)
+static void source_excerpt(struct details *d, struct app *a, unsigned file, unsigned l, unsigned c)
 {
-    if (!l || !a->inv)
-        return;
-    section(d, "source");
+    size_t len;
+    if (!l || !a->inv || !app_source_line(a, file, l, &len))
+        return; /* no text to show: a file other than the main module that edits may change */
+    if (file) {
+        char *title = NULL;
+        if (asprintf(&title, "source: %s", app_clan_path(a, inventory_file_name(a->inv, file))) < 0)
+            title = NULL;
+        section(d, title ? title : "source");
+        free(title);
+    } else {
+        section(d, "source");
+    }
     for (unsigned i = l > 1 ? l - 1 : l; i <= l + 2; i++) {
-        size_t len;
-        const char *s = app_source_line(a, i, &len);
+        const char *s = app_source_line(a, file, i, &len);
         if (!s)
             break;
         char num[16];
@@ -168,14 +176,14 @@ static void source_excerpt(struct details *d, struct app *a, unsigned l, unsigne
     }
 }
 
-static void diags_on(struct details *d, struct app *a, unsigned l)
+static void diags_on(struct details *d, struct app *a, unsigned file, unsigned l)
 {
     if (!l)
         return;
     bool any = false;
     for (size_t i = 0; i < app_ndiags(a); i++) {
         const struct diag *g = app_diag(a, i);
-        if (g->line != l)
+        if (g->line != l || app_diag_file(a, g) != (long)file)
             continue;
         if (!any)
             section(d, "diagnostics");
@@ -190,8 +198,9 @@ static const char *level_text(struct app *a, char *buf, size_t n, const struct p
     char w[96];
     if (!o || !o->level)
         return "default";
-    if (o->line)
-        snprintf(buf, n, "%s, %s", o->level, where(a, w, sizeof(w), o->line, o->col));
+    /* a plan origin names no file: its position is certain only in a one-file clan */
+    if (o->line && !app_many_files(a))
+        snprintf(buf, n, "%s, %s", o->level, where(a, w, sizeof(w), 0, o->line, o->col));
     else
         snprintf(buf, n, "%s", o->level);
     return buf;
@@ -250,7 +259,7 @@ static void eff_lines(struct details *d, struct app *a, const struct inv_eff *e,
                          df->tag ? df->tag : "");
                 char o[200];
                 snprintf(o, sizeof(o), "%s%s%s", b, df->loc.line ? ", " : "",
-                         df->loc.line ? where(a, w, sizeof(w), df->loc.line, df->loc.col) : "");
+                         df->loc.line ? where_loc(a, w, sizeof(w), &df->loc) : "");
                 kv(d, 0, k ? "" : path, it->kind == NIX_STRING ? it->str : "(expression)", o);
             }
             continue;
@@ -262,7 +271,7 @@ static void eff_lines(struct details *d, struct app *a, const struct inv_eff *e,
             snprintf(b, sizeof(b), "%s%s%s", inv_level_name(df->level), df->tag ? " " : "", df->tag ? df->tag : "");
             char o[200];
             snprintf(o, sizeof(o), "%s%s%s", b, df->loc.line ? ", " : "",
-                     df->loc.line ? where(a, w, sizeof(w), df->loc.line, df->loc.col) : "");
+                     df->loc.line ? where_loc(a, w, sizeof(w), &df->loc) : "");
             const char *val = c->value && c->value->kind == NIX_STRING ? c->value->str : df->text;
             line(d, 0, THEME_DETAILS_KEY, path, df->level == INV_LEVEL_DEFAULT ? THEME_DETAILS_DEFAULT : THEME_DETAILS_VALUE,
                  val, o);
@@ -273,15 +282,16 @@ static void eff_lines(struct details *d, struct app *a, const struct inv_eff *e,
                 continue;
             snprintf(b, sizeof(b), "%s %s%s%s", df->active ? "also" : "overridden:", inv_level_name(df->level),
                      df->tag ? " " : "", df->tag ? df->tag : "");
-            kv(d, 1, "", df->text, where(a, w, sizeof(w), df->loc.line, df->loc.col));
+            kv(d, 1, "", df->text, where_loc(a, w, sizeof(w), &df->loc));
             d->v[d->n - 1].vrole = c->conflict ? THEME_DIAG_ERROR : THEME_DETAILS_DEFAULT;
             d->v[d->n - 1].key = pool_add(d, b);
         }
     }
 }
 
+/* The values of v (from file `file` of the clan), each with its source text. */
 static void settings_lines(struct details *d, struct app *a, const struct nix_value *v,
-                           const char *prefix)
+                           unsigned file, const char *prefix)
 {
     char w[96], path[256];
     for (size_t i = 0; v && i < v->nchildren; i++) {
@@ -291,19 +301,20 @@ static void settings_lines(struct details *d, struct app *a, const struct nix_va
         else
             snprintf(path, sizeof(path), "%s[%zu]", prefix, i);
         if (c->kind == NIX_ATTRS) {
-            settings_lines(d, a, c, path);
+            settings_lines(d, a, c, file, path);
             continue;
         }
         size_t len = 0;
-        const char *text = inventory_text(a->inv, &len);
+        const char *text = app_file_text(a, file, &len);
         char *src = c->kind == NIX_STRING && c->str ? strdup(c->str)
-                    : c->val_end > c->val_start && c->val_end <= len ? strndup(text + c->val_start, c->val_end - c->val_start)
-                                                                     : strdup("");
+                    : text && c->val_end > c->val_start && c->val_end <= len
+                        ? strndup(text + c->val_start, c->val_end - c->val_start)
+                        : strdup(c->kind == NIX_OPAQUE || c->kind == NIX_LIST ? "(expression)" : "");
         if (src && strchr(src, '\n')) {
-            kv(d, 0, path, NULL, where(a, w, sizeof(w), c->val_line, c->val_col));
+            kv(d, 0, path, NULL, where(a, w, sizeof(w), file, c->val_line, c->val_col));
             block(d, 1, THEME_DETAILS_SOURCE, src);
         } else {
-            kv(d, 0, path, src, where(a, w, sizeof(w), c->val_line, c->val_col));
+            kv(d, 0, path, src, where(a, w, sizeof(w), file, c->val_line, c->val_col));
         }
         free(src);
     }
@@ -314,12 +325,12 @@ static void machine_lines(struct details *d, struct app *a, size_t mi)
     const struct inv_model *m = inventory_model(a->inv);
     const struct inv_machine *mc = &m->machines[mi];
     char w[96];
-    kv(d, 0, "machine", mc->name, where(a, w, sizeof(w), mc->loc.line, mc->loc.col));
+    kv(d, 0, "machine", mc->name, where_loc(a, w, sizeof(w), &mc->loc));
     if (mc->target_host.s)
         kv(d, 0, "targetHost", mc->target_host.s,
-           where(a, w, sizeof(w), mc->target_host.loc.line, mc->target_host.loc.col));
+           where_loc(a, w, sizeof(w), &mc->target_host.loc));
     for (size_t i = 0; i < mc->ntags; i++)
-        kv(d, 0, i ? "" : "tags", mc->tags[i].s, where(a, w, sizeof(w), mc->tags[i].loc.line, mc->tags[i].loc.col));
+        kv(d, 0, i ? "" : "tags", mc->tags[i].s, where_loc(a, w, sizeof(w), &mc->tags[i].loc));
     if (!mc->ntags)
         line(d, 0, THEME_DETAILS_KEY, "tags", THEME_DETAILS_DEFAULT, "(none)", NULL);
     bool first = true;
@@ -343,8 +354,8 @@ static void machine_lines(struct details *d, struct app *a, size_t mi)
         struct buf f = {0};
         for (size_t k = 0; k < st->nfolders; k++)
             buf_printf(&f, "%s%s", k ? ", " : "", st->folders[k].s ? st->folders[k].s : "");
-        kvf(d, 0, s ? "" : "states", where(a, w, sizeof(w), st->loc.line, st->loc.col), "%s: %s",
-            st->name, f.p ? f.p : "(no folders)");
+        kvf(d, 0, s ? "" : "states", where_loc(a, w, sizeof(w), &st->loc), "%s: %s%s",
+            st->name, f.p ? f.p : "(no folders)", st->condition.s ? " (conditional)" : "");
         buf_free(&f);
     }
     const struct plan_machine *pm = a->plan ? plan_find_machine(a->plan, mc->name) : NULL;
@@ -362,8 +373,88 @@ static void machine_lines(struct details *d, struct app *a, size_t mi)
             kvf(d, 0, c ? "" : "clients", NULL, "%s %s %s", pm->clients[c].client, a->ui.g->arrow,
                 pm->clients[c].directory);
     }
-    diags_on(d, a, mc->loc.line);
-    source_excerpt(d, a, mc->loc.line, mc->loc.col);
+    diags_on(d, a, mc->loc.file, mc->loc.line);
+    source_excerpt(d, a, mc->loc.file, mc->loc.line, mc->loc.col);
+}
+
+/* "LINE:COL" of a diagnostic; "FILE:LINE:COL" (the base name) in a clan of several files. */
+static void diag_at(struct app *a, const struct diag *g, char *buf, size_t n)
+{
+    const char *f = g->file && app_many_files(a) ? strrchr(g->file, '/') : NULL;
+    f = f ? f + 1 : g->file;
+    if (f && app_many_files(a))
+        snprintf(buf, n, "%s:%u:%u", f, g->line, g->col);
+    else
+        snprintf(buf, n, "%u:%u", g->line, g->col);
+}
+
+/* The files section: where the clan is and how its files were found. */
+static void files_lines(struct details *d, struct app *a)
+{
+    char w[96];
+    size_t n = inventory_nfiles(a->inv), nu = inventory_nunfollowed(a->inv);
+    kv(d, 0, "clan", inventory_dir(a->inv), NULL);
+    kvf(d, 0, "files", NULL, "%zu read", n);
+    for (size_t i = 0; i < n; i++) {
+        const struct inv_file_info *fi = inventory_file(a->inv, i);
+        if (fi)
+            kv(d, 1, app_clan_path(a, fi->path), app_file_kind(fi->kind), NULL);
+    }
+    if (nu)
+        kvf(d, 0, "not followed", NULL, "%zu import%s", nu, nu == 1 ? "" : "s");
+    for (size_t i = 0; i < nu; i++) {
+        const struct inv_unfollowed *u = inventory_unfollowed(a->inv, i);
+        kv(d, 1, u->text, u->machine, where_loc(a, w, sizeof(w), &u->loc));
+    }
+}
+
+/* One file of the clan: what it is, why it is read, and what it holds. */
+static void file_lines(struct details *d, struct app *a, unsigned file)
+{
+    char w[96];
+    const struct inv_file_info *fi = inventory_file(a->inv, file);
+    const struct inv_model *m = inventory_model(a->inv);
+    if (!fi)
+        return;
+    kv(d, 0, "file", fi->path, NULL);
+    kv(d, 0, "kind", app_file_kind(fi->kind), NULL);
+    wrapped(d, a, "read as", THEME_DETAILS_KEY, THEME_DETAILS_VALUE, fi->why);
+    kv(d, 0, "edits", fi->editable ? "written here" : "never written here (read-only)", NULL);
+    section(d, "defines");
+    size_t before = d->n;
+    for (size_t i = 0; i < m->nmachines; i++) {
+        const struct inv_machine *mc = &m->machines[i];
+        if (mc->loc.line && mc->loc.file == file)
+            kv(d, 0, "machine", mc->name, where_loc(a, w, sizeof(w), &mc->loc));
+        for (size_t s = 0; s < mc->nstates; s++)
+            if (mc->states[s].loc.line && mc->states[s].loc.file == file)
+                kvf(d, 0, "state", where_loc(a, w, sizeof(w), &mc->states[s].loc), "%s of %s%s",
+                    mc->states[s].name, mc->name, mc->states[s].condition.s ? " (conditional)" : "");
+    }
+    for (size_t i = 0; i < m->ninstances; i++)
+        if (m->instances[i].loc.line && m->instances[i].loc.file == file)
+            kv(d, 0, "instance", m->instances[i].name, where_loc(a, w, sizeof(w), &m->instances[i].loc));
+    for (size_t i = 0; i < inventory_nunfollowed(a->inv); i++) {
+        const struct inv_unfollowed *u = inventory_unfollowed(a->inv, i);
+        if (u->loc.file == file)
+            kv(d, 0, "not followed", u->text, where_loc(a, w, sizeof(w), &u->loc));
+    }
+    if (d->n == before)
+        line(d, 0, THEME_DETAILS_DEFAULT, NULL, THEME_DETAILS_DEFAULT,
+             "no machine, state or instance (imports, NixOS settings)", NULL);
+    bool any = false;
+    for (size_t i = 0; i < app_ndiags(a); i++) {
+        const struct diag *g = app_diag(a, i);
+        if (app_diag_file(a, g) != (long)file)
+            continue;
+        if (!any)
+            section(d, "diagnostics");
+        any = true;
+        char at[96];
+        diag_at(a, g, at, sizeof(at));
+        wrapped(d, a, g->line ? at : "", THEME_DETAILS_ORIGIN,
+                g->severity == DIAG_ERROR ? THEME_DIAG_ERROR : THEME_DIAG_WARNING, g->msg);
+    }
 }
 
 static void build(struct details *d, struct app *a, const struct tnode *n)
@@ -379,33 +470,39 @@ static void build(struct details *d, struct app *a, const struct tnode *n)
             for (size_t i = 0; i < app_ndiags(a); i++) {
                 const struct diag *g = app_diag(a, i);
                 char at[96];
-                snprintf(at, sizeof(at), "%u:%u", g->line, g->col);
+                diag_at(a, g, at, sizeof(at));
                 wrapped(d, a, g->line ? at : "", THEME_DETAILS_ORIGIN,
                         g->severity == DIAG_ERROR ? THEME_DIAG_ERROR : THEME_DIAG_WARNING, g->msg);
             }
         } else if (n->a == SEC_META && m) {
+            if (inventory_dir(a->inv)) {
+                kv(d, 0, "clan", inventory_dir(a->inv), NULL);
+                kvf(d, 0, "files", NULL, "%zu (the files node lists them)", inventory_nfiles(a->inv));
+            }
             kv(d, 0, "file", inventory_name(a->inv), NULL);
             kv(d, 0, "name", m->meta.name.s ? m->meta.name.s : "(not set)",
-               where(a, w, sizeof(w), m->meta.name.loc.line, m->meta.name.loc.col));
+               where_loc(a, w, sizeof(w), &m->meta.name.loc));
             kv(d, 0, "domain", m->meta.domain.s ? m->meta.domain.s : "(not set)",
-               where(a, w, sizeof(w), m->meta.domain.loc.line, m->meta.domain.loc.col));
+               where_loc(a, w, sizeof(w), &m->meta.domain.loc));
             kvf(d, 0, "machines", NULL, "%zu", m->nmachines);
             kvf(d, 0, "instances", NULL, "%zu", m->ninstances);
             kvf(d, 0, "diagnostics", NULL, "%zu", app_ndiags(a));
+        } else if (n->a == SEC_FILES) {
+            files_lines(d, a);
         } else {
             kvf(d, 0, "entries", NULL, "%u", n->nchildren);
             for (const struct tnode *c = n->child; c && d->n < 2000; c = c->next)
-                kv(d, 1, c->label, c->extra, where(a, w, sizeof(w), c->line, c->col));
+                kv(d, 1, c->label, c->extra, where(a, w, sizeof(w), c->file, c->line, c->col));
         }
         break;
     case TK_FIELD:
     case TK_GROUP:
         if (n->extra)
-            kv(d, 0, n->label, n->extra, where(a, w, sizeof(w), n->line, n->col));
+            kv(d, 0, n->label, n->extra, where(a, w, sizeof(w), n->file, n->line, n->col));
         for (const struct tnode *c = n->child; c && d->n < 2000; c = c->next)
-            kv(d, 1, c->label, c->extra, where(a, w, sizeof(w), c->line, c->col));
-        diags_on(d, a, n->line);
-        source_excerpt(d, a, n->line, n->col);
+            kv(d, 1, c->label, c->extra, where(a, w, sizeof(w), c->file, c->line, c->col));
+        diags_on(d, a, n->file, n->line);
+        source_excerpt(d, a, n->file, n->line, n->col);
         break;
     case TK_MACHINE:
     case TK_TAG_MACHINE:
@@ -414,13 +511,13 @@ static void build(struct details *d, struct app *a, const struct tnode *n)
     case TK_MACHINE_TAG:
     case TK_TAG: {
         const char *tag = n->label;
-        kv(d, 0, "tag", tag, where(a, w, sizeof(w), n->line, n->col));
+        kv(d, 0, "tag", tag, where(a, w, sizeof(w), n->file, n->line, n->col));
         bool first = true;
         for (size_t i = 0; m && i < m->nmachines; i++)
             for (size_t k = 0; k < m->machines[i].ntags; k++)
                 if (m->machines[i].tags[k].s && !strcmp(m->machines[i].tags[k].s, tag)) {
                     kv(d, 0, first ? "machines" : "", m->machines[i].name,
-                       where(a, w, sizeof(w), m->machines[i].tags[k].loc.line, m->machines[i].tags[k].loc.col));
+                       where_loc(a, w, sizeof(w), &m->machines[i].tags[k].loc));
                     first = false;
                 }
         if (!strcmp(tag, "all") || !strcmp(tag, "nixos"))
@@ -430,13 +527,12 @@ static void build(struct details *d, struct app *a, const struct tnode *n)
             for (size_t r = 0; r < m->instances[i].nroles; r++)
                 for (size_t e = 0; e < m->instances[i].roles[r].ntags; e++)
                     if (!strcmp(m->instances[i].roles[r].tags[e].name, tag)) {
-                        kvf(d, 0, first ? "used by" : "", where(a, w, sizeof(w), m->instances[i].roles[r].tags[e].loc.line,
-                                                                m->instances[i].roles[r].tags[e].loc.col),
+                        kvf(d, 0, first ? "used by" : "", where_loc(a, w, sizeof(w), &m->instances[i].roles[r].tags[e].loc),
                             "%s.%s", m->instances[i].name, m->instances[i].roles[r].name);
                         first = false;
                     }
-        diags_on(d, a, n->line);
-        source_excerpt(d, a, n->line, n->col);
+        diags_on(d, a, n->file, n->line);
+        source_excerpt(d, a, n->file, n->line, n->col);
         break;
     }
     case TK_MEMBERSHIP:
@@ -457,60 +553,69 @@ static void build(struct details *d, struct app *a, const struct tnode *n)
     case TK_FOLDER:
     case TK_HOOK: {
         const struct inv_state *st = &m->machines[n->a].states[n->b];
-        kv(d, 0, "state", st->name, where(a, w, sizeof(w), st->loc.line, st->loc.col));
+        kv(d, 0, "state", st->name, where_loc(a, w, sizeof(w), &st->loc));
         kv(d, 0, "machine", m->machines[n->a].name, NULL);
         if (st->database)
             kvf(d, 0, "database", NULL, "%s (clan.core.postgresql)", st->database);
-        for (size_t f = 0; f < st->nfolders; f++)
-            kv(d, 0, f ? "" : "folders", st->folders[f].s,
-               where(a, w, sizeof(w), st->folders[f].loc.line, st->folders[f].loc.col));
+        if (st->condition.s)
+            kvf(d, 0, "only when", where_loc(a, w, sizeof(w), &st->condition.loc), "%s (%s)",
+                st->condition.s, EVALUATED_ON_MACHINE);
+        for (size_t f = 0; f < st->nfolders; f++) {
+            if (st->folders[f].opaque)
+                kvf(d, 0, f ? "" : "folders", where_loc(a, w, sizeof(w), &st->folders[f].loc),
+                    "%s (%s)", st->folders[f].s, EVALUATED_ON_MACHINE);
+            else
+                kv(d, 0, f ? "" : "folders", st->folders[f].s,
+                   where_loc(a, w, sizeof(w), &st->folders[f].loc));
+        }
         if (!st->nfolders && !st->folders_opaque)
             line(d, 0, THEME_DETAILS_KEY, "folders", THEME_DETAILS_DEFAULT, "[ ]", NULL);
         if (st->folders_opaque)
-            kv(d, 0, "folders", st->folders_text.s, "not a list literal, read-only");
+            kv(d, 0, "folders", st->folders_text.s,
+               "not a list literal: " EVALUATED_ON_MACHINE ", read-only");
         for (int h = 0; h < INV_NHOOKS; h++) {
             if (!st->hooks[h].s)
                 continue;
             section(d, inv_hook_name((enum inv_hook)h));
             if (st->hooks[h].loc.line)
-                kv(d, 0, "defined", NULL, where(a, w, sizeof(w), st->hooks[h].loc.line, st->hooks[h].loc.col));
+                kv(d, 0, "defined", NULL, where_loc(a, w, sizeof(w), &st->hooks[h].loc));
             if (st->hooks[h].opaque)
                 kv(d, 0, "note", "not a literal string: shown as written, read-only", NULL);
             block(d, 1, THEME_DETAILS_SCRIPT, st->hooks[h].s);
         }
-        diags_on(d, a, n->line);
-        source_excerpt(d, a, n->line, n->col);
+        diags_on(d, a, n->file, n->line);
+        source_excerpt(d, a, n->file, n->line, n->col);
         break;
     }
     case TK_INSTANCE: {
         const struct inv_instance *in = &m->instances[n->a];
-        kv(d, 0, "instance", in->name, where(a, w, sizeof(w), in->loc.line, in->loc.col));
+        kv(d, 0, "instance", in->name, where_loc(a, w, sizeof(w), &in->loc));
         kv(d, 0, "module", in->module.s ? in->module.s : in->name,
-           in->module.loc.line ? where(a, w, sizeof(w), in->module.loc.line, in->module.loc.col) : "default: the instance name");
+           in->module.loc.line ? where_loc(a, w, sizeof(w), &in->module.loc) : "default: the instance name");
         for (size_t r = 0; r < in->nroles; r++) {
             size_t nm = 0;
             for (size_t i = 0; i < m->nmembers; i++)
                 nm += m->members[i].instance == (size_t)n->a && m->members[i].role == r;
-            kvf(d, 0, r ? "" : "roles", where(a, w, sizeof(w), in->roles[r].loc.line, in->roles[r].loc.col),
+            kvf(d, 0, r ? "" : "roles", where_loc(a, w, sizeof(w), &in->roles[r].loc),
                 "%s: %zu machine%s", in->roles[r].name, nm, nm == 1 ? "" : "s");
         }
-        diags_on(d, a, n->line);
-        source_excerpt(d, a, n->line, n->col);
+        diags_on(d, a, n->file, n->line);
+        source_excerpt(d, a, n->file, n->line, n->col);
         break;
     }
     case TK_ROLE: {
         const struct inv_instance *in = &m->instances[n->a];
         const struct inv_role *r = &in->roles[n->b];
-        kvf(d, 0, "role", where(a, w, sizeof(w), r->loc.line, r->loc.col), "%s.%s", in->name, r->name);
+        kvf(d, 0, "role", where_loc(a, w, sizeof(w), &r->loc), "%s.%s", in->name, r->name);
         for (size_t e = 0; e < r->nmachines; e++)
             kv(d, 0, e ? "" : "machines", r->machines[e].name,
-               where(a, w, sizeof(w), r->machines[e].loc.line, r->machines[e].loc.col));
+               where_loc(a, w, sizeof(w), &r->machines[e].loc));
         for (size_t e = 0; e < r->ntags; e++)
-            kvf(d, 0, e ? "" : "tags", where(a, w, sizeof(w), r->tags[e].loc.line, r->tags[e].loc.col),
+            kvf(d, 0, e ? "" : "tags", where_loc(a, w, sizeof(w), &r->tags[e].loc),
                 "%s (selects %zu)", r->tags[e].name, r->tags[e].nselected);
         if (r->settings) {
             section(d, "role-wide settings");
-            settings_lines(d, a, r->settings, "");
+            settings_lines(d, a, r->settings, r->settings_loc.file, "");
         }
         section(d, "members");
         for (size_t i = 0; i < m->nmembers; i++) {
@@ -518,7 +623,7 @@ static void build(struct details *d, struct app *a, const struct tnode *n)
             if (mb->instance == (size_t)n->a && mb->role == (size_t)n->b)
                 kv(d, 0, m->machines[mb->machine].name, mb->direct ? "direct" : "via tags", NULL);
         }
-        diags_on(d, a, n->line);
+        diags_on(d, a, n->file, n->line);
         break;
     }
     case TK_ROLE_MACHINE:
@@ -526,34 +631,34 @@ static void build(struct details *d, struct app *a, const struct tnode *n)
         const struct inv_role *r = &m->instances[n->a].roles[n->b];
         const struct inv_role_entry *re = n->kind == TK_ROLE_MACHINE ? &r->machines[n->c] : &r->tags[n->c];
         kv(d, 0, n->kind == TK_ROLE_MACHINE ? "machine" : "tag", re->name,
-           where(a, w, sizeof(w), re->loc.line, re->loc.col));
+           where_loc(a, w, sizeof(w), &re->loc));
         kvf(d, 0, "role", NULL, "%s.%s", m->instances[n->a].name, r->name);
         if (n->kind == TK_ROLE_TAG)
             kvf(d, 0, "selects", NULL, "%zu machine%s", re->nselected, re->nselected == 1 ? "" : "s");
         if (re->settings) {
             section(d, "settings");
-            settings_lines(d, a, re->settings, "");
+            settings_lines(d, a, re->settings, re->loc.file, "");
         }
-        diags_on(d, a, n->line);
-        source_excerpt(d, a, n->line, n->col);
+        diags_on(d, a, n->file, n->line);
+        source_excerpt(d, a, n->file, n->line, n->col);
         break;
     }
     case TK_SETTING: {
         const struct nix_value *v = n->ptr;
-        kv(d, 0, "setting", n->label, where(a, w, sizeof(w), n->line, n->col));
+        kv(d, 0, "setting", n->label, where(a, w, sizeof(w), n->file, n->line, n->col));
         if (v->kind == NIX_ATTRS || v->kind == NIX_LIST) {
-            settings_lines(d, a, v, n->label);
+            settings_lines(d, a, v, n->file, n->label);
         } else {
             struct nix_value wrap = {.kind = NIX_ATTRS};
             const struct nix_value *one[1] = {v};
             wrap.children = (struct nix_value **)one;
             wrap.nchildren = 1;
-            settings_lines(d, a, &wrap, "");
+            settings_lines(d, a, &wrap, n->file, "");
         }
         if (v->kind == NIX_OPAQUE)
             kv(d, 0, "note", "not a literal: shown as written, read-only", NULL);
-        diags_on(d, a, n->line);
-        source_excerpt(d, a, n->line, n->col);
+        diags_on(d, a, n->file, n->line);
+        source_excerpt(d, a, n->file, n->line, n->col);
         break;
     }
     case TK_PLAN_MACHINE:
@@ -567,17 +672,38 @@ static void build(struct details *d, struct app *a, const struct tnode *n)
         const struct plan_machine *pm = &a->plan->machines[n->a];
         kv(d, 0, "machine", pm->name, NULL);
         job_lines(d, a, &pm->jobs[n->b], 0);
-        diags_on(d, a, n->line);
+        diags_on(d, a, n->file, n->line);
+        break;
+    }
+    case TK_FILE:
+        file_lines(d, a, (unsigned)n->a);
+        break;
+    case TK_UNFOLLOWED: {
+        const struct inv_unfollowed *u = inventory_unfollowed(a->inv, (size_t)n->a);
+        if (!u)
+            break;
+        kv(d, 0, "import", u->text, where_loc(a, w, sizeof(w), &u->loc));
+        if (u->machine)
+            kv(d, 0, "machine", u->machine, NULL);
+        wrapped(d, a, "not read", THEME_DETAILS_KEY, THEME_DETAILS_DEFAULT,
+                "following it needs Nix's evaluation (a flake input's module, a path built "
+                "from an expression): what it declares (states, settings) is not shown");
+        diags_on(d, a, u->loc.file, u->loc.line);
+        source_excerpt(d, a, u->loc.file, u->loc.line, u->loc.col);
         break;
     }
     case TK_DIAG: {
         const struct diag *g = app_diag(a, (size_t)n->a);
+        long gf = app_diag_file(a, g);
         wrapped(d, a, diag_severity_name(g->severity), THEME_DETAILS_KEY,
                 g->severity == DIAG_ERROR ? THEME_DIAG_ERROR : THEME_DIAG_WARNING, g->msg);
         if (g->line)
-            kv(d, 0, "at", where(a, w, sizeof(w), g->line, g->col), NULL);
+            kv(d, 0, "at", gf >= 0 ? where(a, w, sizeof(w), (unsigned)gf, g->line, g->col)
+                                   : (snprintf(w, sizeof(w), "%s:%u:%u", g->file, g->line, g->col), w),
+               NULL);
         kv(d, 0, "", "Enter: go to the node defined there", NULL);
-        source_excerpt(d, a, g->line, g->col);
+        if (gf >= 0)
+            source_excerpt(d, a, (unsigned)gf, g->line, g->col);
         break;
     }
     }

@@ -13,7 +13,7 @@ struct ex_item {
     char *pattern;
     enum inv_level level;
     char *tag;
-    unsigned line, col;
+    char at[96];       /* FILE:LINE:COL of the pattern, in the file of its definition */
     size_t index;      /* within its level's list */
     size_t count;      /* items in its level's list */
     struct borg_pattern *bp;
@@ -24,7 +24,6 @@ enum ex_mode { EX_LIST, EX_ADD, EX_EDIT, EX_TEST };
 
 struct excl {
     char *machine, *instance;
-    char *file;          /* the file's base name, for origins */
     struct ex_item *items;
     size_t n, sel;
     struct edit_level *levels;
@@ -66,8 +65,8 @@ static void excl_rebuild(struct excl *e, struct app *a)
         it->pattern = strdup(v->kind == NIX_STRING && v->str ? v->str : "(not a string)");
         it->level = d->level;
         it->tag = d->tag ? strdup(d->tag) : NULL;
-        it->line = v->val_line;
-        it->col = v->val_col;
+        app_where(a, d->loc.file, v->val_line ? v->val_line : 1, v->val_col, it->at,
+                  sizeof(it->at));
         for (size_t k = 0; k < i; k++)
             it->index += ex->item_def[k] == ex->item_def[i];
         for (size_t k = 0; k < ex->nitems; k++)
@@ -97,12 +96,12 @@ static void apply(struct excl *e, struct app *a, struct inv_op *op)
     excl_rebuild(e, a);
 }
 
-static void origin(const struct excl *e, const struct ex_item *it, char *buf, size_t n)
+static void origin(const struct ex_item *it, char *buf, size_t n)
 {
     if (it->level == INV_LEVEL_TAG)
-        snprintf(buf, n, "tag %s, %s:%u:%u", it->tag, e->file, it->line, it->col);
+        snprintf(buf, n, "tag %s, %s", it->tag, it->at);
     else
-        snprintf(buf, n, "%s, %s:%u:%u", inv_level_name(it->level), e->file, it->line, it->col);
+        snprintf(buf, n, "%s, %s", inv_level_name(it->level), it->at);
 }
 
 static bool excl_key(struct overlay *o, struct app *a, uint32_t key)
@@ -223,7 +222,7 @@ static void excl_draw(struct overlay *o, struct app *a, int H, int W)
     for (int i = 0; i < rows && top + (size_t)i < e->n; i++) {
         const struct ex_item *it = &e->items[top + (size_t)i];
         char line[400], org[200];
-        origin(e, it, org, sizeof(org));
+        origin(it, org, sizeof(org));
         bool match = path && it->bp && borg_pattern_match(it->bp, path);
         snprintf(line, sizeof(line), "%s %-26s %-3s %-32s %s", match ? "=>" : "  ", it->pattern,
                  it->bp ? borg_pattern_style_name(borg_pattern_style(it->bp)) : "??", org, it->error ? it->error : "");
@@ -241,7 +240,7 @@ static void excl_draw(struct overlay *o, struct app *a, int H, int W)
     char res[400] = "";
     if (path && first_match != (size_t)-1) {
         char org[200];
-        origin(e, &e->items[first_match], org, sizeof(org));
+        origin(&e->items[first_match], org, sizeof(org));
         snprintf(res, sizeof(res), "excluded by '%s' (%s, %s)", e->items[first_match].pattern, org,
                  borg_pattern_prepared(e->items[first_match].bp));
         ui_text(ui, y + 1, r.x, r.w, THEME_DIFF_DEL, res);
@@ -268,7 +267,6 @@ static void excl_free(struct overlay *o)
     edit_levels_free(e->levels, e->nlevels);
     free(e->machine);
     free(e->instance);
-    free(e->file);
     free(e);
 }
 
@@ -285,9 +283,7 @@ bool exclude_editor_open(struct app *a)
         return false;
     e->machine = strdup(m);
     e->instance = strdup(inventory_model(a->inv)->instances[mb->instance].name);
-    const char *slash = strrchr(inventory_name(a->inv), '/');
-    e->file = strdup(slash ? slash + 1 : inventory_name(a->inv));
-    if (!e->machine || !e->instance || !e->file || edit_levels(mb, m, &e->levels, &e->nlevels) < 0) {
+    if (!e->machine || !e->instance || edit_levels(mb, m, &e->levels, &e->nlevels) < 0) {
         struct overlay tmp = {&excl_ops, e, NULL};
         excl_free(&tmp);
         return false;

@@ -11,6 +11,7 @@
 
 #include "core/keys.h"
 #include "tui/app.h"
+#include "tui/cli.h"
 #include "tui/edit.h"
 #include "tui/ops.h"
 
@@ -200,9 +201,11 @@ static bool keys_key(struct overlay *o, struct app *a, uint32_t key)
         struct gen_req *g = calloc(1, sizeof(*g));
         char *text = NULL;
         if (!g || (m && !(g->machine = strdup(m))) ||
-            asprintf(&text, "Generate what %s lacks?\nPublic values go beside %s,\nsecrets into %s.\n"
-                            "Existing keys are left alone.", m ? m : "every machine", a->opt.file,
-                     k->secrets) < 0) {
+            asprintf(&text, "Generate what %s lacks?\nPublic values go %s %s%s,\nsecrets into %s.\n"
+                            "Existing keys are left alone.", m ? m : "every machine",
+                     inventory_dir(a->inv) ? "into" : "beside",
+                     inventory_dir(a->inv) ? inventory_dir(a->inv) : app_edit_file(a),
+                     inventory_dir(a->inv) ? "/vars" : "", k->secrets) < 0) {
             gen_req_free(g);
             return true;
         }
@@ -242,7 +245,10 @@ bool keys_view_open(struct app *a)
         keys_default_secrets_dir(getenv("XDG_DATA_HOME"), getenv("HOME"), a->plan->meta_name,
                                  &k->secrets, &d);
     diag_clear(&d);
-    if (keys_store_open(a->opt.file, k->secrets, &k->store, &d) < 0) {
+    char *anchor = cli_clan_anchor(a->inv);
+    int r = anchor ? keys_store_open(anchor, k->secrets, &k->store, &d) : -ENOMEM;
+    free(anchor);
+    if (r < 0) {
         app_message(a, true, "keys: %s", d.msg ? d.msg : "cannot open the store");
         diag_clear(&d);
         free(k->secrets);

@@ -253,7 +253,7 @@ static bool map_key(struct overlay *o, struct app *a, uint32_t key)
         }
         char *text = NULL;
         if (asprintf(&text, "Apply %zu startAt change%s to %s?\nEach is an edit in memory: u undoes it, w writes the file.",
-                     m->pr.nchanges, m->pr.nchanges == 1 ? "" : "s", a->opt.file) >= 0) {
+                     m->pr.nchanges, m->pr.nchanges == 1 ? "" : "s", app_edit_file(a)) >= 0) {
             ops_confirm(a, "Apply the staggered schedule", text, do_apply, m, NULL);
             free(text);
         }

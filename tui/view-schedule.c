@@ -425,10 +425,11 @@ bool schedule_editor_open(struct app *a)
     if (cur && e->winner && e->winner->level != INV_LEVEL_DEFAULT) {
         s->current = strdup(cur);
         const struct inv_def *w = e->winner;
+        const char *file = inventory_file_name(a->inv, w->loc.file);
         if (w->level == INV_LEVEL_TAG)
-            (void)!asprintf(&s->origin, "tag %s, %s:%u:%u", w->tag, inventory_name(a->inv), w->loc.line, w->loc.col);
+            (void)!asprintf(&s->origin, "tag %s, %s:%u:%u", w->tag, file, w->loc.line, w->loc.col);
         else
-            (void)!asprintf(&s->origin, "%s level, %s:%u:%u", inv_level_name(w->level), inventory_name(a->inv),
+            (void)!asprintf(&s->origin, "%s level, %s:%u:%u", inv_level_name(w->level), file,
                             w->loc.line, w->loc.col);
     } else if (e && e->conflict) {
         s->current = strdup(SCHED_DEFAULT);

@@ -64,10 +64,23 @@ static struct tnode *add(struct tree *t, struct tnode *parent, enum tkind kind,
     return n;
 }
 
-static void at(struct tnode *n, unsigned line, unsigned col)
+static void at(struct tnode *n, unsigned file, unsigned line, unsigned col)
 {
+    n->file = (uint16_t)(file > UINT16_MAX ? UINT16_MAX : file);
     n->line = line;
     n->col = col;
+}
+
+static void at_loc(struct tnode *n, const struct inv_loc *l)
+{
+    at(n, l->file, l->line, l->col);
+}
+
+/* A plan origin names no file: its position is only certain when the clan is one file. */
+static void at_origin(struct app *a, struct tnode *n, const struct plan_origin *o)
+{
+    if (!app_many_files(a))
+        at(n, 0, o->line, o->col);
 }
 
 static const char *count_label(struct tree *t, const char *what, size_t n)
@@ -76,7 +89,8 @@ static const char *count_label(struct tree *t, const char *what, size_t n)
 }
 
 /* A setting value as one line of text. */
-static const char *value_text(struct tree *t, struct app *a, const struct nix_value *v)
+static const char *value_text(struct tree *t, struct app *a, const struct nix_value *v,
+                              unsigned file)
 {
     switch (v->kind) {
     case NIX_STRING:
@@ -97,9 +111,9 @@ static const char *value_text(struct tree *t, struct app *a, const struct nix_va
         return NULL;
     case NIX_OPAQUE: {
         size_t len = 0;
-        const char *text = inventory_text(a->inv, &len);
+        const char *text = app_file_text(a, file, &len);
         size_t s = v->val_start, e = v->val_end < len ? v->val_end : len;
-        if (s >= e)
+        if (!text || s >= e)
             return "(expression)";
         size_t n = e - s > 80 ? 80 : e - s;
         char *p = arena_alloc(&t->ar, n + 1);
@@ -114,20 +128,22 @@ static const char *value_text(struct tree *t, struct app *a, const struct nix_va
     return NULL;
 }
 
+/* The values of v, from file `file` of the clan. */
 static void add_settings(struct tree *t, struct app *a, struct tnode *parent,
-                         const struct nix_value *v)
+                         const struct nix_value *v, unsigned file)
 {
     for (size_t i = 0; i < v->nchildren; i++) {
         const struct nix_value *c = v->children[i];
         const char *label = c->name ? c->name : arena_printf(&t->ar, "[%zu]", i);
-        struct tnode *n = add(t, parent, TK_SETTING, THEME_TREE_SETTING, label, value_text(t, a, c));
+        struct tnode *n = add(t, parent, TK_SETTING, THEME_TREE_SETTING, label,
+                              value_text(t, a, c, file));
         n->ptr = c;
         if (c->key_line)
-            at(n, c->key_line, c->key_col);
+            at(n, file, c->key_line, c->key_col);
         else
-            at(n, c->val_line, c->val_col);
+            at(n, file, c->val_line, c->val_col);
         if (c->kind == NIX_ATTRS || c->kind == NIX_LIST)
-            add_settings(t, a, n, c);
+            add_settings(t, a, n, c, file);
     }
 }
 
@@ -189,7 +205,7 @@ static void add_machine(struct tree *t, struct app *a, struct tnode *sec, size_t
     struct tnode *n = add(t, sec, TK_MACHINE, THEME_TREE_MACHINE, mc->name,
                           join_tags(t, mc->tags, mc->ntags));
     n->a = (long)mi;
-    at(n, mc->loc.line, mc->loc.col);
+    at_loc(n, &mc->loc);
     const struct plan_machine *pm = plan_of(a, mi, mc->name);
     n->lazy = mc->target_host.s || mc->ntags || mc->nstates || (pm && pm->njobs) ||
               (t->machine_first && t->machine_first[mi + 1] > t->machine_first[mi]);
@@ -202,17 +218,17 @@ static void build_machine(struct tree *t, struct app *a, struct tnode *n)
     const struct inv_machine *mc = &m->machines[mi];
     if (mc->target_host.s) {
         struct tnode *f = add(t, n, TK_FIELD, THEME_TREE_SETTING, "targetHost", mc->target_host.s);
-        at(f, mc->target_host.loc.line, mc->target_host.loc.col);
+        at_loc(f, &mc->target_host.loc);
         f->a = (long)mi;
     }
     if (mc->ntags) {
         struct tnode *g = add(t, n, TK_GROUP, THEME_TREE_SECTION, count_label(t, "tags", mc->ntags), NULL);
-        at(g, mc->tags_loc.line, mc->tags_loc.col);
+        at_loc(g, &mc->tags_loc);
         for (size_t i = 0; i < mc->ntags; i++) {
             struct tnode *tg = add(t, g, TK_MACHINE_TAG, THEME_TREE_TAG, mc->tags[i].s, NULL);
             tg->a = (long)mi;
             tg->b = (long)i;
-            at(tg, mc->tags[i].loc.line, mc->tags[i].loc.col);
+            at_loc(tg, &mc->tags[i].loc);
         }
     }
     size_t first = t->machine_first ? t->machine_first[mi] : 0;
@@ -237,23 +253,27 @@ static void build_machine(struct tree *t, struct app *a, struct tnode *n)
             for (int h = 0; h < INV_NHOOKS; h++)
                 nh += st->hooks[h].s != NULL;
             struct tnode *sn = add(t, g, TK_STATE, THEME_TREE_STATE, st->name,
-                                   arena_printf(&t->ar, "%zu folder%s%s%s", st->nfolders,
+                                   arena_printf(&t->ar, "%zu folder%s%s%s%s", st->nfolders,
                                                 st->nfolders == 1 ? "" : "s",
                                                 nh ? arena_printf(&t->ar, ", %u hook%s", nh, nh == 1 ? "" : "s") : "",
-                                                st->database ? arena_printf(&t->ar, ", database %s", st->database) : ""));
+                                                st->database ? arena_printf(&t->ar, ", database %s", st->database) : "",
+                                                st->condition.s ? ", conditional" : ""));
             sn->a = (long)mi;
             sn->b = (long)s;
-            at(sn, st->loc.line, st->loc.col);
+            at_loc(sn, &st->loc);
             for (size_t f = 0; f < st->nfolders; f++) {
-                struct tnode *fn = add(t, sn, TK_FOLDER, THEME_TREE_VALUE, st->folders[f].s, NULL);
+                struct tnode *fn = add(t, sn, TK_FOLDER, THEME_TREE_VALUE, st->folders[f].s,
+                                       st->folders[f].opaque ? EVALUATED_ON_MACHINE : NULL);
                 fn->a = (long)mi;
                 fn->b = (long)s;
                 fn->c = (long)f;
-                at(fn, st->folders[f].loc.line, st->folders[f].loc.col);
+                at_loc(fn, &st->folders[f].loc);
             }
             if (st->folders_opaque) {
-                struct tnode *fn = add(t, sn, TK_FIELD, THEME_TREE_SETTING, "folders", st->folders_text.s);
-                at(fn, st->folders_text.loc.line, st->folders_text.loc.col);
+                struct tnode *fn = add(t, sn, TK_FIELD, THEME_TREE_SETTING, "folders",
+                                       arena_printf(&t->ar, "%s  (%s)", st->folders_text.s ? st->folders_text.s : "",
+                                                    EVALUATED_ON_MACHINE));
+                at_loc(fn, &st->folders_text.loc);
             }
             for (int h = 0; h < INV_NHOOKS; h++) {
                 if (!st->hooks[h].s)
@@ -268,7 +288,7 @@ static void build_machine(struct tree *t, struct app *a, struct tnode *n)
                 hn->a = (long)mi;
                 hn->b = (long)s;
                 hn->c = h;
-                at(hn, st->hooks[h].loc.line, st->hooks[h].loc.col);
+                at_loc(hn, &st->hooks[h].loc);
             }
         }
     }
@@ -280,7 +300,7 @@ static void build_machine(struct tree *t, struct app *a, struct tnode *n)
                                    arena_printf(&t->ar, "%s", pm->jobs[j].start_at ? pm->jobs[j].start_at : ""));
             jn->a = (long)(pm - a->plan->machines);
             jn->b = (long)j;
-            at(jn, pm->jobs[j].start_at_origin.line, pm->jobs[j].start_at_origin.col);
+            at_origin(a, jn, &pm->jobs[j].start_at_origin);
         }
     }
 }
@@ -301,12 +321,12 @@ static void build_tags(struct tree *t, struct app *a, struct tnode *sec)
                     found = c;
             if (!found) {
                 found = add(t, sec, TK_TAG, THEME_TREE_TAG, tag, NULL);
-                at(found, m->machines[i].tags[j].loc.line, m->machines[i].tags[j].loc.col);
+                at_loc(found, &m->machines[i].tags[j].loc);
                 ntags++;
             }
             struct tnode *mn = add(t, found, TK_TAG_MACHINE, THEME_TREE_MACHINE, m->machines[i].name, NULL);
             mn->a = (long)i;
-            at(mn, m->machines[i].tags[j].loc.line, m->machines[i].tags[j].loc.col);
+            at_loc(mn, &m->machines[i].tags[j].loc);
         }
     for (size_t i = 0; i < m->ninstances; i++)
         for (size_t r = 0; r < m->instances[i].nroles; r++)
@@ -317,7 +337,7 @@ static void build_tags(struct tree *t, struct app *a, struct tnode *sec)
                     seen = !strcmp(c->label, re->name);
                 if (!seen) {
                     struct tnode *tn = add(t, sec, TK_TAG, THEME_TREE_TAG, re->name, NULL);
-                    at(tn, re->loc.line, re->loc.col);
+                    at_loc(tn, &re->loc);
                     ntags++;
                 }
             }
@@ -346,11 +366,11 @@ static void add_role_entries(struct tree *t, struct app *a, struct tnode *rn, en
         en->a = rn->a;
         en->b = rn->b;
         en->c = (int32_t)e;
-        at(en, re->loc.line, re->loc.col);
+        at_loc(en, &re->loc);
         if (re->settings) {
             struct tnode *s = add(t, en, TK_GROUP, THEME_TREE_SECTION, "settings", NULL);
-            at(s, re->settings->key_line, re->settings->key_col);
-            add_settings(t, a, s, re->settings);
+            at(s, re->loc.file, re->settings->key_line, re->settings->key_col);
+            add_settings(t, a, s, re->settings, re->loc.file);
         }
     }
 }
@@ -375,13 +395,13 @@ static void build_role(struct tree *t, struct app *a, struct tnode *in_node, siz
     buf_free(&sum);
     rn->a = (long)ii;
     rn->b = (long)ri;
-    at(rn, r->loc.line, r->loc.col);
+    at_loc(rn, &r->loc);
     add_role_entries(t, a, rn, TK_ROLE_MACHINE, r->machines, r->nmachines);
     add_role_entries(t, a, rn, TK_ROLE_TAG, r->tags, r->ntags);
     if (r->settings) {
         struct tnode *s = add(t, rn, TK_GROUP, THEME_TREE_SECTION, "settings", NULL);
-        at(s, r->settings_loc.line, r->settings_loc.col);
-        add_settings(t, a, s, r->settings);
+        at_loc(s, &r->settings_loc);
+        add_settings(t, a, s, r->settings, r->settings_loc.file);
     }
     size_t nm = 0;
     for (size_t i = 0; i < m->nmembers; i++)
@@ -420,7 +440,7 @@ static void build_plan(struct tree *t, struct app *a, struct tnode *sec)
             struct tnode *jn = add(t, n, TK_JOB, THEME_TREE_JOB, jb->unit, jb->start_at);
             jn->a = (long)i;
             jn->b = (long)j;
-            at(jn, jb->start_at_origin.line, jb->start_at_origin.col);
+            at_origin(a, jn, &jb->start_at_origin);
             njobs++;
         }
         if (pm->is_server && pm->nclients) {
@@ -434,6 +454,36 @@ static void build_plan(struct tree *t, struct app *a, struct tnode *sec)
         }
     }
     sec->extra = arena_printf(&t->ar, "%zu job%s", njobs, njobs == 1 ? "" : "s");
+}
+
+/* The files of a clan directory (a lone file has only itself: no section) and, under
+ * them, the imports that cannot be followed without evaluating Nix. */
+static void build_files(struct tree *t, struct app *a)
+{
+    size_t n = inventory_nfiles(a->inv), nu = inventory_nunfollowed(a->inv);
+    if (!inventory_dir(a->inv))
+        return;
+    struct tnode *sec = add(t, &t->root, TK_SECTION, THEME_TREE_SECTION, count_label(t, "files", n),
+                            nu ? arena_printf(&t->ar, "%zu import%s not followed", nu, nu == 1 ? "" : "s") : NULL);
+    sec->a = SEC_FILES;
+    for (size_t i = 0; i < n; i++) {
+        const struct inv_file_info *fi = inventory_file(a->inv, i);
+        if (!fi || !fi->path)
+            continue;
+        struct tnode *f = add(t, sec, TK_FILE, THEME_TREE_NORMAL, app_clan_path(a, fi->path),
+                              app_file_kind(fi->kind));
+        f->a = (int32_t)i;
+    }
+    if (!nu)
+        return;
+    struct tnode *g = add(t, sec, TK_GROUP, THEME_TREE_SECTION, count_label(t, "not followed", nu), NULL);
+    for (size_t i = 0; i < nu; i++) {
+        const struct inv_unfollowed *u = inventory_unfollowed(a->inv, i);
+        struct tnode *un = add(t, g, TK_UNFOLLOWED, THEME_TREE_VALUE, u->text,
+                               u->machine ? arena_printf(&t->ar, "machine %s", u->machine) : NULL);
+        un->a = (int32_t)i;
+        at_loc(un, &u->loc);
+    }
 }
 
 static void build(struct tree *t, struct app *a)
@@ -451,8 +501,11 @@ static void build(struct tree *t, struct app *a)
             const struct diag *d = app_diag(a, i);
             enum theme_role role = d->severity == DIAG_ERROR ? THEME_DIAG_ERROR
                                    : d->severity == DIAG_WARNING ? THEME_DIAG_WARNING : THEME_DIAG_NOTE;
+            const char *base = d->file && app_many_files(a) ? strrchr(d->file, '/') : NULL;
+            base = base ? base + 1 : d->file && app_many_files(a) ? d->file : NULL;
             struct tnode *dn = add(t, sec, TK_DIAG, role, d->msg,
-                                   d->line ? arena_printf(&t->ar, "%s %u:%u", diag_severity_name(d->severity), d->line, d->col)
+                                   d->line ? arena_printf(&t->ar, "%s %s%s%u:%u", diag_severity_name(d->severity),
+                                                          base ? base : "", base ? ":" : "", d->line, d->col)
                                            : diag_severity_name(d->severity));
             dn->a = (long)i;
         }
@@ -464,12 +517,13 @@ static void build(struct tree *t, struct app *a)
     meta->expanded = true;
     if (m->meta.name.s) {
         struct tnode *f = add(t, meta, TK_FIELD, THEME_TREE_SETTING, "name", m->meta.name.s);
-        at(f, m->meta.name.loc.line, m->meta.name.loc.col);
+        at_loc(f, &m->meta.name.loc);
     }
     if (m->meta.domain.s) {
         struct tnode *f = add(t, meta, TK_FIELD, THEME_TREE_SETTING, "domain", m->meta.domain.s);
-        at(f, m->meta.domain.loc.line, m->meta.domain.loc.col);
+        at_loc(f, &m->meta.domain.loc);
     }
+    build_files(t, a);
     struct tnode *ms = add(t, &t->root, TK_SECTION, THEME_TREE_SECTION, count_label(t, "machines", m->nmachines), NULL);
     ms->a = SEC_MACHINES;
     ms->expanded = true;
@@ -511,7 +565,7 @@ static void build(struct tree *t, struct app *a)
         const char *mod = in->module.s && strcmp(in->module.s, in->name) ? arena_printf(&t->ar, "module %s", in->module.s) : NULL;
         struct tnode *n = add(t, is, TK_INSTANCE, THEME_TREE_INSTANCE, in->name, mod);
         n->a = (long)i;
-        at(n, in->loc.line, in->loc.col);
+        at_loc(n, &in->loc);
         for (size_t r = 0; r < in->nroles; r++)
             build_role(t, a, n, i, r);
     }
@@ -592,12 +646,32 @@ static size_t vis_index(const struct tree *t, const struct tnode *n)
     return (size_t)-1;
 }
 
+/* By position: file, then line; preorder breaks ties. */
 static int cmp_line(const void *x, const void *y)
 {
     const struct tnode *p = *(struct tnode *const *)x, *q = *(struct tnode *const *)y;
+    if (p->file != q->file)
+        return p->file < q->file ? -1 : 1;
     if (p->line != q->line)
         return p->line < q->line ? -1 : 1;
     return p->pre < q->pre ? -1 : p->pre > q->pre;
+}
+
+/* The node of by[0..n) (sorted by cmp_line) that a position in file:line belongs to: the
+ * first one on that line, else the last one before it in that file; NULL when none. */
+static struct tnode *node_at(struct tnode **by, size_t n, unsigned file, unsigned line)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) { /* the first node at or after (file, line) */
+        size_t mid = (lo + hi) / 2;
+        if (by[mid]->file < file || (by[mid]->file == file && by[mid]->line < line))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < n && by[lo]->file == file && by[lo]->line == line)
+        return by[lo];
+    return lo > 0 && by[lo - 1]->file == file ? by[lo - 1] : NULL;
 }
 
 /* The index k steps from start in direction dir, wrapping around n. */
@@ -623,25 +697,10 @@ static void mark_diags(struct tree *t, struct app *a)
     qsort(by, n, sizeof(*by), cmp_line);
     for (size_t i = 0; i < nd; i++) {
         const struct diag *d = app_diag(a, i);
-        if (!d->line)
+        long file = app_diag_file(a, d);
+        if (!d->line || file < 0)
             continue;
-        struct tnode *best = NULL;
-        for (size_t lo = 0, hi = n; lo < hi;) {
-            size_t mid = (lo + hi) / 2;
-            if (by[mid]->line <= d->line) {
-                best = by[mid];
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        /* the first node on that line, else the last one before it */
-        if (best && best->line == d->line)
-            for (size_t k = 0; k < n; k++)
-                if (by[k]->line == d->line) {
-                    best = by[k];
-                    break;
-                }
+        struct tnode *best = node_at(by, n, (unsigned)file, d->line);
         if (best && (best->diag < 0 || (int)d->severity < best->diag))
             best->diag = (int8_t)d->severity;
     }
@@ -891,7 +950,8 @@ static bool tree_action(struct view *v, struct app *a, enum action act)
             return true;
         if (n->kind == TK_DIAG) {
             const struct diag *d = app_diag(a, (size_t)n->a);
-            if (d && d->line && !app_goto_line(a, d->line))
+            long file = d ? app_diag_file(a, d) : -1;
+            if (d && d->line && (file < 0 || !app_goto_line(a, (unsigned)file, d->line)))
                 app_message(a, false, "no node at line %u; the details show the source", d->line);
             else if (d && !d->line)
                 app_message(a, false, "this diagnostic has no source position");
@@ -1097,14 +1157,14 @@ const struct tnode *view_tree_selected(struct view *v)
     return selected(v->data);
 }
 
-bool view_tree_select_line(struct view *v, struct app *a, unsigned line)
+bool view_tree_select_line(struct view *v, struct app *a, unsigned file, unsigned line)
 {
     struct tree *t = v->data;
     materialize_all(t);
     struct tnode *best = NULL;
     for (size_t i = 0; i < t->nall; i++) {
         struct tnode *n = t->all[i];
-        if (n->kind == TK_DIAG || !n->line || n->line > line)
+        if (n->kind == TK_DIAG || !n->line || n->file != file || n->line > line)
             continue;
         if (!best || n->line > best->line)
             best = n;

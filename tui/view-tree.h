@@ -9,6 +9,10 @@
 
 #include "core/theme.h"
 
+/* How the UI marks what only the machine's evaluation decides (a lib.mkIf condition, a
+ * folder that is an expression). */
+#define EVALUATED_ON_MACHINE "evaluated on the machine"
+
 enum tkind {
     TK_SECTION,       /* a top-level section; a = which (enum tsection) */
     TK_FIELD,         /* "key  value" with a position (meta.name, targetHost, ...) */
@@ -31,9 +35,12 @@ enum tkind {
     TK_JOB,           /* a = plan machine, b = job */
     TK_SERVER_CLIENT, /* a = plan machine, b = client */
     TK_DIAG,          /* a = diagnostic index (app_diag) */
+    TK_FILE,          /* a = file of the clan (inventory_file) */
+    TK_UNFOLLOWED,    /* a = import not followed (inventory_unfollowed) */
 };
 
-enum tsection { SEC_DIAGS, SEC_META, SEC_MACHINES, SEC_TAGS, SEC_INSTANCES, SEC_BACKUPS };
+enum tsection { SEC_DIAGS, SEC_META, SEC_MACHINES, SEC_TAGS, SEC_INSTANCES, SEC_BACKUPS,
+                SEC_FILES };
 
 struct tnode { /* compact: a 1000-machine fleet has tens of thousands of them */
     const char *label;      /* the tree's own copy: valid until the next rebuild */
@@ -45,6 +52,7 @@ struct tnode { /* compact: a 1000-machine fleet has tens of thousands of them */
     uint32_t pre;           /* preorder index */
     uint32_t nchildren;
     uint32_t line, col;     /* source position, 0 when none */
+    uint16_t file;          /* ... in this file of the clan (inv_loc.file) */
     uint16_t depth;
     uint8_t kind;           /* enum tkind */
     uint8_t role;           /* enum theme_role: colour of the label */

@@ -8,6 +8,7 @@
 #include "core/units.h"
 #include "core/util.h"
 #include "tui/app.h"
+#include "tui/cli.h"
 #include "tui/edit.h"
 #include "tui/ops.h"
 
@@ -30,7 +31,7 @@ static char *units_root(struct app *a)
 {
     if (a->opt.ops.units_dir)
         return strdup(a->opt.ops.units_dir);
-    char *dir = ops_clan_dir(a), *r = NULL;
+    char *dir = cli_clan_dir(a->inv), *r = NULL;
     if (dir && asprintf(&r, "%s/units", dir) < 0)
         r = NULL;
     free(dir);
@@ -210,7 +211,7 @@ bool units_view_open(struct app *a)
         return false;
     }
     struct units_view *u = calloc(1, sizeof(*u));
-    char *dir = ops_clan_dir(a), *base = strdup(a->opt.file);
+    char *dir = cli_clan_dir(a->inv), *base = strdup(app_edit_file(a));
     struct units_options uo = {.clan_dir = dir, .script_dir = a->opt.ops.script_dir, .source = base ? strrchr(base, '/') ? strrchr(base, '/') + 1 : base : NULL};
     struct diag d = {0};
     if (!u || !(u->machine = strdup(m)) || !(u->root = units_root(a)) ||
