@@ -73,8 +73,16 @@ struct inv_file_info {
     bool editable;         /* edits may write here */
 };
 size_t inventory_nfiles(const struct inventory *inv);
-/* i < inventory_nfiles; file 0 is the main clan module. */
+/* i < inventory_nfiles (an index as in struct inv_loc.file); file 0 is the main clan module.
+ * The clan keeps every file it read since it was opened, also ones no longer imported. */
 const struct inv_file_info *inventory_file(const struct inventory *inv, size_t i);
+/* The files that make up the clan as the current model reads it: the main file first, then
+ * by path (a list that reads the same after any edit as after opening the clan afresh).
+ * inventory_listed gives the k-th one's index (for inventory_file). */
+size_t inventory_nlisted(const struct inventory *inv);
+unsigned inventory_listed(const struct inventory *inv, size_t k);
+/* Where file (an index) stands in that list, or -1 when the model does not read it. */
+long inventory_listing_index(const struct inventory *inv, unsigned file);
 const char *inventory_file_name(const struct inventory *inv, unsigned file);
 /* An import that cannot be followed without evaluating Nix (an input's module, a computed
  * path): listed, never an error. */

@@ -1398,6 +1398,10 @@ static void adopt(struct inventory *inv, struct inventory *n)
     inv->snippet_file = n->snippet_file;
     inv->no_local = n->no_local;
     inv->dseen = n->dseen;
+    inv->fused = n->fused;
+    inv->nfused = n->nfused;
+    inv->flist = n->flist;
+    inv->nflist = n->nflist;
     inv->ndseen = n->ndseen;
     inv->capdseen = n->capdseen;
     inv->unf = n->unf;

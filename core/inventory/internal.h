@@ -127,6 +127,7 @@ struct inv_clan {
     size_t nkept;
     char **mdirs;                 /* machines/<name>/ directories, sorted */
     size_t nmdirs;
+    size_t ndisc;                 /* files read to find the clan (always part of it) */
     long *mfiles;                 /* per directory, its 3 machine files: index, -1 none,
                                      -2 not looked up yet */
     /* the main clan module when it is an expression inside its file (flake-parts
@@ -163,6 +164,10 @@ int inv_clan_rebuild(const struct inventory *inv, const char *real, const char *
                      size_t len, struct inventory **out, struct diag_list *diags);
 /* The tree a root belongs to, or NULL. */
 const struct inv_tree *inv_clan_tree(const struct inv_clan *c, const struct nix_value *root);
+/* The model reads file i of the clan (for the list of files that make it up). */
+void inv_file_used(struct inventory *inv, size_t i);
+/* After a model read: the list of the files it read. */
+void inv_list_files(struct inventory *inv);
 /* Add the clan's modules and files to the model being read (model.c calls these). */
 void inv_read_sources(struct inventory *inv, size_t *machines_cap);
 /* The attribute sets that the clan-module value v stands for when it is an expression
@@ -204,6 +209,10 @@ struct inventory {
     size_t real_len;
     struct inv_unfollowed *unf; /* imports not followed (model-owned) */
     size_t nunf, capunf;
+    bool *fused;              /* per file of the clan: read by this model (sources.c) */
+    size_t nfused;
+    unsigned *flist;          /* the files read, main first, then by path (inventory_listed) */
+    size_t nflist;
     unsigned *visit;          /* per file: the walk that visited it last (module walker) */
     size_t nvisit;
     unsigned visit_gen;

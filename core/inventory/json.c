@@ -23,20 +23,22 @@ static void put_str_or_null(struct buf *b, const char *s)
         buf_puts(b, "null");
 }
 
-static void put_loc(struct buf *b, bool *first, const struct inv_loc *l)
+static void put_loc(const struct inventory *inv, struct buf *b, bool *first,
+                    const struct inv_loc *l)
 {
     put_key(b, first, "line");
     buf_printf(b, "%u", l->line);
     put_key(b, first, "col");
     buf_printf(b, "%u", l->col);
-    if (l->file) { /* index into the top-level "files" (absent: the main file, 0) */
+    long k = l->file ? inventory_listing_index(inv, l->file) : 0;
+    if (k) { /* index into the top-level "files" (absent: the main file, 0) */
         put_key(b, first, "file");
-        buf_printf(b, "%u", l->file);
+        buf_printf(b, "%ld", k);
     }
 }
 
 /* {"value": "...", "opaque": false, "line": L, "col": C} or null */
-static void put_text(struct buf *b, const struct inv_text *t)
+static void put_text(const struct inventory *inv, struct buf *b, const struct inv_text *t)
 {
     if (!t->s) {
         buf_puts(b, "null");
@@ -48,7 +50,7 @@ static void put_text(struct buf *b, const struct inv_text *t)
     json_put_string(b, t->s);
     put_key(b, &f, "opaque");
     buf_puts(b, t->opaque ? "true" : "false");
-    put_loc(b, &f, &t->loc);
+    put_loc(inv, b, &f, &t->loc);
     buf_putc(b, '}');
 }
 
@@ -171,7 +173,7 @@ static void put_eff(const struct inventory *inv, struct buf *b, const struct inv
             put_str_or_null(b, d->text);
             put_key(b, &g, "active");
             buf_puts(b, d->active ? "true" : "false");
-            put_loc(b, &g, &d->loc);
+            put_loc(inv, b, &g, &d->loc);
             buf_putc(b, '}');
         }
         buf_putc(b, ']');
@@ -188,7 +190,7 @@ static void put_entries(const struct inventory *inv, struct buf *b,
         buf_puts(b, i ? ",{" : "{");
         put_key(b, &f, "name");
         json_put_string(b, e[i].name);
-        put_loc(b, &f, &e[i].loc);
+        put_loc(inv, b, &f, &e[i].loc);
         if (tags) {
             put_key(b, &f, "selects");
             buf_printf(b, "%zu", e[i].nselected);
@@ -214,8 +216,8 @@ int inventory_dump_json(const struct inventory *inv, struct buf *out)
         json_put_string(b, inventory_dir(inv));
         put_key(b, &f, "files");
         buf_putc(b, '[');
-        for (size_t i = 0; i < inventory_nfiles(inv); i++) {
-            const struct inv_file_info *fi = inventory_file(inv, i);
+        for (size_t i = 0; i < inventory_nlisted(inv); i++) {
+            const struct inv_file_info *fi = inventory_file(inv, inventory_listed(inv, i));
             bool g = true;
             buf_puts(b, i ? ",{" : "{");
             put_key(b, &g, "path");
@@ -237,7 +239,7 @@ int inventory_dump_json(const struct inventory *inv, struct buf *out)
             json_put_string(b, u->text);
             put_key(b, &g, "machine");
             put_str_or_null(b, u->machine);
-            put_loc(b, &g, &u->loc);
+            put_loc(inv, b, &g, &u->loc);
             buf_putc(b, '}');
         }
         buf_putc(b, ']');
@@ -247,9 +249,9 @@ int inventory_dump_json(const struct inventory *inv, struct buf *out)
         bool g = true;
         buf_putc(b, '{');
         put_key(b, &g, "name");
-        put_text(b, &md->meta.name);
+        put_text(inv, b, &md->meta.name);
         put_key(b, &g, "domain");
-        put_text(b, &md->meta.domain);
+        put_text(inv, b, &md->meta.domain);
         buf_putc(b, '}');
     }
     put_key(b, &f, "machines");
@@ -260,15 +262,15 @@ int inventory_dump_json(const struct inventory *inv, struct buf *out)
         buf_puts(b, i ? ",{" : "{");
         put_key(b, &g, "name");
         json_put_string(b, m->name);
-        put_loc(b, &g, &m->loc);
+        put_loc(inv, b, &g, &m->loc);
         put_key(b, &g, "targetHost");
-        put_text(b, &m->target_host);
+        put_text(inv, b, &m->target_host);
         put_key(b, &g, "tags");
         buf_putc(b, '[');
         for (size_t t = 0; t < m->ntags; t++) {
             if (t)
                 buf_putc(b, ',');
-            put_text(b, &m->tags[t]);
+            put_text(inv, b, &m->tags[t]);
         }
         buf_putc(b, ']');
         put_key(b, &g, "inventory");
@@ -283,28 +285,28 @@ int inventory_dump_json(const struct inventory *inv, struct buf *out)
             buf_puts(b, s ? ",{" : "{");
             put_key(b, &h, "name");
             json_put_string(b, st->name);
-            put_loc(b, &h, &st->loc);
+            put_loc(inv, b, &h, &st->loc);
             put_key(b, &h, "database");
             put_str_or_null(b, st->database);
             put_key(b, &h, "folders");
             if (st->folders_opaque) {
-                put_text(b, &st->folders_text);
+                put_text(inv, b, &st->folders_text);
             } else {
                 buf_putc(b, '[');
                 for (size_t k = 0; k < st->nfolders; k++) {
                     if (k)
                         buf_putc(b, ',');
-                    put_text(b, &st->folders[k]);
+                    put_text(inv, b, &st->folders[k]);
                 }
                 buf_putc(b, ']');
             }
             for (int hk = 0; hk < INV_NHOOKS; hk++) {
                 put_key(b, &h, inv_hook_name((enum inv_hook)hk));
-                put_text(b, &st->hooks[hk]);
+                put_text(inv, b, &st->hooks[hk]);
             }
             if (st->condition.s) { /* declared under lib.mkIf: evaluated on the machine */
                 put_key(b, &h, "condition");
-                put_text(b, &st->condition);
+                put_text(inv, b, &st->condition);
             }
             buf_putc(b, '}');
         }
@@ -350,9 +352,9 @@ int inventory_dump_json(const struct inventory *inv, struct buf *out)
         buf_puts(b, i ? ",{" : "{");
         put_key(b, &g, "name");
         json_put_string(b, in->name);
-        put_loc(b, &g, &in->loc);
+        put_loc(inv, b, &g, &in->loc);
         put_key(b, &g, "module");
-        put_text(b, &in->module);
+        put_text(inv, b, &in->module);
         put_key(b, &g, "roles");
         buf_putc(b, '[');
         for (size_t j = 0; j < in->nroles; j++) {
@@ -361,7 +363,7 @@ int inventory_dump_json(const struct inventory *inv, struct buf *out)
             buf_puts(b, j ? ",{" : "{");
             put_key(b, &h, "name");
             json_put_string(b, r->name);
-            put_loc(b, &h, &r->loc);
+            put_loc(inv, b, &h, &r->loc);
             put_key(b, &h, "machines");
             put_entries(inv, b, r->machines, r->nmachines, false);
             put_key(b, &h, "tags");

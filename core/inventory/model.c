@@ -1587,6 +1587,7 @@ static void read_all(struct inventory *inv)
     inv_resolve(inv);
     if (inv->clan)
         inv_read_role_modules(inv);
+    inv_list_files(inv);
     inv_check_resolution(inv);
     inv_check_plan(inv);
     inv_sort_diags(inv);
@@ -1691,6 +1692,12 @@ static void release_model(struct inventory *inv)
     inv->diags.n = 0;
     inv->nowned = 0;
     inv->no_local = false;
+    free(inv->fused);
+    inv->fused = NULL;
+    inv->nfused = 0;
+    free(inv->flist);
+    inv->flist = NULL;
+    inv->nflist = 0;
     free(inv->dseen);
     inv->dseen = NULL;
     inv->ndseen = inv->capdseen = 0;

@@ -429,6 +429,10 @@ static void add_cand(struct finder *fd, long file, bool whole, struct nix_span s
 
 static char *where(struct inv_clan *c, unsigned fi, struct nix_file *base, size_t off)
 {
+    /* the main file changes with every edit: it is named without a position, which would
+     * go stale (a reason must read the same after an edit as after a fresh read) */
+    if (fi == 0 || !c->ndisc) /* (while the clan is found, the main file is not known) */
+        return strdup(c->files[fi].path);
     unsigned line, col;
     nix_file_linecol(base, off, &line, &col);
     char *r = NULL;
@@ -926,6 +930,7 @@ static int clan_build(const char *path, const char *ldir, const char *lfile, boo
     c->prev = NULL;
     c->ov = NULL;
     c->nov = 0;
+    c->ndisc = c->nfiles;
     struct inventory *inv = NULL;
     r = inv_build_clan(f0->path, text, len, c, &inv, NULL);
     free(text);
@@ -1207,6 +1212,8 @@ static size_t expand_span(struct inventory *inv, unsigned fi, struct nix_file *b
         free(why);
         free(wh);
         free(p);
+        if (nf > 0)
+            inv_file_used(inv, (size_t)nf);
         if (nf <= 0 || !inv->clan->files[nf].nix)
             break;
         struct nix_file *nb = inv->clan->files[nf].nix;
@@ -1316,6 +1323,8 @@ static int expand(struct walk *w, const struct nix_value *v, const char *cond,
                 free(why);
                 free(wh);
                 free(p);
+                if (nf >= 0)
+                    inv_file_used(inv, (size_t)nf);
                 if (nf >= 0 && inv->clan->files[nf].nix && !in_walk(inv, (unsigned)nf))
                     found += expand(w, nix_file_root(inv->clan->files[nf].nix), cond, cl, emit,
                                     ctx);
@@ -1539,6 +1548,7 @@ static const struct inv_modsum *summary(struct inventory *inv, long nf)
 static void replay(struct walk *w, long nf, const char *cond, struct inv_loc cl)
 {
     struct inventory *inv = w->inv;
+    inv_file_used(inv, (size_t)nf);
     if (in_walk(inv, (unsigned)nf) || !inv->clan->files[nf].nix || w->depth > 48)
         return;
     if (!summary(inv, nf))
@@ -1735,6 +1745,7 @@ void inv_read_sources(struct inventory *inv, size_t *cap)
             long fi = machine_file(c, i, j);
             if (fi < 0)
                 continue;
+            inv_file_used(inv, (size_t)fi);
             m = &inv->model.machines[k];
             if (!m->dir_loc.line && j == 0)
                 m->dir_loc = (struct inv_loc){.line = 1, .col = 1, .file = (unsigned)fi};
@@ -1932,4 +1943,65 @@ int inv_save_clan(struct inventory *inv, struct diag *d)
     free(pv);
     free(ns);
     return r;
+}
+
+/* ---- the files a model reads ---- */
+
+void inv_file_used(struct inventory *inv, size_t i)
+{
+    if (i >= inv->nfused) {
+        size_t n = (inv->clan ? inv->clan->nfiles : 0) + 16;
+        if (n <= i)
+            n = i + 16;
+        bool *nv = realloc(inv->fused, n * sizeof(*nv));
+        if (!nv)
+            return;
+        memset(nv + inv->nfused, 0, (n - inv->nfused) * sizeof(*nv));
+        inv->fused = nv;
+        inv->nfused = n;
+    }
+    inv->fused[i] = true;
+}
+
+void inv_list_files(struct inventory *inv)
+{
+    free(inv->flist);
+    inv->flist = NULL;
+    inv->nflist = 0;
+    size_t n = inv->clan ? inv->clan->nfiles : 1;
+    inv->flist = malloc(n * sizeof(*inv->flist));
+    if (!inv->flist)
+        return;
+    inv->flist[inv->nflist++] = 0;
+    for (size_t i = 1; inv->clan && i < n; i++)
+        if (i < inv->clan->ndisc || (i < inv->nfused && inv->fused[i]))
+            inv->flist[inv->nflist++] = (unsigned)i;
+    /* by path after the main file: the same order however the files were first met */
+    for (size_t i = 2; i < inv->nflist; i++) {
+        unsigned x = inv->flist[i];
+        size_t j = i;
+        while (j > 1 && strcmp(inv->clan->files[inv->flist[j - 1]].path, inv->clan->files[x].path) > 0) {
+            inv->flist[j] = inv->flist[j - 1];
+            j--;
+        }
+        inv->flist[j] = x;
+    }
+}
+
+size_t inventory_nlisted(const struct inventory *inv)
+{
+    return inv->nflist ? inv->nflist : 1;
+}
+
+unsigned inventory_listed(const struct inventory *inv, size_t k)
+{
+    return k < inv->nflist ? inv->flist[k] : 0;
+}
+
+long inventory_listing_index(const struct inventory *inv, unsigned file)
+{
+    for (size_t k = 0; k < inv->nflist; k++)
+        if (inv->flist[k] == file)
+            return (long)k;
+    return file == 0 ? 0 : -1;
 }
