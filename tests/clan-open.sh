@@ -64,6 +64,11 @@ run "$C" "." "${commands[2]}"
 run "$C" "" "exclude-test|0|^kept /srv/notes/a.txt$|alpha /srv/notes/a.txt"
 run "$C" "" "edit|2|unknown operation 'tga'|tga add alpha extra"
 
+# an edit goes to the file that defines what it changes: gamma is a machine of inventory.json
+run "$C" "" "edit|0|^+++ b/inventory.json$|tag add gamma extra --dry-run"
+run "$C/machines" "" "edit|0|^\.\./inventory.json: add tag extra to gamma$|tag add gamma extra"
+check "the edit is in inventory.json" sh -c 'jq -e ".machines.gamma.tags == [\"extra\"]" "$0" >/dev/null' "$C/inventory.json"
+
 # journal reads a clan only when one is named (without, the local journal): the clan's
 # machines are what --machine is looked up in
 for clan in "$C" "$C/flake.nix" "classic"; do
@@ -108,7 +113,7 @@ check "screen: the files node, folded, after meta" grep -q "^│ ▸ files (9) "
 check "screen: the header names the clan directory" grep -q "^ clan-tui  classic  $C" "$T/s1"
 check "screen: a file with its kind" grep -q "│     machines/alpha/configuration.nix  NixOS mod" "$T/s2"
 check "screen: inventory.json" grep -q "│     inventory.json .*inventory.json" "$T/s2"
-check "screen: clan.nix is where edits go" grep -q "edits       written here" "$T/s2"
+check "screen: clan.nix is where edits go" grep -q "edits       of values defined here are written here" "$T/s2"
 check "screen: a file's details say why it is read" grep -q "read as     the configuration of machine alpha" "$T/s3"
 check "screen: a file's details: what it defines" grep -q "state       photos of alpha" "$T/s3"
 
@@ -134,6 +139,25 @@ KEYS
 "$CLAN_TUI" screen --size 160x40 --keys "$T/cond.keys" "$M" >"$T/screen" 2>&1
 check "screen: a state under lib.mkIf is marked" grep -q "nginx-logs  *1 folder, conditional" "$T/screen"
 check "screen: its condition, evaluated on the machine" grep -q "only when   config.services.nginx.enable (evaluated on the machine) *journal.nix:8:15" "$T/screen"
+
+# the UI's write shows and writes the file an edit went to (gamma is in inventory.json)
+C2=$T/classic2
+cp -r "$top_srcdir/tests/clans/classic" "$C2"
+chmod -R u+w "$C2"
+cat >"$T/write.keys" <<'KEYS'
+key :
+type goto gamma
+key Enter
+key t Space Esc w
+dump write
+key y
+dump written
+KEYS
+(cd "$C2" && "$CLAN_TUI" screen --size 120x35 --keys "$T/write.keys") >"$T/screen" 2>&1
+check "screen: w shows the diff of inventory.json" grep -q "Write inventory.json? +4 -1 lines" "$T/screen"
+check "screen: y writes it" grep -q "^ wrote inventory.json " "$T/screen"
+check "screen: the tag is in inventory.json" sh -c 'jq -e ".machines.gamma.tags == [\"backup\"]" "$0" >/dev/null' "$C2/inventory.json"
+check "screen: clan.nix untouched" cmp -s "$C2/clan.nix" "$top_srcdir/tests/clans/classic/clan.nix"
 
 # ---- a lone clan.nix: as before ----
 # The first frame equals the one tests/screens/navigation.screen holds (made before a clan

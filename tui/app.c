@@ -217,27 +217,40 @@ static void srcs_free(struct app *a)
     a->nsrcs = 0;
 }
 
-/* Only files edits never write are read again: their text on disk is the one the model was
- * read from (until R reloads everything). */
+/* The current text of a file other than the main module: its unsaved edits (copied: they
+ * live until the next edit), else the file as on disk, which is the text it was read as
+ * until R reloads everything. Dropped whenever the model changes. */
 static struct app_src *src_of(struct app *a, unsigned file)
 {
     size_t n = a->inv ? inventory_nfiles(a->inv) : 0;
     const struct inv_file_info *fi = file && file < n ? inventory_file(a->inv, file) : NULL;
-    if (!fi || fi->editable || !fi->path)
+    if (!fi || !fi->path)
         return NULL;
     if (!a->srcs && !(a->srcs = calloc(n, sizeof(*a->srcs))))
         return NULL;
     a->nsrcs = n;
     struct app_src *s = &a->srcs[file];
-    if (!s->tried) {
-        s->tried = true;
-        struct diag d = {0};
-        if (file_read(fi->path, &s->text, &s->len, NULL, &d) == 0 &&
-            !(s->starts = line_table(s->text, s->len, &s->nlines))) {
-            free(s->text);
-            s->text = NULL;
+    if (s->tried)
+        return s->text ? s : NULL;
+    s->tried = true;
+    size_t np = inventory_pending(a->inv, NULL, 0);
+    struct inv_pending *pv = np ? calloc(np, sizeof(*pv)) : NULL;
+    if (pv)
+        inventory_pending(a->inv, pv, np);
+    for (size_t i = 0; pv && i < np && !s->text; i++)
+        if (pv[i].file == file && (s->text = malloc(pv[i].len + 1))) {
+            memcpy(s->text, pv[i].text, pv[i].len);
+            s->text[pv[i].len] = 0;
+            s->len = pv[i].len;
         }
-        diag_clear(&d);
+    free(pv);
+    struct diag d = {0};
+    if (!s->text && file_read(fi->path, &s->text, &s->len, NULL, &d) < 0)
+        s->text = NULL;
+    diag_clear(&d);
+    if (s->text && !(s->starts = line_table(s->text, s->len, &s->nlines))) {
+        free(s->text);
+        s->text = NULL;
     }
     return s->text ? s : NULL;
 }

@@ -180,8 +180,8 @@ void app_command(struct app *a, const char *line);
 /* Every diagnostic: the inventory's, then the plan's. */
 size_t app_ndiags(const struct app *a);
 const struct diag *app_diag(const struct app *a, size_t i);
-/* The text of file `file` of the clan (inv_loc.file): the main module's current text, or
- * the file as read from disk when edits never change it; NULL when it cannot be shown. */
+/* The current text of file `file` of the clan (inv_loc.file), unsaved edits included; NULL
+ * when it cannot be read. */
 const char *app_file_text(struct app *a, unsigned file, size_t *len);
 /* Line `line` (1-based) of file `file` without its newline, or NULL. */
 const char *app_source_line(struct app *a, unsigned file, unsigned line, size_t *len);
@@ -197,7 +197,7 @@ bool app_many_files(const struct app *a);
 const char *app_clan_path(const struct app *a, const char *path);
 /* "clan module", "inventory.json", "NixOS module", "flake". */
 const char *app_file_kind(enum inv_file_kind k);
-/* The file edits change and writes write (the main clan module). */
+/* The main clan module: what messages name when no other file is concerned. */
 const char *app_edit_file(const struct app *a);
 /* Focus the tree and select the node that best matches a source position (diagnostics). */
 bool app_goto_line(struct app *a, unsigned file, unsigned line);

@@ -138,6 +138,42 @@ char *cli_clan_anchor(const struct inventory *inv)
     return strdup(inventory_name(inv));
 }
 
+int cli_diff_pending(const struct inventory *inv, const char *old0, size_t old0_len, bool ab,
+                     struct buf *out, struct buf *names)
+{
+    size_t n = inventory_pending(inv, NULL, 0);
+    struct inv_pending *pv = calloc(n ? n : 1, sizeof(*pv));
+    if (!pv)
+        return -ENOMEM;
+    inventory_pending(inv, pv, n);
+    int r = 0;
+    for (size_t i = 0; i < n && r == 0; i++) {
+        const struct inv_pending *p = &pv[i];
+        char *disk = NULL, *la = NULL, *lb = NULL;
+        size_t dl = 0;
+        struct diag d = {0};
+        if (out && (p->file != 0 || !old0)) { /* unsaved: the disk holds the text as read */
+            if (file_read(p->path, &disk, &dl, NULL, &d) < 0)
+                dl = 0;
+            diag_clear(&d);
+        }
+        const char *rel = p->path[0] == '/' ? p->path + 1 : p->path;
+        if (ab && (asprintf(&la, "a/%s", rel) < 0 || asprintf(&lb, "b/%s", rel) < 0))
+            r = -ENOMEM;
+        if (r == 0 && out)
+            r = diff_unified(p->file == 0 && old0 ? old0 : disk ? disk : "",
+                             p->file == 0 && old0 ? old0_len : dl, p->text, p->len,
+                             la ? la : p->path, lb ? lb : p->path, 3, out);
+        if (names)
+            buf_printf(names, "%s%s", i ? ", " : "", p->path);
+        free(disk);
+        free(la);
+        free(lb);
+    }
+    free(pv);
+    return r;
+}
+
 const char *cli_where(const struct inventory *inv, unsigned file, unsigned line, unsigned col,
                       char *buf, size_t n)
 {

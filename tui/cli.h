@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "core/diag.h"
+#include "core/util.h"
 
 struct inventory;
 
@@ -51,6 +52,12 @@ char *cli_clan_dir(const struct inventory *inv);
 /* An existing path directly inside the clan directory, for the functions that take "the
  * clan file" and use its directory (keys_store_open); caller frees. */
 char *cli_clan_anchor(const struct inventory *inv);
+/* The unified diff of every file inventory_save would write, against its text on disk (the
+ * main module's against old0 when given: its text before the edits). Labels are the paths,
+ * or a/PATH and b/PATH when ab (as git). names (may be NULL) gets the paths, ", "-separated
+ * (out NULL: only the names). 0, or -ENOMEM. */
+int cli_diff_pending(const struct inventory *inv, const char *old0, size_t old0_len, bool ab,
+                     struct buf *out, struct buf *names);
 /* "clan.nix:7:5": the basename of a position's file (core's inv_loc.file) with line and
  * column, into buf; NULL when line is 0. */
 const char *cli_where(const struct inventory *inv, unsigned file, unsigned line, unsigned col,

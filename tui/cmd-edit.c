@@ -36,8 +36,8 @@ static void edit_help(void)
           "(the role-wide settings). INDEX, FROM and TO count from 0.\n"
           "\n"
           CLI_CLAN_HELP
-          "The edit goes to the main clan module (the clan.nix, or the file that holds the\n"
-          "clan's expression).\n"
+          "The edit goes to the file that defines what it changes (clan.nix, another clan\n"
+          "module, inventory.json); --dry-run shows the diff of each file it changes.\n"
           "\n"
           "Options:\n"
           "  -n, --dry-run        print the change as a unified diff, write nothing\n"
@@ -464,34 +464,26 @@ int cmd_edit(int argc, char **argv)
         st = 1;
         goto out;
     }
-    size_t nlen;
-    const char *nt = inventory_text(inv, &nlen);
     char *desc = inv_op_describe(&op);
-    if (a.dry_run) {
-        struct buf b = {0};
-        char *la = NULL, *lb = NULL;
-        const char *rel = file[0] == '/' ? file + 1 : file;
-        if (asprintf(&la, "a/%s", rel) < 0)
-            la = NULL;
-        if (asprintf(&lb, "b/%s", rel) < 0)
-            lb = NULL;
-        diff_unified(oldcopy ? oldcopy : "", oldcopy ? olen : 0, nt, nlen, la ? la : file,
-                     lb ? lb : file, 3, &b);
+    struct buf b = {0}, names = {0}; /* the diff of every file the edit changes, their names */
+    if (cli_diff_pending(inv, oldcopy, oldcopy ? olen : 0, true, &b, &names) < 0) {
+        fputs("clan-tui: edit: out of memory\n", stderr);
+        st = 1;
+    } else if (a.dry_run) {
         st = cli_write_stdout(b.p ? b.p : "", b.len);
-        buf_free(&b);
-        free(la);
-        free(lb);
     } else {
         struct diag d = {0};
         if (inventory_save(inv, &d) < 0) {
             cli_print_diag(stderr, &d);
             diag_clear(&d);
-            fprintf(stderr, "clan-tui: edit: %s is unchanged\n", file);
+            fprintf(stderr, "clan-tui: edit: %s is unchanged\n", names.p ? names.p : file);
             st = 1;
         } else {
-            printf("%s: %s\n", file, desc ? desc : "edited");
+            printf("%s: %s\n", names.p ? names.p : file, desc ? desc : "edited");
         }
     }
+    buf_free(&b);
+    buf_free(&names);
     free(desc);
 out:
     free(oldcopy);

@@ -161,20 +161,21 @@ int cmd_schedule_map(int argc, char **argv)
             inv_alternatives_free(&alts);
             diag_list_free(&dl);
         }
+        struct buf names = {0}; /* the files the changes went to */
         if (status != 1 && before) {
-            size_t len;
-            const char *now = inventory_text(inv, &len);
             if (dry) {
-                diff_unified(before, len0, now, len, file, file, 3, &out);
-            } else if (inventory_save(inv, &d) < 0) {
+                cli_diff_pending(inv, before, len0, false, &out, NULL);
+            } else if (cli_diff_pending(inv, NULL, 0, false, NULL, &names) < 0 ||
+                       inventory_save(inv, &d) < 0) {
                 cli_print_diag(stderr, &d);
                 status = 1;
             } else {
-                buf_printf(&out, "wrote %s: %zu startAt change%s\n", file, pr.nchanges,
-                           pr.nchanges == 1 ? "" : "s");
+                buf_printf(&out, "wrote %s: %zu startAt change%s\n", names.p ? names.p : file,
+                           pr.nchanges, pr.nchanges == 1 ? "" : "s");
                 status = 0;
             }
         }
+        buf_free(&names);
         if (!before)
             status = 1;
         free(before);

@@ -11,6 +11,7 @@
 
 #include "core/calendar.h"
 #include "core/util.h"
+#include "tui/cli.h"
 #include "tui/view-tree.h"
 #include "tui/widget-dialog.h"
 #include "tui/widget-diff.h"
@@ -435,24 +436,29 @@ static bool save(struct app *a)
 {
     struct diag d = {0};
     size_t undo = inventory_undo_depth(a->inv);
+    struct buf names = {0}; /* what is written: the main module, or the files edits reached */
+    if (cli_diff_pending(a->inv, NULL, 0, false, NULL, &names) < 0)
+        buf_reset(&names);
+    const char *what = names.p && names.len ? names.p : app_edit_file(a);
     int r = inventory_save(a->inv, &d);
     if (r == -ESTALE) {
         ask(a, true, "File changed on disk", hints_stale, keys_stale, on_stale,
             "%s changed on disk since it was read: NOT written.\n"
             "Your %zu unsaved edit%s stay in memory. Reload to see the file as it is now\n"
             "(the edits are dropped), or keep editing and write elsewhere by hand.",
-            app_edit_file(a), undo, undo == 1 ? "" : "s");
+            app_many_files(a) && d.file ? d.file : what, undo, undo == 1 ? "" : "s");
     } else if (r < 0) {
         char *msg = diag_format(&d);
         ask(a, true, "Write failed", hints_close, keys_close, on_close,
             "cannot write %s:\n%s\nThe file on disk is as it was; your edits stay in memory.",
-            app_edit_file(a), msg ? msg : strerror(-r));
+            what, msg ? msg : strerror(-r));
         free(msg);
     } else {
         snapshot_base(a);
         app_model_changed(a); /* the unsaved marker goes */
-        app_message(a, false, "wrote %s", app_edit_file(a));
+        app_message(a, false, "wrote %s", what);
     }
+    buf_free(&names);
     diag_clear(&d);
     return r == 0;
 }
@@ -507,15 +513,17 @@ static void write_file(struct app *a)
         app_message(a, false, "no unsaved changes: %s is as on disk", app_edit_file(a));
         return;
     }
-    size_t len;
-    const char *now = inventory_text(a->inv, &len);
-    struct buf diff = {0};
-    const char *base = a->edit && a->edit->base ? a->edit->base : "";
-    size_t blen = a->edit && a->edit->base ? a->edit->base_len : 0;
+    /* every file the edits changed (a clan's edits may reach several), the main module's
+     * against its text as read or last saved */
+    struct buf diff = {0}, names = {0};
+    const char *base = a->edit ? a->edit->base : NULL;
+    size_t blen = base ? a->edit->base_len : 0;
+    size_t nfiles = inventory_pending(a->inv, NULL, 0);
     struct writer *w = calloc(1, sizeof(*w));
-    if (!w || diff_unified(base, blen, now, len, app_edit_file(a), app_edit_file(a), 3, &diff) < 0 ||
+    if (!w || cli_diff_pending(a->inv, base, blen, false, &diff, &names) < 0 ||
         diffview_set(&w->dv, diff.p ? diff.p : "") < 0) {
         buf_free(&diff);
+        buf_free(&names);
         if (w)
             diffview_free(&w->dv);
         free(w);
@@ -523,8 +531,12 @@ static void write_file(struct app *a)
         return;
     }
     buf_free(&diff);
-    if (asprintf(&w->title, "Write %s? +%zu -%zu lines", app_edit_file(a), w->dv.added, w->dv.removed) < 0)
+    int t = nfiles > 1 ? asprintf(&w->title, "Write %zu files? +%zu -%zu lines", nfiles, w->dv.added, w->dv.removed)
+                       : asprintf(&w->title, "Write %s? +%zu -%zu lines", names.p ? names.p : app_edit_file(a),
+                                  w->dv.added, w->dv.removed);
+    if (t < 0)
         w->title = NULL;
+    buf_free(&names);
     edit_push(a, &writer_ops, w);
 }
 

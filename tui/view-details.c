@@ -144,7 +144,7 @@ static void source_excerpt(struct details *d, struct app *a, unsigned file, unsi
 {
     size_t len;
     if (!l || !a->inv || !app_source_line(a, file, l, &len))
-        return; /* no text to show: a file other than the main module that edits may change */
+        return; /* no text for it (the file cannot be read any more) */
     if (file) {
         char *title = NULL;
         if (asprintf(&title, "source: %s", app_clan_path(a, inventory_file_name(a->inv, file))) < 0)
@@ -392,11 +392,11 @@ static void diag_at(struct app *a, const struct diag *g, char *buf, size_t n)
 static void files_lines(struct details *d, struct app *a)
 {
     char w[96];
-    size_t n = inventory_nfiles(a->inv), nu = inventory_nunfollowed(a->inv);
+    size_t n = inventory_nlisted(a->inv), nu = inventory_nunfollowed(a->inv);
     kv(d, 0, "clan", inventory_dir(a->inv), NULL);
     kvf(d, 0, "files", NULL, "%zu read", n);
     for (size_t i = 0; i < n; i++) {
-        const struct inv_file_info *fi = inventory_file(a->inv, i);
+        const struct inv_file_info *fi = inventory_file(a->inv, inventory_listed(a->inv, i));
         if (fi)
             kv(d, 1, app_clan_path(a, fi->path), app_file_kind(fi->kind), NULL);
     }
@@ -419,7 +419,16 @@ static void file_lines(struct details *d, struct app *a, unsigned file)
     kv(d, 0, "file", fi->path, NULL);
     kv(d, 0, "kind", app_file_kind(fi->kind), NULL);
     wrapped(d, a, "read as", THEME_DETAILS_KEY, THEME_DETAILS_VALUE, fi->why);
-    kv(d, 0, "edits", fi->editable ? "written here" : "never written here (read-only)", NULL);
+    bool writable = fi->editable || fi->kind == INV_FILE_CLAN || fi->kind == INV_FILE_JSON;
+    kv(d, 0, "edits", writable ? "of values defined here are written here"
+                               : "never written here (read-only)", NULL);
+    size_t np = inventory_pending(a->inv, NULL, 0);
+    struct inv_pending *pv = np ? calloc(np, sizeof(*pv)) : NULL;
+    if (pv && inventory_pending(a->inv, pv, np))
+        for (size_t i = 0; i < np; i++)
+            if (pv[i].file == file)
+                kv(d, 0, "unsaved", "changed by the edits (w shows the diff and writes it)", NULL);
+    free(pv);
     section(d, "defines");
     size_t before = d->n;
     for (size_t i = 0; i < m->nmachines; i++) {
@@ -477,7 +486,7 @@ static void build(struct details *d, struct app *a, const struct tnode *n)
         } else if (n->a == SEC_META && m) {
             if (inventory_dir(a->inv)) {
                 kv(d, 0, "clan", inventory_dir(a->inv), NULL);
-                kvf(d, 0, "files", NULL, "%zu (the files node lists them)", inventory_nfiles(a->inv));
+                kvf(d, 0, "files", NULL, "%zu (the files node lists them)", inventory_nlisted(a->inv));
             }
             kv(d, 0, "file", inventory_name(a->inv), NULL);
             kv(d, 0, "name", m->meta.name.s ? m->meta.name.s : "(not set)",

@@ -460,19 +460,20 @@ static void build_plan(struct tree *t, struct app *a, struct tnode *sec)
  * them, the imports that cannot be followed without evaluating Nix. */
 static void build_files(struct tree *t, struct app *a)
 {
-    size_t n = inventory_nfiles(a->inv), nu = inventory_nunfollowed(a->inv);
+    size_t n = inventory_nlisted(a->inv), nu = inventory_nunfollowed(a->inv);
     if (!inventory_dir(a->inv))
         return;
     struct tnode *sec = add(t, &t->root, TK_SECTION, THEME_TREE_SECTION, count_label(t, "files", n),
                             nu ? arena_printf(&t->ar, "%zu import%s not followed", nu, nu == 1 ? "" : "s") : NULL);
     sec->a = SEC_FILES;
-    for (size_t i = 0; i < n; i++) {
-        const struct inv_file_info *fi = inventory_file(a->inv, i);
+    for (size_t i = 0; i < n; i++) { /* the files the model reads now, main module first */
+        unsigned file = inventory_listed(a->inv, i);
+        const struct inv_file_info *fi = inventory_file(a->inv, file);
         if (!fi || !fi->path)
             continue;
         struct tnode *f = add(t, sec, TK_FILE, THEME_TREE_NORMAL, app_clan_path(a, fi->path),
                               app_file_kind(fi->kind));
-        f->a = (int32_t)i;
+        f->a = (int32_t)file;
     }
     if (!nu)
         return;
