@@ -365,6 +365,12 @@ int inventory_edit_preview(const struct inventory *inv, const struct inv_op *op,
 int inventory_edit_preview_file(const struct inventory *inv, const struct inv_op *op,
                                 unsigned *file, char **text, size_t *len,
                                 struct inv_alternatives *alts, struct diag_list *diags);
+/* The inventory as it would be after op, every file of the clan included (for previews of
+ * what an edit does: memberships, the plan); nothing changes. Free it with inventory_free;
+ * it is read-only (no save). */
+int inventory_edit_preview_model(const struct inventory *inv, const struct inv_op *op,
+                                 struct inventory **out, struct inv_alternatives *alts,
+                                 struct diag_list *diags);
 /* Apply op: the text is patched, the model re-read, the undo stack grows, redo is cleared.
  * Refused as above, leaving everything as it was. */
 int inventory_edit(struct inventory *inv, const struct inv_op *op,

@@ -55,7 +55,9 @@ static void text_plan(struct buf *b, const struct plan *p, const char *machine)
             buf_printf(b, "    repo      %s\n", jb->repo ? jb->repo : "");
             buf_printf(b, "    rsh       %s\n", jb->rsh ? jb->rsh : "");
             buf_printf(b, "    startAt   %s (%s", jb->start_at, jb->start_at_origin.level);
-            if (jb->start_at_origin.line)
+            if (jb->start_at_origin.line && jb->start_at_origin.file)
+                buf_printf(b, ", %s:%u", jb->start_at_origin.file, jb->start_at_origin.line);
+            else if (jb->start_at_origin.line)
                 buf_printf(b, ", line %u", jb->start_at_origin.line);
             buf_puts(b, ")\n    paths    ");
             for (size_t k = 0; k < jb->npaths; k++)
@@ -67,6 +69,12 @@ static void text_plan(struct buf *b, const struct plan *p, const char *machine)
                     buf_printf(b, " %s", jb->exclude[k]);
                 buf_puts(b, "\n");
             }
+            /* what only the machine knows: said, not guessed */
+            for (size_t k = 0; k < jb->nmachine_paths; k++)
+                buf_printf(b, "    evaluated on the machine (not listed above): %s\n",
+                           jb->machine_paths[k]);
+            for (size_t k = 0; k < jb->nconditional; k++)
+                buf_printf(b, "    only when the condition holds: %s\n", jb->conditional[k]);
             if (jb->npre || jb->npost) {
                 buf_puts(b, "    hooks    ");
                 for (size_t k = 0; k < jb->npre; k++)

@@ -156,20 +156,18 @@ static void propose(struct roles *r, struct app *a)
     }
     free(r->change);
     r->change = NULL;
-    char *text = NULL;
-    size_t len;
     struct diag_list dl = {0};
-    if (inventory_edit_preview(a->inv, &r->op, &text, &len, NULL, &dl) < 0) {
+    struct inventory *after = NULL;
+    /* the model after the edit, in whichever file of the clan it lands */
+    if (inventory_edit_preview_model(a->inv, &r->op, &after, NULL, &dl) < 0) {
         app_message(a, true, "cannot: %s", dl.n && dl.v[0].msg ? dl.v[0].msg : "refused");
         diag_list_free(&dl);
         return;
     }
     diag_list_free(&dl);
-    struct inventory *after = NULL;
     struct plan *p2 = NULL;
     struct buf before = {0}, now = {0}, change = {0};
-    if (inventory_from_text(inventory_name(a->inv), text, len, &after, &dl) == 0 &&
-        inventory_plan(after, &p2, &dl) == 0) {
+    if (inventory_plan(after, &p2, &dl) == 0) {
         plan_lines(a->plan, &before);
         plan_lines(p2, &now);
         missing_lines(now.p ? now.p : "", before.p ? before.p : "", '+', &change);
@@ -184,7 +182,6 @@ static void propose(struct roles *r, struct app *a)
     diag_list_free(&dl);
     buf_free(&before);
     buf_free(&now);
-    free(text);
     r->change = buf_steal(&change);
     r->pending = true;
 }

@@ -101,8 +101,10 @@ int clan_locate(const char *path, struct clan_location *out, struct diag *d)
                -ENOENT;
     }
     struct stat st;
-    if (stat(path, &st) < 0)
-        return diag_errno(d, -errno, path, "cannot open");
+    if (stat(path, &st) < 0) {
+        int e = errno;
+        return diag_errno(d, -e, path, "cannot open: %s", strerror(e));
+    }
     if (S_ISDIR(st.st_mode)) {
         if (!clan_is_dir(path))
             return diag_set(d, DIAG_ERROR, path, 0, 0,
@@ -131,5 +133,37 @@ int clan_locate(const char *path, struct clan_location *out, struct diag *d)
     out->lone = !dir_clan && nix;
     if (!nix && !dir_clan && strcmp(base, "inventory.json"))
         out->lone = true; /* any other file read as Nix, as before */
+    if (out->lone && nix && !strcmp(base, "configuration.nix")) {
+        /* machines/<m>/configuration.nix (or a module below the clan): the clan it belongs
+         * to, found upward; the file only says which clan */
+        char *cur = strdup(out->dir);
+        for (unsigned k = 0; cur && k < 64; k++) {
+            /* one level up: lexically while the path has one, then through ".." */
+            size_t cl = strlen(cur);
+            bool dots = !strcmp(cur, ".") || (cl >= 2 && !strcmp(cur + cl - 2, ".."));
+            char *up = NULL;
+            if (dots && asprintf(&up, "%s/..", cur) < 0)
+                up = NULL;
+            if (!dots)
+                up = clan_dir_of(cur);
+            char real[PATH_MAX];
+            bool root = !up || !realpath(up, real) || !strcmp(cur, "/");
+            free(cur);
+            cur = up;
+            if (!up)
+                break;
+            if (clan_is_dir(up)) {
+                free(out->dir);
+                out->dir = up;
+                out->lone = false;
+                out->given_nix = false;
+                return 0;
+            }
+            if (root && strcmp(real, "/") == 0)
+                break;
+        }
+        char *up = cur;
+        free(up);
+    }
     return 0;
 }

@@ -1380,6 +1380,17 @@ int inventory_edit_preview_file(const struct inventory *inv, const struct inv_op
     return 0;
 }
 
+int inventory_edit_preview_model(const struct inventory *inv, const struct inv_op *op,
+                                 struct inventory **out, struct inv_alternatives *alts,
+                                 struct diag_list *diags)
+{
+    char *text = NULL;
+    size_t len;
+    int r = preview_text(inv, op, NULL, &text, &len, NULL, out, alts, diags);
+    free(text);
+    return r;
+}
+
 int inventory_edit_preview(const struct inventory *inv, const struct inv_op *op, char **text,
                            size_t *len, struct inv_alternatives *alts, struct diag_list *diags)
 {

@@ -836,6 +836,8 @@ static int clan_build(const char *path, const char *ldir, const char *lfile, boo
     char *json = join(c->dir, "inventory.json");
     if (json && access(json, F_OK) == 0)
         c->json = clan_file(c, json, INV_FILE_JSON, "the clan's inventory.json", &wn);
+    if (c->json >= 0)
+        c->files[c->json].info.editable = true;
     free(json);
     read_mdirs(c);
     /* the other clan modules */
@@ -853,6 +855,10 @@ static int clan_build(const char *path, const char *ldir, const char *lfile, boo
             break;
         c->mods = nm;
         c->mods[c->nmods++] = (struct inv_modref){(unsigned)fd.v[i].file, v};
+        /* edits reach a clan module that is the file or an expression in it (not one
+         * written with dotted keys) */
+        if (!fd.v[i].v)
+            c->files[fd.v[i].file].info.editable = true;
     }
     /* the main module's text: the file, or a view of the clan expression inside it */
     struct inv_srcfile *f0 = &c->files[0];
