@@ -8,6 +8,7 @@
  * lib.mkIf COND { ... } (the condition kept). See core/clan.h for how the directory is
  * found. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -174,6 +175,47 @@ static void tidy(char *p)
     free(copy);
 }
 
+/* The whole of an open regular file (st: its fstat), and a stamp of it. */
+static int read_fd(int fd, const struct stat *st, char **out, size_t *len, struct file_stamp *stamp)
+{
+    size_t cap = (size_t)st->st_size + 1, n = 0;
+    char *t = malloc(cap);
+    if (!t)
+        return -ENOMEM;
+    for (;;) {
+        if (n + 1 >= cap) {
+            char *nt = realloc(t, cap * 2);
+            if (!nt) {
+                free(t);
+                return -ENOMEM;
+            }
+            t = nt;
+            cap *= 2;
+        }
+        ssize_t r = read(fd, t + n, cap - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            free(t);
+            return -errno;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    t[n] = 0;
+    *out = t;
+    *len = n;
+    memset(stamp, 0, sizeof(*stamp));
+    stamp->exists = true;
+    stamp->dev = st->st_dev;
+    stamp->ino = st->st_ino;
+    stamp->size = (off_t)n;
+    stamp->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    stamp->hash = hash_bytes(t, n);
+    return 0;
+}
+
 /* The index of the file at path, read (once) when new; -1 when it cannot be read (the
  * reason in *why_not). */
 static long clan_file(struct inv_clan *c, const char *path, enum inv_file_kind kind,
@@ -185,14 +227,18 @@ static long clan_file(struct inv_clan *c, const char *path, enum inv_file_kind k
         return k;
     /* a file is one file under all its names (links, ../): its device and inode */
     struct stat st;
-    if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
-        *why_not = errno == ENOENT || !errno ? "not found" : "cannot be read";
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        *why_not = fd < 0 && errno != ENOENT ? "cannot be read" : "not found";
+        if (fd >= 0)
+            close(fd);
         return -1;
     }
     char idkey[64];
     snprintf(idkey, sizeof(idkey), "%jx:%jx", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
     k = inv_index_get(&c->idix, idkey);
     if (k >= 0) {
+        close(fd);
         char *alias = strdup(path);
         if (alias && inv_clan_keep(c, alias) == 0)
             inv_index_put(&c->pathix, alias, (size_t)k);
@@ -234,8 +280,13 @@ static long clan_file(struct inv_clan *c, const char *path, enum inv_file_kind k
             len = ov->len;
             f->stamp = ov->stamp;
             f->edited = true;
+        } else if (kind == INV_FILE_NIXOS && read_fd(fd, &st, &text, &len, &f->stamp) == 0) {
+            /* a NixOS module is never written: read from the open file (a stamp without
+             * the link resolution writers need: a thousand machines' files, a few system
+             * calls each) */
         } else if (file_read(path, &text, &len, &f->stamp, &d) < 0) {
             diag_clear(&d);
+            close(fd);
             free(f->path);
             free(f->why);
             free(f->dir);
@@ -246,6 +297,7 @@ static long clan_file(struct inv_clan *c, const char *path, enum inv_file_kind k
         }
         f->parse = calloc(1, sizeof(*f->parse));
         if (!f->parse || !text) {
+            close(fd);
             free(text);
             free(f->parse);
             free(f->path);
@@ -264,6 +316,7 @@ static long clan_file(struct inv_clan *c, const char *path, enum inv_file_kind k
         if (r < 0)
             f->parse->nix = NULL;
     }
+    close(fd);
     f->nix = f->parse->nix;
     inv_index_put(&c->pathix, f->path, c->nfiles);
     inv_index_put(&c->idix, f->idkey, c->nfiles);
