@@ -175,6 +175,16 @@ static void tidy(char *p)
     free(copy);
 }
 
+/* Free the names of a file entry that is not added after all. */
+static void srcfile_drop(struct inv_srcfile *f)
+{
+    free(f->path);
+    free(f->why);
+    free(f->dir);
+    free(f->real);
+    free(f->idkey);
+}
+
 /* The whole of an open regular file (st: its fstat), and a stamp of it. */
 static int read_fd(int fd, const struct stat *st, char **out, size_t *len, struct file_stamp *stamp)
 {
@@ -287,11 +297,7 @@ static long clan_file(struct inv_clan *c, const char *path, enum inv_file_kind k
         } else if (file_read(path, &text, &len, &f->stamp, &d) < 0) {
             diag_clear(&d);
             close(fd);
-            free(f->path);
-            free(f->why);
-            free(f->dir);
-            free(f->real);
-            free(f->idkey);
+            srcfile_drop(f);
             *why_not = "cannot be read";
             return -1;
         }
@@ -300,11 +306,7 @@ static long clan_file(struct inv_clan *c, const char *path, enum inv_file_kind k
             close(fd);
             free(text);
             free(f->parse);
-            free(f->path);
-            free(f->why);
-            free(f->dir);
-            free(f->real);
-            free(f->idkey);
+            srcfile_drop(f);
             *why_not = "out of memory";
             return -1;
         }
@@ -668,7 +670,6 @@ static void read_flake(struct finder *fd, long fi)
             if (asprintf(&why, "imported by %s", w ? w : "?") < 0)
                 why = NULL;
             const char *wn;
-            size_t before = fd->n;
             long nf = clan_file(fd->c, p, INV_FILE_FLAKE, why, &wn);
             free(why);
             free(w);
@@ -678,7 +679,6 @@ static void read_flake(struct finder *fd, long fi)
                 read_flake(fd, nf);
                 fd->depth--;
             }
-            (void)before;
             continue;
         }
         if (calls[i].name == 3) { /* mkFlake */
@@ -1685,8 +1685,6 @@ static void walk_module(struct walk *w, const struct nix_value *v, const char *c
     follow_path(w, body, cond, cl, st, 3, 0, state_set, NULL);
     follow_path(w, body, cond, cl, pg, 3, 0, pg_set, NULL);
     follow_path(w, body, cond, cl, th, 4, 0, target_host, NULL);
-    if (explicit && cfg != body)
-        (void)0;
     w->depth--;
 }
 
@@ -1840,11 +1838,8 @@ size_t inventory_nfiles(const struct inventory *inv)
 
 const struct inv_file_info *inventory_file(const struct inventory *inv, size_t i)
 {
-    static const struct inv_file_info none = {0};
-    if (!inv->clan) {
-        (void)none;
+    if (!inv->clan)
         return NULL;
-    }
     return i < inv->clan->nfiles ? &inv->clan->files[i].info : NULL;
 }
 
