@@ -586,8 +586,8 @@ oom:
 }
 
 static int build_server(const struct inventory *inv, struct plan *p,
-                        const struct inv_member *mb, const struct idxv *clients, char *seen,
-                        bool full)
+                        const struct inv_member *mb, const struct idxv *clients, size_t *seen,
+                        size_t *stamp, bool full)
 {
     const struct inv_model *md = &inv->model;
     struct plan_machine *pm = &p->machines[mb->machine];
@@ -600,12 +600,13 @@ static int build_server(const struct inventory *inv, struct plan *p,
     }
     if (!full)
         return 0;
-    /* a client of this server in an earlier instance is listed once */
-    memset(seen, 0, md->nmachines);
+    /* a client of this server in an earlier instance is listed once: seen[m] == *stamp
+     * marks the clients listed so far (a new stamp per call instead of clearing) */
+    size_t mark = ++*stamp;
     for (size_t i = 0; i < pm->nclients; i++) {
         long mi = inventory_machine_index(inv, pm->clients[i].client);
         if (mi >= 0)
-            seen[mi] = 1;
+            seen[mi] = mark;
     }
     size_t cap = pm->nclients;
     struct plan_server_client *nc = arena_alloc(&p->arena, (pm->nclients + clients->n + 1) * sizeof(*nc));
@@ -618,9 +619,9 @@ static int build_server(const struct inventory *inv, struct plan *p,
     for (size_t ci = 0; ci < clients->n; ci++) {
         const struct inv_member *c = &md->members[clients->v[ci]];
         const char *cname = md->machines[c->machine].name;
-        if (seen[c->machine])
+        if (seen[c->machine] == mark)
             continue;
-        seen[c->machine] = 1;
+        seen[c->machine] = mark;
         nc[pm->nclients].client = arena_strdup(&p->arena, cname);
         nc[pm->nclients].directory = arena_printf(&p->arena, "%s/%s", pm->directory, cname);
         pm->nclients++;
@@ -639,7 +640,7 @@ static int build_plan(const struct inventory *inv, const struct plan_options *op
     int r = 0;
     struct idxv *srv = NULL, *cli = NULL;
     struct shared *shared = NULL;
-    char *seen = NULL;
+    size_t *seen = NULL, stamp = 0;
     struct cal_seen cs = {0};
     struct calendar_ctx *cal = NULL;
     /* the first allocation creates the arena, so plan_free frees it all from here on */
@@ -668,14 +669,14 @@ static int build_plan(const struct inventory *inv, const struct plan_options *op
                 pm->tags[pm->ntags++] = arena_strdup(&p->arena, m->tags[t].s);
     }
     shared = calloc(md->nmachines ? md->nmachines : 1, sizeof(*shared));
-    seen = calloc(md->nmachines ? md->nmachines : 1, 1);
+    seen = calloc(md->nmachines ? md->nmachines : 1, sizeof(*seen));
     if (!shared || !seen || role_lists(md, &srv, &cli) < 0)
         goto oom;
     cal = rp->l ? calendar_ctx_new_tz(NULL) : NULL;
     /* servers first, so their address and directory are known */
     for (size_t i = 0; i < md->ninstances && r >= 0; i++)
         for (size_t k = 0; k < srv[i].n && r >= 0; k++)
-            r = build_server(inv, p, &md->members[srv[i].v[k]], &cli[i], seen, full);
+            r = build_server(inv, p, &md->members[srv[i].v[k]], &cli[i], seen, &stamp, full);
     /* an upper bound of each machine's jobs, so its job array is allocated once */
     for (size_t i = 0; i < md->ninstances; i++)
         for (size_t k = 0; k < cli[i].n; k++) {
@@ -801,6 +802,42 @@ static void graph_free(struct graph *g)
     free(g->comp);
 }
 
+/* Ready components, smallest first machine first: a binary min-heap of component numbers
+ * keyed by cmin (the order Kahn's algorithm picks them in, in O(c log c)). */
+struct comp_heap {
+    size_t *v, n;
+    const size_t *key;
+};
+
+static void heap_push(struct comp_heap *h, size_t c)
+{
+    size_t i = h->n++;
+    while (i && h->key[h->v[(i - 1) / 2]] > h->key[c]) {
+        h->v[i] = h->v[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->v[i] = c;
+}
+
+static size_t heap_pop(struct comp_heap *h)
+{
+    size_t top = h->v[0], last = h->v[--h->n], i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, m = l;
+        if (l >= h->n)
+            break;
+        if (l + 1 < h->n && h->key[h->v[l + 1]] < h->key[h->v[l]])
+            m = l + 1;
+        if (h->key[h->v[m]] >= h->key[last])
+            break;
+        h->v[i] = h->v[m];
+        i = m;
+    }
+    if (h->n)
+        h->v[i] = last;
+    return top;
+}
+
 int inventory_install_order(const struct inventory *inv, size_t **order, size_t *n,
                             struct diag_list *diags)
 {
@@ -809,8 +846,9 @@ int inventory_install_order(const struct inventory *inv, size_t **order, size_t 
     struct graph g = {.n = nm};
     struct plan *p = NULL;
     struct reporter rp = {NULL, inv->name, NULL, {0}};
-    size_t *res = NULL, *cindeg = NULL, *cmin = NULL;
-    char *cdone = NULL;
+    size_t *res = NULL, *cindeg = NULL, *cmin = NULL, *last = NULL, *cstart = NULL,
+           *members = NULL;
+    struct comp_heap heap = {0};
     size_t alloc = nm ? nm : 1;
     g.out = calloc(alloc, sizeof(*g.out));
     g.nout = calloc(alloc, sizeof(*g.nout));
@@ -821,20 +859,19 @@ int inventory_install_order(const struct inventory *inv, size_t **order, size_t 
     g.stack = malloc(alloc * sizeof(*g.stack));
     g.comp = malloc(alloc * sizeof(*g.comp));
     res = malloc(alloc * sizeof(*res));
+    last = malloc(alloc * sizeof(*last)); /* the client whose edges a server got last */
     if (!g.out || !g.nout || !g.capout || !g.index || !g.low || !g.on_stack || !g.stack ||
-        !g.comp || !res || build_plan(inv, NULL, &p, &rp, true, NULL) < 0)
+        !g.comp || !res || !last || build_plan(inv, NULL, &p, &rp, true, NULL) < 0)
         goto oom;
+    for (size_t i = 0; i < nm; i++)
+        last[i] = SIZE_MAX;
     for (size_t c = 0; c < nm; c++) {
         const struct plan_machine *pm = &p->machines[c];
         for (size_t j = 0; j < pm->njobs; j++) {
             long s = pm->jobs[j].server ? inventory_machine_index(inv, pm->jobs[j].server) : -1;
-            if (s < 0 || (size_t)s == c)
-                continue;
-            bool dup = false;
-            for (size_t k = 0; k < g.nout[s] && !dup; k++)
-                dup = g.out[s][k] == c;
-            if (dup)
-                continue;
+            if (s < 0 || (size_t)s == c || last[s] == c)
+                continue; /* no server, itself, or an edge s -> c already made */
+            last[s] = c;
             if (inv_grow(&g.out[s], &g.capout[s], g.nout[s], sizeof(**g.out)) < 0)
                 goto oom;
             g.out[s][g.nout[s]++] = c;
@@ -849,43 +886,52 @@ int inventory_install_order(const struct inventory *inv, size_t **order, size_t 
     size_t nc = g.ncomp ? g.ncomp : 1;
     cindeg = calloc(nc, sizeof(*cindeg));
     cmin = malloc(nc * sizeof(*cmin));
-    cdone = calloc(nc, 1);
-    if (!cindeg || !cmin || !cdone)
+    cstart = calloc(nc + 1, sizeof(*cstart));
+    members = malloc(alloc * sizeof(*members));
+    heap.v = malloc(nc * sizeof(*heap.v));
+    heap.key = cmin;
+    if (!cindeg || !cmin || !cstart || !members || !heap.v)
         goto oom;
     for (size_t c = 0; c < g.ncomp; c++)
         cmin[c] = nm;
     for (size_t v = 0; v < nm; v++) {
         if (v < cmin[g.comp[v]])
             cmin[g.comp[v]] = v;
+        cstart[g.comp[v] + 1]++;
         for (size_t k = 0; k < g.nout[v]; k++)
             if (g.comp[g.out[v][k]] != g.comp[v])
                 cindeg[g.comp[g.out[v][k]]]++;
     }
+    /* each component's machines, in machine order (a counting sort) */
+    for (size_t c = 0; c < g.ncomp; c++)
+        cstart[c + 1] += cstart[c];
+    for (size_t v = 0; v < nm; v++)
+        members[cstart[g.comp[v]]++] = v;
+    for (size_t c = g.ncomp; c > 0; c--)
+        cstart[c] = cstart[c - 1];
+    cstart[0] = 0;
+    for (size_t c = 0; c < g.ncomp; c++)
+        if (!cindeg[c])
+            heap_push(&heap, c);
     size_t k = 0;
-    for (size_t step = 0; step < g.ncomp; step++) {
-        size_t pick = g.ncomp;
-        for (size_t c = 0; c < g.ncomp; c++)
-            if (!cdone[c] && !cindeg[c] && (pick == g.ncomp || cmin[c] < cmin[pick]))
-                pick = c;
-        if (pick == g.ncomp)
-            break; /* cannot happen: the condensation is acyclic */
-        cdone[pick] = 1;
-        size_t members = 0;
+    while (heap.n) {
+        size_t pick = heap_pop(&heap);
+        size_t nmem = cstart[pick + 1] - cstart[pick];
         struct buf names = {0};
-        for (size_t v = 0; v < nm; v++) {
-            if (g.comp[v] != pick)
-                continue;
+        for (size_t i = cstart[pick]; i < cstart[pick + 1]; i++) {
+            size_t v = members[i];
             res[k++] = v;
-            if (members < 10)
-                buf_printf(&names, "%s%s", members ? ", " : "", md->machines[v].name);
-            members++;
-            for (size_t e = 0; e < g.nout[v]; e++)
-                if (g.comp[g.out[v][e]] != pick)
-                    cindeg[g.comp[g.out[v][e]]]--;
+            if (i - cstart[pick] < 10)
+                buf_printf(&names, "%s%s", i > cstart[pick] ? ", " : "", md->machines[v].name);
+            for (size_t e = 0; e < g.nout[v]; e++) {
+                size_t w = g.comp[g.out[v][e]];
+                if (w != pick && --cindeg[w] == 0)
+                    heap_push(&heap, w);
+            }
         }
-        if (members > 1) {
-            if (members > 10)
-                buf_printf(&names, " and %zu more", members - 10);
+        if (nmem > 1) {
+            if (nmem > 10)
+                buf_printf(&names, " and %zu more", nmem - 10);
             diag_list_add(diags, DIAG_ERROR, inv->name, md->machines[cmin[pick]].loc.line,
                           md->machines[cmin[pick]].loc.col,
                           "install order: %s need each other's host keys (each is, directly "
@@ -899,7 +945,10 @@ int inventory_install_order(const struct inventory *inv, size_t **order, size_t 
     plan_free(p);
     free(cindeg);
     free(cmin);
-    free(cdone);
+    free(cstart);
+    free(members);
+    free(heap.v);
+    free(last);
     *order = res;
     *n = nm;
     return 0;
@@ -909,6 +958,9 @@ oom:
     free(res);
     free(cindeg);
     free(cmin);
-    free(cdone);
+    free(cstart);
+    free(members);
+    free(heap.v);
+    free(last);
     return -ENOMEM;
 }
