@@ -213,6 +213,8 @@ void journal_export_reset(struct journal_export_parser *p);
 
 enum journal_output { JOURNAL_OUTPUT_SHORT, JOURNAL_OUTPUT_SHORT_ISO, JOURNAL_OUTPUT_JSON };
 
+/* The names of the output modes, indexed by enum journal_output, NULL-terminated. */
+extern const char *const journal_output_names[];
 int journal_output_parse(const char *s, enum journal_output *out);
 
 /* Appends the entry like `journalctl -o short|short-iso` (not on a terminal: full width, no

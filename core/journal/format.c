@@ -12,17 +12,21 @@
 #define PRINT_CHAR_THRESHOLD 300
 #define USEC_PER_SEC 1000000ULL
 
+const char *const journal_output_names[] = {
+    [JOURNAL_OUTPUT_SHORT] = "short",
+    [JOURNAL_OUTPUT_SHORT_ISO] = "short-iso",
+    [JOURNAL_OUTPUT_JSON] = "json",
+    NULL,
+};
+
 int journal_output_parse(const char *s, enum journal_output *out)
 {
-    if (!strcmp(s, "short"))
-        *out = JOURNAL_OUTPUT_SHORT;
-    else if (!strcmp(s, "short-iso"))
-        *out = JOURNAL_OUTPUT_SHORT_ISO;
-    else if (!strcmp(s, "json"))
-        *out = JOURNAL_OUTPUT_JSON;
-    else
-        return -EINVAL;
-    return 0;
+    for (size_t i = 0; journal_output_names[i]; i++)
+        if (!strcmp(s, journal_output_names[i])) {
+            *out = (enum journal_output)i;
+            return 0;
+        }
+    return -EINVAL;
 }
 
 /* ---- UTF-8 as systemd judges it ---- */
