@@ -44,8 +44,13 @@ int sched_preview_compute(struct calendar_ctx *ctx, const char *expr, uint64_t n
         if (calendar_format_timestamp(ctx, next, false, &b) == 0)
             snprintf(out->local[i], sizeof(out->local[i]), "%s", b.p);
         buf_reset(&b);
-        if (calendar_format_timestamp(ctx, next, true, &b) == 0)
-            snprintf(out->utc[i], sizeof(out->utc[i]), "%s", b.p);
+        /* "Mon 2026-11-30 03:00:00 UTC" -> "Mon 03:00:00 UTC": the date is the local one's
+         * or a day next to it, which the weekday tells */
+        if (calendar_format_timestamp(ctx, next, true, &b) == 0) {
+            bool dated = b.len > 15 && b.p[3] == ' ' && b.p[14] == ' ';
+            snprintf(out->utc[i], sizeof(out->utc[i]), "%.4s%s", dated ? b.p : "",
+                     dated ? b.p + 15 : b.p);
+        }
         out->nruns++;
         t = next;
     }

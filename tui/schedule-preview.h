@@ -19,7 +19,7 @@ struct sched_preview {
     char normalized[512];
     int nruns;
     char local[SCHED_RUNS][48];    /* "Mon 2026-11-30 03:00:00 UTC" */
-    char utc[SCHED_RUNS][48];
+    char utc[SCHED_RUNS][48];      /* "Mon 03:00:00 UTC" (the weekday tells the date) */
     int runs_error;                /* 0, -ENOENT (never again), ... */
     struct calendar_month months[SCHED_MONTHS];
 };

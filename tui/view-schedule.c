@@ -15,6 +15,13 @@
 #include "tui/widget-dialog.h"
 
 #define SCHED_DEFAULT "*-*-* 01:00:00"
+/* A month grid: seven cells of a day number, a run marker and a blank column. */
+#define SCHED_CELL_W 4
+#define SCHED_GRID_W (7 * SCHED_CELL_W - 1)
+/* The next runs' column: a blank and "Mon 2026-11-30 04:00:00 CET  Mon 03:00:00 UTC", or
+ * only the local time "Mon 2026-11-30 04:00:00 CET" and a blank. */
+#define SCHED_RUNS_W 46
+#define SCHED_LOCAL_W 29
 
 struct sched {
     char *machine, *instance;
@@ -276,17 +283,19 @@ static void draw_month(struct sched *s, struct app *a, const struct calendar_mon
                                         "August", "September", "October", "November", "December"};
     char t[40];
     snprintf(t, sizeof(t), "%s %d", names[(m->month + 11) % 12], m->year);
-    ui_text(ui, y, x + (20 - ui_width(ui, t)) / 2, 20, THEME_CALENDAR_HEADER, t);
-    ui_text(ui, y + 1, x, 21, THEME_CALENDAR_HEADER, "Mo Tu We Th Fr Sa Su");
+    ui_text(ui, y, x + (SCHED_GRID_W - ui_width(ui, t)) / 2, SCHED_GRID_W, THEME_CALENDAR_HEADER, t);
+    ui_text(ui, y + 1, x, SCHED_GRID_W, THEME_CALENDAR_HEADER, "Mo  Tu  We  Th  Fr  Sa  Su");
     int col = m->first_wday, row = 0;
     for (int d = 1; d <= m->days; d++) {
         char cell[8];
         bool run = m->day_count[d - 1] > 0 && !grey;
+        /* a day is its number and a run marker; the cell's fourth column stays blank, so a
+         * marker never touches the next day's number (in every theme, with or without colour) */
         snprintf(cell, sizeof(cell), "%2d%s", d, m->day_count[d - 1] ? "*" : "");
         enum theme_role role = grey ? THEME_UI_DIM
                                : (m->year == s->today_y && m->month == s->today_m && d == s->today_d) ? THEME_CALENDAR_TODAY
                                : run ? THEME_CALENDAR_RUN : THEME_CALENDAR_DAY;
-        ui_text(ui, y + 2 + row, x + col * 3, 3, role, cell);
+        ui_text(ui, y + 2 + row, x + col * SCHED_CELL_W, SCHED_CELL_W - 1, role, cell);
         if (++col == 7) {
             col = 0;
             row++;
@@ -335,29 +344,34 @@ static void sched_draw(struct overlay *o, struct app *a, int H, int W)
     y++;
     const struct sched_preview *p = s->pv.valid ? &s->pv : s->have_valid ? &s->last_valid : NULL;
     bool grey = !s->pv.valid;
-    int gx = r.x + r.w - 44;
+    /* gx: the column between the next runs and the month grids (three columns apart, one
+     * from the frame). Two grids when the runs keep their local and UTC times, else one
+     * grid beside the local times, else none. */
+    int ngrids = 2;
+    while (ngrids > 0 && r.w - ngrids * (SCHED_GRID_W + 3) + 1 < (ngrids == 2 ? SCHED_RUNS_W : SCHED_LOCAL_W))
+        ngrids--;
+    int gx = r.x + r.w - (ngrids ? ngrids * (SCHED_GRID_W + 3) - 1 : 0);
     bool utc = calendar_ctx_local_is_utc(s->ctx);
+    bool show_utc = !utc && gx - r.x >= SCHED_RUNS_W;
     ui_text(ui, y, r.x, gx - r.x - 1, grey ? THEME_UI_DIM : THEME_DETAILS_SECTION,
-            utc ? "next runs (local time is UTC)" : "next runs (local time, UTC)");
+            utc ? "next runs (local time is UTC)" : show_utc ? "next runs (local time, UTC)" : "next runs (local time)");
     /* 10 runs when there is room (the grids need 8 rows), fewer on a small terminal */
     int maxruns = r.h - 14 < SCHED_RUNS ? r.h - 14 : SCHED_RUNS;
     if (maxruns < 7)
         maxruns = 7;
     for (int i = 0; p && i < p->nruns && i < maxruns; i++) {
         char line[120];
-        if (utc)
+        if (!show_utc)
             snprintf(line, sizeof(line), "%s", p->local[i]);
         else
             snprintf(line, sizeof(line), "%s  %s", p->local[i], p->utc[i]);
-        ui_text(ui, y + 1 + i, r.x + 1, gx - r.x - 2, grey ? THEME_UI_DIM : THEME_DIALOG_NORMAL, line);
+        ui_text(ui, y + 1 + i, r.x + 1, gx - r.x - 1, grey ? THEME_UI_DIM : THEME_DIALOG_NORMAL, line);
     }
     if (p && p->nruns < maxruns && p->runs_error)
-        ui_text(ui, y + 1 + p->nruns, r.x + 1, gx - r.x - 2, THEME_UI_DIM,
+        ui_text(ui, y + 1 + p->nruns, r.x + 1, gx - r.x - 1, THEME_UI_DIM,
                 p->runs_error == -ENOENT ? "(no more runs)" : "(search stopped)");
-    if (p) {
-        draw_month(s, a, &p->months[0], y, gx, grey);
-        draw_month(s, a, &p->months[1], y, gx + 23, grey);
-    }
+    for (int k = 0; p && k < ngrids; k++)
+        draw_month(s, a, &p->months[k], y, gx + 1 + k * (SCHED_GRID_W + 3), grey);
     y = r.y + 7 + maxruns; /* below the runs */
     if (s->conflict[0]) {
         size_t len = strlen(s->conflict), cut = len;
