@@ -28,6 +28,21 @@ void buf_reset(struct buf *b);
 char *buf_steal(struct buf *b);
 void buf_free(struct buf *b);
 
+/* ---- formatting (core/util/fmt.c) ----
+ * printf's output, faster for the common formats (%s, %.*s, %c, %d, %u, %ld, %lu, %lld,
+ * %llu, %zu, %zd, %%: no flags, no widths); any other format goes to vsnprintf. */
+#include <stdarg.h>
+bool fmt_fast_ok(const char *fmt);
+/* Formats into out (cap bytes, NUL-terminated when cap > 0); returns the full length. Only
+ * for formats fmt_fast_ok accepts. */
+size_t fmt_fast(char *out, size_t cap, const char *fmt, va_list ap);
+/* asprintf: a new string in *out, its length or a negative errno. */
+int str_printf(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int str_vprintf(char **out, const char *fmt, va_list ap);
+/* snprintf. */
+int str_snprintf(char *out, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* ---- arena: many small allocations freed at once ---- */
 struct arena_chunk;
 struct arena {

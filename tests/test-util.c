@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -909,11 +910,107 @@ static void test_diff_against_gnu_diff(void **state)
     free(dir);
 }
 
+
+/* The fast formatter gives printf's bytes: every supported conversion at its limits, and
+ * truncation at every capacity; other formats take the vsnprintf path through the same
+ * entry points. */
+static void check_fmt(const char *want, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void check_fmt(const char *want, const char *fmt, ...)
+{
+    size_t wl = strlen(want);
+    for (size_t cap = 0; cap <= wl + 2; cap++) {
+        char out[512], ref[512];
+        memset(out, 'X', sizeof out);
+        memset(ref, 'X', sizeof ref);
+        va_list ap;
+        va_start(ap, fmt);
+        assert_true(fmt_fast_ok(fmt));
+        size_t n = fmt_fast(out, cap, fmt, ap);
+        va_end(ap);
+        va_start(ap, fmt);
+        int rn = vsnprintf(ref, cap, fmt, ap);
+        va_end(ap);
+        assert_int_equal(n, (size_t)rn);
+        assert_int_equal(n, wl);
+        assert_memory_equal(out, ref, cap + 1); /* the bytes written, and none beyond */
+    }
+}
+
+static void test_fmt_fast(void **state)
+{
+    (void)state;
+    const char *volatile nul = NULL; /* hidden from -Wformat */
+    check_fmt("", "%s", "");
+    check_fmt("plain text", "plain text");
+    check_fmt("100%", "100%%");
+    check_fmt("a-b-c", "%s-%s-%s", "a", "b", "c");
+    check_fmt("(null)", "%s", nul);
+    check_fmt("abc|", "%.*s|", 3, "abcdef");
+    check_fmt("ab|", "%.*s|", 5, "ab");
+    check_fmt("x=A", "x=%c", 'A');
+    check_fmt("-2147483648 2147483647 0", "%d %d %d", INT_MIN, INT_MAX, 0);
+    check_fmt("4294967295", "%u", UINT_MAX);
+    check_fmt("-9223372036854775808 9223372036854775807", "%ld %ld", LONG_MIN, LONG_MAX);
+    check_fmt("18446744073709551615", "%lu", ULONG_MAX);
+    check_fmt("-9223372036854775808", "%lld", LLONG_MIN);
+    check_fmt("18446744073709551615", "%llu", ULLONG_MAX);
+    check_fmt("18446744073709551615 -5", "%zu %zd", SIZE_MAX, (ssize_t)-5);
+    check_fmt("machine web-01: 3 jobs, 1 client", "machine %s: %zu job%s, %u client%s", "web-01",
+              (size_t)3, "s", 1u, "");
+    assert_false(fmt_fast_ok("%5s"));
+    assert_false(fmt_fast_ok("%-3d"));
+    assert_false(fmt_fast_ok("%x"));
+    assert_false(fmt_fast_ok("%g"));
+    assert_false(fmt_fast_ok("%04u"));
+    assert_false(fmt_fast_ok("trailing %"));
+    /* the public wrappers: fast and slow formats, short and long results */
+    char *s = NULL;
+    assert_int_equal(str_printf(&s, "%s/%s", "a", "b"), 3);
+    assert_string_equal(s, "a/b");
+    free(s);
+    assert_int_equal(str_printf(&s, "%04x|%g", 255u, 1.5), 8);
+    assert_string_equal(s, "00ff|1.5");
+    free(s);
+    char big[700];
+    memset(big, 'q', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    assert_int_equal(str_printf(&s, "<%s>", big), (int)sizeof big + 1);
+    assert_int_equal(strlen(s), sizeof big + 1);
+    assert_int_equal(s[0], '<');
+    assert_int_equal(s[sizeof big], '>');
+    free(s);
+    char small[8];
+    assert_int_equal(str_snprintf(small, sizeof small, "%s=%d", "abcdef", 42), 9);
+    assert_string_equal(small, "abcdef=");
+    struct buf b = {0};
+    for (int i = 0; i < 200; i++)
+        assert_int_equal(buf_printf(&b, "%d,%s;", i, i % 2 ? "odd" : "even"), 0);
+    struct buf r = {0};
+    for (int i = 0; i < 200; i++) {
+        char t[32];
+        int k = snprintf(t, sizeof t, "%d,%s;", i, i % 2 ? "odd" : "even");
+        buf_append(&r, t, (size_t)k);
+    }
+    assert_int_equal(b.len, r.len);
+    assert_string_equal(b.p, r.p);
+    assert_int_equal(buf_printf(&b, "[%8.3f]", 2.5), 0);
+    assert_string_equal(b.p + r.len, "[   2.500]");
+    buf_free(&b);
+    buf_free(&r);
+    struct arena a = {0};
+    assert_string_equal(arena_printf(&a, "%s:%u:%u", "clan.nix", 12u, 7u), "clan.nix:12:7");
+    assert_string_equal(arena_printf(&a, "%3s|", "x"), "  x|");
+    char *long_one = arena_printf(&a, "%s%s", big, big);
+    assert_int_equal(strlen(long_one), 2 * (sizeof big - 1));
+    arena_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_diag_format),
         cmocka_unit_test(test_buf),
+        cmocka_unit_test(test_fmt_fast),
         cmocka_unit_test(test_atomic_write_roundtrip),
         cmocka_unit_test(test_atomic_write_refuses_changed_file),
         cmocka_unit_test(test_atomic_write_readonly_dir),

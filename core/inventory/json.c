@@ -536,7 +536,7 @@ static void put_machine(struct buf *b, const struct plan_machine *m)
                     }
                     any = true;
                     char *nm = NULL;
-                    if (asprintf(&nm, "%s.%s", hs[q].h[k].state, hs[q].k) >= 0) {
+                    if (str_printf(&nm, "%s.%s", hs[q].h[k].state, hs[q].k) >= 0) {
                         json_put_string(b, nm);
                         free(nm);
                     }

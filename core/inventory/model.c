@@ -30,7 +30,7 @@ char *inv_asprintf(const char *fmt, ...)
     va_list ap;
     char *s = NULL;
     va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
+    if (str_vprintf(&s, fmt, ap) < 0)
         s = NULL;
     va_end(ap);
     return s;
@@ -691,12 +691,12 @@ static void read_machine(struct inventory *inv, struct inv_machine *m, const str
     m->loc = inv_loc_key(inv, v);
     m->node = v;
     char what[300];
-    snprintf(what, sizeof(what), "inventory.machines.%s", v->name);
+    str_snprintf(what, sizeof(what), "inventory.machines.%s", v->name);
     if (!expect_attrs(inv, v, what))
         return;
     const struct nix_value *deploy = nix_value_get(v, "deploy");
     if (deploy && expect_attrs(inv, deploy, "deploy")) {
-        snprintf(what, sizeof(what), "inventory.machines.%s.deploy.targetHost", v->name);
+        str_snprintf(what, sizeof(what), "inventory.machines.%s.deploy.targetHost", v->name);
         m->target_host = read_text(inv, nix_value_get(deploy, "targetHost"), what);
     }
     const struct nix_value *tags = nix_value_get(v, "tags");
@@ -704,7 +704,7 @@ static void read_machine(struct inventory *inv, struct inv_machine *m, const str
         return;
     m->has_tags = true;
     m->tags_loc = inv_loc_value(inv, tags);
-    snprintf(what, sizeof(what), "inventory.machines.%s.tags", v->name);
+    str_snprintf(what, sizeof(what), "inventory.machines.%s.tags", v->name);
     if (tags->kind != NIX_LIST) {
         if (tags->kind == NIX_OPAQUE)
             inv_diag(inv, DIAG_WARNING, m->tags_loc,
@@ -821,7 +821,7 @@ static void read_state(struct inventory *inv, struct inv_machine *m, const char 
         s->condition.loc = cond_loc;
     }
     char what[400];
-    snprintf(what, sizeof(what), "machines.%s: clan.core.state.%s", m->name, name);
+    str_snprintf(what, sizeof(what), "machines.%s: clan.core.state.%s", m->name, name);
     if (!expect_attrs(inv, v, what)) {
         s->folders_opaque = true;
         s->folders_text.s = inv_value_text(inv, v);
@@ -852,7 +852,7 @@ static void read_state(struct inventory *inv, struct inv_machine *m, const char 
         const struct nix_value *hv = nix_value_get(v, inv_hook_name((enum inv_hook)h));
         if (!hv)
             continue;
-        snprintf(what, sizeof(what), "clan.core.state.%s.%s", name,
+        str_snprintf(what, sizeof(what), "clan.core.state.%s.%s", name,
                  inv_hook_name((enum inv_hook)h));
         struct inv_text t = hv->kind == NIX_OPAQUE ? read_folder(inv, hv) : read_text(inv, hv, what);
         if (s->hooks[h].s) {
@@ -1078,7 +1078,7 @@ static void read_entries(struct inventory *inv, const struct nix_value *v, const
                          kind_name(e->settings->kind));
         } else {
             char w[400];
-            snprintf(w, sizeof(w), "%s.%s", what, c->name);
+            str_snprintf(w, sizeof(w), "%s.%s", what, c->name);
             expect_attrs(inv, c, w);
         }
     }
@@ -1090,17 +1090,17 @@ static void read_role(struct inventory *inv, struct inv_role *r, const struct ni
     r->name = inv_strdup(v->name);
     r->loc = inv_loc_key(inv, v);
     char what[400];
-    snprintf(what, sizeof(what), "inventory.instances.%s.roles.%s", inst, v->name);
+    str_snprintf(what, sizeof(what), "inventory.instances.%s.roles.%s", inst, v->name);
     if (!expect_attrs(inv, v, what))
         return;
     r->extra_modules = nix_value_get(v, "extraModules");
     const struct nix_value *ms = nix_value_get(v, "machines");
     char w2[450];
-    snprintf(w2, sizeof(w2), "%s.machines", what);
+    str_snprintf(w2, sizeof(w2), "%s.machines", what);
     if (ms && expect_attrs(inv, ms, w2))
         read_entries(inv, ms, w2, &r->machines, &r->nmachines);
     const struct nix_value *tags = nix_value_get(v, "tags");
-    snprintf(w2, sizeof(w2), "%s.tags", what);
+    str_snprintf(w2, sizeof(w2), "%s.tags", what);
     if (tags && tags->kind == NIX_LIST) {
         r->tags_is_list = true;
         r->tags = calloc(tags->nchildren ? tags->nchildren : 1, sizeof(*r->tags));
@@ -1136,7 +1136,7 @@ static void read_instance(struct inventory *inv, struct inv_instance *in,
     in->name = inv_strdup(v->name);
     in->loc = inv_loc_key(inv, v);
     char what[300];
-    snprintf(what, sizeof(what), "inventory.instances.%s", v->name);
+    str_snprintf(what, sizeof(what), "inventory.instances.%s", v->name);
     if (!expect_attrs(inv, v, what)) {
         in->module.s = inv_strdup(v->name);
         return;

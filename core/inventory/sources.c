@@ -135,7 +135,7 @@ static char *join(const char *dir, const char *rel)
     char *r = NULL;
     if (!strcmp(dir, "."))
         return strdup(rel);
-    if (asprintf(&r, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", rel) < 0)
+    if (str_printf(&r, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", rel) < 0)
         return NULL;
     return r;
 }
@@ -245,7 +245,7 @@ static long clan_file(struct inv_clan *c, const char *path, enum inv_file_kind k
         return -1;
     }
     char idkey[64];
-    snprintf(idkey, sizeof(idkey), "%jx:%jx", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
+    str_snprintf(idkey, sizeof(idkey), "%jx:%jx", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
     k = inv_index_get(&c->idix, idkey);
     if (k >= 0) {
         close(fd);
@@ -491,7 +491,7 @@ static char *where(struct inv_clan *c, unsigned fi, struct nix_file *base, size_
     unsigned line, col;
     nix_file_linecol(base, off, &line, &col);
     char *r = NULL;
-    if (asprintf(&r, "%s:%u:%u", c->files[fi].path, line, col) < 0)
+    if (str_printf(&r, "%s:%u:%u", c->files[fi].path, line, col) < 0)
         return NULL;
     return r;
 }
@@ -525,7 +525,7 @@ static void each_import(struct finder *fd, unsigned fi, struct nix_file *base,
             continue;
         char *w = where(fd->c, fi, base, e->val_start);
         char *why = NULL;
-        if (asprintf(&why, "imported by %s", w ? w : "?") < 0)
+        if (str_printf(&why, "imported by %s", w ? w : "?") < 0)
             why = NULL;
         fn(fd, p, why);
         free(why);
@@ -605,7 +605,7 @@ static void flake_parts_value(struct finder *fd, unsigned fi, struct nix_file *b
             if (p) {
                 char *w = where(fd->c, fi, base, cl->val_start);
                 char *why = NULL;
-                if (asprintf(&why, "the clan of %s", w ? w : "?") < 0)
+                if (str_printf(&why, "the clan of %s", w ? w : "?") < 0)
                     why = NULL;
                 clan_module_file(fd, p, why);
                 free(why);
@@ -667,7 +667,7 @@ static void read_flake(struct finder *fd, long fi)
                 continue;
             char *w = where(fd->c, (unsigned)fi, f, calls[i].call.start);
             char *why = NULL;
-            if (asprintf(&why, "imported by %s", w ? w : "?") < 0)
+            if (str_printf(&why, "imported by %s", w ? w : "?") < 0)
                 why = NULL;
             const char *wn;
             long nf = clan_file(fd->c, p, INV_FILE_FLAKE, why, &wn);
@@ -1094,7 +1094,7 @@ static void unfollowed(struct inventory *inv, const struct nix_value *v, struct 
         return;
     char *t = inv_value_text(inv, v);
     char *text = NULL;
-    if (note && asprintf(&text, "%s (%s)", t ? t : "", note) < 0)
+    if (note && str_printf(&text, "%s (%s)", t ? t : "", note) < 0)
         text = NULL;
     if (!note) {
         text = t;
@@ -1214,7 +1214,7 @@ static char *and_cond(const char *a, const char *b)
     char *r = NULL;
     if (!a)
         return strdup(b);
-    if (asprintf(&r, "(%s) && (%s)", a, b) < 0)
+    if (str_printf(&r, "(%s) && (%s)", a, b) < 0)
         return NULL;
     return r;
 }
@@ -1264,7 +1264,7 @@ static size_t expand_span(struct inventory *inv, unsigned fi, struct nix_file *b
             break;
         char *wh = where(inv->clan, fi, base, s.start);
         char *why = NULL;
-        if (asprintf(&why, "imported by %s", wh ? wh : "?") < 0)
+        if (str_printf(&why, "imported by %s", wh ? wh : "?") < 0)
             why = NULL;
         const char *wn;
         long nf = clan_file(inv->clan, p, INV_FILE_CLAN, why, &wn);
@@ -1375,7 +1375,7 @@ static int expand(struct walk *w, const struct nix_value *v, const char *cond,
             if (p) {
                 char *wh = where(inv->clan, fi, base, v->val_start);
                 char *why = NULL;
-                if (asprintf(&why, "imported by %s", wh ? wh : "?") < 0)
+                if (str_printf(&why, "imported by %s", wh ? wh : "?") < 0)
                     why = NULL;
                 const char *wn;
                 long nf = clan_file(inv->clan, p, INV_FILE_NIXOS, why, &wn);
@@ -1558,7 +1558,7 @@ static void import_one(struct walk *w, const struct nix_value *e, const char *co
     if (nf < 0) {
         char *wh = where(inv->clan, fi, base, e->val_start);
         char *why = NULL;
-        if (asprintf(&why, "imported by %s", wh ? wh : "?") < 0)
+        if (str_printf(&why, "imported by %s", wh ? wh : "?") < 0)
             why = NULL;
         nf = clan_file(inv->clan, p, INV_FILE_NIXOS, why, &wn);
         free(why);
@@ -1749,11 +1749,11 @@ static long machine_file(struct inv_clan *c, size_t i, size_t j)
     if (*slot != -2)
         return *slot;
     char *rel = NULL, *why = NULL;
-    if (asprintf(&rel, "machines/%s/%s", c->mdirs[i], machine_files[j]) < 0)
+    if (str_printf(&rel, "machines/%s/%s", c->mdirs[i], machine_files[j]) < 0)
         return -1;
     char *p = join(c->dir, rel);
     free(rel);
-    if (asprintf(&why, "the configuration of machine %s", c->mdirs[i]) < 0)
+    if (str_printf(&why, "the configuration of machine %s", c->mdirs[i]) < 0)
         why = NULL;
     const char *wn;
     *slot = p ? clan_file(c, p, INV_FILE_NIXOS, why, &wn) : -1; /* absent: -1 */

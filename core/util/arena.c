@@ -1,6 +1,7 @@
 /* An arena: chunks of at least 64 KiB, freed together. */
 #include "core/util.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +46,15 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 {
     va_list ap;
     char small[256];
+    bool fast = fmt_fast_ok(fmt);
+    int n;
     va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    if (fast) {
+        size_t len = fmt_fast(small, sizeof(small), fmt, ap);
+        n = len > INT_MAX ? -1 : (int)len;
+    } else {
+        n = vsnprintf(small, sizeof(small), fmt, ap);
+    }
     va_end(ap);
     if (n < 0)
         return NULL;
@@ -57,7 +65,10 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
         memcpy(r, small, (size_t)n + 1);
     } else {
         va_start(ap, fmt);
-        vsnprintf(r, (size_t)n + 1, fmt, ap);
+        if (fast)
+            fmt_fast(r, (size_t)n + 1, fmt, ap);
+        else
+            vsnprintf(r, (size_t)n + 1, fmt, ap);
         va_end(ap);
     }
     return r;

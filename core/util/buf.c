@@ -1,6 +1,7 @@
 #include "core/util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,15 +50,33 @@ int buf_putc(struct buf *b, char c)
 int buf_printf(struct buf *b, const char *fmt, ...)
 {
     va_list ap;
+    bool fast = fmt_fast_ok(fmt);
+    size_t room = b->cap > b->len ? b->cap - b->len : 0;
+    int n;
+    /* one pass when it fits in the room left, else measure, grow, write */
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    if (fast) {
+        size_t len = fmt_fast(room ? b->p + b->len : NULL, room, fmt, ap);
+        n = len > INT_MAX ? -1 : (int)len;
+    } else {
+        n = vsnprintf(room ? b->p + b->len : NULL, room, fmt, ap);
+    }
     va_end(ap);
     if (n < 0)
         return -EINVAL;
+    if ((size_t)n < room) {
+        b->len += (size_t)n;
+        return 0;
+    }
+    if (room)
+        b->p[b->len] = '\0'; /* the attempt wrote past len */
     if (buf_reserve(b, (size_t)n) < 0)
         return -ENOMEM;
     va_start(ap, fmt);
-    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    if (fast)
+        fmt_fast(b->p + b->len, (size_t)n + 1, fmt, ap);
+    else
+        vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
     b->len += (size_t)n;
     return 0;
