@@ -18,7 +18,7 @@ struct nix_arena_chunk {
 static struct nix_arena_chunk *new_chunk(struct nix_arena *a, size_t size)
 {
     struct nix_arena_chunk *c = a->head;
-    size_t cap = 64 * 1024;
+    size_t cap = a->first ? a->first : 64 * 1024;
     if (c && c->cap < 16 * 1024 * 1024)
         cap = c->cap * 2;
     if (cap < size)
@@ -31,6 +31,15 @@ static struct nix_arena_chunk *new_chunk(struct nix_arena *a, size_t size)
     c->next = a->head;
     a->head = c;
     return c;
+}
+
+size_t nix_arena_first_for(size_t len)
+{
+    size_t want = len < 16 * 1024 ? len * 4 : 64 * 1024;
+    size_t cap = 4096 - sizeof(struct nix_arena_chunk) - 32; /* a page with malloc's header */
+    while (cap < want && cap < 64 * 1024)
+        cap = cap * 2 + sizeof(struct nix_arena_chunk) + 32;
+    return cap;
 }
 
 void *nix_arena_alloc(struct nix_arena *a, size_t size)
@@ -157,6 +166,7 @@ int nix_parse(const char *name, const char *text, size_t len, struct nix_file **
     memcpy(f->text, text, len);
     f->text[len] = 0;
     f->len = len;
+    f->arena.first = f->tree_arena.first = nix_arena_first_for(len);
     size_t ndiags = diags->n;
     if ((r = nix_lex(f, diags)) < 0)
         goto fail;

@@ -767,6 +767,7 @@ static int new_file(const char *name, const char *text, size_t len, struct nix_f
     memcpy(f->text, text, len);
     f->text[len] = 0;
     f->len = len;
+    f->arena.first = f->tree_arena.first = nix_arena_first_for(len);
     return 0;
 }
 

@@ -121,7 +121,11 @@ struct nix_node {
 struct nix_arena_chunk;
 struct nix_arena {
     struct nix_arena_chunk *head;
+    size_t first; /* bytes of the first chunk (0: 64 KiB); later chunks double */
 };
+/* A first-chunk size for the arenas of a file of len bytes: a small file (a machine's
+ * configuration.nix) must not cost 64 KiB of memory twice over. */
+size_t nix_arena_first_for(size_t len);
 void *nix_arena_alloc(struct nix_arena *a, size_t size);
 /* The link to the next chunk (to hand chunks from one arena over to another). */
 struct nix_arena_chunk **nix_arena_next(struct nix_arena_chunk *c);
