@@ -203,10 +203,12 @@ static struct inv_loc member_loc(const struct inv_model *md, const struct inv_me
     return r->loc;
 }
 
-/* Member indexes of one role of one instance. */
+/* Member indexes of one role of one instance (servers: with where each is written, found
+ * once instead of once per client). */
 struct idxv {
     size_t *v;
     size_t n, cap;
+    struct inv_loc *loc;
 };
 
 /* For each instance of module borgbackup: its server and client members. */
@@ -230,6 +232,15 @@ static int role_lists(const struct inv_model *md, struct idxv **srv, struct idxv
             return -ENOMEM;
         l->v[l->n++] = k;
     }
+    for (size_t i = 0; i < md->ninstances; i++) {
+        struct idxv *l = &(*srv)[i];
+        if (!l->n)
+            continue;
+        if (!(l->loc = malloc(l->n * sizeof(*l->loc))))
+            return -ENOMEM;
+        for (size_t k = 0; k < l->n; k++)
+            l->loc[k] = member_loc(md, &md->members[l->v[k]]);
+    }
     return 0;
 }
 
@@ -237,7 +248,7 @@ static void free_role_lists(const struct inv_model *md, struct idxv *srv, struct
 {
     for (size_t i = 0; i < md->ninstances; i++) {
         if (srv)
-            free(srv[i].v);
+            free(srv[i].v), free(srv[i].loc);
         if (cli)
             free(cli[i].v);
     }
@@ -396,7 +407,7 @@ static int build_client(const struct inventory *inv, const struct plan_options *
         struct dest *d = &dv[nd++];
         d->name = sname;
         d->server = sname;
-        d->loc = member_loc(md, s);
+        d->loc = servers->loc ? servers->loc[si] : member_loc(md, s);
         if (!full)
             continue;
         struct shared *ss = &all[s->machine];
