@@ -449,11 +449,94 @@ int inv_member_make(struct inventory *inv, size_t i, size_t j, size_t mi,
     return rc < 0 ? rc : 1;
 }
 
-int inv_resolve_instance(struct inventory *inv, size_t i, struct inv_member **out, size_t *n)
+/* The machines that list each tag, in inventory order: a role's tags give its members
+ * without a look at every machine (instances grow with the fleet, so a scan of all
+ * machines per role would make resolution quadratic). */
+struct tag_lists {
+    struct inv_index ix; /* tag -> list */
+    struct idxl {
+        size_t *v;
+        size_t n, cap;
+    } *l;
+    size_t nl, capl;
+};
+
+static void tag_lists_free(struct tag_lists *tl)
+{
+    for (size_t k = 0; k < tl->nl; k++)
+        free(tl->l[k].v);
+    free(tl->l);
+    inv_index_free(&tl->ix);
+}
+
+static int tag_lists_build(const struct inv_model *md, struct tag_lists *tl)
+{
+    for (size_t mi = 0; mi < md->nmachines; mi++) {
+        const struct inv_machine *m = &md->machines[mi];
+        for (size_t t = 0; t < m->ntags; t++) {
+            const char *name = m->tags[t].s;
+            if (!name || m->tags[t].opaque)
+                continue;
+            long k = inv_index_get(&tl->ix, name);
+            if (k < 0) {
+                if (inv_grow(&tl->l, &tl->capl, tl->nl, sizeof(*tl->l)) < 0 ||
+                    inv_index_put(&tl->ix, name, tl->nl) < 0)
+                    return -ENOMEM;
+                memset(&tl->l[tl->nl], 0, sizeof(*tl->l));
+                k = (long)tl->nl++;
+            }
+            struct idxl *l = &tl->l[k];
+            if (l->n && l->v[l->n - 1] == mi)
+                continue; /* the tag twice in one machine */
+            if (inv_grow(&l->v, &l->cap, l->n, sizeof(*l->v)) < 0)
+                return -ENOMEM;
+            l->v[l->n++] = mi;
+        }
+    }
+    return 0;
+}
+
+/* Tags that select by something other than a machine's list. */
+static bool tag_is_builtin(const char *t)
+{
+    return !strcmp(t, "all") || !strcmp(t, "nixos") || !strcmp(t, "darwin");
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Machine mi in role j, when it is a member (listed, or selected by a tag). */
+static int add_if_member(struct inventory *inv, size_t i, size_t j, size_t mi,
+                         const struct inv_role_entry *direct, struct inv_member **v,
+                         size_t *cap, size_t *n)
+{
+    struct inv_role *r = &inv->model.instances[i].roles[j];
+    const struct inv_machine *m = &inv->model.machines[mi];
+    size_t nvia = 0;
+    for (size_t k = 0; k < r->ntags; k++)
+        if (inv_machine_has_tag(m, r->tags[k].name)) {
+            r->tags[k].nselected++;
+            nvia++;
+        }
+    if (!direct && !nvia)
+        return 0;
+    if (inv_grow(v, cap, *n, sizeof(**v)) < 0)
+        return -ENOMEM;
+    if (inv_member_fill(inv, i, j, mi, direct, nvia, &(*v)[(*n)++]) < 0)
+        return -ENOMEM;
+    return 0;
+}
+
+/* tl NULL: every machine is looked at. */
+static int resolve_instance(struct inventory *inv, size_t i, const struct tag_lists *tl,
+                            struct inv_member **out, size_t *n)
 {
     struct inv_model *md = &inv->model;
     struct inv_instance *in = &md->instances[i];
-    size_t cap = 0;
+    size_t cap = 0, ncand = 0, capcand = 0, *cand = NULL;
     struct inv_member *v = NULL;
     *n = 0;
     const struct inv_role_entry **dentry =
@@ -462,35 +545,56 @@ int inv_resolve_instance(struct inventory *inv, size_t i, struct inv_member **ou
         return -ENOMEM;
     for (size_t j = 0; j < in->nroles; j++) {
         struct inv_role *r = &in->roles[j];
-        memset(dentry, 0, md->nmachines * sizeof(*dentry));
+        bool scan = !tl;
+        ncand = 0;
+        for (size_t k = 0; k < r->nmachines; k++) {
+            long mi = inv_index_get(&inv->machine_ix, r->machines[k].name);
+            if (mi < 0)
+                continue;
+            dentry[mi] = &r->machines[k];
+            if (inv_grow(&cand, &capcand, ncand, sizeof(*cand)) < 0)
+                goto oom;
+            cand[ncand++] = (size_t)mi;
+        }
+        for (size_t k = 0; k < r->ntags; k++) {
+            r->tags[k].nselected = 0;
+            if (scan || tag_is_builtin(r->tags[k].name)) {
+                scan = true;
+                continue;
+            }
+            long t = inv_index_get(&tl->ix, r->tags[k].name);
+            for (size_t x = 0; t >= 0 && x < tl->l[t].n; x++) {
+                if (inv_grow(&cand, &capcand, ncand, sizeof(*cand)) < 0)
+                    goto oom;
+                cand[ncand++] = tl->l[t].v[x];
+            }
+        }
+        if (scan) {
+            for (size_t mi = 0; mi < md->nmachines; mi++)
+                if (add_if_member(inv, i, j, mi, dentry[mi], &v, &cap, n) < 0)
+                    goto oom;
+        } else {
+            /* the candidates in inventory order, once each */
+            if (ncand > 1)
+                qsort(cand, ncand, sizeof(*cand), cmp_size);
+            for (size_t c = 0; c < ncand; c++)
+                if ((!c || cand[c] != cand[c - 1]) &&
+                    add_if_member(inv, i, j, cand[c], dentry[cand[c]], &v, &cap, n) < 0)
+                    goto oom;
+        }
         for (size_t k = 0; k < r->nmachines; k++) {
             long mi = inv_index_get(&inv->machine_ix, r->machines[k].name);
             if (mi >= 0)
-                dentry[mi] = &r->machines[k];
-        }
-        for (size_t k = 0; k < r->ntags; k++)
-            r->tags[k].nselected = 0;
-        for (size_t mi = 0; mi < md->nmachines; mi++) {
-            const struct inv_machine *m = &md->machines[mi];
-            size_t nvia = 0;
-            for (size_t k = 0; k < r->ntags; k++)
-                if (inv_machine_has_tag(m, r->tags[k].name)) {
-                    r->tags[k].nselected++;
-                    nvia++;
-                }
-            if (!dentry[mi] && !nvia)
-                continue;
-            if (inv_grow(&v, &cap, *n, sizeof(*v)) < 0)
-                goto oom;
-            if (inv_member_fill(inv, i, j, mi, dentry[mi], nvia, &v[(*n)++]) < 0)
-                goto oom;
+                dentry[mi] = NULL;
         }
     }
     free(dentry);
+    free(cand);
     *out = v;
     return 0;
 oom:
     free(dentry);
+    free(cand);
     for (size_t k = 0; k < *n; k++)
         inv_free_member(&v[k]);
     free(v);
@@ -498,15 +602,27 @@ oom:
     return -ENOMEM;
 }
 
+int inv_resolve_instance(struct inventory *inv, size_t i, struct inv_member **out, size_t *n)
+{
+    return resolve_instance(inv, i, NULL, out, n);
+}
+
 int inv_resolve(struct inventory *inv)
 {
     struct inv_model *md = &inv->model;
     size_t cap = 0;
+    struct tag_lists tl = {0};
+    if (tag_lists_build(md, &tl) < 0) {
+        tag_lists_free(&tl);
+        return -ENOMEM;
+    }
     for (size_t i = 0; i < md->ninstances; i++) {
         struct inv_member *v;
         size_t n;
-        if (inv_resolve_instance(inv, i, &v, &n) < 0)
+        if (resolve_instance(inv, i, &tl, &v, &n) < 0) {
+            tag_lists_free(&tl);
             return -ENOMEM;
+        }
         if (n && md->nmembers + n > cap) {
             size_t nc = cap ? cap : 16;
             while (nc < md->nmembers + n)
@@ -516,6 +632,7 @@ int inv_resolve(struct inventory *inv)
                 for (size_t k = 0; k < n; k++)
                     inv_free_member(&v[k]);
                 free(v);
+                tag_lists_free(&tl);
                 return -ENOMEM;
             }
             md->members = nm;
@@ -526,6 +643,7 @@ int inv_resolve(struct inventory *inv)
         md->nmembers += n;
         free(v);
     }
+    tag_lists_free(&tl);
     /* the member array grew by doubling: give the slack back */
     if (md->nmembers && md->nmembers < cap) {
         struct inv_member *nm = realloc(md->members, md->nmembers * sizeof(*nm));
@@ -572,7 +690,7 @@ static void report_conflicts(struct inventory *inv, const struct inv_eff *e, con
     for (size_t i = 0; i < e->nchildren; i++) {
         if (!inv_eff_has_conflict(&e->children[i]))
             continue; /* nothing to report below: no path to spell */
-        snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", e->children[i].name);
+        str_snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", e->children[i].name);
         report_conflicts(inv, &e->children[i], sub, mb);
     }
     if (!e->conflict)
