@@ -16,6 +16,7 @@
 
 #include "core/diag.h"
 #include "core/plan.h"
+#include "core/secrets.h"
 
 /* ---- ed25519 keys (libssh) ---- */
 
@@ -75,9 +76,15 @@ int keys_check_name(const char *what, const char *name, struct diag *d);
 
 /* ---- the store: clan directory + secrets directory ---- */
 
+struct keys_admin;
 struct keys_store {
     char *clan_dir;    /* absolute, symlinks resolved: the directory holding clan.nix */
     char *secrets_dir; /* absolute: this clan's secrets, <secrets_dir>/<m>/<generator>/<file> */
+    /* Clan's sops layout (keys_store_use_sops): secrets sops-encrypted in the clan */
+    struct keys_admin *admin;
+    char **groups;     /* default groups: their members are recipients too */
+    size_t ngroups;
+    char *backup_root; /* --regenerate keeps the old (encrypted) files below it */
 };
 
 /* The default secrets directory of a clan:
@@ -97,6 +104,67 @@ char *keys_public_path(const struct keys_store *s, const char *machine, const ch
                        const char *file);
 char *keys_secret_path(const struct keys_store *s, const char *machine, const char *generator,
                        const char *file);
+
+/* ---- Clan's sops store ----
+ * Secrets are sops files vars/per-machine/<m>/<generator>/<file>/secret in the clan, encrypted
+ * to the machine's age key (sops/machines/<m>/key.json), to the admin running clan-tui
+ * (sops/users/<u>) and to the members of the default groups (sops/groups/<g>/{machines,users}),
+ * with symlinks machines/<m>, users/<u>, groups/<g> beside `secret` pointing back into sops/
+ * -- as `clan vars generate` writes them. A machine without an age key gets one: its public
+ * key in sops/machines/<m>/key.json, its private key as the secret
+ * sops/secrets/<m>-age.key/secret, encrypted to the admin (and the default groups). */
+
+/* Where the admin's age identity is looked up, in this order (as sops and Clan do). */
+struct keys_env {
+    const char *sops_age_key;      /* identities themselves */
+    const char *sops_age_key_file; /* a path */
+    const char *xdg_config_home;   /* else <home>/.config: <it>/sops/age/keys.txt */
+    const char *home;
+};
+struct keys_admin {
+    char *user;   /* the sops/users/<user> whose key.json names one of the identities */
+    char *source; /* "SOPS_AGE_KEY" or the file the identities came from */
+    struct age_identities ids;
+    char **keys;  /* the user's public keys (from key.json) */
+    size_t nkeys;
+};
+/* The admin's identities, matched to a user of the clan. No identity, or none matching a
+ * user: -ENOKEY with a message saying where it looked and the commands that fix it. */
+int keys_admin_find(const char *clan_dir, const struct keys_env *env, struct keys_admin **out,
+                    struct diag *d);
+/* The identities alone (vars get needs no user match); *out->user is NULL. */
+int keys_admin_identities(const struct keys_env *env, struct keys_admin **out, struct diag *d);
+void keys_admin_free(struct keys_admin *a);
+
+/* Make s write Clan's sops layout (takes admin). backup_root: outside the clan. */
+int keys_store_use_sops(struct keys_store *s, struct keys_admin *admin,
+                        const char *const *groups, size_t ngroups, const char *backup_root,
+                        struct diag *d);
+/* The default backup root: <xdg_data_home, else home/.local/share>/clan-tui/backups/<clan>. */
+int keys_default_backup_root(const char *xdg_data_home, const char *home, const char *clan_name,
+                             char **out, struct diag *d);
+/* vars/per-machine/<m>/<generator>/<file>/secret (caller frees). */
+char *keys_sops_path(const struct keys_store *s, const char *machine, const char *generator,
+                     const char *file);
+
+/* One var of a machine as vars list / check see it. */
+struct keys_var_info {
+    char *generator, *file;
+    bool secret;       /* a sops secret (else a public value) */
+    bool readable;     /* secret: the admin's identities open it (data and MAC checked) */
+    char *recipients;  /* secret: who can read it, "machine m, user u, age1..." */
+    char *missing;     /* secret: recipients Clan would add now (NULL: none) */
+    char *error;       /* why it is unreadable or its recipients unknown (NULL: none) */
+};
+/* Every var of machine in the clan, by generator and file name. Secrets are decrypted only to
+ * check them (the plaintext is wiped at once); s->admin may be NULL (nothing is readable). */
+int keys_vars_list(const struct keys_store *s, const char *machine, struct keys_var_info **out,
+                   size_t *n, struct diag *d);
+void keys_vars_free(struct keys_var_info *v, size_t n);
+/* Re-encrypt one secret to its full recipient set (sops updatekeys): the plaintext stays.
+ * *changed: false when nothing was missing. Atomic; the symlinks of default groups added. */
+int keys_var_fix(const struct keys_store *s, const char *machine, const char *generator,
+                 const char *file, bool *changed, struct diag *d);
 
 /* ---- one generator of one machine ---- */
 
@@ -143,11 +211,16 @@ void keys_result_clear(struct keys_result *r);
 
 #define KEYS_REGENERATE 0x1u /* replace existing files, keeping them as a dated backup */
 
-/* Generate the generator's files for machine unless they exist. An INCOMPLETE set is
+/* Generate the generator's files for machine unless they exist (in Clan's sops layout when
+ * the store uses it, keys_generate_sops). An INCOMPLETE set is
  * refused (-EEXIST) unless KEYS_REGENERATE. `now` (seconds since the epoch) dates the
  * backup directory. On failure nothing has changed on disk. */
 int keys_generate(const struct keys_store *s, const char *machine, const struct keys_generator *g,
                   unsigned flags, int64_t now, struct keys_result *out, struct diag *d);
+
+int keys_generate_sops(const struct keys_store *s, const char *machine,
+                       const struct keys_generator *g, unsigned flags, int64_t now,
+                       struct keys_result *out, struct diag *d);
 
 /* ---- clan vars get ---- */
 

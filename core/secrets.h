@@ -110,4 +110,10 @@ int sops_updatekeys(const struct age_identities *ids, const char *name, const ch
                     size_t len, const char *const *recipients, size_t n, char **out,
                     size_t *outlen, struct diag *d);
 
+/* Clan's sops/{machines,users}/<name>/key.json: {"publickey": "age1...", "type": "age"} or a
+ * list of such objects (clan writes a list, older versions an object). Every key must be an
+ * age recipient. *out: n strdup'ed "age1..." strings. */
+int sops_key_json_parse(const char *name, const char *text, size_t len, char ***out, size_t *n,
+                        struct diag *d);
+
 #endif

@@ -1,6 +1,8 @@
-/* clan-tui keygen [DIR|FILE] [--machine M | --all] [--secrets DIR] [--regenerate]: the borgbackup
- * vars of the fleet (core/keys): backup servers' host keys first, then every client's SSH
- * key, repository passphrase and known_hosts; then the install-order check. */
+/* clan-tui keygen [DIR|FILE] [--machine M | --all] [--group G] [--secrets DIR] [--regenerate]:
+ * the borgbackup vars of the fleet (core/keys): backup servers' host keys first, then every
+ * client's SSH key, repository passphrase and known_hosts; then the install-order check.
+ * Secrets are sops files in the clan, as Clan writes them (the default), or plain files in a
+ * directory outside it (--secrets). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -14,8 +16,8 @@
 
 static void keygen_help(void)
 {
-    fputs("Usage: clan-tui keygen [DIR|FILE] [--machine M]... [--all] [--secrets DIR]\n"
-          "                      [--regenerate] [--verbose]\n"
+    fputs("Usage: clan-tui keygen [DIR|FILE] [--machine M]... [--all] [--group G]...\n"
+          "                      [--secrets DIR] [--backup DIR] [--regenerate] [--verbose]\n"
           "\n"
           "Generate the vars Clan's borgbackup service needs, with libssh, in Clan's layout\n"
           "in the clan directory: an SSH host key for every backup server (generator openssh), and for\n"
@@ -24,10 +26,16 @@ static void keygen_help(void)
           "host keys are what the clients need (the install order of the Clan guide).\n"
           "\n"
           "Public values go to vars/per-machine/<machine>/<generator>/<file>/value in the\n"
-          "clan directory (the directory of a lone FILE).\n"
-          "Private keys and passphrases never go into the clan directory: they are written to\n"
-          "a secrets directory outside it, <DIR>/<machine>/<generator>/<file> (directories\n"
-          "0700, files 0600, created exclusively). Existing keys are left alone.\n"
+          "clan directory (the directory of a lone FILE). Secrets (private keys, the\n"
+          "passphrase) go beside them as sops files, .../<file>/secret, exactly as\n"
+          "`clan vars generate` writes them: encrypted to the machine's age key, to you (the\n"
+          "admin) and to the members of each --group, with the links machines/<m>,\n"
+          "users/<you>, groups/<g> back into sops/. A machine without an age key gets one\n"
+          "(sops/machines/<m>/key.json, its private key as sops/secrets/<m>-age.key/secret).\n"
+          "Your age identity is read from SOPS_AGE_KEY, else the file SOPS_AGE_KEY_FILE, else\n"
+          "$XDG_CONFIG_HOME/sops/age/keys.txt (~/.config/...), and must be the key of a user\n"
+          "in sops/users/. Plaintext secrets exist only in memory. Existing keys are left\n"
+          "alone; a generator's files are written all or nothing.\n"
           "\n"
           CLI_CLAN_HELP
           "\n"
@@ -35,13 +43,17 @@ static void keygen_help(void)
           "  -m, --machine M   only machine M (repeatable); default: every machine with a\n"
           "                    borgbackup role\n"
           "  -a, --all         every machine with a borgbackup role\n"
-          "  -s, --secrets DIR the secrets directory of this clan (default\n"
-          "                    $XDG_DATA_HOME/clan-tui/secrets/<meta.name>, where\n"
-          "                    XDG_DATA_HOME defaults to ~/.local/share); refused when it is\n"
-          "                    inside the clan directory\n"
-          "  -r, --regenerate  replace existing keys; the old files are kept in a dated\n"
-          "                    backup-<UTC time> directory in the secrets directory (needs\n"
-          "                    --machine or --all)\n"
+          "  -g, --group G     also encrypt to the members of sops/groups/G (repeatable):\n"
+          "                    the machine's sops.defaultGroups in Clan\n"
+          "  -s, --secrets DIR no sops: write the secrets as plain files to DIR, outside\n"
+          "                    the clan directory (refused inside it), DIR/<machine>/\n"
+          "                    <generator>/<file> (directories 0700, files 0600); Clan does\n"
+          "                    not deploy these\n"
+          "  -b, --backup DIR  where --regenerate keeps the old files (default\n"
+          "                    $XDG_DATA_HOME/clan-tui/backups/<meta.name>/<UTC time>; with\n"
+          "                    --secrets: a backup-<UTC time> directory in it)\n"
+          "  -r, --regenerate  replace existing keys atomically, keeping the old files (needs\n"
+          "                    --machine or --all); says which public keys to upload again\n"
           "  -v, --verbose     print every note and install-order warning (else the\n"
           "                    first 8 of each and a count)\n"
           "  -h, --help        show this help and exit\n"
@@ -49,7 +61,7 @@ static void keygen_help(void)
           "Afterwards it reports clients whose keys exist while their server's host key does\n"
           "not, or predate it, with the command that fixes it.\n"
           "\n"
-          "Exit status: 0 done (nothing failed), 1 errors in the clan or a key that could not\n"
+          "Exit status: 0 done (nothing failed), 1 errors in the clan, no admin key, or a key\n"
           "be written (that key's files are left as they were), 2 usage error.\n", stdout);
 }
 
@@ -83,9 +95,16 @@ static const char *clan_relative(const struct keys_store *s, const char *path)
     return path;
 }
 
-static void fix_command(struct buf *b, const char *file, const char *secrets_opt,
+struct keygen_opts {
+    const char *secrets, *backup;
+    const char **groups;
+    size_t ngroups;
+};
+
+static void fix_command(struct buf *b, const char *file, const struct keygen_opts *o,
                         const char *machine, bool regenerate)
 {
+    const char *secrets_opt = o->secrets;
     buf_puts(b, "clan-tui keygen");
     if (file) { /* without: found from the working directory again */
         buf_putc(b, ' ');
@@ -96,6 +115,10 @@ static void fix_command(struct buf *b, const char *file, const char *secrets_opt
     if (secrets_opt) {
         buf_puts(b, " --secrets ");
         put_shell_word(b, secrets_opt);
+    }
+    for (size_t i = 0; i < o->ngroups; i++) {
+        buf_puts(b, " --group ");
+        put_shell_word(b, o->groups[i]);
     }
     if (regenerate)
         buf_puts(b, " --regenerate");
@@ -116,16 +139,45 @@ static void print_event(struct buf *out, const struct keys_store *s, const struc
     if (r->public_path)
         buf_printf(out, "  public %s\n", clan_relative(s, r->public_path));
     for (size_t i = 0; i < r->nsecrets; i++)
-        buf_printf(out, "  secret %s\n", r->secret_paths[i]);
+        buf_printf(out, "  secret %s\n", clan_relative(s, r->secret_paths[i]));
     if (r->backup_dir)
         buf_printf(out, "  backup %s (the old files)\n", r->backup_dir);
+    if (r->outcome == KEYS_REGENERATED && !strcmp(e->generator, keys_gen_borgbackup.name))
+        buf_printf(out, "  upload again: the new public key replaces the old one on every "
+                   "backup storage of %s (clan-tui vars get %s borgbackup/%s)\n", e->machine,
+                   e->machine, keys_gen_borgbackup.public_file);
+    if (r->outcome == KEYS_REGENERATED && !strcmp(e->generator, keys_gen_openssh.name))
+        buf_printf(out, "  host key changed: its clients' known_hosts must be written again "
+                   "(clan-tui keygen --machine CLIENT)\n");
 }
 
 #define KEYGEN_QUIET_MAX 8 /* notes and warnings shown without --verbose */
 
-static int keygen_run(const char *file, const char *const *machines, size_t nmachines,
-                      const char *secrets_opt, unsigned flags, bool verbose)
+/* Clan's sops layout: the admin's identity matched to a user of the clan. */
+static int open_sops(struct keys_store *store, const struct plan *plan,
+                     const struct keygen_opts *o, struct diag *d)
 {
+    struct keys_env env = {getenv("SOPS_AGE_KEY"), getenv("SOPS_AGE_KEY_FILE"),
+                           getenv("XDG_CONFIG_HOME"), getenv("HOME")};
+    struct keys_admin *admin = NULL;
+    int r = keys_admin_find(store->clan_dir, &env, &admin, d);
+    char *backup = o->backup ? strdup(o->backup) : NULL;
+    if (r == 0 && !backup && plan->meta_name) {
+        struct diag tmp = {0};
+        keys_default_backup_root(getenv("XDG_DATA_HOME"), getenv("HOME"), plan->meta_name,
+                                 &backup, &tmp);
+        diag_clear(&tmp);
+    }
+    if (r == 0)
+        r = keys_store_use_sops(store, admin, o->groups, o->ngroups, backup, d);
+    free(backup);
+    return r;
+}
+
+static int keygen_run(const char *file, const char *const *machines, size_t nmachines,
+                      const struct keygen_opts *o, unsigned flags, bool verbose)
+{
+    const char *secrets_opt = o->secrets;
     struct inventory *inv = NULL;
     int status = cli_open_clan("keygen", file, &inv, NULL);
     if (!inv)
@@ -153,25 +205,17 @@ static int keygen_run(const char *file, const char *const *machines, size_t nmac
     /* plan problems (a schedule, a destination) do not change which keys are needed */
     cli_print_diags(stderr, &diags);
 
-    if (secrets_opt) {
+    if (secrets_opt)
         secrets = strdup(secrets_opt);
-    } else if (!plan->meta_name) {
-        fprintf(stderr, "%s: error: meta.name is not set, and it names the default secrets "
-                "directory; expected meta.name = \"...\" in %s, or --secrets DIR\n", main_file,
-                main_file);
-        status = 1;
-        goto done;
-    } else if (keys_default_secrets_dir(getenv("XDG_DATA_HOME"), getenv("HOME"), plan->meta_name,
-                                        &secrets, &d) < 0) {
-        fprintf(stderr, "clan-tui: keygen: %s; give --secrets DIR\n", d.msg);
-        status = 1;
-        goto done;
-    }
     anchor = cli_clan_anchor(inv);
-    if (!secrets || !anchor || keys_store_open(anchor, secrets, &store, &d) < 0) {
+    if ((secrets_opt && !secrets) || !anchor || keys_store_open(anchor, secrets, &store, &d) < 0 ||
+        (!secrets_opt && open_sops(store, plan, o, &d) < 0)) {
         if (!d.msg)
             diag_errno(&d, ENOMEM, NULL, "out of memory");
-        cli_print_diag(stderr, &d);
+        if (d.file)
+            cli_print_diag(stderr, &d);
+        else
+            fprintf(stderr, "%s: error: %s\n", main_file, d.msg);
         fputs("clan-tui: keygen: no keys generated\n", stderr);
         status = 1;
         goto done;
@@ -186,8 +230,12 @@ static int keygen_run(const char *file, const char *const *machines, size_t nmac
         goto done;
     }
 
-    buf_printf(&out, "secrets directory: %s (outside the clan directory %s)\n",
-               store->secrets_dir, store->clan_dir);
+    if (store->admin)
+        buf_printf(&out, "secrets: sops files in %s, encrypted for admin %s (key from %s)\n",
+                   store->clan_dir, store->admin->user, store->admin->source);
+    else
+        buf_printf(&out, "secrets directory: %s (outside the clan directory %s)\n",
+                   store->secrets_dir, store->clan_dir);
     size_t counts[KEYS_FAILED + 1] = {0};
     for (size_t i = 0; i < rep.nevents; i++) {
         const struct keys_event *e = &rep.events[i];
@@ -199,7 +247,7 @@ static int keygen_run(const char *file, const char *const *machines, size_t nmac
             free(msg);
             if (e->diag.msg && strstr(e->diag.msg, "regenerate it")) {
                 buf_puts(&err, "  fix: ");
-                fix_command(&err, file, secrets_opt, e->machine, true);
+                fix_command(&err, file, o, e->machine, true);
                 buf_putc(&err, '\n');
             }
             continue;
@@ -230,7 +278,7 @@ static int keygen_run(const char *file, const char *const *machines, size_t nmac
         }
         const struct keys_order_issue *is = &rep.issues[i];
         buf_printf(&err, "warning: install order: %s\n  fix: ", is->message);
-        if (is->clan_managed) {
+        if (is->clan_managed && !store->admin) {
             /* Clan's own vars: Clan regenerates them (its sops store is not ours to write) */
             if (is->kind == KEYS_ORDER_NO_HOST_KEY) {
                 buf_puts(&err, "clan vars generate ");
@@ -243,10 +291,10 @@ static int keygen_run(const char *file, const char *const *machines, size_t nmac
             continue;
         }
         if (is->kind == KEYS_ORDER_NO_HOST_KEY) {
-            fix_command(&err, file, secrets_opt, is->server, false);
+            fix_command(&err, file, o, is->server, false);
             buf_puts(&err, " && ");
         }
-        fix_command(&err, file, secrets_opt, is->client, is->kind != KEYS_ORDER_KNOWN_HOSTS);
+        fix_command(&err, file, o, is->client, is->kind != KEYS_ORDER_KNOWN_HOSTS);
         buf_putc(&err, '\n');
     }
     /* the steps, then what went wrong and the warnings, then the summary last */
@@ -286,28 +334,35 @@ int cmd_keygen(int argc, char **argv)
         {"machine", required_argument, NULL, 'm'},
         {"all", no_argument, NULL, 'a'},
         {"secrets", required_argument, NULL, 's'},
+        {"group", required_argument, NULL, 'g'},
+        {"backup", required_argument, NULL, 'b'},
         {"regenerate", no_argument, NULL, 'r'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char **machines = calloc((size_t)argc + 1, sizeof(*machines));
-    if (!machines) {
+    const char **groups = calloc((size_t)argc + 1, sizeof(*groups));
+    struct keygen_opts o = {NULL, NULL, groups, 0};
+    if (!machines || !groups) {
+        free(machines);
+        free(groups);
         fputs("clan-tui: keygen: out of memory\n", stderr);
         return 1;
     }
     size_t nmachines = 0;
     bool all = false, verbose = false;
-    const char *secrets = NULL;
     unsigned flags = 0;
     int c, r = -1;
     optind = 1;
     opterr = 0;
-    while (r < 0 && (c = getopt_long(argc, argv, ":m:as:rvh", longopts, NULL)) != -1) {
+    while (r < 0 && (c = getopt_long(argc, argv, ":m:as:g:b:rvh", longopts, NULL)) != -1) {
         switch (c) {
         case 'm': machines[nmachines++] = optarg; break;
         case 'a': all = true; break;
-        case 's': secrets = optarg; break;
+        case 's': o.secrets = optarg; break;
+        case 'g': groups[o.ngroups++] = optarg; break;
+        case 'b': o.backup = optarg; break;
         case 'r': flags |= KEYS_REGENERATE; break;
         case 'v': verbose = true; break;
         case 'h': keygen_help(); r = 0; break;
@@ -327,11 +382,16 @@ int cmd_keygen(int argc, char **argv)
         else if ((flags & KEYS_REGENERATE) && !all && !nmachines)
             r = cli_usage_error("keygen", "--regenerate replaces keys: name them with "
                                 "--machine M or --all");
-        else if (secrets && !*secrets)
+        else if (o.secrets && !*o.secrets)
             r = cli_usage_error("keygen", "--secrets needs a directory");
+        else if (o.secrets && o.ngroups)
+            r = cli_usage_error("keygen", "--group is for sops secrets; --secrets writes plain "
+                                "files");
     }
     if (r < 0)
-        r = keygen_run(optind < argc ? argv[optind] : NULL, machines, nmachines, secrets, flags, verbose);
+        r = keygen_run(optind < argc ? argv[optind] : NULL, machines, nmachines, &o, flags,
+                       verbose);
     free(machines);
+    free(groups);
     return r;
 }

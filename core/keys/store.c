@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/keys/internal.h"
 #include "core/util.h"
 
 const struct keys_generator keys_gen_borgbackup = {
@@ -148,6 +149,11 @@ void keys_store_free(struct keys_store *s)
         return;
     free(s->clan_dir);
     free(s->secrets_dir);
+    keys_admin_free(s->admin);
+    for (size_t i = 0; i < s->ngroups; i++)
+        free(s->groups[i]);
+    free(s->groups);
+    free(s->backup_root);
     free(s);
 }
 
@@ -205,12 +211,7 @@ char *keys_secret_path(const struct keys_store *s, const char *machine, const ch
 
 /* ---- small file helpers ---- */
 
-struct dir_list {
-    char **v;
-    size_t n;
-};
-
-static void dir_list_free(struct dir_list *l)
+void dir_list_free(struct dir_list *l)
 {
     for (size_t i = 0; i < l->n; i++)
         free(l->v[i]);
@@ -220,13 +221,13 @@ static void dir_list_free(struct dir_list *l)
 }
 
 /* Remove the directories we created, deepest first (only if empty). */
-static void dir_list_remove(struct dir_list *l)
+void dir_list_remove(struct dir_list *l)
 {
     for (size_t i = l->n; i-- > 0;)
         rmdir(l->v[i]);
 }
 
-static int fsync_path(const char *dir)
+int fsync_path(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
@@ -237,7 +238,7 @@ static int fsync_path(const char *dir)
 }
 
 /* mkdir -p, recording every directory created (each gets exactly `mode`). */
-static int make_dirs(const char *path, mode_t mode, struct dir_list *created, struct diag *d)
+int make_dirs(const char *path, mode_t mode, struct dir_list *created, struct diag *d)
 {
     char *p = strdup(path);
     if (!p)
@@ -315,7 +316,7 @@ static int fill_and_close(int fd, const char *data, size_t len, mode_t mode)
 
 /* A new file with O_EXCL (never an existing one), exactly `mode`, written and fsync'ed. On
  * failure the file is gone again. */
-static int write_new_file(const char *path, const char *data, size_t len, mode_t mode,
+int write_new_file(const char *path, const char *data, size_t len, mode_t mode,
                           struct diag *d)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0600);
@@ -412,16 +413,18 @@ static int gen_files_init(const struct keys_store *s, const char *machine,
                           const struct keys_generator *g, struct gen_files *f, struct diag *d)
 {
     memset(f, 0, sizeof(*f));
-    if (!s->secrets_dir)
+    if (!s->secrets_dir && !s->admin)
         return diag_errno(d, EINVAL, NULL, "no secrets directory; expected one outside the "
                           "clan directory");
+    char *(*secret_path)(const struct keys_store *, const char *, const char *, const char *) =
+        s->admin ? keys_sops_path : keys_secret_path;
     f->name[f->n] = g->private_file;
     f->secret[f->n] = true;
-    f->path[f->n++] = keys_secret_path(s, machine, g->name, g->private_file);
+    f->path[f->n++] = secret_path(s, machine, g->name, g->private_file);
     if (g->passphrase_file) {
         f->name[f->n] = g->passphrase_file;
         f->secret[f->n] = true;
-        f->path[f->n++] = keys_secret_path(s, machine, g->name, g->passphrase_file);
+        f->path[f->n++] = secret_path(s, machine, g->name, g->passphrase_file);
     }
     f->name[f->n] = g->public_file;
     f->secret[f->n] = false;
@@ -439,6 +442,25 @@ static int key_only(const char *line, size_t len, char **out)
     struct diag tmp = {0};
     int r = keys_public_key_only(line, len, out, &tmp);
     diag_clear(&tmp);
+    return r;
+}
+
+/* A private key file: plain in the secrets directory, or a sops file decrypted with the
+ * admin's identities. */
+static int read_private(const struct keys_store *s, const char *path, char **out, size_t *len,
+                        struct diag *d)
+{
+    if (!s->admin)
+        return read_small(path, out, len, d);
+    char *text = NULL;
+    size_t tlen = 0;
+    unsigned char *pt = NULL;
+    int r = read_small(path, &text, &tlen, d);
+    if (r == 0)
+        r = sops_decrypt(&s->admin->ids, path, text, tlen, &pt, len, d);
+    free(text);
+    if (r == 0)
+        *out = (char *)pt;
     return r;
 }
 
@@ -500,7 +522,7 @@ int keys_status_get(const struct keys_store *s, const char *machine,
             char *priv = NULL, *derived = NULL, *a = NULL, *b = NULL;
             size_t plen = 0;
             struct diag tmp = {0};
-            if (read_small(f.path[0], &priv, &plen, &tmp) == 0 &&
+            if (read_private(s, f.path[0], &priv, &plen, &tmp) == 0 &&
                 keys_private_to_public(priv, plen, &derived, &tmp) == 0 &&
                 key_only(derived, strlen(derived), &a) == 0 && key_only(text, len, &b) == 0)
                 st.mismatch = strcmp(a, b) != 0;
@@ -644,6 +666,8 @@ static char *dir_of(const char *path)
 int keys_generate(const struct keys_store *s, const char *machine, const struct keys_generator *g,
                   unsigned flags, int64_t now, struct keys_result *out, struct diag *d)
 {
+    if (s->admin)
+        return keys_generate_sops(s, machine, g, flags, now, out, d);
     struct keys_status st;
     int r = keys_status_get(s, machine, g, &st, d);
     if (r < 0)
@@ -918,10 +942,21 @@ int keys_var_get(const struct keys_store *s, const char *machine, const char *va
             r = file_read(sec, value, len, NULL, d);
             if (r == 0)
                 *secret = true;
+        } else if (stat(sops, &st) == 0 && s->admin) {
+            char *text = NULL;
+            size_t tlen = 0;
+            unsigned char *pt = NULL;
+            r = file_read(sops, &text, &tlen, NULL, d);
+            if (r == 0)
+                r = sops_decrypt(&s->admin->ids, sops, text, tlen, &pt, len, d);
+            free(text);
+            if (r == 0) {
+                *value = (char *)pt;
+                *secret = true;
+            }
         } else if (stat(sops, &st) == 0) {
-            r = diag_errno(d, ENOTSUP, sops, "Var %s is a sops-encrypted secret; clan-tui does "
-                           "not decrypt sops: use 'clan vars get %s %s'", var_id, machine,
-                           var_id);
+            r = diag_errno(d, ENOKEY, sops, "Var %s is a sops-encrypted secret and no admin age "
+                           "key was given to decrypt it", var_id);
         } else {
             r = diag_errno(d, ENOENT, NULL, "Var %s has not been generated yet for %s "
                            "(looked for %s%s%s)", var_id, machine, pub, sec ? " and " : "",

@@ -74,6 +74,13 @@ __attribute__((format(printf, 2, 3))) static int jp_err(struct jp *j, const char
     va_start(ap, fmt);
     diag_setv(j->d, DIAG_ERROR, j->name, j->line, jp_col(j), fmt, ap);
     va_end(ap);
+    if (j->pos >= j->len && j->d && j->d->msg && !strstr(j->d->msg, "truncated")) {
+        char *m = NULL;
+        if (asprintf(&m, "the file ends here (truncated?): %s", j->d->msg) >= 0) {
+            free(j->d->msg);
+            j->d->msg = m;
+        }
+    }
     return -EBADMSG;
 }
 
@@ -906,4 +913,61 @@ int sops_updatekeys(const struct age_identities *ids, const char *name, const ch
         recipients_free(age, n);
     sops_file_free(&f);
     return r;
+}
+
+/* ---- Clan's key.json ---- */
+
+static int key_entry(const char *name, const struct jv *e, char ***v, size_t *n, struct diag *d)
+{
+    const struct jv *pk = jv_get(e, "publickey", NULL), *ty = jv_get(e, "type", NULL);
+    if (e->t != J_OBJ || !pk || pk->t != J_STR)
+        return at(d, name, e, "expected {\"publickey\": \"age1...\", \"type\": \"age\"}");
+    if (ty && (ty->t != J_STR || strcmp(ty->s, "age")))
+        return at(d, name, ty, "key type is not \"age\"; clan-tui encrypts to age keys only");
+    unsigned char pub[AGE_KEY_BYTES];
+    struct diag tmp = {0};
+    if (age_recipient_parse(pk->s, pk->slen, pub, &tmp) < 0) {
+        at(d, name, pk, "publickey %s", tmp.msg);
+        diag_clear(&tmp);
+        return -EBADMSG;
+    }
+    char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+    if (!nv)
+        return diag_errno(d, ENOMEM, name, "out of memory");
+    *v = nv;
+    if (!(nv[*n] = strdup(pk->s)))
+        return diag_errno(d, ENOMEM, name, "out of memory");
+    (*n)++;
+    return 0;
+}
+
+int sops_key_json_parse(const char *name, const char *text, size_t len, char ***out, size_t *n,
+                        struct diag *d)
+{
+    struct jv root;
+    int r = json_parse(name, text, len, &root, d);
+    if (r < 0)
+        return r;
+    char **v = NULL;
+    size_t nv = 0;
+    if (root.t == J_OBJ)
+        r = key_entry(name, &root, &v, &nv, d);
+    else if (root.t == J_ARR && root.n == 0)
+        r = at(d, name, &root, "no key in it; expected at least one age public key");
+    else if (root.t == J_ARR)
+        for (size_t i = 0; i < root.n && r == 0; i++)
+            r = key_entry(name, &root.kid[i], &v, &nv, d);
+    else
+        r = at(d, name, &root, "expected an object {\"publickey\": ..., \"type\": \"age\"} or a "
+               "list of them");
+    jv_free(&root);
+    if (r < 0) {
+        for (size_t i = 0; i < nv; i++)
+            free(v[i]);
+        free(v);
+        return r;
+    }
+    *out = v;
+    *n = nv;
+    return 0;
 }
