@@ -7,6 +7,7 @@
   ncurses,
   libyaml,
   libssh,
+  openssl,
   systemdLibs,
   cmocka,
 }:
@@ -37,11 +38,12 @@ stdenv.mkDerivation {
     autoreconfHook
     pkg-config
   ];
-  # the five libraries configure.ac requires (cmocka only for the tests)
+  # the six libraries configure.ac requires (cmocka only for the tests)
   buildInputs = [
     ncurses
     libyaml
     libssh
+    openssl
     systemdLibs
     cmocka
   ];

@@ -39,7 +39,7 @@ let
     pkgsAll = pkgs system // builtins.listToAttrs (map (n: { name = n; value = dep n; }) names);
     mkShell = a: a // { shell = true; };
   } // builtins.listToAttrs (map (n: { name = n; value = dep n; }) names);
-  names = [ "autoreconfHook" "pkg-config" "ncurses" "libyaml" "libssh" "systemdLibs" "cmocka"
+  names = [ "autoreconfHook" "pkg-config" "ncurses" "libyaml" "libssh" "openssl" "systemdLibs" "cmocka"
             "nix" "systemd" "openssh" "borgbackup" "tmux" "jq" "clang" "diffutils" "patch"
             "procps" "bc" "e2fsprogs" "util-linux" "zsh" "fish" ];
 in { inherit lib pkgs; }
@@ -56,8 +56,8 @@ check "package.nix: meta.license, platforms, description" \
     test "$(ev "with ($pkg).meta; [ license (builtins.length platforms) (builtins.stringLength description > 20) ]")" = '["mit",2,true]'
 check "package.nix: nativeBuildInputs autoreconfHook, pkg-config" \
     test "$(ev "map (d: d.name) ($pkg).nativeBuildInputs")" = '["autoreconfHook","pkg-config"]'
-check "package.nix: the five libraries" \
-    test "$(ev "map (d: d.name) ($pkg).buildInputs")" = '["ncurses","libyaml","libssh","systemdLibs","cmocka"]'
+check "package.nix: the six libraries" \
+    test "$(ev "map (d: d.name) ($pkg).buildInputs")" = '["ncurses","libyaml","libssh","openssl","systemdLibs","cmocka"]'
 check "package.nix: doCheck" test "$(ev "($pkg).doCheck")" = true
 # every suite doCheck runs is a cmocka program the Makefile builds and runs
 suites=$(ev "($pkg).checkPhase" | grep -oE 'tests/test-[a-z-]+' | sort -u)
