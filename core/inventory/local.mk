@@ -45,3 +45,11 @@ TESTS += tests/test-clan
 # the fixture clans against their EXPECTED facts (machines, states, addresses, roles)
 TESTS += tests/clans-check.sh
 EXTRA_DIST += tests/clans-check.sh tests/clans
+# work that must stay linear (allocations and name comparisons counted through --wrap), on
+# gen-fleet clans of 500 and 2000 machines, single file and directory
+check_PROGRAMS += tests/test-scale
+tests_test_scale_SOURCES = tests/test-scale.c
+tests_test_scale_CFLAGS = $(TEST_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_test_scale_LDFLAGS = -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc -Wl,--wrap=strcmp
+tests_test_scale_LDADD = $(TEST_LIBS)
+TESTS += tests/test-scale

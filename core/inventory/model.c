@@ -199,7 +199,11 @@ static size_t hash_name(const char *s)
     size_t h = 1469598103934665603ull;
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    /* FNV's low bits, the ones the table uses, repeat for names that differ only at the
+     * end ("web-0123", "web-0124"): mix the high bits in */
+    h ^= h >> 32;
+    h *= 0x9e3779b97f4a7c15ull;
+    return h ^ (h >> 29);
 }
 
 int inv_index_put(struct inv_index *ix, const char *key, size_t val)
