@@ -9,6 +9,7 @@
  * machine is the same. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -109,40 +110,38 @@ static void check_growth(const char *form, struct counts small, struct counts bi
     assert_true(rc <= 3.6);
 }
 
+/* gen (gen-fleet or gen-fleet-dir) at 1000 and 3000 machines, counted and compared. */
+static void scale_pair(const char *form, bool dir_form)
+{
+    char dir[] = "/tmp/test-scale.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cmd[600], a[300], b[300];
+    for (int k = 0; k < 2; k++) {
+        char *path = k ? b : a;
+        int n = k ? 3000 : 1000;
+        snprintf(path, 300, "%s/fleet%d%s", dir, n, dir_form ? "" : ".nix");
+        if (dir_form)
+            snprintf(cmd, sizeof cmd, "sh %s/samples/gen-fleet-dir %d %s >/dev/null", TOP_SRCDIR, n, path);
+        else
+            snprintf(cmd, sizeof cmd, "sh %s/samples/gen-fleet %d > %s", TOP_SRCDIR, n, path);
+        run(cmd, form);
+    }
+    struct counts s = work(a), l = work(b);
+    check_growth(form, s, l);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    run(cmd, "cleanup");
+}
+
 static void test_single_file(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/test-scale.XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "sh %s/samples/gen-fleet 1000 > %s/f1.nix && sh %s/samples/gen-fleet 3000 > %s/f3.nix",
-             TOP_SRCDIR, dir, TOP_SRCDIR, dir);
-    run(cmd, "gen-fleet");
-    char a[300], b[300];
-    snprintf(a, sizeof a, "%s/f1.nix", dir);
-    snprintf(b, sizeof b, "%s/f3.nix", dir);
-    struct counts s = work(a), l = work(b);
-    check_growth("single file", s, l);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    run(cmd, "cleanup");
+    scale_pair("single file", false);
 }
 
 static void test_directory(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/test-scale.XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "sh %s/samples/gen-fleet-dir 1000 %s/d1 >/dev/null && sh %s/samples/gen-fleet-dir 3000 %s/d3 >/dev/null",
-             TOP_SRCDIR, dir, TOP_SRCDIR, dir);
-    run(cmd, "gen-fleet-dir");
-    char a[300], b[300];
-    snprintf(a, sizeof a, "%s/d1", dir);
-    snprintf(b, sizeof b, "%s/d3", dir);
-    struct counts s = work(a), l = work(b);
-    check_growth("directory", s, l);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    run(cmd, "cleanup");
+    scale_pair("directory", true);
 }
 
 int main(void)
