@@ -13,12 +13,13 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/bench-tui.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 export TERM=xterm-256color LC_ALL=C.UTF-8
 unset XDG_CONFIG_HOME NO_COLOR
-"$top_srcdir/samples/gen-fleet" 1000 > "$T/fleet.nix"
+n=${BENCH_TUI_N:-1000} # BENCH_TUI_N=10000: the same at fleet scale (issue 18)
+"$top_srcdir/samples/gen-fleet" "$n" > "$T/fleet.nix"
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 pct() { sort -n | awk -v p="$1" '{ v[NR] = $1 } END { i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; print v[i] }'; }
 runs=${BENCH_RUNS_N:-21}
 keys=${BENCH_KEYS_N:-5000}
-echo "fleet: $(wc -c < "$T/fleet.nix") bytes, 1000 machines; $runs runs, $keys keys"
+echo "fleet: $(wc -c < "$T/fleet.nix") bytes, $n machines; $runs runs, $keys keys"
 
 proc=$(for i in $(seq "$runs"); do
     s=$(date +%s%N); "$CLAN_TUI" screen --size 120x35 "$T/fleet.nix" >/dev/null; e=$(date +%s%N)
