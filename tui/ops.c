@@ -139,10 +139,8 @@ static void clamp(struct olines *l, int h)
         l->sel = l->n ? l->n - 1 : 0;
     if (h <= 0)
         return;
-    if (l->sel < l->top)
-        l->top = l->sel;
-    if (l->sel >= l->top + (size_t)h)
-        l->top = l->sel - (size_t)h + 1;
+    l->top = ui_scroll_top(l->top, l->sel, l->n, h, l->jump);
+    l->jump = false;
 }
 
 void olines_draw(struct olines *l, struct app *a, int y, int x, int h, int w, bool select)
@@ -181,6 +179,7 @@ bool olines_search(struct olines *l, const char *q, int dir, bool skip)
             i = dir > 0 ? (i + 1) % l->n : (i + l->n - 1) % l->n;
         if (strcasestr(l->v[i].text, q)) {
             l->sel = i;
+            l->jump = true;
             return true;
         }
     }

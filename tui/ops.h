@@ -47,6 +47,7 @@ struct olines {
     struct oline *v;
     size_t n, cap;
     size_t top, sel;
+    bool jump; /* the selection is a search match: place it as less does */
 };
 int olines_add(struct olines *l, enum theme_role role, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -20,6 +20,7 @@ struct details {
     struct dline *v;
     size_t n, cap;
     size_t sel, top;
+    bool jump; /* the selection is a search match: place it as less does */
     char title[160];
     const struct tnode *node;
     int width; /* content width the lines were built for (long messages wrap) */
@@ -740,10 +741,8 @@ static void details_draw(struct view *v, struct app *a, int y, int x, int h, int
         d->sel = sel < d->n ? sel : (d->n ? d->n - 1 : 0);
         d->top = top;
     }
-    if (d->sel < d->top)
-        d->top = d->sel;
-    if (h > 0 && d->sel >= d->top + (size_t)h)
-        d->top = d->sel - (size_t)h + 1;
+    d->top = ui_scroll_top(d->top, d->sel, d->n, h, d->jump);
+    d->jump = false;
     int keyw = w >= 60 ? 12 : 10;
     for (int r = 0; r < h; r++) {
         size_t i = d->top + (size_t)r;
@@ -808,6 +807,7 @@ static bool details_search(struct view *v, struct app *a, const char *q, int dir
         const char *key = pool_get(d, d->v[i].key), *val = pool_get(d, d->v[i].value);
         if ((key && strcasestr(key, q)) || (val && strcasestr(val, q))) {
             d->sel = i;
+            d->jump = true;
             app_set_dirty(a);
             return true;
         }

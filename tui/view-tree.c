@@ -25,6 +25,7 @@ struct tree {
     struct tnode **vis; /* visible rows */
     size_t nvis, cap_vis;
     size_t sel, top;
+    bool jump; /* the selection is a search match: place it as less does */
     bool oom;
     struct app *app;
     /* the members of each machine (counting sort by machine), for building machines */
@@ -1016,6 +1017,7 @@ static bool tree_search(struct view *v, struct app *a, const char *q, int dir, b
         size_t i = step(start, t->nall, dir, k);
         if (strcasestr(t->all[i]->label, q)) {
             select_node(v, a, t->all[i]);
+            t->jump = true;
             return true;
         }
     }
@@ -1027,10 +1029,8 @@ static void tree_draw(struct view *v, struct app *a, int y, int x, int h, int w,
     struct tree *t = v->data;
     struct ui *ui = &a->ui;
     v->height = h;
-    if (t->sel < t->top)
-        t->top = t->sel;
-    if (h > 0 && t->sel >= t->top + (size_t)h)
-        t->top = t->sel - (size_t)h + 1;
+    t->top = ui_scroll_top(t->top, t->sel, t->nvis, h, t->jump);
+    t->jump = false;
     if (t->top + (size_t)h > t->nvis)
         t->top = t->nvis > (size_t)h ? t->nvis - (size_t)h : 0;
     /* extras line up in one column: after the longest label on screen, within reason */

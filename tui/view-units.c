@@ -1,6 +1,8 @@
 /* The units view (U): what core/units renders for the selected machine -- service, timer,
  * scripts, exclude files, the server's authorized_keys -- each file marked new, changed or
- * unchanged against the output directory, a diff mode, and a write after y (default No). */
+ * unchanged against the output directory, a diff mode, and a write after y (default No).
+ * It opens on a summary of the files (state, mode, path); Enter there goes to the file,
+ * Enter in a file back to its summary row. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,8 @@ struct units_view {
     struct units_machine *um;
     struct olines lines;
     bool diff;    /* show the diff against the output directory instead of the files */
+    size_t *header; /* files mode: the line of each file's header (um->nfiles) */
+    size_t summary; /* files mode: the line of the first file's summary row */
     size_t nnew, nchanged, nsame;
     char status[256];
     bool status_error;
@@ -93,8 +97,21 @@ static void fill_lines(struct units_view *u)
         buf_free(&b);
         diag_clear(&d);
     } else {
+        free(u->header);
+        u->header = calloc(u->um->nfiles + 1, sizeof(*u->header));
+        olines_add(l, THEME_DETAILS_SECTION, "%zu file%s for %s/%s/ (Enter: go to the file)",
+                   u->um->nfiles, u->um->nfiles == 1 ? "" : "s", u->root, u->machine);
+        u->summary = l->n;
         for (size_t i = 0; i < u->um->nfiles; i++) {
             const struct units_file *f = &u->um->files[i];
+            olines_add(l, THEME_DETAILS_VALUE, "  %-9s  %04o  /%s", file_state(u, f),
+                       (unsigned)f->mode, f->path);
+        }
+        olines_add(l, THEME_UI_NORMAL, "%s", "");
+        for (size_t i = 0; i < u->um->nfiles; i++) {
+            const struct units_file *f = &u->um->files[i];
+            if (u->header)
+                u->header[i] = l->n;
             olines_add(l, THEME_DETAILS_SECTION, "── /%s  %04o  %s", f->path, (unsigned)f->mode,
                        file_state(u, f));
             for (const char *p = f->content; p < f->content + f->len;) {
@@ -124,8 +141,8 @@ static void units_draw(struct overlay *o, struct app *a, int H, int W)
     struct orect r = ops_frame(a, H, W, u->title);
     u->page = r.h;
     olines_draw(&u->lines, a, r.y, r.x, r.h, r.w, true);
-    static const char *const hints[] = {"j/k", "scroll", "d", "diff/files", "w", "write",
-                                        "/", "search", "Esc", "close", NULL};
+    static const char *const hints[] = {"j/k", "scroll", "Enter", "file/list", "d", "diff/files",
+                                        "w", "write", "/", "search", "Esc", "close", NULL};
     ops_bottom(a, H, W, u->status, u->status_error, hints);
     ops_search_draw(a, &u->search, H, W);
 }
@@ -148,6 +165,25 @@ static void do_write(struct app *a, void *data)
     fill_lines(u);
 }
 
+/* Enter: on a summary row, to that file's header (placed on top, its contents below); in a
+ * file, back to its summary row. */
+static void units_enter(struct units_view *u)
+{
+    struct olines *l = &u->lines;
+    size_t n = u->um->nfiles;
+    if (l->sel >= u->summary && l->sel < u->summary + n) {
+        l->sel = u->header[l->sel - u->summary];
+        l->jump = true;
+        return;
+    }
+    for (size_t i = n; i-- > 0;)
+        if (l->sel >= u->header[i]) {
+            l->sel = u->summary + i;
+            l->top = 0; /* the list from its top, scrolled only as far as the row needs */
+            return;
+        }
+}
+
 static bool units_key(struct overlay *o, struct app *a, uint32_t key)
 {
     struct units_view *u = o->data;
@@ -158,6 +194,8 @@ static bool units_key(struct overlay *o, struct app *a, uint32_t key)
         u->diff = !u->diff;
         u->lines.sel = u->lines.top = 0;
         fill_lines(u);
+        if (!u->diff)
+            u->lines.sel = u->summary; /* on the first file's row, ready for Enter */
         return true;
     }
     if (key == 'w') {
@@ -179,6 +217,8 @@ static bool units_key(struct overlay *o, struct app *a, uint32_t key)
     }
     if (key == 'q' || key == KEYSYM_ESC)
         return false;
+    if (bindings_lookup(&a->keys, key) == ACT_ENTER && !u->diff && u->header)
+        return units_enter(u), true;
     olines_key(&u->lines, a, key, u->page);
     return true;
 }
@@ -188,6 +228,7 @@ static void units_free(struct overlay *o)
     struct units_view *u = o->data;
     units_machine_free(u->um);
     olines_clear(&u->lines);
+    free(u->header);
     free(u->machine);
     free(u->root);
     free(u->title);
@@ -233,6 +274,7 @@ bool units_view_open(struct app *a)
     if (asprintf(&u->title, "Units · %s → %s/%s/", m, u->root, m) < 0)
         u->title = NULL;
     fill_lines(u);
+    u->lines.sel = u->summary; /* on the first file's row, ready for Enter */
     edit_push(a, &units_ops, u);
     return true;
 }

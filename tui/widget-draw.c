@@ -176,3 +176,17 @@ void ui_box(struct ui *ui, int y, int x, int h, int w, enum theme_role border,
         ui_text(ui, y, x + 2 + used, 1, border, " ");
     }
 }
+
+size_t ui_scroll_top(size_t top, size_t sel, size_t n, int h, bool jump)
+{
+    if (h <= 0)
+        return top;
+    size_t rows = (size_t)h;
+    if (jump && (sel < top || sel >= top + rows))
+        return n <= rows ? 0 : sel < n - rows ? sel : n - rows;
+    if (sel < top)
+        top = sel;
+    if (sel >= top + rows)
+        top = sel - rows + 1;
+    return top;
+}

@@ -42,4 +42,9 @@ void ui_box(struct ui *ui, int y, int x, int h, int w, enum theme_role border,
 /* Add extra attributes (e.g. the selection) to a drawn span. */
 void ui_overlay_attr(struct ui *ui, int y, int x, int w, enum theme_role role);
 
+/* The first row to show of n rows in h so that row sel is on screen: the least scrolling
+ * when the selection moves; for a search match (jump) off screen, the match on the top row
+ * with the rows after it, as less places a match (at the end, the screen stays full). */
+size_t ui_scroll_top(size_t top, size_t sel, size_t n, int h, bool jump);
+
 #endif
