@@ -154,6 +154,7 @@ struct inv_machine {
     /* clan.core.networking.targetHost of its NixOS configuration (Clan falls back to it
      * when deploy.targetHost is unset) */
     struct inv_text nixos_target_host;
+    bool merged;                     /* its inventory entry is written in several files */
 };
 
 /* A machine or a tag listed in a role. */
@@ -184,6 +185,7 @@ struct inv_instance {
     struct inv_text module;   /* module.name; when absent: s = the instance name, loc zero */
     struct inv_role *roles;
     size_t nroles;
+    bool merged;              /* written in several files of the clan */
 };
 
 enum inv_level {

@@ -159,6 +159,18 @@ check "screen: y writes it" grep -q "^ wrote inventory.json " "$T/screen"
 check "screen: the tag is in inventory.json" sh -c 'jq -e ".machines.gamma.tags == [\"backup\"]" "$0" >/dev/null' "$C2/inventory.json"
 check "screen: clan.nix untouched" cmp -s "$C2/clan.nix" "$top_srcdir/tests/clans/classic/clan.nix"
 
+# plan diagnostics name the file the setting is written in (a schedule and a destination
+# of an instance that lives only in inventory.json)
+C3=$T/plandiag
+cp -r "$top_srcdir/samples/clan-dir" "$C3"
+chmod -R u+w "$C3"
+jq '.instances = {extra: {module: {name: "borgbackup"}, roles: {client: {machines: {web: {settings: {startAt: "not a calendar", destinations: {"bad name!": {repo: "u1@x:/./b"}}}}}}}}}' \
+    "$C3/inventory.json" >"$T/inv.json" && cp "$T/inv.json" "$C3/inventory.json"
+(cd "$C3" && "$CLAN_TUI" check) >"$T/check" 2>&1 || true
+check "plan diagnostic of a schedule in inventory.json names inventory.json" grep -q '^inventory.json:[0-9]*:[0-9]*: error: startAt "not a calendar"' "$T/check"
+check "plan diagnostic of a destination in inventory.json names inventory.json" grep -q "^inventory.json:[0-9]*:[0-9]*: error: destination name 'bad name!'" "$T/check"
+check "no plan diagnostic points into clan.nix for them" sh -c '! grep -q "^clan.nix:.*\(not a calendar\|bad name\)" "$0"' "$T/check"
+
 # ---- a lone clan.nix: as before ----
 # The first frame equals the one tests/screens/navigation.screen holds (made before a clan
 # could be a directory): same header, no files node, positions in the one file.

@@ -1473,8 +1473,9 @@ static int patch_local(struct inventory *inv, const struct inv_patch *p, size_t 
                        bool *new_conflict)
 {
     *new_conflict = false;
-    /* a clan of several files is read again whole (the model merges them) */
-    if (inv->clan || inv->no_local || nix_file_has_diags(inv->nix) || !np)
+    /* in a clan of several files, only edits of the main file get here; what they touch
+     * that other files also define is read again whole (inv_update) */
+    if (inv->no_local || nix_file_has_diags(inv->nix) || !np)
         return 0;
     struct nix_patch *v = calloc(np, sizeof(*v));
     if (!v)
@@ -1492,6 +1493,7 @@ static int patch_local(struct inventory *inv, const struct inv_patch *p, size_t 
     free(v);
     if (r <= 0)
         return r;
+    inv_sync_real(inv); /* a view of the main module: the whole file's text follows */
     /* what the tree re-parsed in place; the parts it replaced stay allocated until the
      * next full parse (see compact) */
     size_t span = ch.new_end - ch.start;

@@ -40,8 +40,8 @@ static size_t move_off(const struct nix_change *c, size_t off)
 
 static void move_loc(const struct nix_change *c, struct inv_loc *l)
 {
-    if (!l->line && !l->start && !l->end)
-        return; /* not written in the file */
+    if (l->file || (!l->line && !l->start && !l->end))
+        return; /* in another file of the clan, or not written in a file */
     if (l->start >= c->old_end)
         move_lc_after(c, &l->line, &l->col);
     l->start = move_off(c, l->start);
@@ -56,6 +56,12 @@ static void move_eff(const struct nix_change *c, struct inv_eff *e)
         move_loc(c, &e->defs[i].loc);
     for (size_t i = 0; i < e->nchildren; i++)
         move_eff(c, &e->children[i]);
+}
+
+/* Is the diagnostic about the main file (the one local edits change)? */
+static bool diag_in_main(const struct inventory *inv, const struct diag *g)
+{
+    return !inv->clan || !g->file || !strcmp(g->file, inv->name);
 }
 
 static void move_model(struct inventory *inv, const struct nix_change *c)
@@ -97,10 +103,16 @@ static void move_model(struct inventory *inv, const struct nix_change *c)
     for (size_t k = 0; k < md->nmembers; k++)
         move_eff(c, &md->members[k].settings);
     for (size_t k = 0; k < inv->diags.n; k++)
-        move_lc(c, &inv->diags.v[k].line, &inv->diags.v[k].col);
+        if (diag_in_main(inv, &inv->diags.v[k]))
+            move_lc(c, &inv->diags.v[k].line, &inv->diags.v[k].col);
     /* what lib.mkForce & co. wrap, read before: moved; a value the edit touched (it keeps
      * its address, not its contents) is read again */
     struct inv_unwrap_cache *uc = &inv->unwrap;
+    if (inv->clan && uc->v) {
+        /* entries of several files, their offsets in each: start again (a cache) */
+        memset(uc->v, 0, uc->cap * sizeof(*uc->v));
+        uc->n = 0;
+    }
     size_t live = 0;
     for (size_t k = 0; k < uc->cap; k++) {
         struct inv_unwrap *e = &uc->v[k];
@@ -136,7 +148,7 @@ static void move_model(struct inventory *inv, const struct nix_change *c)
     }
     /* snippets read out of the file sit at delta + 6 ("{ v = "); built-in ones at 0 */
     for (size_t k = 0; k < inv->nsnippets; k++)
-        if (inv->snippet_delta[k] > 0)
+        if (inv->snippet_delta[k] > 0 && (!inv->snippet_file || !inv->snippet_file[k]))
             inv->snippet_delta[k] =
                 (long)move_off(c, (size_t)inv->snippet_delta[k] + 6) - 6;
 }
@@ -348,6 +360,11 @@ static int update_machine_inv(struct inventory *inv, size_t mi, const struct nix
     inv_read_machine(inv, m, node);
     free(m->name);
     m->name = name;
+    if (inv->clan && !m->target_host.s && m->nixos_target_host.s) {
+        /* as the clan's reader does: deploy falls back to clan.core.networking.targetHost */
+        m->target_host = m->nixos_target_host;
+        m->target_host.s = inv_strdup(m->nixos_target_host.s);
+    }
 
     t = 0;
     int rc = 0;
@@ -730,10 +747,10 @@ static int update_machine_set(struct inventory *inv, const struct nix_value *set
 
 /* Is the diagnostic's position in the text the edit replaced (old coordinates; sl:sc is
  * where the replaced text starts, the same before and after)? */
-static bool in_region(const struct diag *g, const struct nix_change *ch, unsigned sl,
-                      unsigned sc)
+static bool in_region(const struct inventory *inv, const struct diag *g,
+                      const struct nix_change *ch, unsigned sl, unsigned sc)
 {
-    if (ch->start >= ch->old_end)
+    if (ch->start >= ch->old_end || !diag_in_main(inv, g))
         return false; /* an insertion: nothing was replaced */
     bool after_start = g->line > sl || (g->line == sl && g->col >= sc);
     bool before_end = g->line < ch->old_line || (g->line == ch->old_line && g->col < ch->old_col);
@@ -752,7 +769,7 @@ static bool region_fits(const struct inventory *inv, const struct nix_change *ch
     unsigned sl, sc;
     nix_file_linecol(inv->nix, ch->start, &sl, &sc);
     for (size_t k = 0; k < inv->diags.n; k++) {
-        if (!in_region(&inv->diags.v[k], ch, sl, sc))
+        if (!in_region(inv, &inv->diags.v[k], ch, sl, sc))
             continue;
         const struct inv_owner *o = &inv->owners[k];
         bool ok = o->kind == INV_OWN_PLAN || o->kind == INV_OWN_TAGSEL ||
@@ -771,7 +788,7 @@ static void region_plans(const struct inventory *inv, const struct nix_change *c
     unsigned sl, sc;
     nix_file_linecol(inv->nix, ch->start, &sl, &sc);
     for (size_t k = 0; k < nold; k++)
-        if (inv->owners[k].kind == INV_OWN_PLAN && in_region(&inv->diags.v[k], ch, sl, sc))
+        if (inv->owners[k].kind == INV_OWN_PLAN && in_region(inv, &inv->diags.v[k], ch, sl, sc))
             d->plan[inv->owners[k].a] = 1;
 }
 
@@ -832,6 +849,28 @@ int inv_update(struct inventory *inv, const struct nix_change *ch, bool *new_con
         /* the model's instance idx was read from the idx-th child */
         if (idx >= 0 && (size_t)idx < insts->nchildren && insts->children[idx] == node)
             kind = INSTANCE;
+    }
+    /* a clan of several files: only what the main file alone defines is read again here
+     * (an entry merged from several files, an instance's module or extra modules, which
+     * the clan's reader follows, and the machine set are read whole) */
+    bool role_modules = false; /* a role's modules give its members states */
+    for (size_t i = 0; inv->clan && i < inv->model.ninstances; i++)
+        for (size_t j = 0; j < inv->model.instances[i].nroles; j++)
+            role_modules |= inv->model.instances[i].roles[j].extra_modules != NULL;
+    if (inv->clan && kind != NONE) {
+        if (kind == MACHINE_SET || role_modules)
+            kind = NONE;
+        else if (kind == MACHINE_INV && inv->model.machines[idx].merged)
+            kind = NONE;
+        else if (kind == INSTANCE) {
+            const struct inv_instance *in = &inv->model.instances[idx];
+            bool extra = false;
+            for (size_t j = 0; j < in->nroles; j++)
+                extra |= in->roles[j].extra_modules != NULL;
+            if (in->merged || extra || !strcmp(SEG(3), "module") ||
+                (depth >= 7 && !strcmp(SEG(3), "roles") && !strcmp(SEG(5), "extraModules")))
+                kind = NONE;
+        }
     }
 #undef SEG
     if (kind == NONE || (kind != MACHINE_SET && !region_fits(inv, ch, kind == INSTANCE, (size_t)idx)))

@@ -1236,6 +1236,7 @@ static struct inv_machine *new_machine(struct inventory *inv, size_t *cap)
  * them -- tags concatenate, a single value defined differently is an evaluation error. */
 static void merge_machine(struct inventory *inv, struct inv_machine *e, struct inv_machine *t)
 {
+    e->merged = true;
     if (t->target_host.s) {
         if (!e->target_host.s) {
             e->target_host = t->target_host;
@@ -1330,6 +1331,7 @@ static void read_configs(struct inventory *inv, const struct nix_value *configs,
  * definition's settings stay the ones shown). */
 static void merge_instance(struct inventory *inv, struct inv_instance *e, struct inv_instance *t)
 {
+    e->merged = true;
     if (!e->module.loc.line && t->module.loc.line) {
         free(e->module.s);
         e->module = t->module;

@@ -31,10 +31,12 @@ static void report(struct reporter *rp, enum diag_severity sev, struct inv_loc l
     char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&msg, fmt, ap) < 0)
+    if (str_vprintf(&msg, fmt, ap) < 0)
         msg = NULL;
     va_end(ap);
-    diag_list_add(rp->l, sev, rp->file, loc.line, loc.col, "%s", msg ? msg : "out of memory");
+    /* a position in another file of the clan is reported under that file's name */
+    const char *file = rp->inv && loc.file ? inventory_file_name(rp->inv, loc.file) : rp->file;
+    diag_list_add(rp->l, sev, file, loc.line, loc.col, "%s", msg ? msg : "out of memory");
     free(msg);
     if (rp->inv)
         inv_owners_sync(rp->inv, rp->owner);
