@@ -711,6 +711,43 @@ static void test_edit_keeps_priority(void **state)
     inventory_free(inv);
 }
 
+/* An edit that adds an attribute writes it as its nearest sibling writes its own: in
+ * two-machines.nix the client role's machines are quoted (machines."postgres-server"), and so
+ * is a new one; storagebox.nix nests its destinations, and so does a new one. */
+static void test_edit_follows_sibling_style(void **state)
+{
+    (void)state;
+    struct diag_list dl = {0};
+    struct inventory *inv = load_sample("two-machines.nix");
+    struct inv_op op = {.kind = INV_OP_SETTING_SET,
+                        .scope = {.level = INV_LEVEL_MACHINE, .name = "alice-laptop"},
+                        .key = "startAt",
+                        .value = "*-*-* 04:00:00"};
+    assert_int_equal(inventory_edit(inv, &op, NULL, &dl), 0);
+    size_t len;
+    assert_non_null(strstr(inventory_text(inv, &len),
+                           "      roles.client.machines.\"postgres-server\" = { };\n"
+                           "      roles.client.machines.\"alice-laptop\".settings.startAt = \"*-*-* 04:00:00\";\n"));
+    struct inv_op add = {.kind = INV_OP_ROLE_MACHINE_ADD, .instance = "borgbackup", .role = "server",
+                         .machine = "postgres-server"};
+    assert_int_equal(inventory_edit(inv, &add, NULL, &dl), 0);
+    assert_non_null(strstr(inventory_text(inv, &len), "roles.server.machines.\"postgres-server\" = { };"));
+    inventory_free(inv);
+    inv = load_sample("storagebox.nix");
+    struct inv_op dest = {.kind = INV_OP_SETTING_SET,
+                          .scope = {.level = INV_LEVEL_MACHINE, .name = "postgres-server"},
+                          .key = "destinations.my-nas.repo",
+                          .value = "borg@nas.lan:/backups"};
+    assert_int_equal(inventory_edit(inv, &dest, NULL, &dl), 0);
+    assert_non_null(strstr(inventory_text(inv, &len),
+                           "        };\n"
+                           "        settings.destinations.\"my-nas\" = {\n"
+                           "          repo = \"borg@nas.lan:/backups\";\n"
+                           "        };\n"));
+    diag_list_free(&dl);
+    inventory_free(inv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -729,6 +766,7 @@ int main(void)
         cmocka_unit_test(test_edit_keeps_priority),
         cmocka_unit_test(test_undo_keeps_nul_bytes),
         cmocka_unit_test(test_edit_tag_conflict),
+        cmocka_unit_test(test_edit_follows_sibling_style),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

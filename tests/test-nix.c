@@ -305,6 +305,54 @@ static void expect_text(struct nix_file *f, int r, struct nix_edit *e, struct di
     nix_edit_free(e);
 }
 
+/* A new attribute is written as its nearest sibling writes its own: names quoted when the
+ * sibling quotes a name that needs no quotes, attribute path or nested set, indentation. */
+static void test_edit_set_style(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *why, *src, *path[3], *expr, *want;
+    } cases[] = {
+        {"quoted siblings, as an attribute path",
+         "{\n  machines.\"postgres-server\".tags = [ ];\n}\n", {"machines", "alice-laptop", "tags"}, "[ ]",
+         "{\n  machines.\"postgres-server\".tags = [ ];\n  machines.\"alice-laptop\".tags = [ ];\n}\n"},
+        {"bare siblings stay bare", "{\n  machines.web-01.tags = [ ];\n}\n", {"machines", "db", "tags"}, "[ ]",
+         "{\n  machines.web-01.tags = [ ];\n  machines.db.tags = [ ];\n}\n"},
+        {"a name that needs quotes gets them anyway", "{\n  machines.web-01.tags = [ ];\n}\n",
+         {"machines", "a.b", "tags"}, "[ ]",
+         "{\n  machines.web-01.tags = [ ];\n  machines.\"a.b\".tags = [ ];\n}\n"},
+        {"a sibling quoting a name that needs quotes says nothing", "{\n  m.\"a.b\".x = 1;\n}\n",
+         {"m", "c", "x"}, "2", "{\n  m.\"a.b\".x = 1;\n  m.c.x = 2;\n}\n"},
+        {"a nested set, indented by the sibling's step (4), quoted like it",
+         "{\n  machines = {\n    \"postgres-server\" = {\n        tags = [ \"db\" ];\n    };\n  };\n}\n",
+         {"machines", "alice-laptop", "tags"}, "[ ]",
+         "{\n  machines = {\n    \"postgres-server\" = {\n        tags = [ \"db\" ];\n    };\n"
+         "    \"alice-laptop\" = {\n        tags = [ ];\n    };\n  };\n}\n"},
+        {"a one-line sibling set gives a one-line set", "{\n  m = {\n    jon = { tags = [ ]; };\n  };\n}\n",
+         {"m", "ann", "tags"}, "[ ]",
+         "{\n  m = {\n    jon = { tags = [ ]; };\n    ann = { tags = [ ]; };\n  };\n}\n"},
+        {"an empty sibling set shows no preference", "{\n  m = {\n    jon = { };\n  };\n}\n",
+         {"m", "ann", "tags"}, "[ ]", "{\n  m = {\n    jon = { };\n    ann.tags = [ ];\n  };\n}\n"},
+        {"the sibling sharing the longest prefix decides",
+         "{\n  m.a = { x = 1; };\n  m.b.x = 2;\n  n = { y = 1; };\n}\n", {"m", "c", "x"}, "3",
+         "{\n  m.a = { x = 1; };\n  m.b.x = 2;\n  m.c.x = 3;\n  n = { y = 1; };\n}\n"},
+        {"CRLF inside a new nested set", "{\r\n  a = {\r\n    x = 1;\r\n  };\r\n}\r\n", {"b", "y"}, "2",
+         "{\r\n  a = {\r\n    x = 1;\r\n  };\r\n  b = {\r\n    y = 2;\r\n  };\r\n}\r\n"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct diag_list dl = {0};
+        struct diag d = {0};
+        struct nix_edit e = {0};
+        struct nix_file *f = parse(cases[i].src, &dl);
+        size_t n = cases[i].path[2] ? 3 : 2;
+        print_message("%s\n", cases[i].why);
+        expect_text(f, nix_edit_set(f, cases[i].path, n, cases[i].expr, &e, &d), &e, &d, cases[i].want);
+        nix_file_free(f);
+        diag_list_free(&dl);
+        diag_clear(&d);
+    }
+}
+
 static void test_edit_set(void **state)
 {
     (void)state;
@@ -319,8 +367,9 @@ static void test_edit_set(void **state)
                 "{\n  a = 1; # one\n  b.c = \"x\";\n  b.z = 3;\n  d = {\n    e = true;\n  };\n}\n");
     expect_text(f, nix_edit_set(f, P("d", "f", "g", 0), 3, "[ ]", &e, &d), &e, &d,
                 "{\n  a = 1; # one\n  b.c = \"x\";\n  d = {\n    e = true;\n    f.g = [ ];\n  };\n}\n");
+    /* the nearest sibling, d, holds a set: the new key gets one too */
     expect_text(f, nix_edit_set(f, P("new-key", "or", 0, 0), 2, "null", &e, &d), &e, &d,
-                "{\n  a = 1; # one\n  b.c = \"x\";\n  d = {\n    e = true;\n  };\n  new-key.\"or\" = null;\n}\n");
+                "{\n  a = 1; # one\n  b.c = \"x\";\n  d = {\n    e = true;\n  };\n  new-key = {\n    \"or\" = null;\n  };\n}\n");
     /* refusals */
     assert_true(nix_edit_set(f, P("a", "b", 0, 0), 2, "1", &e, &d) < 0);
     assert_non_null(strstr(d.msg, "'a' is an integer"));
@@ -423,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_attrpath_split),
         cmocka_unit_test(test_quote),
         cmocka_unit_test(test_edit_set),
+        cmocka_unit_test(test_edit_set_style),
         cmocka_unit_test(test_edit_delete),
         cmocka_unit_test(test_edit_lists),
     };

@@ -25,7 +25,7 @@ check "the next runs" wait_for 'Mon 20[0-9-]+ 03:00:00 UTC'
 tm send-keys -t t Enter
 check "applied: one unsaved edit" wait_for '\[\+\] 1 unsaved'
 tm send-keys -t t w
-check "w shows the diff" wait_for '\+ +roles\.client\.machines\.alice-laptop\.settings\.startAt = "Mon \*-\*-\* 03:00:00";'
+check "w shows the diff" wait_for '\+ +roles\.client\.machines\."alice-laptop"\.settings\.startAt = "Mon \*-\*-\* 03:00:00";'
 tm send-keys -t t y
 check "y writes" wait_for 'wrote clan.nix'
 tm send-keys -t t q
@@ -33,7 +33,7 @@ check "q quits (nothing unsaved), exit status 0" wait_exit 0
 
 diff "$orig" clan.nix > "$T/change.diff" || true
 check "the file differs only by the new setting" test "$(grep -c '^[<>]' "$T/change.diff")" = 1
-check "the new line is the setting" grep -qxF '>       roles.client.machines.alice-laptop.settings.startAt = "Mon *-*-* 03:00:00";' "$T/change.diff"
+check "the new line is the setting" grep -qxF '>       roles.client.machines."alice-laptop".settings.startAt = "Mon *-*-* 03:00:00";' "$T/change.diff"
 if have nix-instantiate; then
     check "nix-instantiate --parse accepts it" nix-instantiate --parse --store dummy:// clan.nix >/dev/null
 else

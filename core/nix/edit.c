@@ -446,10 +446,86 @@ static size_t shared_prefix(struct nix_file *f, uint32_t bind, const char *const
     return k;
 }
 
-/* Insert `text` (a binding) into the literal set lit, after the binding that shares the
- * longest prefix with key (else after the last binding), matching the layout. */
+/* Does the binding write its name number seg as a string it need not be ("a-b" for a-b)? */
+static bool quotes_plain_name(struct nix_file *f, uint32_t bind, size_t seg, struct nix_arena *a)
+{
+    uint32_t ap = f->nodes[bind].first_child;
+    if (f->nodes[bind].kind != N_BINDING || seg >= nix_nchildren(f, ap))
+        return false;
+    uint32_t c = nix_child(f, ap, (unsigned)seg);
+    if (f->nodes[c].kind != N_ATTR_STR)
+        return false;
+    char *nm = nix_attr_name(f, c, a), *q = nm ? nix_quote_key(nm) : NULL;
+    bool plain = q && q[0] != '"';
+    free(q);
+    return plain;
+}
+
+/* The text of `key = expr;` written the way the sibling binding `anchor` (which shares the
+ * first `best` names) writes its own: a name it quotes although it need not is quoted, and
+ * when it stops at its name and holds a non-empty set (`alice = { x = 1; };`, not `alice.x = 1;`),
+ * the rest of the path goes into such a set, on one line or indented as the sibling's
+ * (`indent`: the indentation of the new binding's line). */
+static char *styled_binding(struct nix_file *f, uint32_t anchor, size_t best,
+                            const char *const *key, size_t nkey, const char *expr,
+                            const char *indent, size_t nindent)
+{
+    struct nix_arena a = {0};
+    bool quote = anchor != NIX_NONE && best < nkey && quotes_plain_name(f, anchor, best, &a);
+    nix_arena_free(&a);
+    uint32_t val = anchor != NIX_NONE && f->nodes[anchor].kind == N_BINDING ? binding_value(f, anchor) : NIX_NONE;
+    /* an empty set (`m = { };`) shows no preference: only one with bindings does */
+    bool nested = val != NIX_NONE && best + 1 < nkey && f->nodes[val].kind == N_ATTRSET &&
+                  !(f->nodes[val].flags & NF_REC) && f->nodes[val].first_child != NIX_NONE &&
+                  nix_nchildren(f, f->nodes[anchor].first_child) == best + 1;
+    size_t split = nested ? best + 1 : nkey; /* names before the set, the rest inside it */
+    struct buf b = {0};
+    for (size_t i = 0; i < split; i++) {
+        char *q = quote && i == best ? nix_quote_string(key[i]) : nix_quote_key(key[i]);
+        if (!q) {
+            buf_free(&b);
+            return NULL;
+        }
+        buf_printf(&b, "%s%s", i ? "." : "", q);
+        free(q);
+    }
+    if (!nested) {
+        buf_printf(&b, " = %s;", expr);
+        return buf_steal(&b);
+    }
+    char *inner = path_str(key + split, nkey - split);
+    if (!inner) {
+        buf_free(&b);
+        return NULL;
+    }
+    size_t lb = nix_node_start(f, val), rb = nix_node_end(f, val);
+    if (same_line(f, lb, rb)) {
+        buf_printf(&b, " = { %s = %s; };", inner, expr);
+    } else {
+        /* the sibling's inner indentation: its first binding's, relative to its own line */
+        size_t unit = 2, own = indent_len(f, nix_node_start(f, anchor));
+        uint32_t first = f->nodes[val].first_child;
+        if (first != NIX_NONE && !same_line(f, lb, nix_node_start(f, first)) &&
+            indent_len(f, nix_node_start(f, first)) > own)
+            unit = indent_len(f, nix_node_start(f, first)) - own;
+        const char *eol = eol_at(f, lb);
+        buf_printf(&b, " = {%s", eol);
+        buf_append(&b, indent, nindent);
+        for (size_t i = 0; i < unit; i++)
+            buf_putc(&b, ' ');
+        buf_printf(&b, "%s = %s;%s", inner, expr, eol);
+        buf_append(&b, indent, nindent);
+        buf_puts(&b, "};");
+    }
+    free(inner);
+    return buf_steal(&b);
+}
+
+/* Insert `key = expr;` into the literal set lit, after the binding that shares the longest
+ * prefix with key (else after the last binding), matching the layout and, through
+ * styled_binding, the way that sibling writes names and nested sets. */
 static int insert_binding(struct nix_file *f, uint32_t lit, const char *const *key, size_t nkey,
-                          const char *text, struct nix_edit *ed)
+                          const char *expr, struct nix_edit *ed)
 {
     uint32_t lb = literal_brace(f, lit, T_LBRACE), rb = literal_brace(f, lit, T_RBRACE);
     if (lb == NIX_NONE || rb == NIX_NONE)
@@ -470,6 +546,19 @@ static int insert_binding(struct nix_file *f, uint32_t lit, const char *const *k
     }
     nix_arena_free(&a);
     bool multiline = !same_line(f, lbo, rbo);
+    /* the indentation of the new binding's line: the sibling's, else the set's plus two */
+    struct buf ind = {0};
+    if (anchor != NIX_NONE) {
+        size_t as = nix_node_start(f, anchor);
+        buf_append(&ind, f->text + line_start(f, as), indent_len(f, as));
+    } else {
+        buf_append(&ind, f->text + line_start(f, rbo), indent_len(f, rbo));
+        buf_puts(&ind, "  ");
+    }
+    char *text = styled_binding(f, anchor, best, key, nkey, expr, ind.p ? ind.p : "", ind.len);
+    buf_free(&ind);
+    if (!text)
+        return -ENOMEM;
     struct buf b = {0};
     int r;
     if (anchor != NIX_NONE) {
@@ -508,6 +597,7 @@ static int insert_binding(struct nix_file *f, uint32_t lit, const char *const *k
         r = b.p ? add_patch(ed, at, at, b.p, b.len) : -ENOMEM;
     }
     buf_free(&b);
+    free(text);
     return r;
 }
 
@@ -575,18 +665,6 @@ static int not_attrs_error(struct nix_file *f, const struct nix_value *v, const 
     return r;
 }
 
-/* Text of `key.path = expr;` for path[from..n). */
-static char *binding_text(const char *const *path, size_t from, size_t n, const char *expr)
-{
-    char *k = path_str(path + from, n - from);
-    if (!k)
-        return NULL;
-    struct buf b = {0};
-    buf_printf(&b, "%s = %s;", k, expr);
-    free(k);
-    return buf_steal(&b);
-}
-
 static int do_insert(struct nix_file *f, const struct nix_value *p, const char *const *path,
                      size_t n, const char *expr, struct nix_edit *ed, struct diag *d)
 {
@@ -614,11 +692,7 @@ static int do_insert(struct nix_file *f, const struct nix_value *p, const char *
         return r;
     }
     size_t from = depth_of(owner);
-    char *text = binding_text(path, from, n, expr);
-    if (!text)
-        return -ENOMEM;
-    int r = insert_binding(f, lit, path + from, n - from, text, ed);
-    free(text);
+    int r = insert_binding(f, lit, path + from, n - from, expr, ed);
     if (r < 0)
         diag_set(d, DIAG_ERROR, f->name, 0, 0, "cannot insert into this attribute set");
     return r;
