@@ -103,9 +103,10 @@ int journal_select_add_destination(struct journal_select *s, const char *dest, s
 
 /* "err", "3", "warning..err", "0..4" as journalctl -p. */
 int journal_parse_priority(const char *s, int *min, int *max, struct diag *d);
-/* Times like journalctl --since: "YYYY-MM-DD [HH:MM[:SS]]", "HH:MM[:SS]", "@SECONDS",
- * "now", "today", "yesterday", "tomorrow", "+N[smhdw]", "-N[smhdw]" / "N[smhdw] ago".
- * Local time (TZ); now_usec is the reference for relative forms. */
+/* Times as journalctl --since parses them (systemd's parse_timestamp, through
+ * core/calendar): "YYYY-MM-DD [HH:MM[:SS[.frac]]] [UTC]", "HH:MM[:SS]", "@SECONDS[.frac]",
+ * "now", "today", "yesterday", "tomorrow", "+5min", "-1h", "2 days ago", ... Local time
+ * (TZ); now_usec is the reference for relative forms. */
 int journal_parse_time(const char *s, uint64_t now_usec, uint64_t *out, struct diag *d);
 
 /* journalctl's unit name mangling for -u: a valid name or glob stays, else ".service" is

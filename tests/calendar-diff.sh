@@ -14,7 +14,7 @@ exprs=()
 while IFS= read -r line; do
     case $line in '#'*|'') continue ;; '%b '*) line=$(printf '%b' "${line#%b }") ;; esac
     exprs+=("$line")
-done < "$top_srcdir/tests/calendar-exprs.txt"
+done < <(cat "$top_srcdir/tests/calendar-exprs.txt" "$top_srcdir/tests/calendar-diff-regress.txt")
 while IFS= read -r line; do exprs+=("$line"); done < <(bash "$top_srcdir/tests/calendar-gen.sh" 400)
 echo "# ${#exprs[@]} expressions"
 

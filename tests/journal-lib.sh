@@ -65,3 +65,23 @@ expect_line() {
     echo "expected '$1', got '${line:-<nothing>}'"
     return 1
 }
+
+# journal_same OUT TZ ARG...: `clan-tui journal ARG...` and `journalctl ARG...` in zone TZ
+# give the same exit status and output (-o json: the same objects, compared with sorted
+# keys, since journalctl's field order is its hash table's). OUT.ours/OUT.theirs keep both.
+journal_same() {
+    local out=$1 tz=$2 a b; shift 2
+    set +e
+    TZ=$tz "$CLAN_TUI" journal "$@" > "$out.ours" 2> "$out.ours.err"; a=$?
+    TZ=$tz journalctl "$@" > "$out.theirs" 2> "$out.theirs.err"; b=$?
+    set -e
+    [ "$a" -eq "$b" ] || return 1
+    cmp -s "$out.ours" "$out.theirs" && return 0
+    case " $* " in
+    *" json "*)
+        jq -S -c . < "$out.ours" > "$out.ours.s" 2>/dev/null &&
+            jq -S -c . < "$out.theirs" > "$out.theirs.s" 2>/dev/null &&
+            cmp -s "$out.ours.s" "$out.theirs.s" ;;
+    *) return 1 ;;
+    esac
+}

@@ -322,6 +322,12 @@ int cmd_journal(int argc, char **argv)
                               "to use)");
         goto out;
     }
+    if (sel.has_since && sel.has_until && sel.since > sel.until) {
+        /* journalctl's words and exit status */
+        fprintf(stderr, "clan-tui: journal: --since= must be before --until=.\n");
+        ret = 1;
+        goto out;
+    }
     if (status && sel.follow) {
         ret = cli_usage_error("journal", "--status and --follow cannot be combined");
         goto out;
@@ -420,8 +426,9 @@ int cmd_journal(int argc, char **argv)
         print_status(&st, &out);
     else if (ret == 0 && shown == 0 && !sel.follow && mode != JOURNAL_OUTPUT_JSON)
         buf_puts(&out, "-- No entries --\n");
-    /* like journalctl (and grep): a pattern that matched nothing is a failure */
-    if (ret == 0 && sel.grep && shown == 0 && !status)
+    /* like journalctl (and grep): a pattern that matched nothing is a failure -- except
+     * with -n 0, where journalctl stops before looking */
+    if (ret == 0 && sel.grep && shown == 0 && !status && sel.lines != 0)
         ret = 1;
     if (write_out(&out))
         ret = 1;

@@ -108,13 +108,14 @@ static bool shall_print(const char *p, size_t len)
     return len < PRINT_CHAR_THRESHOLD && utf8_is_printable(p, len);
 }
 
-/* journalctl 252's strip_tab_ansi: tabs become 8 spaces, ESC [ digits/; ... m colour
- * sequences and ESC ] ... BEL operating system commands are removed; anything else,
+/* journalctl 252's strip_tab_ansi (as Debian's 252.39 has it): tabs become 8 spaces,
+ * ESC [ digits/; ... m colour sequences and ESC ] ... BEL operating system commands are
+ * removed, carriage returns before a newline or at the end are dropped; anything else,
  * truncated or unknown sequences included, is left as it is. */
 static void strip_tab_ansi(const char *in, size_t isz, struct buf *out)
 {
     enum { OTHER, ESCAPE, CSI, CSO } state = OTHER;
-    size_t begin = 0;
+    size_t begin = 0, crs = 0;
     for (size_t i = 0; i <= isz; i++) {
         bool eot = i >= isz;
         char c = eot ? 0 : in[i];
@@ -122,6 +123,14 @@ static void strip_tab_ansi(const char *in, size_t isz, struct buf *out)
         case OTHER:
             if (eot)
                 break;
+            if (c == '\r') {
+                crs++;
+                break;
+            }
+            if (c == '\n')
+                crs = 0;
+            for (; crs > 0; crs--)
+                buf_putc(out, '\r');
             if (c == '\x1b')
                 state = ESCAPE;
             else if (c == '\t')

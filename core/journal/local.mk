@@ -28,3 +28,6 @@ fuzz_fuzz_journal_export_LDFLAGS = $(FUZZ_LDFLAGS)
 fuzz_fuzz_journal_export_LDADD = $(CORE_LIBS)
 endif
 EXTRA_DIST += fuzz/fuzz-journal-export.c
+# the kept disagreements of fuzz/journal-diff-fuzz.sh, replayed against journalctl
+TESTS += tests/journal-diff.sh
+EXTRA_DIST += tests/journal-diff.sh tests/journal-diff/found.in tests/journal-diff/found.args

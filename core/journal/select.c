@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/calendar.h"
 #include "core/journal.h"
 
 void journal_select_free(struct journal_select *s)
@@ -161,131 +162,97 @@ bad:
 
 /* ---- times ---- */
 
-static int unit_usec(char u, uint64_t *mult)
-{
-    switch (u) {
-    case 's': *mult = 1000000ULL; return 0;
-    case 'm': *mult = 60000000ULL; return 0;
-    case 'h': *mult = 3600000000ULL; return 0;
-    case 'd': *mult = 86400000000ULL; return 0;
-    case 'w': *mult = 7 * 86400000000ULL; return 0;
-    default: return -1;
-    }
-}
-
-static uint64_t day_start(uint64_t now_usec, int offset_days)
-{
-    time_t t = (time_t)(now_usec / 1000000ULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-    tm.tm_mday += offset_days;
-    tm.tm_isdst = -1;
-    return (uint64_t)mktime(&tm) * 1000000ULL;
-}
-
 int journal_parse_time(const char *s, uint64_t now_usec, uint64_t *out, struct diag *d)
 {
-    size_t n = strlen(s);
-    if (!strcmp(s, "now")) {
-        *out = now_usec;
-        return 0;
-    }
-    if (!strcmp(s, "today") || !strcmp(s, "yesterday") || !strcmp(s, "tomorrow")) {
-        *out = day_start(now_usec, s[0] == 'y' ? -1 : s[2] == 'm' ? 1 : 0);
-        return 0;
-    }
-    if (s[0] == '@') {
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(s + 1, &end, 10);
-        if (errno || end == s + 1 || *end)
-            goto bad;
-        *out = (uint64_t)v * 1000000ULL;
-        return 0;
-    }
-    /* relative: +N[u], -N[u], "N[u] ago" */
-    {
-        int sign = 0;
-        const char *p = s;
-        if (*p == '+' || *p == '-')
-            sign = *p++ == '+' ? 1 : -1;
-        const char *ago = n > 4 ? strstr(s, " ago") : NULL;
-        if (ago && ago[4] == 0)
-            sign = -1;
-        if (sign && isdigit((unsigned char)*p)) {
-            char *end;
-            unsigned long long v = strtoull(p, &end, 10);
-            uint64_t mult = 1000000ULL;
-            if (*end && (!ago || end < ago)) {
-                if (unit_usec(*end, &mult) < 0)
-                    goto bad;
-                end++;
-            }
-            if (ago ? end != ago : *end != 0)
-                goto bad;
-            uint64_t delta = (uint64_t)v * mult;
-            *out = sign > 0 ? now_usec + delta : (delta > now_usec ? 0 : now_usec - delta);
-            return 0;
-        }
-    }
-    /* absolute: YYYY-MM-DD [HH:MM[:SS]] or HH:MM[:SS] (today) */
-    {
-        struct tm tm;
-        memset(&tm, 0, sizeof tm);
-        int Y, M, D, h = 0, m = 0, sec = 0, used = 0;
-        if (sscanf(s, "%4d-%2d-%2d%n", &Y, &M, &D, &used) == 3) {
-            const char *rest = s + used;
-            if (*rest == ' ' || *rest == 'T') {
-                int u2 = 0;
-                if (sscanf(rest + 1, "%2d:%2d%n", &h, &m, &u2) != 2)
-                    goto bad;
-                rest += 1 + u2;
-                if (*rest == ':') {
-                    int u3 = 0;
-                    if (sscanf(rest + 1, "%2d%n", &sec, &u3) != 1)
-                        goto bad;
-                    rest += 1 + u3;
-                }
-            }
-            if (*rest)
-                goto bad;
-            if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
-                goto bad;
-            tm.tm_year = Y - 1900;
-            tm.tm_mon = M - 1;
-            tm.tm_mday = D;
-        } else if (sscanf(s, "%2d:%2d%n", &h, &m, &used) == 2) {
-            const char *rest = s + used;
-            if (*rest == ':') {
-                int u3 = 0;
-                if (sscanf(rest + 1, "%2d%n", &sec, &u3) != 1)
-                    goto bad;
-                rest += 1 + u3;
-            }
-            if (*rest || h > 23 || m > 59 || sec > 60)
-                goto bad;
-            time_t t = (time_t)(now_usec / 1000000ULL);
-            localtime_r(&t, &tm);
-        } else
-            goto bad;
-        tm.tm_hour = h;
-        tm.tm_min = m;
-        tm.tm_sec = sec;
-        tm.tm_isdst = -1;
-        time_t t = mktime(&tm);
-        if (t == (time_t)-1 || t < 0)
-            goto bad;
-        *out = (uint64_t)t * 1000000ULL;
-        return 0;
-    }
-bad:
-    return diag_set(d, DIAG_ERROR, NULL, 0, 0,
-                    "invalid time '%s': expected 'YYYY-MM-DD [HH:MM[:SS]]', 'HH:MM[:SS]', "
-                    "'@SECONDS', 'now', 'today', 'yesterday', 'tomorrow', '-1h' or '2d ago'", s);
+    /* journalctl parses --since/--until with systemd's parse_timestamp(); core/calendar
+     * has it, with the local zone taken from TZ (or /etc/localtime) */
+    struct calendar_ctx *ctx = calendar_ctx_new();
+    if (!ctx)
+        return -ENOMEM;
+    int r = calendar_parse_timestamp(ctx, s, now_usec, out);
+    calendar_ctx_free(ctx);
+    if (r == -ENOMEM)
+        return r;
+    if (r < 0)
+        return diag_set(d, DIAG_ERROR, NULL, 0, 0,
+                        "invalid time '%s': expected 'YYYY-MM-DD [HH:MM[:SS[.frac]]] [UTC]', "
+                        "'HH:MM[:SS]', '@SECONDS', 'now', 'today', 'yesterday', 'tomorrow', "
+                        "'-1h' or '2d ago' (as systemd.time(7) describes)", s);
+    return 0;
 }
 
 /* ---- the MESSAGE pattern ---- */
+
+/* journalctl matches with PCRE2; clan-tui with POSIX extended expressions, after
+ * translating the PCRE spellings that mean something else there: "." does not match a
+ * newline, \d \D \s \S \n \t \r \xHH \A \z \Z, escapes inside brackets, and a leading
+ * (?i). (And "$" also matches before a final newline: journal_matcher_keep.) */
+static int pcre_to_ere(const char *p, struct buf *out, bool *icase)
+{
+    if (!strncmp(p, "(?i)", 4)) {
+        *icase = true;
+        p += 4;
+    }
+    bool in_bracket = false;
+    for (; *p; p++) {
+        if (in_bracket && *p == ']' && p[-1] != '[' && !(p[-1] == '^' && p[-2] == '[')) {
+            in_bracket = false;
+            buf_putc(out, ']');
+            continue;
+        }
+        if (*p == '[' && !in_bracket) {
+            in_bracket = true;
+            buf_putc(out, '[');
+            if (p[1] == '^')
+                buf_putc(out, *++p);
+            if (p[1] == ']')
+                buf_putc(out, *++p);
+            continue;
+        }
+        if (*p == '.' && !in_bracket) {
+            buf_puts(out, "[^\n]");
+            continue;
+        }
+        if (*p != '\\' || !p[1]) {
+            buf_putc(out, *p);
+            continue;
+        }
+        char c = *++p;
+        const char *cls = NULL;
+        switch (c) {
+        case 'd': cls = in_bracket ? "0-9" : "[0-9]"; break;
+        case 'D': cls = in_bracket ? NULL : "[^0-9]"; break;
+        case 's': cls = in_bracket ? "[:space:]" : "[[:space:]]"; break;
+        case 'S': cls = in_bracket ? NULL : "[^[:space:]]"; break;
+        case 'w': cls = in_bracket ? "[:alnum:]_" : NULL; break;
+        case 'n': cls = "\n"; break;
+        case 't': cls = "\t"; break;
+        case 'r': cls = "\r"; break;
+        case 'A': cls = in_bracket ? NULL : "^"; break;
+        case 'z': case 'Z': cls = in_bracket ? NULL : "$"; break;
+        case 'x':
+            if (isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+                char h[3] = {p[1], p[2], 0}, lit = (char)strtol(h, NULL, 16);
+                p += 2;
+                if (!in_bracket && strchr("^.[$()|*+?{\\", lit))
+                    buf_putc(out, '\\');
+                buf_putc(out, lit);
+                continue;
+            }
+            break;
+        default: break;
+        }
+        if (cls)
+            buf_puts(out, cls);
+        else if (in_bracket && !isalnum((unsigned char)c))
+            buf_putc(out, c); /* [\]] [\-] [\\]: the character itself */
+        else {
+            buf_putc(out, '\\');
+            buf_putc(out, c);
+        }
+    }
+    return out->p ? 0 : -ENOMEM;
+}
 
 struct journal_matcher {
     bool has_re;
@@ -300,13 +267,19 @@ int journal_matcher_new(const struct journal_select *s, struct journal_matcher *
         return -ENOMEM;
     if (s->grep) {
         int flags = REG_EXTENDED | REG_NOSUB;
-        bool upper = false;
+        bool upper = false, icase = false;
         for (const char *p = s->grep; *p; p++)
             upper |= isupper((unsigned char)*p) != 0;
         /* like journalctl: a pattern without capitals matches case-insensitively */
-        if (!s->grep_case_sensitive && !upper)
+        struct buf ere = {0};
+        if (pcre_to_ere(s->grep, &ere, &icase) < 0) {
+            free(m);
+            return -ENOMEM;
+        }
+        if (icase || (!s->grep_case_sensitive && !upper))
             flags |= REG_ICASE;
-        int r = regcomp(&m->re, s->grep, flags);
+        int r = regcomp(&m->re, ere.p, flags);
+        buf_free(&ere);
         if (r) {
             char err[256];
             regerror(r, &m->re, err, sizeof err);
@@ -337,5 +310,12 @@ int journal_matcher_keep(const struct journal_matcher *m, const struct journal_e
     if (!msg)
         return 0;
     regmatch_t pm[1] = {{.rm_so = 0, .rm_eo = (regoff_t)len}};
+    if (regexec(&m->re, msg, 1, pm, REG_STARTEND) == 0)
+        return 1;
+    /* PCRE's "$" matches before a final newline too */
+    if (len == 0 || msg[len - 1] != '\n')
+        return 0;
+    pm[0].rm_so = 0;
+    pm[0].rm_eo = (regoff_t)len - 1;
     return regexec(&m->re, msg, 1, pm, REG_STARTEND) == 0;
 }
