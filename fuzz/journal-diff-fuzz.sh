@@ -13,6 +13,7 @@
 # in FOUND_DIR (default fuzz-diff-found/journal): the export(s), the zone and arguments,
 # both outputs. A fixed one belongs in tests/journal-diff/ (replayed by
 # tests/journal-diff.sh in `make check`).
+#   fuzz/journal-diff-fuzz.sh --replay FOUND_CASE_DIR...   checks kept findings again
 # Exit status: 0 no disagreement, 1 disagreements found, 77 tools missing.
 secs=${1:-60}
 : "${top_builddir:=.}"
@@ -24,6 +25,26 @@ export CLAN_TUI=${CLAN_TUI:-$top_builddir/clan-tui}
 have jq || { echo "jq not installed: skip"; exit 77; }
 gen=$top_builddir/fuzz/journal-gen
 [ -x "$gen" ] || { echo "build fuzz/journal-gen first (make check)"; exit 2; }
+if [ "$secs" = --replay ]; then
+    shift
+    bad=0
+    for d in "$@"; do
+        mapfile -t a < "$d/args"
+        files=()
+        for x in a b; do
+            [ -e "$d/$x.export" ] || continue
+            journal_write "$T/$x.journal" < "$d/$x.export"
+            files+=(--file "$T/$x.journal")
+        done
+        if journal_same "$T/o" "${a[0]#TZ=}" "${files[@]}" "${a[@]:1}"; then
+            echo "same: $d"
+        else
+            echo "DIFFERENT: $d"; bad=1
+        fi
+        rm -f "$T"/*.journal
+    done
+    exit $bad
+fi
 mkdir -p "$found"
 zones=(UTC Europe/Berlin America/New_York Australia/Lord_Howe)
 start=$SECONDS round=0 total=0 diffs=0

@@ -7,7 +7,8 @@
  * file): units as the service itself, PID 1 (UNIT=), authorized daemons
  * (OBJECT_SYSTEMD_UNIT=) and coredumps write them; text and binary fields, multi-line,
  * empty, long, control-character and invalid UTF-8 messages, all priorities and invalid
- * ones, missing identifiers, source timestamps, several boots and clock jumps.
+ * ones, missing identifiers, source timestamps, fields given twice, values around
+ * journalctl's JSON size threshold, several boots and clock jumps.
  * SELECTIONS gets NSEL selections, one argument per line, each selection ended by a line
  * "--": units and globs, priorities and ranges, --since/--until around the entries, -n,
  * -g, -o short-iso|short|json. Deterministic for a given SEED. */
@@ -185,9 +186,19 @@ int main(int argc, char **argv)
         if (rnd(8) == 0)
             sfield(ex, "BORG_FIELD", "some value");
         if (rnd(12)) {
-            char m[4096];
-            field(ex, "MESSAGE", m, message(m, sizeof m));
+            static char m[8192];
+            size_t ml = message(m, 4096);
+            if (rnd(60) == 0) { /* around journalctl's 4096-byte JSON threshold */
+                size_t want = 4090 + rnd(10) + (rnd(2) ? 0 : 1000);
+                while (ml < want)
+                    m[ml++] = (char)('a' + rnd(26));
+            }
+            field(ex, "MESSAGE", m, ml);
+            if (rnd(40) == 0) /* a field given twice */
+                field(ex, "MESSAGE", m, ml / 2);
         }
+        if (rnd(30) == 0)
+            sfield(ex, "BORG_FIELD", "another value");
         fputc('\n', ex);
     }
     static const char *const globs[] = {

@@ -28,9 +28,10 @@ trap 'rm -rf "$W"' EXIT
 export NIX_STATE_DIR=$W/nix-state NIX_CONF_DIR=$W/nix-conf
 mkdir -p "$NIX_STATE_DIR" "$NIX_CONF_DIR" "$found"
 
-# seeds: the differential corpus, the kept disagreements, the samples and test clans
+# seeds: the differential corpus (kept disagreements included), the samples, the test
+# clans and the edit tests' inputs
 "$top_srcdir/tests/nix-corpus/gen.sh" "$W/seeds" >/dev/null
-find "$top_srcdir/samples" "$top_srcdir/tests/clans" -name '*.nix' -size -16k -exec cp --backup=numbered -t "$W/seeds" {} + 2>/dev/null || true
+find "$top_srcdir/samples" "$top_srcdir/tests/clans" "$top_srcdir/tests/nix-edit" -name '*.nix' -size -16k -exec cp --backup=numbered -t "$W/seeds" {} + 2>/dev/null || true
 seeds=("$W"/seeds/*)
 
 # judge LIST OUT: "VERDICT FILE" per file of LIST by nix-instantiate (0 accepted)

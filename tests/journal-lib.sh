@@ -11,7 +11,7 @@ if [ -z "$JOURNAL_REMOTE" ] || ! have journalctl; then
 fi
 
 # journal_export IN OUT: comments dropped, "NAME:b:VALUE" lines written as binary fields
-# (VALUE decoded like printf %b), @LONG@ replaced by a 320-character text.
+# (VALUE decoded like printf %b), @LONG@ replaced by a 320-character text, @AN@ by N a's.
 journal_export() {
     local in=$1 out=$2 line name val tmp long
     long=$(printf 'L%.0s' $(seq 1 320))
@@ -22,6 +22,9 @@ journal_export() {
         \#*) continue ;;
         esac
         line=${line//@LONG@/$long}
+        while [[ $line =~ @A([0-9]+)@ ]]; do
+            line=${line/"${BASH_REMATCH[0]}"/$(printf '%*s' "${BASH_REMATCH[1]}" '' | tr ' ' a)}
+        done
         if [[ $line =~ ^([A-Z0-9_]+):b:(.*)$ ]]; then
             name=${BASH_REMATCH[1]}
             val=${BASH_REMATCH[2]}

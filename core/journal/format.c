@@ -299,8 +299,15 @@ static int format_short(const struct journal_entry *e, enum journal_output mode,
     return 1;
 }
 
-static void json_value(struct buf *out, const char *v, size_t len)
+/* journalctl -o json shows null for a field of 4096 bytes or more ("NAME=value") */
+#define JSON_THRESHOLD 4096
+
+static void json_value(struct buf *out, const char *name, const char *v, size_t len)
 {
+    if (strlen(name) + 1 + len >= JSON_THRESHOLD) {
+        buf_puts(out, "null");
+        return;
+    }
     if (utf8_is_printable(v, len)) {
         json_put_stringn(out, v, len);
         return;
@@ -336,7 +343,7 @@ static int format_json(const struct journal_entry *e, struct buf *out)
         json_put_string(out, name);
         buf_putc(out, ':');
         if (count == 1) {
-            json_value(out, e->fields[i].value, e->fields[i].len);
+            json_value(out, name, e->fields[i].value, e->fields[i].len);
             continue;
         }
         buf_putc(out, '[');
@@ -346,7 +353,7 @@ static int format_json(const struct journal_entry *e, struct buf *out)
                 if (!f)
                     buf_putc(out, ',');
                 f = false;
-                json_value(out, e->fields[k].value, e->fields[k].len);
+                json_value(out, name, e->fields[k].value, e->fields[k].len);
             }
         buf_putc(out, ']');
     }

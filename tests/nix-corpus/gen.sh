@@ -4,6 +4,7 @@
 #    the leading `with {};` keeps Nix's undefined-variable check out of the comparison
 #  - every case of cases.txt (cases separated by a line "----", no trailing newline)
 #  - inputs with bytes a text file cannot show (CR, tabs, NUL, non-UTF-8, no final newline)
+#  - every file of regress/: inputs on which fuzz/nix-diff-fuzz.sh found a disagreement
 set -eu
 out=$1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -53,4 +54,10 @@ bin "''  \r\n  a''"
 bin "''\n\ta\n  b''"
 bin '{ a = 1; }\x00'
 bin '"a\x00b"'
+# kept disagreements of fuzz/nix-diff-fuzz.sh, byte for byte
+for f in "$here"/regress/*.nix; do
+    [ -e "$f" ] || continue
+    n=$((n + 1))
+    cp "$f" "$out/$(printf '%04d' $n).nix"
+done
 echo "$n"
