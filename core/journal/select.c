@@ -305,8 +305,14 @@ int journal_matcher_keep(const struct journal_matcher *m, const struct journal_e
 {
     if (!m->has_re)
         return 1;
-    size_t len;
-    const char *msg = journal_entry_get(e, "MESSAGE", &len);
+    /* journalctl matches the first MESSAGE (sd_journal_get_data) and shows the last */
+    size_t len = 0;
+    const char *msg = NULL;
+    for (size_t i = 0; i < e->nfields && !msg; i++)
+        if (!strcmp(e->fields[i].name, "MESSAGE")) {
+            msg = e->fields[i].value;
+            len = e->fields[i].len;
+        }
     if (!msg)
         return 0;
     regmatch_t pm[1] = {{.rm_so = 0, .rm_eo = (regoff_t)len}};
