@@ -49,6 +49,7 @@ mkdir -p "$found"
 zones=(UTC Europe/Berlin America/New_York Australia/Lord_Howe)
 start=$SECONDS round=0 total=0 diffs=0
 seed0=${JOURNAL_DIFF_SEED:-$(date +%s)}
+echo "journal-diff-fuzz: seed $seed0 (JOURNAL_DIFF_SEED), $secs s"
 while [ $((SECONDS - start)) -lt "$secs" ]; do
     round=$((round + 1))
     seed=$((seed0 + round))

@@ -62,6 +62,7 @@ judge() {
 
 start=$SECONDS round=0 total=0 accepted=0 diffs=0
 seed0=${NIX_DIFF_SEED:-$(date +%s)}
+echo "nix-diff-fuzz: seed $seed0 (NIX_DIFF_SEED), $secs s"
 while [ $((SECONDS - start)) -lt "$secs" ]; do
     round=$((round + 1))
     rm -rf "$W/b"; mkdir "$W/b"

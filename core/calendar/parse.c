@@ -444,11 +444,14 @@ static void normalize_chain(struct cal_chain *c)
     c->n = k;
 }
 
+/* systemd 252's chain_valid(): with '~' it lowers the day limit by 3 in each recursive call,
+ * so the first item of the (sorted) day list may reach 28, the second 25, the third 22...
+ * ('*-*~1,26' is EINVAL, found by fuzz-calendar-diff). A bug of systemd's, kept as it is. */
 static const struct cal_item *chain_invalid(const struct cal_chain *c, int from, int to, bool eom)
 {
-    if (eom)
-        to -= 3;
     for (int i = 0; i < c->n; i++) {
+        if (eom)
+            to -= 3;
         const struct cal_item *it = &c->v[i];
         if (it->start < from || it->start > to || it->repeat > to - from)
             return it;
@@ -498,7 +501,9 @@ static int normalize_and_validate(struct pstate *s, struct calendar_spec *c)
             continue;
         const char *msg = lim[i].what;
         if (eom && bad->start >= 1)
-            msg = "day counted from the month's end ('~') must be 1..28, and a repetition must fit";
+            msg = "day counted from the month's end ('~') must be 1..28 (systemd lowers the "
+                  "limit by 3 for each further item of the sorted list: 28, 25, 22, ...), and a "
+                  "repetition must fit";
         else if (bad->start >= lim[i].from && bad->start <= lim[i].to)
             msg = bad->stop >= 0 ? "range is reversed, out of bounds, or its repetition never fires"
                                  : "repetition does not fit even once before the field's maximum";
