@@ -13,7 +13,9 @@
 # tests/nix-corpus/regress/, which tests/nix-diff.sh replays in `make check`.
 #
 # Nix resolves variables after parsing: "undefined variable" means the syntax was
-# accepted (core/nix is a parser, it does not resolve scopes).
+# accepted (core/nix is a parser, it does not resolve scopes). Nesting deeper than 1000
+# levels is refused by clan-tui on purpose (README; Nix's parser stops near 10,000): such
+# inputs are counted apart, not as disagreements.
 # Exit status: 0 no disagreement, 1 disagreements found, 77 nix-instantiate missing.
 set -eu
 secs=${1:-60}
@@ -60,7 +62,7 @@ judge() {
     done
 }
 
-start=$SECONDS round=0 total=0 accepted=0 diffs=0
+start=$SECONDS round=0 total=0 accepted=0 diffs=0 known=0
 seed0=${NIX_DIFF_SEED:-$(date +%s)}
 echo "nix-diff-fuzz: seed $seed0 (NIX_DIFF_SEED), $secs s"
 while [ $((SECONDS - start)) -lt "$secs" ]; do
@@ -77,7 +79,10 @@ while [ $((SECONDS - start)) -lt "$secs" ]; do
         [ "$f" = "$f2" ] || { echo "nix-diff-fuzz: batch lists out of step ($f, $f2)" >&2; exit 2; }
         total=$((total + 1))
         [ "$want" = 0 ] && accepted=$((accepted + 1))
-        if [ "$got" != "$want" ] || { [ "$got" = 0 ] && [ "$rt" != 0 ]; }; then
+        if [ "$got" = 1 ] && [ "$want" = 0 ] &&
+            "$top_builddir/clan-tui" nix parse "$f" 2>&1 | grep -q 'nested too deeply'; then
+            known=$((known + 1)) # README: deeper than 1000 levels is refused (Nix: ~10,000)
+        elif [ "$got" != "$want" ] || { [ "$got" = 0 ] && [ "$rt" != 0 ]; }; then
             diffs=$((diffs + 1))
             name=$(sha1sum < "$f" | cut -c1-16)
             cp "$f" "$found/$name.nix"
@@ -90,5 +95,5 @@ while [ $((SECONDS - start)) -lt "$secs" ]; do
         fi
     done < "$W/ours" 3< "$W/theirs"
 done
-echo "nix-diff-fuzz: $total inputs in $round batches ($accepted accepted by nix-instantiate), $diffs disagreements"
+echo "nix-diff-fuzz: $total inputs in $round batches ($accepted accepted by nix-instantiate), $diffs disagreements, $known beyond clan-tui's documented nesting limit"
 [ "$diffs" -eq 0 ]
