@@ -221,6 +221,11 @@ int keys_generate(const struct keys_store *s, const char *machine, const struct 
 int keys_generate_sops(const struct keys_store *s, const char *machine,
                        const struct keys_generator *g, unsigned flags, int64_t now,
                        struct keys_result *out, struct diag *d);
+/* The same for n machines at once, each all or nothing, made durable with two syncfs() in
+ * all instead of fsyncs per file: results[i] / diags[i] (FAILED: why). -ENOMEM only. */
+int keys_generate_sops_many(const struct keys_store *s, const char *const *machines, size_t n,
+                            const struct keys_generator *g, unsigned flags, int64_t now,
+                            struct keys_result *results, struct diag *diags);
 
 /* ---- clan vars get ---- */
 

@@ -144,6 +144,10 @@ void file_batch_free(struct file_batch *b);
  * .NAME.XXXXXX.old). file_txn_free removes whatever a set not committed left. */
 struct file_txn;
 int file_txn_new(struct file_txn **out);
+/* The same, for many sets at once: nothing is fsync'ed; the caller makes the temporary files
+ * durable with one syncfs() after every add and before any commit, and the renames with one
+ * more after the commits (a thousand machines' keys: two syncs instead of thousands). */
+int file_txn_new_deferred(struct file_txn **out);
 int file_txn_add(struct file_txn *x, const char *path, const void *data, size_t len,
                  mode_t mode_if_new, const struct file_stamp *expect, struct diag *d);
 int file_txn_commit(struct file_txn *x, struct file_stamp *new_stamps, struct diag *d);

@@ -17,3 +17,5 @@ fuzz_fuzz_keys_LDFLAGS = $(FUZZ_LDFLAGS)
 fuzz_fuzz_keys_LDADD = $(CORE_LIBS)
 endif
 EXTRA_DIST += fuzz/fuzz-keys.c
+BENCH_RUNS += bench/bench-keys.sh
+EXTRA_DIST += bench/bench-keys.sh

@@ -323,6 +323,39 @@ static int run_generator(const struct keys_store *s, const char *machine,
     return 0;
 }
 
+/* One generator for every selected server (servers) or client, at once (sops store). */
+static int run_many(const struct keys_store *s, const struct plan *p, const bool *sel,
+                    bool servers, const struct keys_generator *g, unsigned flags, int64_t now,
+                    struct keys_report *rep)
+{
+    const char **names = calloc(p->nmachines ? p->nmachines : 1, sizeof(*names));
+    if (!names)
+        return -ENOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < p->nmachines; i++)
+        if (sel[i] && (servers ? p->machines[i].is_server : p->machines[i].is_client))
+            names[n++] = p->machines[i].name;
+    struct keys_result *res = calloc(n ? n : 1, sizeof(*res));
+    struct diag *diags = calloc(n ? n : 1, sizeof(*diags));
+    int r = res && diags ? keys_generate_sops_many(s, names, n, g, flags, now, res, diags)
+                         : -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        struct keys_event *e = r == 0 ? new_event(rep, names[i], g->name) : NULL;
+        if (!e) {
+            r = -ENOMEM;
+            keys_result_clear(&res[i]);
+            diag_clear(&diags[i]);
+            continue;
+        }
+        e->result = res[i];
+        e->diag = diags[i];
+    }
+    free(res);
+    free(diags);
+    free(names);
+    return r;
+}
+
 static int run_known_hosts(const struct keys_store *s, const struct plan *p,
                            const struct plan_machine *m, struct keys_report *rep)
 {
@@ -378,10 +411,28 @@ int keys_run(const struct keys_store *s, const struct plan *p, const char *const
         if (sel[i])
             r = keys_check_name("machine name", p->machines[i].name, d);
     /* servers first: their host keys are what the clients consume */
-    for (size_t i = 0; i < p->nmachines && r == 0; i++)
+    if (s->admin) {
+        /* sops: each generator all or nothing, the whole run made durable at once */
+        if (r == 0)
+            r = run_many(s, p, sel, true, &keys_gen_openssh, flags, now, rep);
+        size_t first = rep->nevents;
+        if (r == 0)
+            r = run_many(s, p, sel, false, &keys_gen_borgbackup, flags, now, rep);
+        size_t last = rep->nevents; /* known_hosts events are appended behind */
+        for (size_t e = first; e < last && r == 0; e++) {
+            if (rep->events[e].result.outcome == KEYS_FAILED)
+                continue;
+            for (size_t i = 0; i < p->nmachines; i++)
+                if (!strcmp(p->machines[i].name, rep->events[e].machine)) {
+                    r = run_known_hosts(s, p, &p->machines[i], rep);
+                    break;
+                }
+        }
+    }
+    for (size_t i = 0; i < p->nmachines && r == 0 && !s->admin; i++)
         if (sel[i] && p->machines[i].is_server)
             r = run_generator(s, p->machines[i].name, &keys_gen_openssh, flags, now, rep);
-    for (size_t i = 0; i < p->nmachines && r == 0; i++) {
+    for (size_t i = 0; i < p->nmachines && r == 0 && !s->admin; i++) {
         const struct plan_machine *m = &p->machines[i];
         if (!sel[i] || !m->is_client)
             continue;

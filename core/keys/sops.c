@@ -3,6 +3,7 @@
 #include "core/keys.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -622,10 +623,14 @@ static int backup_file(const char *path, const char *backup, const char *rel, st
     return r;
 }
 
-int keys_generate_sops(const struct keys_store *s, const char *machine,
-                       const struct keys_generator *g, unsigned flags, int64_t now,
-                       struct keys_result *out, struct diag *d)
+/* Everything but the renames: the result as it will be, and (unless the files exist and are
+ * left alone) the staged set in *pt, to commit with sops_commit. */
+static int sops_prepare(const struct keys_store *s, const char *machine,
+                        const struct keys_generator *g, unsigned flags, int64_t now,
+                        bool deferred, struct gen_txn *staged, struct keys_result *out,
+                        struct diag *d)
 {
+    memset(staged, 0, sizeof(*staged));
     int r = keys_check_name("machine name", machine, d);
     if (r < 0)
         return r;
@@ -689,7 +694,7 @@ int keys_generate_sops(const struct keys_store *s, const char *machine,
         buf_free(&miss);
         goto done;
     }
-    if ((r = file_txn_new(&t.txn)) < 0) {
+    if ((r = deferred ? file_txn_new_deferred(&t.txn) : file_txn_new(&t.txn)) < 0) {
         r = diag_errno(d, r, NULL, "out of memory");
         goto done;
     }
@@ -753,12 +758,12 @@ int keys_generate_sops(const struct keys_store *s, const char *machine,
             free(rel);
         }
     }
-    if (r == 0)
-        r = file_txn_commit(t.txn, NULL, d);
     if (r < 0) {
         gen_txn_undo(&t);
         goto done;
     }
+    *staged = t; /* committed by sops_commit */
+    memset(&t, 0, sizeof(t));
     res.outcome = nexist ? KEYS_REGENERATED : KEYS_GENERATED;
     res.fingerprint = strdup(kp->fingerprint);
     res.backup_dir = backup;
@@ -786,6 +791,79 @@ done:
     free(sec[0]);
     free(sec[1]);
     return r;
+}
+
+/* Put a prepared set in place (or take it back: links, directories, the result). */
+static int sops_commit(struct gen_txn *t, struct keys_result *res, struct diag *d)
+{
+    int r = t->txn ? file_txn_commit(t->txn, NULL, d) : 0;
+    if (r < 0) {
+        gen_txn_undo(t);
+        keys_result_clear(res);
+        res->outcome = KEYS_FAILED;
+    }
+    gen_txn_free(t);
+    return r;
+}
+
+int keys_generate_sops(const struct keys_store *s, const char *machine,
+                       const struct keys_generator *g, unsigned flags, int64_t now,
+                       struct keys_result *out, struct diag *d)
+{
+    struct gen_txn t;
+    struct keys_result res = {0};
+    int r = sops_prepare(s, machine, g, flags, now, false, &t, &res, d);
+    if (r == 0)
+        r = sops_commit(&t, &res, d);
+    if (r == 0)
+        *out = res;
+    return r;
+}
+
+/* syncfs() of the file system holding dir. */
+static int sync_fs_of(const char *dir, struct diag *d)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return diag_errno(d, errno, dir, "cannot open: %s", strerror(errno));
+    int r = syncfs(fd) < 0 ? -errno : 0;
+    close(fd);
+    return r < 0 ? diag_errno(d, -r, dir, "cannot sync its file system: %s", strerror(-r)) : 0;
+}
+
+int keys_generate_sops_many(const struct keys_store *s, const char *const *machines, size_t n,
+                            const struct keys_generator *g, unsigned flags, int64_t now,
+                            struct keys_result *results, struct diag *diags)
+{
+    struct gen_txn *t = calloc(n ? n : 1, sizeof(*t));
+    if (!t)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        memset(&results[i], 0, sizeof(results[i]));
+        if (sops_prepare(s, machines[i], g, flags, now, true, &t[i], &results[i], &diags[i]) < 0)
+            results[i].outcome = KEYS_FAILED;
+    }
+    /* the temporary files durable before any rename, then the renames */
+    struct diag sd = {0};
+    int r = sync_fs_of(s->clan_dir, &sd);
+    for (size_t i = 0; i < n; i++) {
+        if (results[i].outcome == KEYS_FAILED) {
+            gen_txn_free(&t[i]);
+        } else if (r < 0) {
+            gen_txn_undo(&t[i]);
+            gen_txn_free(&t[i]);
+            keys_result_clear(&results[i]);
+            results[i].outcome = KEYS_FAILED;
+            diag_errno(&diags[i], r, s->clan_dir, "%s", sd.msg);
+        } else {
+            sops_commit(&t[i], &results[i], &diags[i]);
+        }
+    }
+    if (r == 0)
+        sync_fs_of(s->clan_dir, &sd);
+    diag_clear(&sd);
+    free(t);
+    return 0;
 }
 
 /* ---- vars list / check / fix ---- */

@@ -640,13 +640,22 @@ struct file_txn_entry {
 struct file_txn {
     struct file_txn_entry *v;
     size_t n, cap;
-    bool done; /* committed, or tried to */
+    bool done;     /* committed, or tried to */
+    bool deferred; /* no fsync: the caller syncs the file system before and after commit */
 };
 
 int file_txn_new(struct file_txn **out)
 {
     *out = calloc(1, sizeof(**out));
     return *out ? 0 : -ENOMEM;
+}
+
+int file_txn_new_deferred(struct file_txn **out)
+{
+    int r = file_txn_new(out);
+    if (r == 0)
+        (*out)->deferred = true;
+    return r;
 }
 
 size_t file_txn_count(const struct file_txn *x)
@@ -665,7 +674,7 @@ int file_txn_add(struct file_txn *x, const char *path, const void *data, size_t 
     x->v = nv;
     struct file_txn_entry *e = &x->v[x->n];
     memset(e, 0, sizeof(*e));
-    int r = stage(&e->s, path, data, len, mode_if_new, true, true, expect, d);
+    int r = stage(&e->s, path, data, len, mode_if_new, true, !x->deferred, expect, d);
     if (r < 0)
         return r;
     for (size_t i = 0; i < x->n; i++) {
@@ -812,7 +821,7 @@ int file_txn_commit(struct file_txn *x, struct file_stamp *new_stamps, struct di
         buf_free(&msg);
     }
     if (r == 0) {
-        for (size_t i = 0; i < x->n; i++)
+        for (size_t i = 0; i < x->n && !x->deferred; i++)
             fsync_dir_of(x->v[i].s.target);
         if (new_stamps)
             for (size_t i = 0; i < x->n; i++)
