@@ -1,8 +1,9 @@
 #!/bin/bash
 # core/secrets against reference implementations that are not ours: Debian's age and
 # age-keygen (both directions, binary and armored, across chunk boundaries), npm's sops-age
-# with node's crypto for the MAC (tests/sops-oracle.mjs), and sops files written by the real
-# sops through Clan (tests/secrets-fixtures/clan-made).
+# with node's crypto for the MAC (tests/sops-oracle.mjs). (No sops binary is packaged for
+# Debian 12; files that the real sops wrote are not committed here: the project's fixtures
+# are its own.)
 . "$top_srcdir/tests/lib.sh"
 tool="$top_builddir/tests/secrets-tool"
 for t in age age-keygen node npm jq; do
@@ -79,15 +80,4 @@ check "sops-age decrypts the updated file with the new recipient" \
 expect_status 1 "the removed recipient no longer decrypts it" \
     "$tool" sops-decrypt "$T/theirs.txt" "$T/updated"
 
-# files written by the real sops, through Clan
-F="$top_srcdir/tests/secrets-fixtures/clan-made"
-check "we decrypt a Clan-made var (sops 3.10.2), MAC checked" \
-    test "$("$tool" sops-decrypt "$F/admin-age-key.txt" "$F/vars/per-machine/peer1/new-service/a-secret/secret")" = a-secret
-"$tool" sops-decrypt "$F/admin-age-key.txt" "$F/sops/secrets/peer1-age.key/secret" > "$T/peer1.txt"
-check "the Clan-made machine key is the one in sops/machines/peer1/key.json" \
-    test "$(age-keygen -y "$T/peer1.txt")" = "$(jq -r '.[0].publickey' "$F/sops/machines/peer1/key.json")"
-check "the machine's own key decrypts its var (as sops-nix does)" \
-    test "$("$tool" sops-decrypt "$T/peer1.txt" "$F/vars/per-machine/peer1/dummy-generator/generated-password/secret")" = 30102
-check "sops-age agrees on the Clan-made file" \
-    sh -c "NODE_PATH='$npm_dir/node_modules' node '$npm_dir/sops-oracle.mjs' decrypt '$F/vars/per-machine/peer1/dummy-generator/generated-password/secret' '$T/peer1.txt' | grep -qx 30102"
 finish

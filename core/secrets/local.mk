@@ -23,5 +23,4 @@ fuzz_fuzz_sops_SOURCES = fuzz/fuzz-sops.c
 fuzz_fuzz_sops_LDFLAGS = $(FUZZ_LDFLAGS)
 fuzz_fuzz_sops_LDADD = $(CORE_LIBS)
 endif
-EXTRA_DIST += fuzz/fuzz-sops.c tests/secrets-tool.c tests/sops-oracle.mjs \
-	tests/secrets-fixtures/README.md
+EXTRA_DIST += fuzz/fuzz-sops.c tests/secrets-tool.c tests/sops-oracle.mjs
