@@ -34,6 +34,12 @@ if [ -x "${CLAN_TUI:-}" ]; then
         echo "$(( (e - s) / 1000 ))" | awk '{ printf "%.3f\n", $1 / 1000 }'
     done > "$T/frame"
     echo "first frame, whole process (clan-tui screen DIR): median $(median 1 < "$T/frame") ms wall (target < 100 ms)"
+    for i in $(seq "$runs"); do
+        TIMEFORMAT='%R %U %S'
+        { time "$CLAN_TUI" plan --json "$T/clan" >/dev/null; } 2>&1 |
+            awk '{ printf "%.3f %.3f\n", $1 * 1000, ($2 + $3) * 1000 }'
+    done > "$T/plan"
+    echo "open + plan, whole process (clan-tui plan --json DIR): median $(median 1 < "$T/plan") ms wall, $(median 2 < "$T/plan") ms CPU"
 fi
 if command -v nix-instantiate >/dev/null 2>&1; then
     find "$T/clan" -name '*.nix' > "$T/files"

@@ -2,7 +2,7 @@
 libclancore_a_SOURCES += core/clan.h core/clan/clan.c
 # a 1000-machine clan directory: open, edits in clan.nix and inventory.json, first frame
 EXTRA_PROGRAMS += bench/bench-clan
-bench_bench_clan_SOURCES = bench/bench-clan.c
+bench_bench_clan_SOURCES = bench/bench-clan.c tui/heap.c
 bench_bench_clan_LDADD = $(CORE_LIBS)
 BENCH_PROGS += bench/bench-clan
 BENCH_RUNS += bench/bench-clan.sh
