@@ -251,8 +251,10 @@ int nix_file_view(const struct nix_file *f, struct nix_span s, struct nix_file *
  * val_start/val_end: the value's bytes ({...}, [...], "...", the literal); wrap_start =
  * val_start; val_line/val_col 1-based, columns in bytes. The root has no name, key 0,0.
  * nix_file_root/name/text/linecol/print/dump_tree work as on a Nix file (the CST is one root
- * holding the tokens); nix_file_has_errors and nix_file_has_diags are false;
- * nix_file_patch_local returns 0 and the nix_edit_* functions refuse the file.
+ * holding the tokens); nix_file_has_errors and nix_file_has_diags are false; the nix_edit_*
+ * functions refuse the file. nix_file_patch_local applies patches that lie strictly inside
+ * the brackets of one object or array: that container is read again alone and spliced in
+ * (changed: it; attrs_only false), when its new text is JSON within the nesting limit.
  * 0 and *out on success. Text that is not JSON gives -EINVAL and one diag (severity error)
  * "NAME:LINE:COL: what; expected what": single quotes, unquoted keys or text, comments,
  * trailing or missing commas, numbers JSON does not write (01, +1, .5, 1., NaN), YAML

@@ -38,7 +38,7 @@ bool fmt_fast_ok(const char *fmt);
 size_t fmt_fast(char *out, size_t cap, const char *fmt, va_list ap);
 /* asprintf: a new string in *out, its length or a negative errno. */
 int str_printf(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int str_vprintf(char **out, const char *fmt, va_list ap);
+int str_vprintf(char **out, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* snprintf. */
 int str_snprintf(char *out, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

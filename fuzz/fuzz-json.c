@@ -1,7 +1,8 @@
 /* libFuzzer target for core/nix/json.c: every input either parses or is refused with exactly
  * one error; a parse prints back byte for byte, its tree's ranges hold what their kinds say,
  * the Nix edit functions refuse it, and JSON edits are tried at paths taken from the tree:
- * every edit accepted gives text that parses again, as the edit's result. */
+ * every edit accepted gives text that parses again, as the edit's result, and the same
+ * patches applied in place (nix_file_patch_local), when they are, give exactly that parse. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "core/nix.h"
+#include "core/nix/nix-int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -76,6 +78,27 @@ static void must_reparse(struct nix_file *f, struct nix_edit *e)
     check_tree(g, nix_file_root(g));
     nix_file_free(g);
     diag_list_free(&dl);
+    /* in place, on a copy of f (whose tree may be built or not) */
+    size_t fl;
+    const char *ft = nix_file_text(f, &fl);
+    struct nix_file *h = NULL;
+    if (nix_file_from_json("fuzz.json", ft, fl, &h, &dl) < 0)
+        abort();
+    if (len & 1)
+        nix_file_root(h);
+    struct nix_change ch;
+    int r = nix_file_patch_local(h, e->v, e->n, &ch);
+    if (r < 0)
+        abort();
+    struct buf why = {0};
+    if (r == 1 && nix_file_compare(h, e->result, &why) != 0) {
+        fprintf(stderr, "in place: %s\n", why.p ? why.p : "?");
+        abort();
+    }
+    if (r == 1 && (ch.new_end - ch.old_end + fl != len || !ch.changed))
+        abort();
+    buf_free(&why);
+    nix_file_free(h);
     free(out);
     nix_edit_free(e);
 }
@@ -113,7 +136,7 @@ static void try_edits(struct nix_file *f, const char *const *path, size_t n, con
 }
 
 /* A JSON file as the Nix functions see it: printed back byte for byte, listed, refused by
- * the Nix edits, never patched locally. */
+ * the Nix edits; a patch before its value is never applied in place. */
 static void check_as_nix(struct nix_file *f, const uint8_t *data, size_t size)
 {
     if (!nix_file_is_json(f) || nix_file_has_errors(f) || nix_file_has_diags(f))

@@ -148,6 +148,18 @@ static void expect_untouched(struct nix_file *f, struct nix_file *orig)
 static void collect(const struct nix_value *v, const struct nix_value ***out, size_t *n,
                     size_t *cap);
 
+/* The change's ends, as lines and columns of the old text (orig) and the new one (g). */
+static void expect_ends(struct nix_file *orig, struct nix_file *g, const struct nix_change *ch)
+{
+    unsigned l, c;
+    nix_file_linecol(orig, ch->old_end, &l, &c);
+    assert_int_equal(l, ch->old_line);
+    assert_int_equal(c, ch->old_col);
+    nix_file_linecol(g, ch->new_end, &l, &c);
+    assert_int_equal(l, ch->new_line);
+    assert_int_equal(c, ch->new_col);
+}
+
 static int ptr_cmp(const void *a, const void *b)
 {
     uintptr_t x = (uintptr_t)*(const void *const *)a, y = (uintptr_t)*(const void *const *)b;
@@ -213,13 +225,7 @@ static int try_patches(const char *text, size_t len, struct nix_file *orig, stru
                 assert_true(!kept || !inside);
             }
         }
-        unsigned l, c;
-        nix_file_linecol(orig, ch.old_end, &l, &c);
-        assert_int_equal(l, ch.old_line);
-        assert_int_equal(c, ch.old_col);
-        nix_file_linecol(g, ch.new_end, &l, &c);
-        assert_int_equal(l, ch.new_line);
-        assert_int_equal(c, ch.new_col);
+        expect_ends(orig, g, &ch);
         /* a position after the change moves as nix_change_offset/linecol say */
         if (ch.old_end < len) {
             size_t o = ch.old_end + (len - ch.old_end) / 2;
@@ -1066,6 +1072,137 @@ static void test_edits_in_a_row(void **state)
     free(text);
 }
 
+
+/* ---- JSON documents: the innermost container read again alone ---- */
+
+static struct nix_file *parse_json(const char *text, size_t len)
+{
+    struct diag_list dl = {0};
+    struct nix_file *f = NULL;
+    int r = nix_file_from_json("t.json", text, len, &f, &dl);
+    diag_list_free(&dl);
+    return r < 0 ? NULL : f;
+}
+
+static const char *const jrepl[] = {
+    "\"x\"", "42", "-1.5e3", "{\"a\": 1}", "[1, 2]", "[]", "{}", "true", "null",
+    "\"\\u00e9\\ud83d\\ude00\"", ", \"k\": 3", ", 7", "\n    \"n\": [\n      \"y\"\n    ],",
+    "{", "]", "\"unterminated", "1,", "{\"a\": 1, \"a\": 2}", "\"a\": 1", "\t", "",
+    "[[[[[[[[[[1]]]]]]]]]]", "\"tag\"", "\r\n",
+};
+
+/* Patch a fresh parse of text in place at [s, e) with t; compared with the full parse of the
+ * patched text when applied, untouched when not (always when that parse fails). */
+static int json_try(const char *text, size_t len, struct nix_file *orig, size_t s, size_t e,
+                    const char *t, struct stats *st)
+{
+    struct nix_file *f = parse_json(text, len);
+    assert_non_null(f);
+    if (st->tried++ % 2)
+        nix_file_root(f); /* the line table built before, or not */
+    else {
+        unsigned l, c;
+        nix_file_linecol(f, len / 2, &l, &c);
+    }
+    struct nix_patch v = {s, e, (char *)t};
+    size_t nl;
+    char *nt = patched(f, &v, 1, &nl);
+    struct nix_file *g = parse_json(nt, nl);
+    struct nix_change ch;
+    int r = nix_file_patch_local(f, &v, 1, &ch);
+    assert_true(r == 0 || r == 1);
+    if (!g)
+        assert_int_equal(r, 0);
+    if (r == 1) {
+        st->local++;
+        expect_same(f, g, "JSON applied in place");
+        assert_int_equal(ch.new_end - ch.old_end + len, nl);
+        assert_true(ch.changed->kind == NIX_ATTRS || ch.changed->kind == NIX_LIST);
+        expect_ends(orig, g, &ch);
+    } else {
+        expect_untouched(f, orig);
+    }
+    nix_file_free(f);
+    nix_file_free(g);
+    free(nt);
+    return r;
+}
+
+static void json_file(const char *text, size_t len, size_t every, struct stats *st)
+{
+    struct nix_file *orig = parse_json(text, len);
+    assert_non_null(orig);
+    size_t nr = sizeof jrepl / sizeof *jrepl;
+    for (size_t s = 0; s < len; s += 1 + rnd() % every) {
+        size_t e = s + (rnd() % 3 ? rnd() % 12 : 0);
+        json_try(text, len, orig, s, e > len ? len : e, jrepl[rnd() % nr], st);
+    }
+    /* every value replaced whole, and an element or member added after each one */
+    const struct nix_value **all = NULL;
+    size_t n = 0, cap = 0;
+    collect(nix_file_root(orig), &all, &n, &cap);
+    for (size_t i = 0; i < n; i += 1 + rnd() % every) {
+        json_try(text, len, orig, all[i]->val_start, all[i]->val_end, jrepl[rnd() % nr], st);
+        const char *add = all[i]->parent && all[i]->parent->kind == NIX_LIST ? ", 5" : ", \"z\": 5";
+        json_try(text, len, orig, all[i]->val_end, all[i]->val_end, add, st);
+    }
+    free(all);
+    nix_file_free(orig);
+}
+
+static void test_json(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        "tests/clans/classic/inventory.json", "tests/clans/json-heavy/inventory.json",
+        "tests/clans/subdirectory/infra/inventory.json", "samples/clan-dir/inventory.json",
+    };
+    struct stats st = {0};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", srcdir(), files[i]);
+        size_t len;
+        char *text = read_path(path, &len);
+        json_file(text, len, 3, &st);
+        free(text);
+    }
+    static const char hand[] =
+        "{\n  \"a\": [1, 2.5e-3, \"\\u00e9\", {\"b\": [[], {}]}],\r\n  \"c\": {\"d\": null, "
+        "\"e\": true},\n\t\"f\": \"\\ud83d\\ude00 x\"\n}";
+    json_file(hand, sizeof hand - 1, 1, &st);
+    /* a scalar document, and patches outside every container: never local */
+    static const char scalar[] = "  \"just a string\"  ";
+    json_file(scalar, sizeof scalar - 1, 1, &st);
+    fprintf(stderr, "json: %zu patches tried, %zu applied in place\n", st.tried, st.local);
+    assert_true(st.local > st.tried / 10);
+}
+
+/* The nesting limit counts the levels above the container read again. */
+static void test_json_depth(void **state)
+{
+    (void)state;
+    struct buf b = {0};
+    for (int i = 0; i < NIX_MAX_DEPTH - 1; i++)
+        buf_putc(&b, '[');
+    buf_puts(&b, "[1]");
+    for (int i = 0; i < NIX_MAX_DEPTH - 1; i++)
+        buf_putc(&b, ']');
+    struct nix_file *f = parse_json(b.p, b.len);
+    assert_non_null(f);
+    size_t at = NIX_MAX_DEPTH; /* the 1 in the innermost array */
+    struct nix_patch v = {at, at + 1, (char *)"[2]"};
+    struct nix_change ch;
+    assert_int_equal(nix_file_patch_local(f, &v, 1, &ch), 0);
+    v.text = (char *)"2, 3";
+    assert_int_equal(nix_file_patch_local(f, &v, 1, &ch), 1);
+    size_t len;
+    const char *t = nix_file_text(f, &len);
+    assert_int_equal(len, b.len + 3);
+    assert_memory_equal(t + at, "2, 3]", 5);
+    nix_file_free(f);
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1076,6 +1213,8 @@ int main(void)
         cmocka_unit_test(test_edits_in_a_row),
         cmocka_unit_test(test_attrs_form),
         cmocka_unit_test(test_machine_add),
+        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_json_depth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

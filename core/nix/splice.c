@@ -895,6 +895,40 @@ static size_t count_nl(const char *t, size_t len)
 }
 
 
+/* The rebuilt value's new contents W (the fragment g's, in f's coordinates) replace V's: g's
+ * tree memory handed to f, every position outside V moved by c, V keeping its address, name,
+ * parent, key and definitions. Takes ring. */
+static void replace_value(struct nix_file *f, struct nix_file *g, struct nix_ivalue *V,
+                          struct nix_ivalue *W, struct nix_change *c, struct nix_value **ring)
+{
+    struct nix_arena_chunk **tailp = &g->tree_arena.head;
+    while (*tailp)
+        tailp = nix_arena_next(*tailp);
+    *tailp = f->tree_arena.head;
+    f->tree_arena.head = g->tree_arena.head;
+    g->tree_arena.head = NULL;
+    struct mover mv = {f, &V->pub, c->start, c->old_end, c->new_end,
+                       c->old_line, c->old_col, c->new_line, c->new_col};
+    move_all(&mv, &f->tree->pub, ring);
+    free(ring);
+    struct nix_value keep = V->pub;
+    struct nix_def *defs = V->defs;
+    size_t ndefs = V->ndefs, capdefs = V->capdefs;
+    *V = *W;
+    V->pub.name = keep.name;
+    V->pub.parent = keep.parent;
+    V->pub.key_start = keep.key_start;
+    V->pub.key_end = keep.key_end;
+    V->pub.key_line = keep.key_line;
+    V->pub.key_col = keep.key_col;
+    V->defs = defs;
+    V->ndefs = ndefs;
+    V->capdefs = capdefs;
+    for (size_t i = 0; i < V->pub.nchildren; i++)
+        V->pub.children[i]->parent = &V->pub;
+    c->changed = &V->pub;
+}
+
 static int attrs_apply(struct nix_file *f, struct nix_local *l, struct nix_change *ch);
 
 int nix_local_apply(struct nix_file *f, struct nix_local *l, struct nix_change *ch)
@@ -986,32 +1020,7 @@ int nix_local_apply(struct nix_file *f, struct nix_local *l, struct nix_change *
     struct xlate x = {.us = us, .bind = bind, .u = u, .base = base, .skip = 2};
     nix_file_linecol(f, us, &x.line, &x.col);
     xlate_value(&x, W);
-    struct nix_arena_chunk **tailp = &g->tree_arena.head;
-    while (*tailp)
-        tailp = nix_arena_next(*tailp);
-    *tailp = f->tree_arena.head;
-    f->tree_arena.head = g->tree_arena.head;
-    g->tree_arena.head = NULL;
-    struct mover mv = {f, &V->pub, c.start, c.old_end, c.new_end,
-                       c.old_line, c.old_col, c.new_line, c.new_col};
-    move_all(&mv, &f->tree->pub, ring);
-    free(ring);
-    struct nix_value keep = V->pub;
-    struct nix_def *defs = V->defs;
-    size_t ndefs = V->ndefs, capdefs = V->capdefs;
-    *V = *W;
-    V->pub.name = keep.name;
-    V->pub.parent = keep.parent;
-    V->pub.key_start = keep.key_start;
-    V->pub.key_end = keep.key_end;
-    V->pub.key_line = keep.key_line;
-    V->pub.key_col = keep.key_col;
-    V->defs = defs;
-    V->ndefs = ndefs;
-    V->capdefs = capdefs;
-    for (size_t i = 0; i < V->pub.nchildren; i++)
-        V->pub.children[i]->parent = &V->pub;
-    c.changed = &V->pub;
+    replace_value(f, g, V, W, &c, ring);
     *ch = c;
     return 1;
 }
@@ -1140,9 +1149,117 @@ static int attrs_apply(struct nix_file *f, struct nix_local *l, struct nix_chang
     return 1;
 }
 
+/* ---- JSON documents ----
+ * A JSON value is delimited by its own bytes: the innermost object or array that holds every
+ * patch strictly inside its brackets keeps them, and the whole document's parse reads it as
+ * its text alone parses (nothing outside the brackets changes, and a member's key or an
+ * element's place does not depend on what the value holds). So it is read again alone, and
+ * spliced in, when that parse succeeds and stays within the nesting limit with the levels
+ * above it. */
+
+static unsigned json_depth(const struct nix_value *v)
+{
+    unsigned d = 0;
+    for (size_t i = 0; i < v->nchildren; i++) {
+        unsigned c = json_depth(v->children[i]);
+        d = c > d ? c : d;
+    }
+    return d + (v->kind == NIX_ATTRS || v->kind == NIX_LIST);
+}
+
+static bool json_holds(const struct nix_value *c, size_t lo, size_t hi)
+{
+    return (c->kind == NIX_ATTRS || c->kind == NIX_LIST) && c->val_start < lo && hi < c->val_end;
+}
+
+static int json_patch_local(struct nix_file *f, const struct nix_patch *v, size_t n,
+                            struct nix_change *ch)
+{
+    size_t lo = v[0].start, hi = v[n - 1].end;
+    if (!f->tree || !json_holds(&f->tree->pub, lo, hi))
+        return 0;
+    /* the innermost container around the patches (children in source order) */
+    struct nix_value *in = &f->tree->pub;
+    unsigned above = 0;
+    for (;;) {
+        size_t a = 0, b = in->nchildren; /* the last child starting before lo */
+        while (a < b) {
+            size_t mid = a + (b - a) / 2;
+            if (in->children[mid]->val_start < lo)
+                a = mid + 1;
+            else
+                b = mid;
+        }
+        if (!a || !json_holds(in->children[a - 1], lo, hi))
+            break;
+        in = in->children[a - 1];
+        above++;
+    }
+    size_t us = in->val_start, ue = in->val_end;
+    struct nix_file *t = NULL, *g = NULL;
+    int r = new_frag(f, us, ue, v, n, &t);
+    if (r <= 0)
+        return r;
+    struct diag_list dl = {0};
+    r = nix_file_from_json(f->name, t->text, t->len, &g, &dl);
+    scratch_free(t);
+    diag_list_free(&dl);
+    if (r < 0)
+        return r == -ENOMEM ? r : 0;
+    if (!g->tree || g->tree->pub.val_start != 0 || g->tree->pub.val_end != g->len ||
+        above + json_depth(&g->tree->pub) > NIX_MAX_DEPTH) {
+        nix_file_free(g);
+        return 0;
+    }
+    size_t flen = g->len, nnl = count_nl(g->text, flen);
+    uint32_t ts = 0, te = (uint32_t)f->ntoks; /* the container's tokens: [ts, te) */
+    for (uint32_t a = 0, b = (uint32_t)f->ntoks; a < b;) {
+        uint32_t mid = a + (b - a) / 2;
+        if (f->toks[mid].start < us)
+            a = mid + 1;
+        else
+            b = ts = mid;
+    }
+    for (uint32_t a = ts, b = (uint32_t)f->ntoks; a < b;) {
+        uint32_t mid = a + (b - a) / 2;
+        if (f->toks[mid].start < ue)
+            a = mid + 1;
+        else
+            b = te = mid;
+    }
+    size_t newlen = f->len - (ue - us) + flen, newtoks = f->ntoks - (te - ts) + g->ntoks - 1;
+    struct nix_change c = {.start = lo, .old_end = hi};
+    struct nix_value **ring = NULL;
+    if (newlen >= UINT32_MAX - 1 || newtoks >= UINT32_MAX - 1) {
+        nix_file_free(g);
+        return 0;
+    }
+    if (reserve(f, newlen, newtoks, 0, nnl, &c) < 0 || !(ring = malloc(MOVE_RING * sizeof *ring))) {
+        nix_file_free(g);
+        return -ENOMEM;
+    }
+    ptrdiff_t db = splice_text(f, us, ue, ts, te, g);
+    f->nodes[f->root].tok_end = (uint32_t)f->ntoks;
+    splice_lines(f, us, ue, g->text, flen, nnl, db);
+    c.new_end = (size_t)((ptrdiff_t)hi + db);
+    nix_file_linecol(f, c.new_end, &c.new_line, &c.new_col);
+
+    /* the container's new contents in f's coordinates, their memory handed to f */
+    struct nix_ivalue *V = (struct nix_ivalue *)in, *W = g->tree;
+    struct xlate x = {.us = us, .bind = NIX_NONE, .u = NIX_NONE};
+    nix_file_linecol(f, us, &x.line, &x.col);
+    xlate_value(&x, W);
+    replace_value(f, g, V, W, &c, ring);
+    nix_file_free(g);
+    *ch = c;
+    return 1;
+}
+
 int nix_file_patch_local(struct nix_file *f, const struct nix_patch *v, size_t n,
                          struct nix_change *ch)
 {
+    if (nix_file_is_json(f))
+        return n ? json_patch_local(f, v, n, ch) : 0;
     struct nix_local *k = take_kept(f, v, n);
     if (k) { /* checked by the edit function that made the patches */
         int r = nix_local_apply(f, k, ch);
