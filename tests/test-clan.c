@@ -201,9 +201,15 @@ static void test_classic_json_and_nix(void **state)
     char *nix0 = slurp("clan.nix");
     struct inventory *inv = open_here();
     unsigned fi;
+    size_t local0, full0, local1, full1;
+    inventory_update_counts(inv, &local0, &full0);
     edit_ok(inv, (struct inv_op){.kind = INV_OP_TAG_ADD, .machine = "gamma", .tag = "backup"},
             &fi);
     assert_string_equal(kind_file(inv, fi), "inventory.json");
+    /* patched in place (core/nix's JSON local edit), the model updated, not read again */
+    inventory_update_counts(inv, &local1, &full1);
+    assert_int_equal(local1, local0 + 1);
+    assert_int_equal(full1, full0);
     edit_ok(inv,
             (struct inv_op){.kind = INV_OP_SETTING_SET,
                             .scope = {.instance = "borgbackup", .role = "client",
@@ -755,9 +761,11 @@ static void series_one(const char *fixture, unsigned long seed, size_t steps)
         seen_update(sn, inv, pend, false);
     }
     where[0] = 0;
-    printf("  %s: %zu steps: %zu edits applied, %zu refused, %zu undo, %zu redo; %zu texts "
-           "checked\n",
-           fixture, steps, applied, refused, undos, redos, sn->nchk);
+    size_t local, full;
+    inventory_update_counts(inv, &local, &full);
+    printf("  %s: %zu steps: %zu edits applied, %zu refused, %zu undo, %zu redo (%zu updates "
+           "in place, %zu full); %zu texts checked\n",
+           fixture, steps, applied, refused, undos, redos, local, full, sn->nchk);
     seen_check(sn, fixture);
     free(sn);
     pool_free(&machines);

@@ -1467,6 +1467,25 @@ static int invert(const char *old, const struct nix_edit *e, struct inv_undo *u)
     return 0;
 }
 
+/* The undo record's patches as core/nix takes them (texts borrowed): 1, 0 when a text holds
+ * a NUL byte (only a full parse reads it), <0 ENOMEM. */
+static int nix_patches(const struct inv_patch *p, size_t np, struct nix_patch **out)
+{
+    struct nix_patch *v = calloc(np ? np : 1, sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    for (size_t i = 0; i < np; i++) {
+        const char *t = p[i].text ? p[i].text : "";
+        if (memchr(t, 0, p[i].len)) {
+            free(v);
+            return 0;
+        }
+        v[i] = (struct nix_patch){p[i].start, p[i].end, (char *)t};
+    }
+    *out = v;
+    return 1;
+}
+
 /* Apply patches to the tree in place and update the model (core/nix local edits): 1 done,
  * 0 not local (nothing changed), <0 ENOMEM (the model was read again). */
 static int patch_local(struct inventory *inv, const struct inv_patch *p, size_t np,
@@ -1477,16 +1496,8 @@ static int patch_local(struct inventory *inv, const struct inv_patch *p, size_t 
      * that other files also define is read again whole (inv_update) */
     if (inv->no_local || nix_file_has_diags(inv->nix) || !np)
         return 0;
-    struct nix_patch *v = calloc(np, sizeof(*v));
-    if (!v)
-        return -ENOMEM;
-    int r = 1;
-    for (size_t i = 0; i < np && r == 1; i++) {
-        const char *t = p[i].text ? p[i].text : "";
-        if (memchr(t, 0, p[i].len)) /* text with a NUL byte: only a full parse reads it */
-            r = 0;
-        v[i] = (struct nix_patch){p[i].start, p[i].end, (char *)t};
-    }
+    struct nix_patch *v = NULL;
+    int r = nix_patches(p, np, &v);
     struct nix_change ch = {0};
     if (r == 1)
         r = nix_file_patch_local(inv->nix, v, np, &ch);
@@ -1501,6 +1512,36 @@ static int patch_local(struct inventory *inv, const struct inv_patch *p, size_t 
         span += ch.changed->val_end - ch.changed->wrap_start;
     inv->local_bytes += span;
     int u = inv_update(inv, &ch, new_conflict);
+    return u < 0 ? u : 1;
+}
+
+/* The same for file `file` (> 0) of a clan: inventory.json, patched in place when nothing
+ * else shares its parse (a preview's clan, an undo's) and what local edits left in its
+ * memory is less than the file; then the model follows (inv_update_file). 1 done, 0 not
+ * local (nothing changed), <0 ENOMEM (the model was read again). */
+static int patch_local_file(struct inventory *inv, unsigned file, const struct inv_patch *p,
+                            size_t np, bool *new_conflict)
+{
+    *new_conflict = false;
+    struct inv_clan *c = inv->clan;
+    if (!c || c->refs != 1 || (long)file != c->json || file >= c->nfiles || !np)
+        return 0;
+    struct inv_srcfile *sf = &c->files[file];
+    size_t flen = 0;
+    if (!sf->nix || !sf->parse || sf->parse->refs != 1 || sf->parse->diags.n ||
+        (nix_file_text(sf->nix, &flen), sf->parse->local_bytes > flen))
+        return 0;
+    struct nix_patch *v = NULL;
+    int r = nix_patches(p, np, &v);
+    struct nix_change ch = {0};
+    if (r == 1)
+        r = nix_file_patch_local(sf->nix, v, np, &ch);
+    free(v);
+    if (r <= 0)
+        return r;
+    sf->edited = true;
+    sf->parse->local_bytes += (ch.new_end - ch.start) + (ch.changed->val_end - ch.changed->val_start);
+    int u = inv_update_file(inv, file, &ch, new_conflict);
     return u < 0 ? u : 1;
 }
 
@@ -1564,7 +1605,11 @@ static void push_undo(struct inventory *inv, struct inv_undo *u, const struct in
     inv->nredo = 0;
 }
 
-/* An edit of another file of the clan: the clan is read again with its new text. */
+static int replace_other(struct inventory *inv, const char *real, const struct inv_patch *p,
+                         size_t np, struct diag *d);
+
+/* An edit of another file of the clan: inventory.json patched in place when it can be,
+ * else the clan is read again with the file's new text. */
 static int edit_other(struct inventory *inv, const struct inv_op *op, struct nix_edit e,
                       unsigned file, struct inv_alternatives *alts, struct diag_list *diags)
 {
@@ -1580,10 +1625,36 @@ static int edit_other(struct inventory *inv, const struct inv_op *op, struct nix
         nix_edit_free(&e);
         return diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0, "out of memory"), -ENOMEM;
     }
+    /* a small edit of inventory.json: patched in place, the model updated */
+    bool nc = false;
+    int r = patch_local_file(inv, file, u.fwd, u.nfwd, &nc);
+    if (r == 1 && !nc) {
+        nix_edit_free(&e);
+        push_undo(inv, &u, op);
+        return 0;
+    }
+    if (r == 1 && patch_local_file(inv, file, u.back, u.nback, &nc) != 1) {
+        /* a new conflict, and the text could not be put back in place: read it again */
+        struct diag d = {0};
+        r = replace_other(inv, u.file, u.back, u.nback, &d);
+        if (r < 0) {
+            diag_list_push(diags, &d);
+            diag_clear(&d);
+            inv_undo_free(&u);
+            nix_edit_free(&e);
+            return r;
+        }
+    }
+    if (r < 0) {
+        inv_undo_free(&u);
+        nix_edit_free(&e);
+        return diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0, "out of memory"), -ENOMEM;
+    }
+    /* not local, or a new conflict that the full check explains and refuses */
     char *text;
     size_t len;
     struct inventory *n = NULL;
-    int r = preview_built(inv, op, e, file, &text, &len, NULL, &n, alts, diags);
+    r = preview_built(inv, op, e, file, &text, &len, NULL, &n, alts, diags);
     if (r < 0) {
         inv_undo_free(&u);
         return r;
@@ -1600,6 +1671,12 @@ static int replace_other(struct inventory *inv, const char *real, const struct i
                          size_t np, struct diag *d)
 {
     long k = inv_file_by_real(inv, real);
+    bool nc;
+    int lr = k > 0 ? patch_local_file(inv, (unsigned)k, p, np, &nc) : 0;
+    if (lr == 1)
+        return 0;
+    if (lr < 0)
+        return diag_set(d, DIAG_ERROR, real, 0, 0, "out of memory"), lr;
     size_t olen;
     const char *old = k > 0 ? inv_file_text(inv, (unsigned)k, &olen) : NULL;
     if (!old)

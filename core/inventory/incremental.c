@@ -38,9 +38,16 @@ static size_t move_off(const struct nix_change *c, size_t off)
     return off >= c->old_end ? off - c->old_end + c->new_end : off;
 }
 
-static void move_loc(const struct nix_change *c, struct inv_loc *l)
+/* The edit: its change, in file `file` of the clan (0: the main file). */
+struct moving {
+    const struct nix_change *c;
+    unsigned file;
+};
+
+static void move_loc(const struct moving *mv, struct inv_loc *l)
 {
-    if (l->file || (!l->line && !l->start && !l->end))
+    const struct nix_change *c = mv->c;
+    if (l->file != mv->file || (!l->line && !l->start && !l->end))
         return; /* in another file of the clan, or not written in a file */
     if (l->start >= c->old_end)
         move_lc_after(c, &l->line, &l->col);
@@ -50,7 +57,7 @@ static void move_loc(const struct nix_change *c, struct inv_loc *l)
         l->end = move_off(c, l->end);
 }
 
-static void move_eff(const struct nix_change *c, struct inv_eff *e)
+static void move_eff(const struct moving *c, struct inv_eff *e)
 {
     for (size_t i = 0; i < e->ndefs; i++)
         move_loc(c, &e->defs[i].loc);
@@ -58,14 +65,19 @@ static void move_eff(const struct nix_change *c, struct inv_eff *e)
         move_eff(c, &e->children[i]);
 }
 
-/* Is the diagnostic about the main file (the one local edits change)? */
-static bool diag_in_main(const struct inventory *inv, const struct diag *g)
+/* Is the diagnostic about the file the edit changed? */
+static bool diag_in(const struct inventory *inv, unsigned file, const struct diag *g)
 {
-    return !inv->clan || !g->file || !strcmp(g->file, inv->name);
+    if (!inv->clan)
+        return true;
+    if (!g->file)
+        return !file;
+    return !strcmp(g->file, inventory_file_name(inv, file));
 }
 
-static void move_model(struct inventory *inv, const struct nix_change *c)
+static void move_model(struct inventory *inv, unsigned file, const struct nix_change *ch)
 {
+    const struct moving mv = {ch, file}, *c = &mv;
     struct inv_model *md = &inv->model;
     move_loc(c, &md->meta.name.loc);
     move_loc(c, &md->meta.domain.loc);
@@ -103,8 +115,8 @@ static void move_model(struct inventory *inv, const struct nix_change *c)
     for (size_t k = 0; k < md->nmembers; k++)
         move_eff(c, &md->members[k].settings);
     for (size_t k = 0; k < inv->diags.n; k++)
-        if (diag_in_main(inv, &inv->diags.v[k]))
-            move_lc(c, &inv->diags.v[k].line, &inv->diags.v[k].col);
+        if (diag_in(inv, file, &inv->diags.v[k]))
+            move_lc(ch, &inv->diags.v[k].line, &inv->diags.v[k].col);
     /* what lib.mkForce & co. wrap, read before: moved; a value the edit touched (it keeps
      * its address, not its contents) is read again */
     struct inv_unwrap_cache *uc = &inv->unwrap;
@@ -118,11 +130,11 @@ static void move_model(struct inventory *inv, const struct nix_change *c)
         struct inv_unwrap *e = &uc->v[k];
         if (!e->key)
             continue;
-        if (touched(e->key, c))
+        if (touched(e->key, ch))
             e->key = NULL;
         else
             live++;
-        e->inner_start = move_off(c, e->inner_start);
+        e->inner_start = move_off(ch, e->inner_start);
     }
     if (live != uc->n) {
         /* open addressing: put the survivors back where a lookup finds them */
@@ -148,9 +160,9 @@ static void move_model(struct inventory *inv, const struct nix_change *c)
     }
     /* snippets read out of the file sit at delta + 6 ("{ v = "); built-in ones at 0 */
     for (size_t k = 0; k < inv->nsnippets; k++)
-        if (inv->snippet_delta[k] > 0 && (!inv->snippet_file || !inv->snippet_file[k]))
+        if (inv->snippet_delta[k] > 0 && (inv->snippet_file ? inv->snippet_file[k] : 0) == file)
             inv->snippet_delta[k] =
-                (long)move_off(c, (size_t)inv->snippet_delta[k] + 6) - 6;
+                (long)move_off(ch, (size_t)inv->snippet_delta[k] + 6) - 6;
 }
 
 /* ---- diagnostics ---- */
@@ -747,10 +759,10 @@ static int update_machine_set(struct inventory *inv, const struct nix_value *set
 
 /* Is the diagnostic's position in the text the edit replaced (old coordinates; sl:sc is
  * where the replaced text starts, the same before and after)? */
-static bool in_region(const struct inventory *inv, const struct diag *g,
+static bool in_region(const struct inventory *inv, unsigned file, const struct diag *g,
                       const struct nix_change *ch, unsigned sl, unsigned sc)
 {
-    if (ch->start >= ch->old_end || !diag_in_main(inv, g))
+    if (ch->start >= ch->old_end || !diag_in(inv, file, g))
         return false; /* an insertion: nothing was replaced */
     bool after_start = g->line > sl || (g->line == sl && g->col >= sc);
     bool before_end = g->line < ch->old_line || (g->line == ch->old_line && g->col < ch->old_col);
@@ -763,13 +775,13 @@ static bool in_region(const struct inventory *inv, const struct diag *g,
  * for their machine (a kept member's plan points at a role's entry, which may sit in the
  * re-parsed text). Anything else: read the whole model instead (checked before anything
  * changes). */
-static bool region_fits(const struct inventory *inv, const struct nix_change *ch, bool instance,
-                        size_t idx)
+static bool region_fits(const struct inventory *inv, const struct nix_file *nix, unsigned file,
+                        const struct nix_change *ch, bool instance, size_t idx)
 {
     unsigned sl, sc;
-    nix_file_linecol(inv->nix, ch->start, &sl, &sc);
+    nix_file_linecol(nix, ch->start, &sl, &sc);
     for (size_t k = 0; k < inv->diags.n; k++) {
-        if (!in_region(inv, &inv->diags.v[k], ch, sl, sc))
+        if (!in_region(inv, file, &inv->diags.v[k], ch, sl, sc))
             continue;
         const struct inv_owner *o = &inv->owners[k];
         bool ok = o->kind == INV_OWN_PLAN || o->kind == INV_OWN_TAGSEL ||
@@ -782,13 +794,14 @@ static bool region_fits(const struct inventory *inv, const struct nix_change *ch
     return true;
 }
 
-static void region_plans(const struct inventory *inv, const struct nix_change *ch,
-                         struct dirty *d, size_t nold)
+static void region_plans(const struct inventory *inv, const struct nix_file *nix, unsigned file,
+                         const struct nix_change *ch, struct dirty *d, size_t nold)
 {
     unsigned sl, sc;
-    nix_file_linecol(inv->nix, ch->start, &sl, &sc);
+    nix_file_linecol(nix, ch->start, &sl, &sc);
     for (size_t k = 0; k < nold; k++)
-        if (inv->owners[k].kind == INV_OWN_PLAN && in_region(inv, &inv->diags.v[k], ch, sl, sc))
+        if (inv->owners[k].kind == INV_OWN_PLAN &&
+            in_region(inv, file, &inv->diags.v[k], ch, sl, sc))
             d->plan[inv->owners[k].a] = 1;
 }
 
@@ -814,10 +827,19 @@ static int rebuild(struct inventory *inv, bool *new_conflict)
 
 int inv_update(struct inventory *inv, const struct nix_change *ch, bool *new_conflict)
 {
+    return inv_update_file(inv, 0, ch, new_conflict);
+}
+
+int inv_update_file(struct inventory *inv, unsigned file, const struct nix_change *ch,
+                    bool *new_conflict)
+{
     *new_conflict = false;
     inv->nupdates_local++;
     const struct nix_value *v = ch->changed;
-    const struct nix_value *root = nix_file_root(inv->nix);
+    /* the main file holds `inventory = { ... }`; inventory.json is the inventory itself */
+    bool json = file != 0;
+    struct nix_file *nix = json ? inv->clan->files[file].nix : inv->nix;
+    const struct nix_value *root = nix_file_root(nix);
     if (!v || !root || inv->nowned != inv->diags.n)
         return rebuild(inv, new_conflict);
     /* the path from the root down to the changed value */
@@ -827,25 +849,29 @@ int inv_update(struct inventory *inv, const struct nix_change *ch, bool *new_con
         chain[depth++] = x;
     if (depth >= 64 || chain[depth - 1] != root)
         return rebuild(inv, new_conflict);
-    /* chain[depth - 1] is the root, chain[depth - 2] its child on the path, ... */
-#define SEG(k) (depth >= (k) + 2 && chain[depth - 2 - (k)]->name ? chain[depth - 2 - (k)]->name : "")
+    /* chain[depth - 1] is the root, chain[depth - 2] its child on the path, ...; counted
+     * from the inventory down as if inventory.json's root were `inventory` of a module */
+    size_t dd = depth + json;
+    bool in_inv = json || !strcmp(dd >= 2 && chain[dd - 2]->name ? chain[dd - 2]->name : "",
+                                  "inventory");
+#define SEG(k) (dd >= (k) + 2 && chain[dd - 2 - (k)]->name ? chain[dd - 2 - (k)]->name : "")
     enum { NONE, MACHINE_INV, INSTANCE, MACHINE_SET } kind = NONE;
     const struct nix_value *node = NULL;
     long idx = -1;
-    if (depth == 3 && ch->attrs_only && !strcmp(SEG(0), "inventory") &&
-        !strcmp(SEG(1), "machines") && v->kind == NIX_ATTRS) {
+    if (dd == 3 && ch->attrs_only && in_inv && !json && !strcmp(SEG(1), "machines") &&
+        v->kind == NIX_ATTRS) {
         const struct nix_value *configs = nix_value_get(root, "machines");
         if (machine_set_fits(inv, v, configs && configs->kind == NIX_ATTRS ? configs : NULL))
             kind = MACHINE_SET;
-    } else if (depth >= 4 && !strcmp(SEG(0), "inventory") && !strcmp(SEG(1), "machines")) {
+    } else if (dd >= 4 && in_inv && !strcmp(SEG(1), "machines")) {
         idx = inventory_machine_index(inv, SEG(2));
-        node = chain[depth - 4];
+        node = chain[dd - 4];
         if (idx >= 0 && inv->model.machines[idx].node == node)
             kind = MACHINE_INV;
-    } else if (depth >= 4 && !strcmp(SEG(0), "inventory") && !strcmp(SEG(1), "instances")) {
+    } else if (dd >= 4 && in_inv && !strcmp(SEG(1), "instances")) {
         idx = inventory_instance_index(inv, SEG(2));
-        node = chain[depth - 4];
-        const struct nix_value *insts = chain[depth - 3];
+        node = chain[dd - 4];
+        const struct nix_value *insts = chain[dd - 3];
         /* the model's instance idx was read from the idx-th child */
         if (idx >= 0 && (size_t)idx < insts->nchildren && insts->children[idx] == node)
             kind = INSTANCE;
@@ -868,15 +894,16 @@ int inv_update(struct inventory *inv, const struct nix_change *ch, bool *new_con
             for (size_t j = 0; j < in->nroles; j++)
                 extra |= in->roles[j].extra_modules != NULL;
             if (in->merged || extra || !strcmp(SEG(3), "module") ||
-                (depth >= 7 && !strcmp(SEG(3), "roles") && !strcmp(SEG(5), "extraModules")))
+                (dd >= 7 && !strcmp(SEG(3), "roles") && !strcmp(SEG(5), "extraModules")))
                 kind = NONE;
         }
     }
 #undef SEG
-    if (kind == NONE || (kind != MACHINE_SET && !region_fits(inv, ch, kind == INSTANCE, (size_t)idx)))
+    if (kind == NONE ||
+        (kind != MACHINE_SET && !region_fits(inv, nix, file, ch, kind == INSTANCE, (size_t)idx)))
         return rebuild(inv, new_conflict);
 
-    move_model(inv, ch);
+    move_model(inv, file, ch);
     size_t nold = inv->diags.n;
     const struct inv_model *md = &inv->model;
     /* flags by machine, for the machines there are before and after */
@@ -895,7 +922,7 @@ int inv_update(struct inventory *inv, const struct nix_change *ch, bool *new_con
             rc = update_machine_set(inv, v, &d, &before, &now);
     }
     if (rc == 0)
-        region_plans(inv, ch, &d, nold);
+        region_plans(inv, nix, file, ch, &d, nold);
     if (rc == 0) {
         /* what depends on more than the part read again: tag selections, plan checks */
         drop_diags(inv, &d, nold);

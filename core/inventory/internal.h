@@ -77,6 +77,7 @@ struct inv_parse {
     unsigned refs;
     struct nix_file *nix;
     struct diag_list diags;       /* what the parse reported */
+    size_t local_bytes;           /* re-parsed in place since (edit.c patch_local_file) */
 };
 /* The current text of an edited file, for a rebuild of the clan. */
 struct inv_overlay {
@@ -345,6 +346,9 @@ void inv_check_plan_for(struct inventory *inv, const char *which);
  * (else the whole model is read again). *new_conflict: a member now has a conflicting
  * setting it did not have. 0, or <0 ENOMEM (then the model was read again). */
 int inv_update(struct inventory *inv, const struct nix_change *ch, bool *new_conflict);
+/* The same for a change of file `file` of a clan (inventory.json: its root is the inventory). */
+int inv_update_file(struct inventory *inv, unsigned file, const struct nix_change *ch,
+                    bool *new_conflict);
 /* One line per conflicting setting of mb, "instance\x1frole\x1fmachine\x1fsettings.path\n"
  * (appended to out). */
 void inv_member_conflicts(const struct inventory *inv, const struct inv_member *mb,
