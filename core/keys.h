@@ -85,6 +85,7 @@ struct keys_store {
     char **groups;     /* default groups: their members are recipients too */
     size_t ngroups;
     char *backup_root; /* --regenerate keeps the old (encrypted) files below it */
+    struct keys_names *names; /* keys_store_load_names: every key of sops/machines, users */
 };
 
 /* The default secrets directory of a clan:
@@ -147,19 +148,41 @@ int keys_default_backup_root(const char *xdg_data_home, const char *home, const 
 char *keys_sops_path(const struct keys_store *s, const char *machine, const char *generator,
                      const char *file);
 
-/* One var of a machine as vars list / check see it. */
+/* Every age key of sops/machines/<m>/key.json and sops/users/<u>/key.json, read once: the
+ * recipients' names, and the members' keys the recipient sets are made of (without it, each
+ * secret reads the key.json files it links to). Unreadable key.json files are skipped here
+ * (the secret linking to one reports it). Owned by the store. */
+int keys_store_load_names(struct keys_store *s, struct diag *d);
+/* "machine m" or "user u" for a public key "age1...", or NULL when no key.json names it. */
+const char *keys_name_of(const struct keys_store *s, const char *pubkey);
+
+/* One var of a machine as vars list / check and the keys view see it. */
 struct keys_var_info {
     char *generator, *file;
     bool secret;       /* a sops secret (else a public value) */
-    bool readable;     /* secret: the admin's identities open it (data and MAC checked) */
+    bool absent;       /* keys_machine_vars: a file Clan's generator makes, not there */
+    bool readable;     /* secret: the admin's identities open it (see verified) */
+    bool verified;     /* readable was found by decrypting (data and MAC checked); else from
+                          the recipients listed in the file (one of them is the admin's key) */
     char *recipients;  /* secret: who can read it, "machine m, user u, age1..." */
     char *missing;     /* secret: recipients Clan would add now (NULL: none) */
     char *error;       /* why it is unreadable or its recipients unknown (NULL: none) */
 };
-/* Every var of machine in the clan, by generator and file name. Secrets are decrypted only to
- * check them (the plaintext is wiped at once); s->admin may be NULL (nothing is readable). */
+#define KEYS_VARS_VERIFY 0x1u /* decrypt every secret to tell whether it is readable */
+/* Every var of machine in the clan, by generator and file name. With KEYS_VARS_VERIFY the
+ * secrets are decrypted to check them (the plaintext is wiped at once); without it only
+ * parsed: readable when one of their age recipients is the admin's. s->admin may be NULL
+ * (nothing is readable). */
+int keys_vars_scan(const struct keys_store *s, const char *machine, unsigned flags,
+                   struct keys_var_info **out, size_t *n, struct diag *d);
+/* keys_vars_scan with KEYS_VARS_VERIFY. */
 int keys_vars_list(const struct keys_store *s, const char *machine, struct keys_var_info **out,
                    size_t *n, struct diag *d);
+/* keys_vars_scan, plus the files of the generators a machine of the backup plan needs
+ * (borgbackup on a client, openssh on a server) that are not there, marked absent; sorted
+ * by generator and file. */
+int keys_machine_vars(const struct keys_store *s, const char *machine, bool client, bool server,
+                      unsigned flags, struct keys_var_info **out, size_t *n, struct diag *d);
 void keys_vars_free(struct keys_var_info *v, size_t n);
 /* Re-encrypt one secret to its full recipient set (sops updatekeys): the plaintext stays.
  * *changed: false when nothing was missing. Atomic; the symlinks of default groups added. */

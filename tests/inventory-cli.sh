@@ -50,6 +50,34 @@ else
     fail "keygen made no key for alice-laptop"
 fi
 
+# Clan's sops vars (tests/keys-view-setup.sh): check reads them from the clan directory with
+# no age identity; the plain secrets directory only with --secrets
+F="$T/freshclan"
+mkdir -p "$F" && cp "$S/two-machines.nix" "$F/clan.nix"
+"$CLAN_TUI" check "$F/clan.nix" 2> "$T/err" > "$T/out" || true
+check "check: a client without borgbackup vars is a note" grep -q "clan.nix:[0-9]*:[0-9]*: note: alice-laptop has no borgbackup vars yet (clan-tui keygen --machine alice-laptop, or clan vars generate alice-laptop)" "$T/err"
+check "check: a server without openssh vars is a note" grep -q "clan.nix:[0-9]*:[0-9]*: note: backup-server has no openssh vars yet" "$T/err"
+check "check: notes are no warnings" grep -q ": 0 errors, 0 warnings" "$T/out"
+O="$T/sopsclan"
+mkdir -p "$O" && cp "$S/two-machines.nix" "$O/clan.nix"
+(cd "$O" && "$top_srcdir/tests/keys-view-setup.sh" sops)
+env -u SOPS_AGE_KEY_FILE "$CLAN_TUI" check "$O/clan.nix" 2> "$T/err" > "$T/out" || true
+check "check (sops): the server's public host key missing: incomplete, a warning" grep -q "clan.nix:11:5: warning: backup-server's openssh vars are incomplete: vars/per-machine/backup-server/openssh/ssh.id_ed25519.pub/value is missing" "$T/err"
+check "check (sops): a secret lacking the new group member" grep -q "clan.nix:15:5: warning: vars/per-machine/postgres-server/borgbackup/borgbackup.ssh/secret lacks user carol, whom Clan would encrypt it to now (clan-tui vars fix postgres-server)" "$T/err"
+check "check (sops): complete machines are not named" sh -c '! grep -q "alice-laptop.*\(no borgbackup\|incomplete\|lacks\)" "$1"' _ "$T/err"
+check "check (sops): 0 errors, 5 warnings (3 above, 2 install order)" grep -q ": 0 errors, 5 warnings" "$T/out"
+printf 'not json' > "$O/vars/per-machine/alice-laptop/root-password/password/secret"
+"$CLAN_TUI" check "$O/clan.nix" 2> "$T/err" > "$T/out" || true
+check "check (sops): a secret that is no sops file is named with the reason" grep -q "warning: vars/per-machine/alice-laptop/root-password/password cannot be read: " "$T/err"
+SOPS_AGE_KEY_FILE="$O/alice.txt" "$CLAN_TUI" vars fix "$O/clan.nix" postgres-server > /dev/null
+"$CLAN_TUI" check "$O/clan.nix" 2> "$T/err" > "$T/out" || true
+check "check (sops): after vars fix nothing lacks a recipient" sh -c '! grep -q "lacks" "$1"' _ "$T/err"
+rm "$T/secrets/alice-laptop/borgbackup/borgbackup.repokey"
+"$CLAN_TUI" check "$V/clan.nix" --secrets "$T/secrets" 2> "$T/err" > "$T/out" || true
+check "check --secrets: the plain store, a passphrase missing" grep -q "warning: alice-laptop's borgbackup vars are incomplete: missing .*borgbackup.repokey" "$T/err"
+"$CLAN_TUI" check "$V/clan.nix" 2> "$T/err" > "$T/out" || true
+check "check without --secrets: sops, plain secrets are not Clan's" grep -q "warning: alice-laptop's borgbackup vars are incomplete: vars/per-machine/alice-laptop/borgbackup/borgbackup.repokey/secret is missing" "$T/err"
+
 # ---- dump ----
 "$CLAN_TUI" dump "$S/two-machines.nix" --json > "$T/dump.json"
 check "dump is JSON" jq -e . "$T/dump.json"

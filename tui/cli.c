@@ -9,6 +9,7 @@
 
 #include "core/clan.h"
 #include "core/inventory.h"
+#include "core/keys.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -183,4 +184,25 @@ const char *cli_where(const struct inventory *inv, unsigned file, unsigned line,
     const char *slash = name ? strrchr(name, '/') : NULL;
     snprintf(buf, n, "%s:%u:%u", slash ? slash + 1 : name ? name : "", line, col);
     return buf;
+}
+
+int cli_keys_use_sops(struct keys_store *store, const char *meta_name,
+                      const char *const *groups, size_t ngroups, const char *backup,
+                      struct diag *d)
+{
+    struct keys_env env = {getenv("SOPS_AGE_KEY"), getenv("SOPS_AGE_KEY_FILE"),
+                           getenv("XDG_CONFIG_HOME"), getenv("HOME")};
+    struct keys_admin *admin = NULL;
+    int r = keys_admin_find(store->clan_dir, &env, &admin, d);
+    char *root = backup ? strdup(backup) : NULL;
+    if (r == 0 && !root && meta_name) {
+        struct diag tmp = {0};
+        keys_default_backup_root(getenv("XDG_DATA_HOME"), getenv("HOME"), meta_name, &root,
+                                 &tmp);
+        diag_clear(&tmp);
+    }
+    if (r == 0)
+        r = keys_store_use_sops(store, admin, groups, ngroups, root, d);
+    free(root);
+    return r;
 }

@@ -52,6 +52,14 @@ char *cli_clan_dir(const struct inventory *inv);
 /* An existing path directly inside the clan directory, for the functions that take "the
  * clan file" and use its directory (keys_store_open); caller frees. */
 char *cli_clan_anchor(const struct inventory *inv);
+/* Make store write and read Clan's sops layout, as keygen does: the admin's age identity
+ * (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, $XDG_CONFIG_HOME/sops/age/keys.txt) matched to a user of
+ * sops/users/, the default groups, the backup root (backup, else the default of meta_name,
+ * which may be NULL). No identity, or one that is no user: -ENOKEY, d says what fixes it. */
+struct keys_store;
+int cli_keys_use_sops(struct keys_store *store, const char *meta_name,
+                      const char *const *groups, size_t ngroups, const char *backup,
+                      struct diag *d);
 /* The unified diff of every file inventory_save would write, against its text on disk (the
  * main module's against old0 when given: its text before the edits). Labels are the paths,
  * or a/PATH and b/PATH when ab (as git). names (may be NULL) gets the paths, ", "-separated

@@ -153,27 +153,6 @@ static void print_event(struct buf *out, const struct keys_store *s, const struc
 
 #define KEYGEN_QUIET_MAX 8 /* notes and warnings shown without --verbose */
 
-/* Clan's sops layout: the admin's identity matched to a user of the clan. */
-static int open_sops(struct keys_store *store, const struct plan *plan,
-                     const struct keygen_opts *o, struct diag *d)
-{
-    struct keys_env env = {getenv("SOPS_AGE_KEY"), getenv("SOPS_AGE_KEY_FILE"),
-                           getenv("XDG_CONFIG_HOME"), getenv("HOME")};
-    struct keys_admin *admin = NULL;
-    int r = keys_admin_find(store->clan_dir, &env, &admin, d);
-    char *backup = o->backup ? strdup(o->backup) : NULL;
-    if (r == 0 && !backup && plan->meta_name) {
-        struct diag tmp = {0};
-        keys_default_backup_root(getenv("XDG_DATA_HOME"), getenv("HOME"), plan->meta_name,
-                                 &backup, &tmp);
-        diag_clear(&tmp);
-    }
-    if (r == 0)
-        r = keys_store_use_sops(store, admin, o->groups, o->ngroups, backup, d);
-    free(backup);
-    return r;
-}
-
 static int keygen_run(const char *file, const char *const *machines, size_t nmachines,
                       const struct keygen_opts *o, unsigned flags, bool verbose)
 {
@@ -209,7 +188,8 @@ static int keygen_run(const char *file, const char *const *machines, size_t nmac
         secrets = strdup(secrets_opt);
     anchor = cli_clan_anchor(inv);
     if ((secrets_opt && !secrets) || !anchor || keys_store_open(anchor, secrets, &store, &d) < 0 ||
-        (!secrets_opt && open_sops(store, plan, o, &d) < 0)) {
+        (!secrets_opt && cli_keys_use_sops(store, plan->meta_name, o->groups, o->ngroups,
+                                           o->backup, &d) < 0)) {
         if (!d.msg)
             diag_errno(&d, ENOMEM, NULL, "out of memory");
         if (d.file)

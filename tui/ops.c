@@ -1,6 +1,8 @@
 /* Shared parts of the operating views: options, the frame, scrolling lines, y/N questions. */
 #include "tui/ops.h"
 
+#include "core/util.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,12 +248,15 @@ static void confirm_draw(struct overlay *o, struct app *a, int H, int W)
         p += l + 1;
     }
     static const char *const hints[] = {"y", "yes", "n/Esc/Enter", "no (default)", NULL};
-    dialog_hints(&a->ui, r.y + r.h - 1, r.x, r.w, hints);
+    static const char *const info_hints[] = {"Enter/Esc", "close", NULL};
+    dialog_hints(&a->ui, r.y + r.h - 1, r.x, r.w, c->yes ? hints : info_hints);
 }
 
 static bool confirm_key(struct overlay *o, struct app *a, uint32_t key)
 {
     struct confirm *c = o->data;
+    if (!c->yes)
+        return false; /* ops_info: any key closes it */
     if (key == 'y' || key == 'Y') {
         void (*yes)(struct app *, void *) = c->yes;
         void *data = c->data;
@@ -302,6 +307,33 @@ void ops_confirm(struct app *a, const char *title, const char *text,
     c->data = data;
     c->free_data = free_data;
     edit_push(a, &confirm_ops, c);
+}
+
+void ops_info(struct app *a, const char *title, const char *text)
+{
+    /* words wrapped at 70 columns: the dialog's inside on an 80-column terminal */
+    struct buf b = {0};
+    size_t col = 0;
+    for (const char *p = text; *p;) {
+        size_t w = strcspn(p, " \n");
+        if (col && col + 1 + w > 70) {
+            buf_putc(&b, '\n');
+            col = 0;
+        } else if (col) {
+            buf_putc(&b, ' ');
+            col++;
+        }
+        buf_append(&b, p, w);
+        col += w;
+        p += w;
+        if (*p == '\n')
+            col = 0, buf_putc(&b, '\n');
+        if (*p)
+            p++;
+    }
+    if (b.p)
+        ops_confirm(a, title, b.p, NULL, NULL, NULL);
+    buf_free(&b);
 }
 
 /* ---- search ---- */

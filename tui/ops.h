@@ -87,6 +87,8 @@ void ops_bottom(struct app *a, int H, int W, const char *status, bool error,
  * with free_data (may be NULL) either way. */
 void ops_confirm(struct app *a, const char *title, const char *text,
                  void (*yes)(struct app *a, void *data), void *data, void (*free_data)(void *));
+/* A message in a dialog, words wrapped to fit 80 columns; any key closes it. */
+void ops_info(struct app *a, const char *title, const char *text);
 /* The machine the tree's selection is about, or NULL; *job gets the selected job's index
  * in the plan machine (-1 when no job is selected). */
 const char *ops_selected_machine(struct app *a, long *job);

@@ -8,4 +8,4 @@ TUI_UI_SOURCES += $(TUI_OPS_SOURCES)
 # real binary in tmux: the journal followed while entries are appended, a remote journal
 # through an sshd on 127.0.0.1, the units written from the view and verified by systemd.
 TESTS += tests/tui-ops.sh tests/tui-ops-tmux.sh
-EXTRA_DIST += tests/tui-ops.sh tests/tui-ops-tmux.sh tests/screens/ops
+EXTRA_DIST += tests/tui-ops.sh tests/tui-ops-tmux.sh tests/screens/ops tests/keys-view-setup.sh

@@ -21,4 +21,7 @@ int fsync_path(const char *dir);
 /* A new file (O_EXCL) with exactly mode, written and fsync'ed; gone again on failure. */
 int write_new_file(const char *path, const char *data, size_t len, mode_t mode, struct diag *d);
 
+struct keys_names;
+void keys_names_free(struct keys_names *n);
+
 #endif

@@ -130,18 +130,31 @@ static int add_issue(struct keys_order_issue **v, size_t *n, enum keys_order_kin
     return it->client && it->server && it->message ? 0 : -ENOMEM;
 }
 
+/* The client's known_hosts value (NULL: it has none), read once per client. */
+struct known_hosts {
+    bool read;
+    char *text;
+};
+
 /* Does the client's known_hosts value hold this server key? */
-static bool known_hosts_has(const struct keys_store *s, const char *client, const char *addr,
-                            const char *key)
+static bool known_hosts_has(const struct keys_store *s, const char *client,
+                            struct known_hosts *kh, const char *addr, const char *key)
 {
-    char *path = keys_public_path(s, client, KEYS_KNOWN_HOSTS_GENERATOR, KEYS_KNOWN_HOSTS_FILE);
-    char *text = NULL, *want = NULL;
-    size_t len = 0;
-    struct diag tmp = {0};
+    if (!kh->read) {
+        char *path = keys_public_path(s, client, KEYS_KNOWN_HOSTS_GENERATOR,
+                                      KEYS_KNOWN_HOSTS_FILE);
+        size_t len = 0;
+        struct diag tmp = {0};
+        kh->read = true;
+        if (path && file_read(path, &kh->text, &len, NULL, &tmp) < 0)
+            kh->text = NULL;
+        diag_clear(&tmp);
+        free(path);
+    }
+    char *want = NULL;
     bool found = false;
-    if (path && file_read(path, &text, &len, NULL, &tmp) == 0 &&
-        asprintf(&want, "%s %s\n", addr, key) >= 0) {
-        for (const char *line = text; line && *line;) {
+    if (kh->text && asprintf(&want, "%s %s\n", addr, key) >= 0) {
+        for (const char *line = kh->text; line && *line;) {
             const char *nl = strchr(line, '\n');
             size_t n = nl ? (size_t)(nl - line + 1) : strlen(line);
             if (n == strlen(want) && !memcmp(line, want, n))
@@ -149,10 +162,7 @@ static bool known_hosts_has(const struct keys_store *s, const char *client, cons
             line = nl ? nl + 1 : NULL;
         }
     }
-    diag_clear(&tmp);
     free(want);
-    free(text);
-    free(path);
     return found;
 }
 
@@ -196,12 +206,31 @@ static bool clan_managed(const struct keys_store *s, const char *machine,
     return yes;
 }
 
-static bool file_exists(char *path)
+/* A server's host key as the order check needs it, read once per server. */
+struct server_key {
+    bool read;
+    struct public_key_state st;
+    char *key; /* "TYPE BASE64" or NULL */
+};
+
+static struct server_key *server_key(const struct keys_store *s, const struct plan *p,
+                                     struct server_key *cache, const char *server)
 {
-    struct stat st;
-    bool yes = path && stat(path, &st) == 0;
-    free(path);
-    return yes;
+    const struct plan_machine *m = find_machine(p, server);
+    /* a server that is no machine of the plan: the last slot, read again each time */
+    struct server_key *k = &cache[m ? (size_t)(m - p->machines) : p->nmachines];
+    if (!m) {
+        free(k->key);
+        free(k->st.fingerprint);
+        memset(k, 0, sizeof(*k));
+    }
+    if (!k->read) {
+        k->read = true;
+        public_key_state(s, server, &keys_gen_openssh, &k->st);
+        if (k->st.present)
+            k->key = host_key_of(s, server);
+    }
+    return k;
 }
 
 int keys_order_check(const struct keys_store *s, const struct plan *p,
@@ -210,10 +239,14 @@ int keys_order_check(const struct keys_store *s, const struct plan *p,
     struct keys_order_issue *v = NULL;
     size_t nv = 0;
     int r = 0;
+    struct server_key *cache = calloc(p->nmachines + 1, sizeof(*cache));
+    if (!cache)
+        return diag_errno(d, ENOMEM, NULL, "out of memory");
     for (size_t i = 0; i < p->nmachines && r == 0; i++) {
         const struct plan_machine *c = &p->machines[i];
         if (!c->is_client || keys_check_name("machine name", c->name, NULL) < 0)
             continue;
+        struct known_hosts kh = {0};
         struct public_key_state cs;
         public_key_state(s, c->name, &keys_gen_borgbackup, &cs);
         bool by_clan = cs.present && clan_managed(s, c->name, &keys_gen_borgbackup);
@@ -223,12 +256,12 @@ int keys_order_check(const struct keys_store *s, const struct plan *p,
             if (!server || server_seen(c, j, server) ||
                 keys_check_name("machine name", server, NULL) < 0)
                 continue;
-            struct public_key_state ss;
-            public_key_state(s, server, &keys_gen_openssh, &ss);
+            const struct server_key *sk = server_key(s, p, cache, server);
+            const struct public_key_state ss = sk->st;
             const struct plan_machine *srv = find_machine(p, server);
             const char *addr = srv && srv->address ? srv->address : server;
             char *msg = NULL;
-            char *key = NULL;
+            const char *key = NULL;
             enum keys_order_kind kind = KEYS_ORDER_NO_HOST_KEY;
             if (!ss.present) {
                 if (asprintf(&msg, "%s has borgbackup keys but its backup server %s has no "
@@ -241,10 +274,8 @@ int keys_order_check(const struct keys_store *s, const struct plan *p,
                              "server %s: re-generate the client's vars%s", c->name, server,
                              how) < 0)
                     r = -ENOMEM;
-            } else if (host_name_ok(addr) && (key = host_key_of(s, server)) &&
-                       file_exists(keys_public_path(s, c->name, KEYS_KNOWN_HOSTS_GENERATOR,
-                                                    KEYS_KNOWN_HOSTS_FILE)) &&
-                       !known_hosts_has(s, c->name, addr, key)) {
+            } else if (host_name_ok(addr) && (key = sk->key) &&
+                       !known_hosts_has(s, c->name, &kh, addr, key) && kh.text) {
                 kind = KEYS_ORDER_KNOWN_HOSTS;
                 if (asprintf(&msg, "%s's known_hosts does not hold the current host key of %s "
                              "(%s %s)", c->name, server, addr, ss.fingerprint) < 0)
@@ -255,11 +286,15 @@ int keys_order_check(const struct keys_store *s, const struct plan *p,
                 if (r == 0)
                     v[nv - 1].clan_managed = by_clan;
             }
-            free(key);
-            free(ss.fingerprint);
         }
+        free(kh.text);
         free(cs.fingerprint);
     }
+    for (size_t i = 0; i <= p->nmachines; i++) {
+        free(cache[i].st.fingerprint);
+        free(cache[i].key);
+    }
+    free(cache);
     if (r < 0) {
         keys_order_issues_free(v, nv);
         return diag_errno(d, r, NULL, "out of memory");

@@ -94,6 +94,267 @@ static void keys_list_free(char **v, size_t n)
     free(v);
 }
 
+/* ---- the clan's keys by member, and their names ---- */
+
+struct name_member {
+    char *member; /* "machines/m", "users/u" */
+    char *label;  /* "machine m", "user u" */
+    char **keys;
+    size_t nkeys;
+    char **klabels; /* a group: its members' names, parallel to keys */
+    dev_t dev;    /* the directory's identity: a link beside a secret leading to it */
+    ino_t ino;
+    bool real;    /* a directory (not a link) in real sops/ and sops/<kind> directories */
+};
+struct name_key {
+    const char *key;
+    const char *label;
+};
+struct keys_names {
+    struct name_member *m; /* sorted by member */
+    size_t nm;
+    struct name_member **byino; /* the real ones, sorted by (dev, ino) */
+    size_t nino;
+    struct name_key *k;    /* sorted by key */
+    size_t nk;
+};
+
+void keys_names_free(struct keys_names *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->nm; i++) {
+        free(n->m[i].member);
+        free(n->m[i].label);
+        if (n->m[i].klabels)
+            keys_list_free(n->m[i].klabels, n->m[i].nkeys);
+        keys_list_free(n->m[i].keys, n->m[i].nkeys);
+    }
+    free(n->m);
+    free(n->k);
+    free(n->byino);
+    free(n);
+}
+
+static int cmp_ino(const void *a, const void *b)
+{
+    const struct name_member *x = *(struct name_member *const *)a;
+    const struct name_member *y = *(struct name_member *const *)b;
+    if (x->dev != y->dev)
+        return x->dev < y->dev ? -1 : 1;
+    return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+static int cmp_member(const void *a, const void *b)
+{
+    return strcmp(((const struct name_member *)a)->member, ((const struct name_member *)b)->member);
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+    return strcmp(((const struct name_key *)a)->key, ((const struct name_key *)b)->key);
+}
+
+/* Every readable <clan>/sops/<kind>/<name>/key.json into n. */
+static int names_add_kind(struct keys_names *n, const char *clan_dir, const char *kind)
+{
+    char *dir = NULL;
+    if (asprintf(&dir, "%s/sops/%s", clan_dir, kind) < 0)
+        return -ENOMEM;
+    struct dirent **ents = NULL;
+    struct stat st;
+    /* sops/ and sops/<kind> themselves no links: then a member's path is its real path */
+    bool real_dirs = lstat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+    dir[strlen(dir) - strlen(kind) - 1] = 0;
+    real_dirs &= lstat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+    dir[strlen(dir)] = '/';
+    int ne = scandir(dir, &ents, NULL, NULL), r = 0;
+    for (int i = 0; i < ne; i++) {
+        const char *name = ents[i]->d_name;
+        char *mdir = NULL;
+        char **keys = NULL;
+        size_t nk = 0;
+        struct diag tmp = {0};
+        if (r == 0 && name[0] != '.' && asprintf(&mdir, "%s/%s", dir, name) >= 0 &&
+            read_key_json(mdir, &keys, &nk, &tmp) == 0) {
+            struct name_member *v = realloc(n->m, (n->nm + 1) * sizeof(*v));
+            if (!v) {
+                r = -ENOMEM;
+            } else {
+                n->m = v;
+                struct name_member *e = &v[n->nm];
+                memset(e, 0, sizeof(*e));
+                e->keys = keys;
+                e->nkeys = nk;
+                keys = NULL;
+                nk = 0;
+                e->real = real_dirs && lstat(mdir, &st) == 0 && S_ISDIR(st.st_mode);
+                e->dev = e->real ? st.st_dev : 0;
+                e->ino = e->real ? st.st_ino : 0;
+                n->nm++;
+                if (asprintf(&e->member, "%s/%s", kind, name) < 0 ||
+                    asprintf(&e->label, "%s %s", kind[0] == 'm' ? "machine" : "user", name) < 0)
+                    r = -ENOMEM;
+            }
+        }
+        keys_list_free(keys, nk);
+        diag_clear(&tmp);
+        free(mdir);
+        free(ents[i]);
+    }
+    free(ents);
+    free(dir);
+    return r;
+}
+
+/* Members sorted by name, the real ones by (dev, ino); byino holds nm entries. */
+static void names_index(struct keys_names *n)
+{
+    if (n->nm > 1)
+        qsort(n->m, n->nm, sizeof(*n->m), cmp_member);
+    n->nino = 0;
+    for (size_t i = 0; i < n->nm; i++)
+        if (n->m[i].real)
+            n->byino[n->nino++] = &n->m[i];
+    qsort(n->byino, n->nino, sizeof(*n->byino), cmp_ino);
+}
+
+static int collect_group(const struct keys_store *s, const char *group, struct strs *out,
+                         struct diag *d);
+
+/* Every group whose members all read: its keys and their names, as a member "groups/g". */
+static int names_add_groups(struct keys_store *s, struct diag *d)
+{
+    struct keys_names *n = s->names;
+    size_t before = n->nm;
+    struct name_member *add = NULL;
+    size_t nadd = 0;
+    int r = 0;
+    char *dir = NULL;
+    struct dirent **ents = NULL;
+    int ne = r == 0 && asprintf(&dir, "%s/sops/groups", s->clan_dir) >= 0
+                 ? scandir(dir, &ents, NULL, NULL) : -1;
+    struct stat st;
+    bool real_dirs = dir && lstat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+    for (int i = 0; i < ne; i++) {
+        const char *g = ents[i]->d_name;
+        struct strs keys = {0};
+        struct diag tmp = {0};
+        char *gdir = NULL;
+        if (r == 0 && g[0] != '.' && asprintf(&gdir, "%s/%s", dir, g) >= 0 &&
+            collect_group(s, g, &keys, &tmp) == 0) {
+            struct name_member *v = realloc(add, (nadd + 1) * sizeof(*v));
+            if (!v) {
+                r = -ENOMEM;
+            } else {
+                add = v;
+                struct name_member *e = &add[nadd++];
+                memset(e, 0, sizeof(*e));
+                e->keys = keys.v;
+                e->klabels = keys.label;
+                e->nkeys = keys.n;
+                memset(&keys, 0, sizeof(keys));
+                e->real = real_dirs && lstat(gdir, &st) == 0 && S_ISDIR(st.st_mode);
+                e->dev = e->real ? st.st_dev : 0;
+                e->ino = e->real ? st.st_ino : 0;
+                if (asprintf(&e->member, "groups/%s", g) < 0 ||
+                    asprintf(&e->label, "group %s", g) < 0)
+                    r = -ENOMEM;
+            }
+        }
+        strs_free(&keys);
+        diag_clear(&tmp);
+        free(gdir);
+        free(ents[i]);
+    }
+    free(ents);
+    free(dir);
+    struct name_member *m = r == 0 ? realloc(n->m, (before + nadd + 1) * sizeof(*m)) : NULL;
+    struct name_member **bi = m ? realloc(n->byino, (before + nadd + 1) * sizeof(*bi)) : NULL;
+    if (m)
+        n->m = m;
+    if (bi)
+        n->byino = bi;
+    if (!m || !bi) {
+        for (size_t i = 0; i < nadd; i++) {
+            free(add[i].member);
+            free(add[i].label);
+            keys_list_free(add[i].keys, add[i].nkeys);
+            keys_list_free(add[i].klabels, add[i].nkeys);
+        }
+        free(add);
+        return r < 0 || nadd ? diag_errno(d, ENOMEM, NULL, "out of memory") : 0;
+    }
+    if (nadd)
+        memcpy(n->m + before, add, nadd * sizeof(*add));
+    n->nm = before + nadd;
+    free(add);
+    names_index(n);
+    return 0;
+}
+
+int keys_store_load_names(struct keys_store *s, struct diag *d)
+{
+    struct keys_names *n = calloc(1, sizeof(*n));
+    int r = n ? names_add_kind(n, s->clan_dir, "machines") : -ENOMEM;
+    if (r == 0)
+        r = names_add_kind(n, s->clan_dir, "users");
+    size_t total = 0;
+    for (size_t i = 0; r == 0 && i < n->nm; i++)
+        total += n->m[i].nkeys;
+    if (r == 0 && !(n->k = calloc(total ? total : 1, sizeof(*n->k))))
+        r = -ENOMEM;
+    if (r < 0) {
+        keys_names_free(n);
+        return diag_errno(d, ENOMEM, NULL, "out of memory");
+    }
+    for (size_t i = 0; i < n->nm; i++)
+        for (size_t k = 0; k < n->m[i].nkeys; k++)
+            n->k[n->nk++] = (struct name_key){n->m[i].keys[k], n->m[i].label};
+    qsort(n->k, n->nk, sizeof(*n->k), cmp_key);
+    if (!(n->byino = calloc(n->nm ? n->nm : 1, sizeof(*n->byino)))) {
+        keys_names_free(n);
+        return diag_errno(d, ENOMEM, NULL, "out of memory");
+    }
+    n->byino[0] = NULL;
+    names_index(n);
+    keys_names_free(s->names);
+    s->names = n;
+    return names_add_groups(s, d);
+}
+
+const char *keys_name_of(const struct keys_store *s, const char *pubkey)
+{
+    if (!s->names)
+        return NULL;
+    struct name_key want = {pubkey, NULL};
+    const struct name_key *e = bsearch(&want, s->names->k, s->names->nk, sizeof(want), cmp_key);
+    return e ? e->label : NULL;
+}
+
+/* The member of `kind` a link (a DT_LNK entry) leads to, known by the directory it reaches
+ * (one stat instead of realpath's walk), or NULL: then member_target decides. */
+static const struct name_member *names_member_at(const struct keys_store *s, const char *link,
+                                                 const char *kind)
+{
+    struct stat st;
+    if (!s->names || !s->names->nino || stat(link, &st) < 0 || !S_ISDIR(st.st_mode))
+        return NULL;
+    struct name_member want = {.dev = st.st_dev, .ino = st.st_ino}, *wp = &want;
+    struct name_member **e = bsearch(&wp, s->names->byino, s->names->nino, sizeof(wp), cmp_ino);
+    size_t kn = strlen(kind);
+    return e && !strncmp((*e)->member, kind, kn) && (*e)->member[kn] == '/' ? *e : NULL;
+}
+
+/* The keys of member "machines/m" or "users/u" from the names read once, or NULL. */
+static const struct name_member *names_member(const struct keys_store *s, const char *member)
+{
+    if (!s->names)
+        return NULL;
+    struct name_member want = {.member = (char *)member};
+    return bsearch(&want, s->names->m, s->names->nm, sizeof(want), cmp_member);
+}
+
 /* ---- the admin ---- */
 
 void keys_admin_free(struct keys_admin *a)
@@ -314,15 +575,22 @@ static int collect_kind(const struct keys_store *s, const char *dir, const char 
         if (r == 0 && name[0] != '.') {
             if (asprintf(&link, "%s/%s", folder, name) < 0)
                 r = diag_errno(d, ENOMEM, NULL, "out of memory");
-            if (r == 0)
+            const struct name_member *known =
+                r == 0 && ents[i]->d_type == DT_LNK ? names_member_at(s, link, kind) : NULL;
+            if (r == 0 && !known)
                 r = member_target(s, link, kind, &target, d);
-            if (r == 0)
+            if (r == 0 && !known)
+                known = names_member(s, target + strlen(s->clan_dir) + strlen("/sops/"));
+            if (r == 0 && !known)
                 r = read_key_json(target, &keys, &nk, d);
-            if (r == 0 && asprintf(&label, "%s %s", kind[0] == 'm' ? "machine" : "user",
-                                   strrchr(target, '/') + 1) < 0)
+            if (r == 0 && !(label = known ? strdup(known->label) : NULL) &&
+                asprintf(&label, "%s %s", kind[0] == 'm' ? "machine" : "user",
+                         strrchr(target, '/') + 1) < 0)
                 r = diag_errno(d, ENOMEM, NULL, "out of memory");
-            for (size_t k = 0; r == 0 && k < nk; k++)
-                if (strs_add(out, keys[k], label) < 0)
+            char **kv = known ? known->keys : keys;
+            size_t kn = known ? known->nkeys : nk;
+            for (size_t k = 0; r == 0 && k < kn; k++)
+                if (strs_add(out, kv[k], label) < 0)
                     r = diag_errno(d, ENOMEM, NULL, "out of memory");
         }
         keys_list_free(keys, nk);
@@ -341,6 +609,15 @@ static int collect_group(const struct keys_store *s, const char *group, struct s
                          struct diag *d)
 {
     char *gdir = NULL;
+    if (asprintf(&gdir, "groups/%s", group) < 0)
+        return diag_errno(d, ENOMEM, NULL, "out of memory");
+    const struct name_member *known = names_member(s, gdir);
+    free(gdir);
+    for (size_t k = 0; known && k < known->nkeys; k++)
+        if (strs_add(out, known->keys[k], known->klabels[k]) < 0)
+            return diag_errno(d, ENOMEM, NULL, "out of memory");
+    if (known)
+        return 0;
     if (asprintf(&gdir, "%s/sops/groups/%s", s->clan_dir, group) < 0)
         return diag_errno(d, ENOMEM, NULL, "out of memory");
     struct stat st;
@@ -373,9 +650,14 @@ static int collect_wanted(const struct keys_store *s, const char *dir, struct st
         if (r == 0 && ents[i]->d_name[0] != '.') {
             if (asprintf(&link, "%s/%s", gfolder, ents[i]->d_name) < 0)
                 r = diag_errno(d, ENOMEM, NULL, "out of memory");
-            if (r == 0)
+            const struct name_member *known =
+                r == 0 && ents[i]->d_type == DT_LNK ? names_member_at(s, link, "groups") : NULL;
+            for (size_t k = 0; known && r == 0 && k < known->nkeys; k++)
+                if (strs_add(out, known->keys[k], known->klabels[k]) < 0)
+                    r = diag_errno(d, ENOMEM, NULL, "out of memory");
+            if (r == 0 && !known)
                 r = member_target(s, link, "groups", &target, d);
-            if (r == 0)
+            if (r == 0 && !known)
                 r = collect_group(s, strrchr(target, '/') + 1, out, d);
         }
         free(link);
@@ -880,9 +1162,17 @@ void keys_vars_free(struct keys_var_info *v, size_t n)
     free(v);
 }
 
-/* Recipients of the sops file at path, labelled from the wanted set where known. */
+/* Names first (machines, then users, by name), keys no key.json names last. */
+static int cmp_label(const void *a, const void *b)
+{
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    bool kx = !strncmp(x, "age1", 4), ky = !strncmp(y, "age1", 4);
+    return kx != ky ? kx - ky : strcmp(x, y);
+}
+
+/* Recipients of the sops file at path, by name where a key.json names them. */
 static void inspect_secret(const struct keys_store *s, const char *dir, const char *path,
-                           struct keys_var_info *vi)
+                           unsigned flags, struct keys_var_info *vi)
 {
     char *text = NULL;
     size_t len = 0;
@@ -892,7 +1182,19 @@ static void inspect_secret(const struct keys_store *s, const char *dir, const ch
     struct buf who = {0}, miss = {0};
     if (file_read(path, &text, &len, NULL, &d) < 0 || sops_parse(path, text, len, &f, &d) < 0)
         goto out;
-    if (s->admin) {
+    if (s->admin && !(flags & KEYS_VARS_VERIFY)) {
+        /* listed: one of the age entries names a key of the admin's identities */
+        for (size_t j = 0; j < s->admin->ids.n && !vi->readable; j++) {
+            char rc[AGE_RECIPIENT_LEN + 1];
+            age_recipient_format(s->admin->ids.v[j].public, rc);
+            for (size_t i = 0; i < f.nage && !vi->readable; i++)
+                vi->readable = !strcmp(f.age[i].recipient, rc);
+        }
+        if (!vi->readable)
+            vi->error = strdup(f.nage ? "none of its age recipients is the admin's key"
+                                      : "it has no age recipient");
+    } else if (s->admin) {
+        vi->verified = true;
         unsigned char *pt = NULL;
         size_t ptlen = 0;
         if (sops_decrypt(&s->admin->ids, path, text, len, &pt, &ptlen, &d) == 0) {
@@ -905,13 +1207,20 @@ static void inspect_secret(const struct keys_store *s, const char *dir, const ch
     }
     struct diag wd = {0};
     bool wanted_ok = collect_wanted(s, dir, &wanted, &wd) == 0;
-    for (size_t i = 0; i < f.nage; i++) {
-        const char *label = NULL;
-        for (size_t k = 0; k < wanted.n; k++)
+    const char **labels = calloc(f.nage ? f.nage : 1, sizeof(*labels));
+    for (size_t i = 0; labels && i < f.nage; i++) {
+        labels[i] = keys_name_of(s, f.age[i].recipient);
+        for (size_t k = 0; k < wanted.n && !labels[i]; k++)
             if (!strcmp(wanted.v[k], f.age[i].recipient))
-                label = wanted.label[k];
-        buf_printf(&who, "%s%s", who.len ? ", " : "", label ? label : f.age[i].recipient);
+                labels[i] = wanted.label[k];
+        if (!labels[i])
+            labels[i] = f.age[i].recipient;
     }
+    if (labels)
+        qsort(labels, f.nage, sizeof(*labels), cmp_label);
+    for (size_t i = 0; labels && i < f.nage; i++)
+        buf_printf(&who, "%s%s", who.len ? ", " : "", labels[i]);
+    free(labels);
     vi->recipients = who.p ? buf_steal(&who) : strdup("(none)");
     if (!wanted_ok) {
         if (!vi->error)
@@ -941,6 +1250,12 @@ out:
 
 int keys_vars_list(const struct keys_store *s, const char *machine, struct keys_var_info **out,
                    size_t *n, struct diag *d)
+{
+    return keys_vars_scan(s, machine, KEYS_VARS_VERIFY, out, n, d);
+}
+
+int keys_vars_scan(const struct keys_store *s, const char *machine, unsigned flags,
+                   struct keys_var_info **out, size_t *n, struct diag *d)
 {
     int r = keys_check_name("machine name", machine, d);
     if (r < 0)
@@ -978,7 +1293,7 @@ int keys_vars_list(const struct keys_store *s, const char *machine, struct keys_
                         vi->file = strdup(files[fi]->d_name);
                         vi->secret = secret;
                         if (secret)
-                            inspect_secret(s, fdir, sp, vi);
+                            inspect_secret(s, fdir, sp, flags, vi);
                     }
                 }
             }
@@ -997,6 +1312,65 @@ int keys_vars_list(const struct keys_store *s, const char *machine, struct keys_
         keys_vars_free(v, nv);
         return r;
     }
+    *out = v;
+    *n = nv;
+    return 0;
+}
+
+static int cmp_var(const void *a, const void *b)
+{
+    const struct keys_var_info *x = a, *y = b;
+    int c = strcmp(x->generator, y->generator);
+    return c ? c : strcmp(x->file, y->file);
+}
+
+int keys_machine_vars(const struct keys_store *s, const char *machine, bool client, bool server,
+                      unsigned flags, struct keys_var_info **out, size_t *n, struct diag *d)
+{
+    struct keys_var_info *v = NULL;
+    size_t nv = 0;
+    int r = keys_vars_scan(s, machine, flags, &v, &nv, d);
+    if (r < 0)
+        return r;
+    const struct keys_generator *gens[2] = {client ? &keys_gen_borgbackup : NULL,
+                                            server ? &keys_gen_openssh : NULL};
+    for (size_t g = 0; g < 2 && r == 0; g++) {
+        if (!gens[g])
+            continue;
+        const char *files[3] = {gens[g]->public_file, gens[g]->private_file,
+                                gens[g]->passphrase_file};
+        for (size_t f = 0; f < 3 && r == 0; f++) {
+            if (!files[f])
+                continue;
+            bool found = false;
+            for (size_t i = 0; i < nv && !found; i++)
+                found = !strcmp(v[i].generator, gens[g]->name) && !strcmp(v[i].file, files[f]);
+            if (found)
+                continue;
+            struct keys_var_info *nvv = realloc(v, (nv + 1) * sizeof(*nvv));
+            if (!nvv) {
+                r = diag_errno(d, ENOMEM, NULL, "out of memory");
+                break;
+            }
+            v = nvv;
+            memset(&v[nv], 0, sizeof(v[nv]));
+            v[nv].generator = strdup(gens[g]->name);
+            v[nv].file = strdup(files[f]);
+            v[nv].secret = f > 0;
+            v[nv].absent = true;
+            if (!v[nv++].file)
+                r = diag_errno(d, ENOMEM, NULL, "out of memory");
+        }
+    }
+    for (size_t i = 0; i < nv && r == 0; i++)
+        if (!v[i].generator || !v[i].file)
+            r = diag_errno(d, ENOMEM, NULL, "out of memory");
+    if (r < 0) {
+        keys_vars_free(v, nv);
+        return r;
+    }
+    if (nv > 1)
+        qsort(v, nv, sizeof(*v), cmp_var);
     *out = v;
     *n = nv;
     return 0;

@@ -154,6 +154,7 @@ void keys_store_free(struct keys_store *s)
         free(s->groups[i]);
     free(s->groups);
     free(s->backup_root);
+    keys_names_free(s->names);
     free(s);
 }
 
