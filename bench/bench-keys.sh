@@ -4,6 +4,8 @@
 # through the default group admins); median of 3 runs, each on a fresh copy. Beside it,
 # Debian's age encrypting the same number of 32-byte data keys to one recipient each (the
 # enc entries of those files), one process per entry as sops would run it without a library.
+# Then the keys view (K) on that clan: the first frame alone, and with K open (every
+# machine's vars read, readability from the recipients), user+system CPU, median of 3.
 set -eu
 export TZ=UTC LC_ALL=C.UTF-8
 : "${CLAN_TUI:?}" "${top_srcdir:?}"
@@ -39,3 +41,13 @@ t0=$EPOCHREALTIME
 for ((i = 0; i < entries; i++)); do age -e -a -r "$rcpt" -o /dev/null "$W/dk"; done
 t1=$EPOCHREALTIME
 echo "  age -e -a of the same $entries data keys, one process each: $(( (${t1/./} - ${t0/./}) / 1000 )) ms"
+cpu() { # cpu KEYSFILE: user+system ms of clan-tui screen on the clan
+    TIMEFORMAT='%3U %3S'
+    { time SOPS_AGE_KEY_FILE=$W/alice.txt TERM=xterm-256color "$CLAN_TUI" screen --keys "$1" \
+        --size 130x40 "$W/clan/clan.nix" >/dev/null 2>&1; } 2>&1 | awk '{ printf "%d\n", ($1 + $2) * 1000 }'
+}
+printf 'dump a\n' >"$W/frame.keys"
+printf 'key K\ndump a\n' >"$W/k.keys"
+f=$(for run in 1 2 3; do cpu "$W/frame.keys"; done | median)
+k=$(for run in 1 2 3; do cpu "$W/k.keys"; done | median)
+echo "keys view (K), $N machines, $secrets sops files: $((k - f)) ms CPU beyond the first frame ($f ms), median of 3"

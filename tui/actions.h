@@ -47,7 +47,7 @@
     X(RELOAD, "reload", "R", "", "Read the file again from disk (asks first when there are unsaved edits)") \
     GROUP("Operating")                                                                     \
     X(VIEW_UNITS, "view-units", "U", "", "Units of the selected machine: service, timer, scripts, authorized_keys; diff with the output directory; write after y") \
-    X(VIEW_KEYS, "view-keys", "K", "", "Keys of every machine: borgbackup key, passphrase, host key, fingerprints, install order; generate what is missing after y") \
+    X(VIEW_KEYS, "view-keys", "K", "", "Vars of every machine: each generator's files, secrets readable by you, recipients, what is missing; generate after y") \
     X(VIEW_JOURNAL, "view-journal", "J", "", "Live journal of the selected machine's or job's borgbackup-job units (local, over SSH, or --journal-dir/--journal-file)") \
     X(SCHEDULE_MAP, "schedule-map", "S", "", "Fleet schedule map: a week of job starts per backup server, collisions, a staggered proposal to apply")
 

@@ -20,7 +20,7 @@ struct app;
 /* The UI options of these views (part of struct app_options). */
 struct ops_options {
     const char *units_dir;    /* --units-dir: where U writes (default: units/ beside FILE) */
-    const char *secrets_dir;  /* --secrets: the keys' secrets directory (default as keygen) */
+    const char *secrets_dir;  /* --secrets: K on a plain secrets directory (default: sops) */
     const char *journal_dir;  /* --journal-dir: read journal files there instead */
     const char *journal_files[OPS_MAX_JOURNAL_FILES]; /* --journal-file (repeatable) */
     size_t njournal_files;
