@@ -24,3 +24,11 @@ fuzz_fuzz_sops_LDFLAGS = $(FUZZ_LDFLAGS)
 fuzz_fuzz_sops_LDADD = $(CORE_LIBS)
 endif
 EXTRA_DIST += fuzz/fuzz-sops.c tests/secrets-tool.c tests/sops-oracle.mjs
+# Clan's key.json (sops/machines, sops/users): sops_key_json_parse
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz-keyjson
+fuzz_fuzz_keyjson_SOURCES = fuzz/fuzz-keyjson.c
+fuzz_fuzz_keyjson_LDFLAGS = $(FUZZ_LDFLAGS)
+fuzz_fuzz_keyjson_LDADD = $(CORE_LIBS)
+endif
+EXTRA_DIST += fuzz/fuzz-keyjson.c
