@@ -69,6 +69,11 @@ check "check (sops): 0 errors, 5 warnings (3 above, 2 install order)" grep -q ":
 printf 'not json' > "$O/vars/per-machine/alice-laptop/root-password/password/secret"
 "$CLAN_TUI" check "$O/clan.nix" 2> "$T/err" > "$T/out" || true
 check "check (sops): a secret that is no sops file is named with the reason" grep -q "warning: vars/per-machine/alice-laptop/root-password/password cannot be read: " "$T/err"
+mkdir -p "$T/elsewhere/mallory" && cp "$O/sops/users/bob/key.json" "$T/elsewhere/mallory/"
+ln -s "$T/elsewhere/mallory" "$O/vars/per-machine/alice-laptop/borgbackup/borgbackup.ssh/users/mallory"
+"$CLAN_TUI" check "$O/clan.nix" 2> "$T/err" > "$T/out" || true
+check "check (sops): a recipient link leading outside sops/ is refused" grep -q "warning: vars/per-machine/alice-laptop/borgbackup/borgbackup.ssh cannot be read: points outside sops/users/" "$T/err"
+rm "$O/vars/per-machine/alice-laptop/borgbackup/borgbackup.ssh/users/mallory"
 SOPS_AGE_KEY_FILE="$O/alice.txt" "$CLAN_TUI" vars fix "$O/clan.nix" postgres-server > /dev/null
 "$CLAN_TUI" check "$O/clan.nix" 2> "$T/err" > "$T/out" || true
 check "check (sops): after vars fix nothing lacks a recipient" sh -c '! grep -q "lacks" "$1"' _ "$T/err"
