@@ -56,6 +56,15 @@ struct plan_job {
     size_t npost_restore;
 };
 
+/* A client's clan.core.state.<name>, for restores (a restore works state by state). */
+struct plan_state {
+    char *name;
+    char **folders;      /* the folders clan-tui knows (literal ones), in order */
+    size_t nfolders;
+    bool folders_on_machine; /* some folders are evaluated on the machine: not listed */
+    bool has_pre_restore, has_post_restore; /* preRestoreScript / postRestoreScript set */
+};
+
 /* For a backup server: one client it accepts. */
 struct plan_server_client {
     char *client;     /* machine name */
@@ -72,6 +81,8 @@ struct plan_machine {
     char *no_jobs_reason; /* a client without jobs says why (e.g. "no clan.core.state") */
     struct plan_job *jobs;
     size_t njobs;
+    struct plan_state *states; /* a client with jobs: its states, in state-name order */
+    size_t nstates;
     /* server side */
     char *address;      /* settings.address or the machine name */
     char *directory;    /* settings.directory or /var/lib/borgbackup */

@@ -4,7 +4,14 @@
  *   etc/systemd/system/borgbackup-job-D.service and .timer
  *   <script_dir>/borgbackup-job-D            the job script (init, create, rename, prune, compact)
  *   <script_dir>/borgbackup-job-D.exclude    one borg pattern per line (--exclude-from)
- * once per client:
+ * once per client, on the PATH (what Clan's borgbackup service and clan.core.state install on a
+ * NixOS client, so `clan backups` and clan-tui's backups commands work on this host too):
+ *   <bin_dir>/borgbackup-create              systemctl start of every borgbackup-job-D
+ *   <bin_dir>/borgbackup-list                every archive as JSON [{"name": "D::REPO::ARCHIVE"}]
+ *   <bin_dir>/borgbackup-restore             extracts NAME's archive, the folders of FOLDERS
+ *   <bin_dir>/borg-job-D                     borg with job D's environment (BORG_REPO, ...)
+ *   <bin_dir>/pre-restore-<state>, post-restore-<state>  each state's restore hook (<state> as
+ *                                            units_file_component)
  *   <script_dir>/pre-backup, post-backup     the hook runners (ExecStartPre=+ / ExecStopPost=+;
  *                                            pre-backup also creates borg's config and cache
  *                                            directories, the job's ReadWritePaths=)
@@ -30,6 +37,7 @@
 
 #define UNITS_DEFAULT_SCRIPT_DIR "/usr/local/lib/clan-borgbackup"
 #define UNITS_DEFAULT_SECRETS_ROOT "/run/secrets/vars"
+#define UNITS_DEFAULT_BIN_DIR "/usr/local/bin"
 
 struct units_options {
     /* Absolute directory on the target for scripts and exclude files.
@@ -45,6 +53,9 @@ struct units_options {
     const char *clan_dir;
     /* Name of the source shown in the generated files' header ("clan.nix"). NULL: none. */
     const char *source;
+    /* Absolute directory on the target's PATH for Clan's client commands (borgbackup-create,
+     * -list, -restore, borg-job-D, pre-restore-<state>, ...). NULL: UNITS_DEFAULT_BIN_DIR. */
+    const char *bin_dir;
 };
 
 struct units_file {
@@ -94,6 +105,11 @@ int units_stage(const struct units_machine *um, const char *root, struct file_ba
 int units_stale(const struct units_machine *um, const char *root, char ***paths, size_t *n,
                 struct diag *d);
 void units_paths_free(char **paths, size_t n);
+
+/* The command a Clan client runs for a state's restore hook (pre: preRestoreCommand,
+ * "pre-restore-<state>"; else postRestoreCommand), the state as units_file_component: the
+ * file name units_render_machine gives it, and Clan's own name for the names Clan allows. */
+int units_restore_hook_command(const char *state, bool pre, struct buf *out);
 
 /* ---- quoting (exposed for tests) ---- */
 

@@ -41,16 +41,16 @@ if have systemd-analyze; then
     tm send-keys -t t / postgres-server Enter
     check "units: postgres-server selected" wait_for '┌ postgres-server'
     tm send-keys -t t U
-    check "units: the view lists the files" wait_for '13 files: 13 new, 0 changed, 0 unchanged'
+    check "units: the view lists the files" wait_for '19 files: 19 new, 0 changed, 0 unchanged'
     check "units: the summary lists the service" \
         wait_for 'new        0644  /etc/systemd/system/borgbackup-job-backup-server.service'
     tm send-keys -t t j j Enter
     check "units: Enter on its row shows the service" \
         wait_for '── /etc/systemd/system/borgbackup-job-backup-server.service  0644  new'
     tm send-keys -t t w
-    check "units: w asks" wait_for 'Write 13 new and 0 changed files of postgres-server'
+    check "units: w asks" wait_for 'Write 19 new and 0 changed files of postgres-server'
     tm send-keys -t t y
-    check "units: y writes" wait_for 'wrote 13 files to .*/out/postgres-server/'
+    check "units: y writes" wait_for 'wrote 19 files to .*/out/postgres-server/'
     tm send-keys -t t Escape
     wait_for "┌ Inventory" > /dev/null
     tm send-keys -t t q

@@ -77,7 +77,7 @@ unit_dump "$U" borgbackup-job-local.service > "$T/local.dump"
 check "a local repo with quotes, \$(), %, a backslash and ünï reaches BORG_REPO literally" \
     test "$(unit_env_value "$T/local.dump" BORG_REPO)" = "$LOCALREPO"
 check "... and ReadWritePaths= (the sandbox must let borg write it)" \
-    grep -qF "ReadWritePaths: /root/.config/borg /root/.cache/borg $LOCALREPO" "$T/local.dump"
+    grep -qF "ReadWritePaths: -/root/.config/borg -/root/.cache/borg $LOCALREPO" "$T/local.dump"
 unit_dump "$U" borgbackup-job-nl.service > "$T/nl.dump"
 check "a remote repo with a quote, a newline, \$() and % reaches BORG_REPO literally" \
     test "$(unit_env_value "$T/nl.dump" BORG_REPO)" = "$NLREPO"

@@ -19,9 +19,12 @@ static void units_help(void)
           "\n"
           "Render the files Clan's borgbackup service deploys, per machine: the\n"
           "borgbackup-job-D .service and .timer for each destination D of a client, its job\n"
-          "script, exclude file, hook runners and hook scripts, and for a backup server the\n"
-          "authorized_keys lines and repository directories. Paths under DIR/<machine>/ mirror\n"
-          "the machine's file system (etc/systemd/system/..., the script directory, ...).\n"
+          "script, exclude file, hook runners and hook scripts, the commands a Clan client\n"
+          "has on its PATH (borgbackup-create, borgbackup-list, borgbackup-restore,\n"
+          "borg-job-D, pre-restore-<state> and post-restore-<state>), and for a backup\n"
+          "server the authorized_keys lines and repository directories. Paths under\n"
+          "DIR/<machine>/ mirror the machine's file system (etc/systemd/system/..., the\n"
+          "script directory, ...).\n"
           "\n"
           "Without --out the files are printed to standard output.\n"
           "\n"
@@ -34,6 +37,8 @@ static void units_help(void)
           "  -d, --diff             with --out: show what would change, write nothing\n"
           "      --script-dir DIR   where the scripts live on the machine\n"
           "                         (default " UNITS_DEFAULT_SCRIPT_DIR ")\n"
+          "      --bin-dir DIR      where the client commands go, a directory on the PATH\n"
+          "                         (default " UNITS_DEFAULT_BIN_DIR ")\n"
           "      --secrets-root DIR where the machine's secrets are deployed; the key and\n"
           "                         repokey are DIR/borgbackup/... (default "
           UNITS_DEFAULT_SECRETS_ROOT ";\n"
@@ -59,6 +64,7 @@ int cmd_units(int argc, char **argv)
         {"diff", no_argument, NULL, 'd'},
         {"script-dir", required_argument, NULL, 'S'},
         {"secrets-root", required_argument, NULL, 'R'},
+        {"bin-dir", required_argument, NULL, 'B'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -77,6 +83,7 @@ int cmd_units(int argc, char **argv)
         case 'v': verbose = true; break;
         case 'S': uo.script_dir = optarg; break;
         case 'R': uo.secrets_root = optarg; break;
+        case 'B': uo.bin_dir = optarg; break;
         case 'h': units_help(); return 0;
         case ':':
             return cli_usage_error("units", "option '%s' needs a value", argv[optind - 1]);

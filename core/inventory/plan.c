@@ -106,6 +106,11 @@ void plan_free(struct plan *p)
         for (size_t j = 0; j < m->njobs; j++)
             free_job(&m->jobs[j]);
         free(m->jobs);
+        for (size_t j = 0; j < m->nstates; j++) {
+            free(m->states[j].name);
+            free_strv(m->states[j].folders, m->states[j].nfolders);
+        }
+        free(m->states);
         free(m->address);
         free(m->directory);
         for (size_t j = 0; j < m->nclients; j++) {
@@ -339,6 +344,35 @@ static int build_shared(struct plan *p, const struct inv_machine *m, struct shar
     return 0;
 }
 
+/* The machine's states with their literal folders and restore hooks (for restores). */
+static int build_states(struct plan *p, const struct inv_machine *m, struct plan_machine *pm)
+{
+    pm->states = arena_alloc(&p->arena, (m->nstates ? m->nstates : 1) * sizeof(*pm->states));
+    if (!pm->states)
+        return -ENOMEM;
+    for (size_t s = 0; s < m->nstates; s++) {
+        const struct inv_state *st = &m->states[s];
+        struct plan_state *ps = &pm->states[pm->nstates++];
+        memset(ps, 0, sizeof(*ps));
+        ps->name = arena_strdup(&p->arena, st->name);
+        ps->folders = arena_alloc(&p->arena, (st->nfolders ? st->nfolders : 1) * sizeof(char *));
+        if (!ps->name || !ps->folders)
+            return -ENOMEM;
+        ps->folders_on_machine = st->folders_opaque;
+        for (size_t f = 0; f < st->nfolders; f++) {
+            if (!st->folders[f].s || st->folders[f].opaque) {
+                ps->folders_on_machine = true;
+                continue;
+            }
+            if (!(ps->folders[ps->nfolders++] = arena_strdup(&p->arena, st->folders[f].s)))
+                return -ENOMEM;
+        }
+        ps->has_pre_restore = st->hooks[INV_HOOK_PRE_RESTORE].s != NULL;
+        ps->has_post_restore = st->hooks[INV_HOOK_POST_RESTORE].s != NULL;
+    }
+    return 0;
+}
+
 /* startAt expressions already parsed, and what the parser said (a fleet has a handful of
  * distinct schedules for a thousand clients). */
 struct cal_result {
@@ -505,7 +539,7 @@ static int build_client(const struct inventory *inv, const struct plan_options *
         return 0;
     }
     pm->no_jobs_reason = NULL;
-    if (full && !shared->built && build_shared(p, m, shared) < 0)
+    if (full && !shared->built && (build_shared(p, m, shared) < 0 || build_states(p, m, pm) < 0))
         goto oom;
 
     /* excludes and the schedule origin: shared by this membership's jobs */

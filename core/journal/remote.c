@@ -5,35 +5,28 @@
  * last cursor seen so nothing is shown twice. */
 #include <errno.h>
 #include <inttypes.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include <libssh/libssh.h>
 
 #include "core/journal/source.h"
+#include "core/sshc.h"
 
-enum phase { P_WAIT, P_CONNECT, P_AUTH, P_OPEN, P_EXEC, P_STREAM, P_DONE, P_FAILED };
+enum phase { P_WAIT, P_CONNECT, P_STREAM, P_DONE, P_FAILED };
 
 struct journal_remote {
-    char *target, *user, *host;
-    unsigned port;
-    char *identity, *known_hosts, *journalctl;
-    enum journal_host_key_policy policy;
+    char *journalctl;
     unsigned backoff_min, backoff_max, backoff;
-    unsigned timeout_s;
     enum phase phase;
-    ssh_session ssh;
-    ssh_channel ch;
-    ssh_key key;
+    struct sshc *c;              /* this attempt's connection (NULL between attempts) */
+    ssh_channel ch;              /* its channel, while streaming */
     struct journal_export_parser *parser;
     char *last_cursor;
-    uint64_t retry_at, deadline; /* CLOCK_MONOTONIC ms */
+    uint64_t retry_at;           /* CLOCK_MONOTONIC ms */
     uint64_t reconnects;
     bool connected_once;
     bool reconnecting;
@@ -49,50 +42,6 @@ static uint64_t now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* user@host[:port], user@[v6addr]:port */
-static int parse_target(struct journal_remote *r, const char *t, struct diag *d)
-{
-    const char *at = strrchr(t, '@');
-    const char *h = at ? at + 1 : t;
-    if (at && !(r->user = strndup(t, (size_t)(at - t))))
-        return -ENOMEM;
-    if (at && !r->user[0])
-        goto bad;
-    const char *portp = NULL;
-    if (*h == '[') {
-        const char *close = strchr(h, ']');
-        if (!close)
-            goto bad;
-        r->host = strndup(h + 1, (size_t)(close - h - 1));
-        if (close[1] == ':')
-            portp = close + 2;
-        else if (close[1])
-            goto bad;
-    } else {
-        const char *colon = strchr(h, ':');
-        if (colon && strchr(colon + 1, ':'))
-            colon = NULL; /* a bare IPv6 address */
-        r->host = colon ? strndup(h, (size_t)(colon - h)) : strdup(h);
-        if (colon)
-            portp = colon + 1;
-    }
-    if (!r->host)
-        return -ENOMEM;
-    if (!r->host[0])
-        goto bad;
-    if (portp) {
-        char *end;
-        unsigned long p = strtoul(portp, &end, 10);
-        if (*portp == 0 || *end || p == 0 || p > 65535)
-            goto bad;
-        r->port = (unsigned)p;
-    }
-    return 0;
-bad:
-    return diag_set(d, DIAG_ERROR, NULL, 0, 0,
-                    "invalid target host '%s': expected [user@]host[:port]", t);
 }
 
 static char *remote_command(struct journal_remote *r)
@@ -143,15 +92,9 @@ static const char *label(struct journal_remote *r)
 
 static void close_session(struct journal_remote *r)
 {
-    if (r->ch) {
-        ssh_channel_free(r->ch);
-        r->ch = NULL;
-    }
-    if (r->ssh) {
-        ssh_disconnect(r->ssh);
-        ssh_free(r->ssh);
-        r->ssh = NULL;
-    }
+    if (r->c)
+        sshc_disconnect(r->c);
+    r->ch = NULL;
 }
 
 /* Close the session and keep the formatted reason as the last error. */
@@ -216,171 +159,52 @@ static int permanent(struct journal_remote *r, struct diag *d, const char *fmt, 
 
 static int start_connect(struct journal_remote *r, struct diag *d)
 {
-    r->ssh = ssh_new();
-    if (!r->ssh)
-        return permanent(r, d, "cannot create an ssh session");
-    ssh_options_set(r->ssh, SSH_OPTIONS_HOST, r->host);
-    ssh_options_parse_config(r->ssh, NULL);
-    if (r->user)
-        ssh_options_set(r->ssh, SSH_OPTIONS_USER, r->user);
-    if (r->port)
-        ssh_options_set(r->ssh, SSH_OPTIONS_PORT, &r->port);
-    if (r->known_hosts)
-        ssh_options_set(r->ssh, SSH_OPTIONS_KNOWNHOSTS, r->known_hosts);
-    ssh_set_blocking(r->ssh, 0);
+    (void)d;
+    char *cmd = remote_command(r);
+    int ret = cmd ? sshc_exec(r->c, cmd) : -ENOMEM;
+    free(cmd);
+    if (ret < 0)
+        return ret;
     r->phase = P_CONNECT;
-    r->deadline = now_ms() + (uint64_t)r->timeout_s * 1000;
     r->src->state = JOURNAL_STATE_CONNECTING;
     return 0;
 }
 
-static char *fingerprint(ssh_session ssh)
-{
-    ssh_key k = NULL;
-    unsigned char *hash = NULL;
-    size_t hlen = 0;
-    char *out = NULL;
-    if (ssh_get_server_publickey(ssh, &k) == SSH_OK &&
-        ssh_get_publickey_hash(k, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) == 0) {
-        char *fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
-        if (fp && asprintf(&out, "%s %s", ssh_key_type_to_char(ssh_key_type(k)), fp) < 0)
-            out = NULL;
-        ssh_string_free_char(fp);
-        ssh_clean_pubkey_hash(&hash);
-    }
-    ssh_key_free(k);
-    return out;
-}
-
-static int check_host_key(struct journal_remote *r, struct diag *d)
-{
-    enum ssh_known_hosts_e st = ssh_session_is_known_server(r->ssh);
-    char *kh = NULL;
-    ssh_options_get(r->ssh, SSH_OPTIONS_KNOWNHOSTS, &kh);
-    char *fp = fingerprint(r->ssh);
-    int ret = 0;
-    switch (st) {
-    case SSH_KNOWN_HOSTS_OK:
-        break;
-    case SSH_KNOWN_HOSTS_CHANGED:
-    case SSH_KNOWN_HOSTS_OTHER: {
-        char spec[300];
-        if (r->port && r->port != 22)
-            snprintf(spec, sizeof spec, "[%s]:%u", r->host, r->port);
-        else
-            snprintf(spec, sizeof spec, "%s", r->host);
-        ret = permanent(r, d,
-                        "the host key of %s has CHANGED (server offers %s) and does not match "
-                        "%s: refusing to connect, someone could be intercepting the connection. "
-                        "If the new key is expected, remove the old one with "
-                        "ssh-keygen -R '%s' -f %s",
-                        spec, fp ? fp : "an unknown key", kh ? kh : "known_hosts", spec,
-                        kh ? kh : "~/.ssh/known_hosts");
-        break;
-    }
-    case SSH_KNOWN_HOSTS_UNKNOWN:
-    case SSH_KNOWN_HOSTS_NOT_FOUND:
-        if (r->policy == JOURNAL_HOSTKEY_STRICT) {
-            ret = permanent(r, d, "unknown host key (%s) and strict host key checking: add it "
-                            "to %s first", fp ? fp : "?", kh ? kh : "known_hosts");
-            break;
-        }
-        if (ssh_session_update_known_hosts(r->ssh) != SSH_OK) {
-            ret = permanent(r, d, "cannot add the host key to %s: %s",
-                            kh ? kh : "known_hosts", ssh_get_error(r->ssh));
-            break;
-        }
-        journal_source_notice(r->src, "%s: new host key %s added to %s", label(r),
-                              fp ? fp : "", kh ? kh : "known_hosts");
-        break;
-    default:
-        ret = permanent(r, d, "cannot check the host key against %s: %s",
-                        kh ? kh : "known_hosts", ssh_get_error(r->ssh));
-    }
-    ssh_string_free_char(kh);
-    free(fp);
-    return ret;
-}
-
-/* A peer that vanishes without closing (cable pulled, host down) is noticed within about a
- * minute while following: TCP keepalive probes, since the stream itself may be quiet. */
-static void set_keepalive(int fd)
-{
-    int on = 1, idle = 30, intvl = 10, cnt = 3;
-    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
-    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
-    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
-    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
-}
-
 static int step(struct journal_remote *r, struct diag *d)
 {
-    int rc;
-    switch (r->phase) {
-    case P_CONNECT:
-        rc = ssh_connect(r->ssh);
-        if (rc == SSH_AGAIN)
-            return 0;
-        if (rc != SSH_OK)
-            return transient(r, d, "cannot connect: %s", ssh_get_error(r->ssh));
-        if ((rc = check_host_key(r, d)) < 0)
+    struct diag sd = {0};
+    int rc = sshc_process(r->c, &sd);
+    char *notice = sshc_take_notice(r->c);
+    if (notice)
+        journal_source_notice(r->src, "%s: %s", label(r), notice);
+    free(notice);
+    if (rc < 0) {
+        if (rc == -ENOMEM)
             return rc;
-        r->phase = P_AUTH;
-        /* fall through */
-    case P_AUTH:
-        rc = r->key ? ssh_userauth_publickey(r->ssh, NULL, r->key)
-                    : ssh_userauth_publickey_auto(r->ssh, NULL, NULL);
-        if (rc == SSH_AUTH_AGAIN)
-            return 0;
-        if (rc == SSH_AUTH_ERROR)
-            return transient(r, d, "authentication failed: %s", ssh_get_error(r->ssh));
-        if (rc != SSH_AUTH_SUCCESS)
-            return permanent(r, d, "public key authentication refused (%s%s)",
-                             r->identity ? "key " : "tried the ssh agent and the default keys",
-                             r->identity ? r->identity : "");
-        r->ch = ssh_channel_new(r->ssh);
-        if (!r->ch)
-            return transient(r, d, "cannot create a channel: %s", ssh_get_error(r->ssh));
-        r->phase = P_OPEN;
-        /* fall through */
-    case P_OPEN:
-        rc = ssh_channel_open_session(r->ch);
-        if (rc == SSH_AGAIN)
-            return 0;
-        if (rc != SSH_OK)
-            return transient(r, d, "cannot open a session channel: %s", ssh_get_error(r->ssh));
-        r->phase = P_EXEC;
-        /* fall through */
-    case P_EXEC: {
-        char *cmd = remote_command(r);
-        if (!cmd)
-            return -ENOMEM;
-        rc = ssh_channel_request_exec(r->ch, cmd);
-        free(cmd);
-        if (rc == SSH_AGAIN)
-            return 0;
-        if (rc != SSH_OK)
-            return transient(r, d, "cannot run journalctl: %s", ssh_get_error(r->ssh));
-        r->phase = P_STREAM;
-        r->src->state = r->src->sel.follow ? JOURNAL_STATE_FOLLOWING : JOURNAL_STATE_READING;
-        set_keepalive(ssh_get_fd(r->ssh));
-        buf_reset(&r->err);
-        if (r->reconnecting) {
-            r->reconnects++;
-            journal_source_notice(r->src, "%s: reconnected", label(r));
-        }
-        r->reconnecting = false;
-        r->connected_once = true;
-        r->backoff = r->backoff_min;
-        free(r->last_error);
-        r->last_error = NULL;
+        bool perm = sshc_failed_permanently(r->c);
+        char *m = sd.msg;
+        sd.msg = NULL;
+        diag_clear(&sd);
+        rc = perm ? permanent(r, d, "%s", m ? m : "failed") : transient(r, d, "%s", m ? m : "failed");
+        free(m);
+        return rc;
     }
-        /* fall through */
-    case P_STREAM:
+    if (rc == 0)
         return 0;
-    default:
-        return 0;
+    r->ch = sshc_channel(r->c);
+    r->phase = P_STREAM;
+    r->src->state = r->src->sel.follow ? JOURNAL_STATE_FOLLOWING : JOURNAL_STATE_READING;
+    buf_reset(&r->err);
+    if (r->reconnecting) {
+        r->reconnects++;
+        journal_source_notice(r->src, "%s: reconnected", label(r));
     }
+    r->reconnecting = false;
+    r->connected_once = true;
+    r->backoff = r->backoff_min;
+    free(r->last_error);
+    r->last_error = NULL;
+    return 0;
 }
 
 static int on_entry(void *ctx, struct journal_entry *e)
@@ -446,7 +270,7 @@ static int stream(struct journal_remote *r, struct diag *d)
         return diag_errno(d, rr, NULL, "out of memory");
     if (!r->more && (n == SSH_ERROR || ssh_channel_is_eof(r->ch) ||
                      (ssh_channel_is_closed(r->ch) && ssh_channel_poll(r->ch, 0) <= 0) ||
-                     (ssh_get_status(r->ssh) & (SSH_CLOSED | SSH_CLOSED_ERROR)))) {
+                     sshc_connection_lost(r->c))) {
         struct diag_list dl2 = {0};
         journal_export_finish(r->parser, on_entry, r, &dl2);
         parse_diags(r, &dl2);
@@ -460,7 +284,7 @@ static int stream(struct journal_remote *r, struct diag *d)
              * next socket event instead of guessing success. */
             int status = ssh_channel_get_exit_status(r->ch);
             if (status < 0 && !ssh_channel_is_closed(r->ch) &&
-                !(ssh_get_status(r->ssh) & (SSH_CLOSED | SSH_CLOSED_ERROR))) {
+                !sshc_connection_lost(r->c)) {
                 buf_free(&why);
                 return 0;
             }
@@ -497,30 +321,25 @@ int journal_remote_open(struct journal_source *s, const struct journal_remote_op
     s->remote = r;
     r->src = s;
     int ret;
-    if (!opt->target)
-        return diag_set(d, DIAG_ERROR, NULL, 0, 0, "no target host given");
-    if ((ret = parse_target(r, opt->target, d)) < 0)
+    struct sshc_options so = {.target = opt->target, .identity = opt->identity,
+                                  .known_hosts = opt->known_hosts,
+                                  .policy = opt->policy == JOURNAL_HOSTKEY_STRICT
+                                                ? SSHC_HOSTKEY_STRICT
+                                                : SSHC_HOSTKEY_ACCEPT_NEW,
+                                  .connect_timeout_s = opt->connect_timeout_s};
+    if ((ret = sshc_new(&so, &r->c, d)) < 0)
         return ret;
-    r->target = strdup(opt->target);
-    r->identity = opt->identity ? strdup(opt->identity) : NULL;
-    r->known_hosts = opt->known_hosts ? strdup(opt->known_hosts) : NULL;
     r->journalctl = strdup(opt->journalctl ? opt->journalctl : "journalctl");
-    r->policy = opt->policy;
     r->backoff_min = opt->backoff_min_ms ? opt->backoff_min_ms : 1000;
     r->backoff_max = opt->backoff_max_ms ? opt->backoff_max_ms : 30000;
     r->backoff = r->backoff_min;
-    r->timeout_s = opt->connect_timeout_s ? opt->connect_timeout_s : 10;
     r->parser = journal_export_parser_new(opt->target);
-    if (!r->target || !r->journalctl || !r->parser || (opt->identity && !r->identity) ||
-        (opt->known_hosts && !r->known_hosts))
+    if (!r->journalctl || !r->parser)
         return -ENOMEM;
     if (asprintf(&s->label, "ssh %s", opt->target) < 0) {
         s->label = NULL;
         return -ENOMEM;
     }
-    if (r->identity && ssh_pki_import_privkey_file(r->identity, NULL, NULL, NULL, &r->key) != SSH_OK)
-        return diag_set(d, DIAG_ERROR, r->identity, 0, 0,
-                        "cannot read the private key (a key without passphrase is expected)");
     if ((ret = start_connect(r, d)) < 0)
         return ret;
     return 0;
@@ -530,15 +349,9 @@ void journal_remote_free(struct journal_remote *r)
 {
     if (!r)
         return;
-    close_session(r);
-    ssh_key_free(r->key);
+    sshc_free(r->c);
     journal_export_parser_free(r->parser);
     buf_free(&r->err);
-    free(r->target);
-    free(r->user);
-    free(r->host);
-    free(r->identity);
-    free(r->known_hosts);
     free(r->journalctl);
     free(r->last_cursor);
     free(r->last_error);
@@ -557,13 +370,8 @@ int journal_remote_process(struct journal_source *s, short revents, struct diag 
         if ((ret = start_connect(r, d)) < 0)
             return ret;
     }
-    if (r->phase >= P_CONNECT && r->phase <= P_EXEC) {
-        if (now_ms() >= r->deadline) {
-            ret = transient(r, d, "timed out after %u s", r->timeout_s);
-            return ret == -EAGAIN ? 0 : ret;
-        }
+    if (r->phase == P_CONNECT)
         ret = step(r, d);
-    }
     if (ret >= 0 && r->phase == P_STREAM)
         ret = stream(r, d);
     if (ret == -EAGAIN)
@@ -574,18 +382,15 @@ int journal_remote_process(struct journal_source *s, short revents, struct diag 
 int journal_remote_fd(const struct journal_source *s)
 {
     struct journal_remote *r = s->remote;
-    if (!r->ssh || r->phase == P_WAIT || r->phase >= P_DONE)
+    if (r->phase == P_WAIT || r->phase >= P_DONE)
         return -1;
-    return (int)ssh_get_fd(r->ssh);
+    return sshc_fd(r->c);
 }
 
 short journal_remote_events(const struct journal_source *s)
 {
     struct journal_remote *r = s->remote;
-    if (!r->ssh)
-        return 0;
-    int f = ssh_get_poll_flags(r->ssh);
-    return (short)(POLLIN | ((f & SSH_WRITE_PENDING) ? POLLOUT : 0));
+    return sshc_events(r->c);
 }
 
 int journal_remote_timeout_ms(const struct journal_source *s)
@@ -596,11 +401,8 @@ int journal_remote_timeout_ms(const struct journal_source *s)
         return 0;
     if (r->phase == P_WAIT)
         at = r->retry_at;
-    else if (r->phase >= P_CONNECT && r->phase <= P_EXEC) {
-        if (ssh_get_fd(r->ssh) == SSH_INVALID_SOCKET)
-            return 0; /* the connection is not started yet: process at once */
-        at = r->deadline;
-    }
+    else if (r->phase == P_CONNECT)
+        return sshc_timeout_ms(r->c);
     else
         return -1;
     return at <= now ? 0 : (int)(at - now);
@@ -621,9 +423,6 @@ const char *journal_remote_describe(struct journal_source *s)
         break;
     }
     case P_CONNECT:
-    case P_AUTH:
-    case P_OPEN:
-    case P_EXEC:
         n = asprintf(&s->describe, "%s connecting", label(r));
         break;
     case P_STREAM:

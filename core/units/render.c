@@ -20,6 +20,7 @@ struct out {
 struct render {
     const struct plan_machine *m;
     const char *script_dir;   /* validated, no trailing '/' */
+    const char *bin_dir;      /* validated, no trailing '/' */
     const char *secrets_root; /* %m expanded */
     const struct units_options *opt;
     struct units_machine *um;
@@ -171,7 +172,9 @@ static int render_runner(struct render *rd, const struct plan_hook *hooks, size_
          pre ? "preBackupScript" : "postBackupScript",
          pre ? "fails when any of them failed, so borg does not run."
              : "runs after every job, whether or not borg succeeded.");
-    if (pre) /* ReadWritePaths= of the job names them: they must exist before it starts */
+    /* ReadWritePaths= of the job names them ("-": a missing one does not stop this runner's
+     * own sandbox); they must exist before ExecStart= starts */
+    if (pre)
         put(&o, "install -d -m 0700 \"${HOME:-/root}/.config/borg\" "
                 "\"${HOME:-/root}/.cache/borg\"\n");
     put(&o, "failed=()\n");
@@ -209,6 +212,34 @@ static int render_runner(struct render *rd, const struct plan_hook *hooks, size_
     return r;
 }
 
+/* A hook's text verbatim after a fixed prologue (as clan.core.state writes its commands). */
+static void put_hook_text(struct out *o, const struct plan_hook *h)
+{
+    const char *text = h->script ? h->script : "";
+    size_t tl = strlen(text);
+    if (h->on_machine) {
+        /* Clan evaluates this hook's text on the machine (an interpolation): not
+         * guessed here; the job fails with this message instead of running wrong
+         * commands */
+        put(o, "# Clan evaluates this hook on the machine; its Nix source is:\n");
+        for (const char *l = text; *l;) {
+            const char *e = strchr(l, '\n');
+            size_t ll = e ? (size_t)(e - l) : strlen(l);
+            put(o, "#   ");
+            putn(o, l, ll);
+            put(o, "\n");
+            l += ll + (e ? 1 : 0);
+        }
+        put(o, "echo 'clan-tui: this hook is evaluated on the machine by Clan; these "
+                "units cannot run it (deploy with clan instead)' >&2\nexit 1\n");
+    } else {
+        put(o, "# The hook's text follows the next line, verbatim.\nset -eu -o pipefail\n");
+        putn(o, text, tl);
+        if (tl > 0 && text[tl - 1] != '\n')
+            put(o, "\n");
+    }
+}
+
 /* One file per state hook: the text verbatim after a fixed prologue. */
 static int render_hook_files(struct render *rd, const struct plan_hook *hooks, size_t n, bool pre)
 {
@@ -218,29 +249,7 @@ static int render_hook_files(struct render *rd, const struct plan_hook *hooks, s
              pre ? "preBackupScript" : "postBackupScript");
         put(&o, "#!/bin/bash\n");
         put_header(rd, &o, what.b.p ? what.b.p : "a hook");
-        const char *text = hooks[i].script ? hooks[i].script : "";
-        size_t tl = strlen(text);
-        if (hooks[i].on_machine) {
-            /* Clan evaluates this hook's text on the machine (an interpolation): not
-             * guessed here; the job fails with this message instead of running wrong
-             * commands */
-            put(&o, "# Clan evaluates this hook on the machine; its Nix source is:\n");
-            for (const char *l = text; *l;) {
-                const char *e = strchr(l, '\n');
-                size_t ll = e ? (size_t)(e - l) : strlen(l);
-                put(&o, "#   ");
-                putn(&o, l, ll);
-                put(&o, "\n");
-                l += ll + (e ? 1 : 0);
-            }
-            put(&o, "echo 'clan-tui: this hook is evaluated on the machine by Clan; these "
-                    "units cannot run it (deploy with clan instead)' >&2\nexit 1\n");
-        } else {
-            put(&o, "# The hook's text follows the next line, verbatim.\nset -eu -o pipefail\n");
-            putn(&o, text, tl);
-            if (tl > 0 && text[tl - 1] != '\n')
-                put(&o, "\n");
-        }
+        put_hook_text(&o, &hooks[i]);
         put_hook_name(&name, hooks[i].state, pre);
         put_script_rel(rd, &path, name.b.p ? name.b.p : "");
         if (what.err || name.err)
@@ -462,7 +471,7 @@ static int render_job(struct render *rd, const struct plan_job *j)
             "CPUSchedulingPolicy=idle\n"
             "IOSchedulingClass=idle\n"
             "ProtectSystem=strict\n"
-            "ReadWritePaths=/root/.config/borg /root/.cache/borg");
+            "ReadWritePaths=-/root/.config/borg -/root/.cache/borg");
     if (local) { /* borg writes a local repository */
         put(&o, " ");
         put_sd(&o, local);
@@ -524,6 +533,190 @@ out:
     return r;
 }
 
+/* ---- client: the commands Clan puts on the PATH ---- */
+
+int units_restore_hook_command(const char *state, bool pre, struct buf *out)
+{
+    if (buf_puts(out, pre ? "pre-restore-" : "post-restore-") < 0)
+        return -ENOMEM;
+    return units_file_component(out, state) < 0 ? -ENOMEM : 0;
+}
+
+static char *bin_abs(struct render *rd, const char *name)
+{
+    char *s = NULL;
+    return asprintf(&s, "%s/%s", rd->bin_dir, name) < 0 ? NULL : s;
+}
+
+/* writeShellApplication's prologue, as Clan's commands have it */
+static void put_command_head(struct render *rd, struct out *o, const char *what)
+{
+    put(o, "#!/bin/bash\n");
+    put_header(rd, o, what);
+    put(o, "set -o errexit\nset -o nounset\nset -o pipefail\n\n");
+}
+
+/* Hand over o as <bin_dir>/<name> (o is emptied either way). */
+static int add_bin(struct render *rd, const char *name, struct out *o)
+{
+    struct out path = {0};
+    putf(&path, "%s/%s", rd->bin_dir + 1, name);
+    int r = add_file(rd, &path, o, 0755);
+    out_free(&path);
+    out_free(o);
+    return r;
+}
+
+/* borg-job-D: borg with the job's environment, as NixOS's borgbackup module's wrapper */
+static int render_borg_wrapper(struct render *rd, const struct plan_job *j)
+{
+    struct out o = {0}, name = {0}, pass = {0}, what = {0};
+    char *repokey = NULL;
+    if (asprintf(&repokey, "%s/borgbackup/borgbackup.repokey", rd->secrets_root) < 0)
+        return oom(rd);
+    put(&pass, "cat ");
+    put_sh(&pass, repokey);
+    free(repokey);
+    putf(&name, "borg-job-%s", j->destination);
+    putf(&what, "borg with the environment of %s", j->unit);
+    put_command_head(rd, &o, what.b.p ? what.b.p : "borg with a job's environment");
+    put(&o, "export BORG_REPO=");
+    put_sh(&o, j->repo);
+    if (j->rsh) {
+        put(&o, "\nexport BORG_RSH=");
+        put_sh(&o, j->rsh);
+    }
+    put(&o, "\nexport BORG_PASSCOMMAND=");
+    put_sh(&o, pass.b.p ? pass.b.p : "");
+    put(&o, "\nexport BORG_RELOCATED_REPO_ACCESS_IS_OK=yes\n"
+            "exec borg \"$@\"\n");
+    int r = name.err || pass.err || what.err ? oom(rd) : add_bin(rd, name.b.p, &o);
+    out_free(&o);
+    out_free(&name);
+    out_free(&pass);
+    out_free(&what);
+    return r;
+}
+
+/* borgbackup-list: each destination's archives through its wrapper, as one JSON array */
+static void put_list_command(struct render *rd, struct out *o)
+{
+    const struct plan_machine *m = rd->m;
+    put(o, "# every archive of every destination, named DEST::REPO::ARCHIVE\n(\n");
+    for (size_t i = 0; i < m->njobs; i++) {
+        const struct plan_job *j = &m->jobs[i];
+        struct out prog = {0}, lit = {0}, wrapper = {0};
+        struct buf js = {0};
+        putf(&lit, "%s::%s::", j->destination, j->repo);
+        if (!lit.err)
+            json_put_string(&js, lit.b.p); /* a jq string literal: no \( can appear */
+        put(&prog, "[.archives[] | {\"name\": (");
+        put(&prog, js.p ? js.p : "\"\"");
+        put(&prog, " + .name)}]");
+        buf_free(&js);
+        putf(&wrapper, "borg-job-%s", j->destination);
+        char *w = wrapper.err ? NULL : bin_abs(rd, wrapper.b.p);
+        /* yes: borg asks before using a repository whose location changed */
+        put(o, "    echo y | ");
+        put_sh(o, w ? w : "");
+        put(o, " list --json | jq ");
+        put_sh(o, prog.b.p ? prog.b.p : "");
+        put(o, "\n");
+        if (!w || prog.err || lit.err)
+            o->err = -ENOMEM;
+        free(w);
+        out_free(&prog);
+        out_free(&lit);
+        out_free(&wrapper);
+    }
+    put(o, ") | jq -s 'add // []'\n");
+}
+
+/* borgbackup-restore: NAME and FOLDERS from the environment, as Clan's; FOLDERS is split on
+ * ':' alone and the archive passed after "--", so no name or folder is read as anything else */
+static void put_restore_command(struct render *rd, struct out *o)
+{
+    char *prefix = bin_abs(rd, "borg-job-");
+    put(o, "# NAME is DEST::REPO::ARCHIVE as borgbackup-list gives it, FOLDERS the folders to\n"
+           "# extract, ':'-separated (both from the environment, as Clan passes them)\n"
+           "cd /\n"
+           "FOLDER=()\n"
+           "if [ -n \"${FOLDERS-}\" ]; then\n"
+           "    IFS=':' read -r -d '' -a FOLDER < <(printf '%s\\0' \"$FOLDERS\")\n"
+           "fi\n"
+           "job_name=${NAME%%::*}\n"
+           "backup_name=${NAME#\"$job_name\"::}\n"
+           "if [[ ! \"$job_name\" =~ ^[a-zA-Z0-9._-]+$ || ! -x ");
+    put_sh(o, prefix ? prefix : "");
+    put(o, "\"$job_name\" ]]; then\n"
+           "    echo \"borg-job-$job_name not found: Backup name is invalid\" >&2\n"
+           "    exit 1\n"
+           "fi\n"
+           "echo y | ");
+    put_sh(o, prefix ? prefix : "");
+    put(o, "\"$job_name\" extract -- \"$backup_name\" \"${FOLDER[@]}\"\n");
+    if (!prefix)
+        o->err = -ENOMEM;
+    free(prefix);
+}
+
+static int render_client_commands(struct render *rd)
+{
+    const struct plan_machine *m = rd->m;
+    struct out o = {0};
+    int r;
+    for (size_t i = 0; i < m->njobs; i++) {
+        const char *dest = m->jobs[i].destination ? m->jobs[i].destination : "";
+        if (!units_unit_name_ok(dest) || strchr(dest, ':'))
+            return diag_set(rd->d, DIAG_ERROR, NULL, 0, 0,
+                            "machine %s: destination '%s' cannot name the command borg-job-%s; "
+                            "expected only letters, digits and '._-' (as Clan requires)",
+                            m->name, dest, dest);
+    }
+    put_command_head(rd, &o, "borgbackup-create, Clan's backup provider's create command");
+    for (size_t i = 0; i < m->njobs; i++) {
+        put(&o, "systemctl start ");
+        put_sh(&o, m->jobs[i].unit);
+        put(&o, "\n");
+    }
+    if ((r = add_bin(rd, "borgbackup-create", &o)) < 0)
+        return r;
+    put_command_head(rd, &o, "borgbackup-list, Clan's backup provider's list command");
+    put_list_command(rd, &o);
+    if ((r = add_bin(rd, "borgbackup-list", &o)) < 0)
+        return r;
+    put_command_head(rd, &o, "borgbackup-restore, Clan's backup provider's restore command");
+    put_restore_command(rd, &o);
+    if ((r = add_bin(rd, "borgbackup-restore", &o)) < 0)
+        return r;
+    for (size_t i = 0; i < m->njobs; i++)
+        if ((r = render_borg_wrapper(rd, &m->jobs[i])) < 0)
+            return r;
+    /* each state's restore hooks, as clan.core.state writes its commands */
+    const struct plan_job *j = &m->jobs[0];
+    for (int pre = 1; pre >= 0; pre--) {
+        const struct plan_hook *h = pre ? j->pre_restore : j->post_restore;
+        size_t n = pre ? j->npre_restore : j->npost_restore;
+        for (size_t i = 0; i < n; i++) {
+            struct out what = {0};
+            struct buf name = {0};
+            putf(&what, "clan.core.state.\"%s\".%s", h[i].state,
+                 pre ? "preRestoreScript" : "postRestoreScript");
+            if (units_restore_hook_command(h[i].state, pre, &name) < 0)
+                what.err = -ENOMEM;
+            put(&o, "#!/bin/bash\n");
+            put_header(rd, &o, what.b.p ? what.b.p : "a restore hook");
+            put_hook_text(&o, &h[i]);
+            r = what.err ? oom(rd) : add_bin(rd, name.p, &o);
+            out_free(&what);
+            buf_free(&name);
+            if (r < 0)
+                return r;
+        }
+    }
+    return 0;
+}
+
 static int render_client(struct render *rd)
 {
     const struct plan_machine *m = rd->m;
@@ -553,6 +746,8 @@ static int render_client(struct render *rd)
         r = render_hook_files(rd, j->pre_backup, j->npre, true);
     if (r >= 0)
         r = render_hook_files(rd, j->post_backup, j->npost, false);
+    if (r >= 0)
+        r = render_client_commands(rd);
     return r;
 }
 
@@ -726,17 +921,22 @@ int units_render_machine(const struct plan *p, const struct plan_machine *m,
         opt = &none;
     const char *sdir = opt->script_dir ? opt->script_dir : UNITS_DEFAULT_SCRIPT_DIR;
     const char *sroot = opt->secrets_root ? opt->secrets_root : UNITS_DEFAULT_SECRETS_ROOT;
+    const char *bdir = opt->bin_dir ? opt->bin_dir : UNITS_DEFAULT_BIN_DIR;
     int r = check_dir_option(d, "script directory", sdir);
+    if (r >= 0)
+        r = check_dir_option(d, "command directory", bdir);
     if (r < 0)
         return r;
     if (sroot[0] != '/' || !units_utf8_valid(sroot))
         return diag_set(d, DIAG_ERROR, NULL, 0, 0,
                         "secrets root '%s' is not usable: expected an absolute path", sroot);
     char *sdir_copy = strdup(sdir);
+    char *bdir_copy = strdup(bdir);
     struct units_machine *um = calloc(1, sizeof(*um));
     char *name = strdup(m->name ? m->name : "");
     char *secrets = expand_machine(sroot, m->name ? m->name : "");
-    if (!um || !name || !secrets || !sdir_copy) {
+    if (!um || !name || !secrets || !sdir_copy || !bdir_copy) {
+        free(bdir_copy);
         free(um);
         free(name);
         free(secrets);
@@ -746,8 +946,11 @@ int units_render_machine(const struct plan *p, const struct plan_machine *m,
     size_t sl = strlen(sdir_copy);
     while (sl > 1 && sdir_copy[sl - 1] == '/')
         sdir_copy[--sl] = '\0';
+    sl = strlen(bdir_copy);
+    while (sl > 1 && bdir_copy[sl - 1] == '/')
+        bdir_copy[--sl] = '\0';
     um->machine = name;
-    struct render rd = {.m = m, .script_dir = sdir_copy, .secrets_root = secrets, .opt = opt,
+    struct render rd = {.m = m, .script_dir = sdir_copy, .bin_dir = bdir_copy, .secrets_root = secrets, .opt = opt,
                         .um = um, .d = d};
     if (!m->name || !*m->name || strchr(m->name, '/') || !strcmp(m->name, ".") ||
         !strcmp(m->name, "..") || units_has_control(m->name))
@@ -763,6 +966,7 @@ int units_render_machine(const struct plan *p, const struct plan_machine *m,
         r = render_server(&rd);
     free(secrets);
     free(sdir_copy);
+    free(bdir_copy);
     if (r < 0) {
         units_machine_free(um);
         return r;

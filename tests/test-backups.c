@@ -1,0 +1,245 @@
+/* core/backups: job status parsed from `systemctl show` output saved from a real Debian 12
+ * machine (tests/backups-show/, see its README), borgbackup-list's JSON, and the restore
+ * command lines. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/backups.h"
+#include "core/util.h"
+
+static char *units[] = {"borgbackup-job-local", "borgbackup-job-second"};
+
+/* 2026-12-07 18:28:19 UTC etc. as µs since the epoch */
+#define T(h, m, s) ((uint64_t)(1796601600 + (h) * 3600 + (m) * 60 + (s)) * 1000000)
+#define NEXT_1AM ((uint64_t)(1796601600 + 86400 + 3600) * 1000000)
+
+static void parse_capture(const char *name, struct backups_job_status jobs[2])
+{
+    char *path = NULL, *text = NULL;
+    size_t len = 0;
+    const char *top = getenv("top_srcdir");
+    assert_true(asprintf(&path, "%s/tests/backups-show/%s", top ? top : TOP_SRCDIR, name) > 0);
+    struct diag d = {0};
+    assert_int_equal(file_read(path, &text, &len, NULL, &d), 0);
+    for (int i = 0; i < 2; i++) {
+        backups_job_status_clear(&jobs[i]);
+        jobs[i].unit = strdup(units[i]);
+    }
+    int r = backups_status_parse(name, text, len, units, 2, jobs, &d);
+    if (r < 0)
+        fail_msg("%s: %s", name, d.msg);
+    free(text);
+    free(path);
+}
+
+static void clear2(struct backups_job_status jobs[2])
+{
+    backups_job_status_clear(&jobs[0]);
+    backups_job_status_clear(&jobs[1]);
+}
+
+static void test_never_started(void **state)
+{
+    (void)state;
+    struct backups_job_status j[2] = {0};
+    parse_capture("never-started.txt", j);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(j[i].state, BACKUPS_JOB_NEVER);
+        assert_int_equal(j[i].last_start, 0);
+        assert_int_equal(j[i].last_end, 0);
+        assert_int_equal(j[i].timer_next, 0); /* the timer is not enabled yet */
+        assert_true(j[i].timer_loaded);
+        assert_string_equal(j[i].result, "success");
+    }
+    assert_string_equal(backups_job_state_name(j[0].state), "never ran");
+    clear2(j);
+}
+
+static void test_succeeded_and_failed(void **state)
+{
+    (void)state;
+    struct backups_job_status j[2] = {0};
+    parse_capture("succeeded.txt", j);
+    assert_int_equal(j[0].state, BACKUPS_JOB_OK);
+    assert_int_equal(j[0].last_start, T(18, 28, 19));
+    assert_int_equal(j[0].last_end, T(18, 28, 25));
+    assert_int_equal(j[0].timer_next, NEXT_1AM);
+    assert_int_equal(j[0].exit_status, 0);
+    assert_int_equal(j[1].state, BACKUPS_JOB_NEVER);
+    clear2(j);
+
+    parse_capture("failed.txt", j);
+    assert_int_equal(j[0].state, BACKUPS_JOB_OK);
+    assert_int_equal(j[1].state, BACKUPS_JOB_FAILED);
+    assert_string_equal(j[1].result, "exit-code");
+    assert_string_equal(j[1].active_state, "failed");
+    assert_int_equal(j[1].exit_status, 2);
+    assert_int_equal(j[1].last_start, T(18, 28, 32));
+    assert_int_equal(j[1].last_end, T(18, 28, 34));
+    clear2(j);
+}
+
+static void test_running(void **state)
+{
+    (void)state;
+    struct backups_job_status j[2] = {0};
+    /* the pre-backup hook runs: activating, no ExecMain start yet */
+    parse_capture("running.txt", j);
+    assert_int_equal(j[0].state, BACKUPS_JOB_RUNNING);
+    assert_string_equal(j[0].sub_state, "start-pre");
+    assert_int_equal(j[1].state, BACKUPS_JOB_FAILED); /* still its last result */
+    clear2(j);
+    /* the post-backup hook runs after borg ended: still running */
+    parse_capture("deactivating.txt", j);
+    assert_int_equal(j[1].state, BACKUPS_JOB_RUNNING);
+    assert_string_equal(j[1].active_state, "deactivating");
+    assert_int_equal(j[1].last_end, T(18, 28, 58));
+    clear2(j);
+}
+
+static void test_timer_elapsed(void **state)
+{
+    (void)state;
+    struct backups_job_status j[2] = {0};
+    parse_capture("timer-elapsed.txt", j);
+    assert_int_equal(j[1].state, BACKUPS_JOB_OK);
+    assert_int_equal(j[1].timer_last, T(18, 28, 51));
+    assert_int_equal(j[1].last_start, T(18, 28, 51));
+    assert_int_equal(j[1].timer_next, NEXT_1AM);
+    assert_int_equal(j[0].timer_last, 0); /* started by hand, never by its timer */
+    clear2(j);
+}
+
+static void test_not_found(void **state)
+{
+    (void)state;
+    char *gone[] = {"borgbackup-job-gone"};
+    struct backups_job_status j = {0};
+    backups_job_status_clear(&j);
+    char *path = NULL, *text = NULL;
+    size_t len;
+    const char *top = getenv("top_srcdir");
+    assert_true(asprintf(&path, "%s/tests/backups-show/not-found.txt", top ? top : TOP_SRCDIR) > 0);
+    struct diag d = {0};
+    assert_int_equal(file_read(path, &text, &len, NULL, &d), 0);
+    assert_int_equal(backups_status_parse("nf", text, len, gone, 1, &j, &d), 0);
+    assert_int_equal(j.state, BACKUPS_JOB_MISSING);
+    assert_false(j.timer_loaded);
+    backups_job_status_clear(&j);
+    /* units systemctl did not print stay unknown */
+    assert_int_equal(backups_status_parse("nf", text, len, units, 1, &j, &d), 0);
+    assert_int_equal(j.state, BACKUPS_JOB_UNKNOWN);
+    backups_job_status_clear(&j);
+    free(text);
+    free(path);
+}
+
+static void test_status_errors(void **state)
+{
+    (void)state;
+    struct backups_job_status j = {0};
+    backups_job_status_clear(&j);
+    struct diag d = {0};
+    const char *bad = "Id=borgbackup-job-local.service\nnonsense\n";
+    assert_true(backups_status_parse("x", bad, strlen(bad), units, 1, &j, &d) < 0);
+    assert_int_equal(d.line, 2);
+    assert_non_null(strstr(d.msg, "PROPERTY=VALUE"));
+    const char *stamp = "Id=borgbackup-job-local.service\nExecMainStartTimestamp=Mon 2026-12-07 18:28:19 CET\n";
+    assert_true(backups_status_parse("x", stamp, strlen(stamp), units, 1, &j, &d) < 0);
+    assert_int_equal(d.line, 2);
+    assert_non_null(strstr(d.msg, "UTC"));
+    const char *noid = "LoadState=loaded\n\n";
+    assert_true(backups_status_parse("x", noid, strlen(noid), units, 1, &j, &d) < 0);
+    assert_non_null(strstr(d.msg, "Id="));
+    diag_clear(&d);
+    backups_job_status_clear(&j);
+}
+
+static void test_status_command(void **state)
+{
+    (void)state;
+    struct buf b = {0};
+    char *odd[] = {"borgbackup-job-a b"};
+    assert_int_equal(backups_status_command(odd, 1, &b), 0);
+    buf_putc(&b, '\0');
+    assert_non_null(strstr(b.p, "TZ=UTC systemctl show -p Id,"));
+    assert_non_null(strstr(b.p, " -- 'borgbackup-job-a b.service' 'borgbackup-job-a b.timer'"));
+    buf_free(&b);
+}
+
+static void test_list_parse(void **state)
+{
+    (void)state;
+    /* jq's output as borgbackup-list prints it, one archive with "::" inside its name */
+    const char *json = "[\n  {\n    \"name\": \"local::/var/lib/borg-local::clan-test-local-2026\"\n"
+                       "  },\n  {\n    \"name\": \"second::borg@h:.::a::b \\\"q\\\" \\u00e9\\n\"\n  }\n]\n";
+    struct backups_archive *a = NULL;
+    size_t n = 0;
+    struct diag d = {0};
+    assert_int_equal(backups_list_parse("l", json, strlen(json), &a, &n, &d), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(a[0].destination, "local");
+    assert_string_equal(a[0].repo, "/var/lib/borg-local");
+    assert_string_equal(a[0].archive, "clan-test-local-2026");
+    assert_string_equal(a[1].name, "second::borg@h:.::a::b \"q\" \xc3\xa9\n");
+    assert_string_equal(a[1].repo, "borg@h:.");
+    assert_string_equal(a[1].archive, "a::b \"q\" \xc3\xa9\n");
+    backups_archives_free(a, n);
+    assert_int_equal(backups_list_parse("l", "[]", 2, &a, &n, &d), 0);
+    assert_int_equal(n, 0);
+    free(a);
+    static const char *const bad[] = {"", "{}", "[{\"x\": 1}]", "[{\"name\": 3}]", "[\"a\"]",
+                                      "[{\"name\": \"a\\u0000\"}]", "[{\"name\": \"a\"}] x",
+                                      "[{\"name\": \"\\ud800\"}]", "[{\"name\": \"a\"}"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_true(backups_list_parse("l", bad[i], strlen(bad[i]), &a, &n, &d) < 0);
+        assert_non_null(strstr(d.msg, "borgbackup-list"));
+        assert_string_equal(d.file, "l");
+    }
+    diag_clear(&d);
+}
+
+static void test_restore_command(void **state)
+{
+    (void)state;
+    char *folders[] = {"/srv/a b", "/srv/'q'$(x)\nnl"};
+    struct backups_state st = {.name = "s", .folders = folders, .nfolders = 2};
+    struct buf b = {0};
+    struct diag d = {0};
+    assert_int_equal(backups_restore_command("pre-restore-s", "d::r::$(reboot) 'x'", &st, &b, &d), 0);
+    buf_putc(&b, '\0');
+    assert_string_equal(b.p, "NAME='d::r::$(reboot) '\\''x'\\''' "
+                             "FOLDERS='/srv/a b:/srv/'\\''q'\\''$(x)\nnl' exec pre-restore-s");
+    buf_free(&b);
+    char *colon[] = {"/srv/a:b"};
+    st.folders = colon;
+    st.nfolders = 1;
+    assert_true(backups_restore_command("x", "n", &st, &b, &d) < 0);
+    assert_non_null(strstr(d.msg, "':'"));
+    buf_free(&b);
+    diag_clear(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_never_started),
+        cmocka_unit_test(test_succeeded_and_failed),
+        cmocka_unit_test(test_running),
+        cmocka_unit_test(test_timer_elapsed),
+        cmocka_unit_test(test_not_found),
+        cmocka_unit_test(test_status_errors),
+        cmocka_unit_test(test_status_command),
+        cmocka_unit_test(test_list_parse),
+        cmocka_unit_test(test_restore_command),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
