@@ -10,6 +10,7 @@
 
 static char *units[] = {"borgbackup-job-local", "borgbackup-job-second"};
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)

@@ -284,9 +284,7 @@ static int start_command(struct backups_op *op, size_t i, const char *state, con
     }
     buf_reset(&m->out);
     buf_reset(&m->err);
-    unsigned t = op->o.command_timeout_s ? op->o.command_timeout_s : 60;
-    m->cmd_deadline = (op->kind == BACKUPS_STATUS || op->kind == BACKUPS_LIST)
-                          ? now_ms() + (uint64_t)t * 1000 : 0;
+    m->cmd_deadline = 0; /* set when the command runs: connecting has its own timeout */
     return sshc_exec(m->c, command);
 }
 
@@ -500,6 +498,10 @@ static int process_machine(struct backups_op *op, size_t i)
     diag_clear(&d);
     if (sshc_phase(m->c) != SSHC_RUNNING)
         return 0;
+    if (r == 1 && (op->kind == BACKUPS_STATUS || op->kind == BACKUPS_LIST)) {
+        unsigned t = op->o.command_timeout_s ? op->o.command_timeout_s : 60;
+        m->cmd_deadline = now_ms() + (uint64_t)t * 1000;
+    }
     m->pub.state = BACKUPS_RUNNING;
     int n = read_output(op, i);
     if (n == -ENOMEM)
