@@ -315,6 +315,9 @@ enum inv_op_kind {
     INV_OP_LIST_REMOVE,         /* scope, key, value */
     INV_OP_LIST_REPLACE,        /* scope, key, index, value */
     INV_OP_LIST_MOVE,           /* scope, key, index -> to */
+    INV_OP_INSTANCE_ADD,        /* instance [, module]: inventory.instances.<i> = { } (with
+                                   module.name = <module> when it differs from the name) */
+    INV_OP_INSTANCE_REMOVE,     /* instance: its whole definition */
 };
 
 /* Where a setting is defined: instance (NULL: the only instance of module borgbackup that
@@ -334,6 +337,7 @@ struct inv_op {
     const char *target_host;
     const char *instance;   /* role ops (NULL: as in inv_scope) */
     const char *role;
+    const char *module;     /* instance add: module.name (NULL: the instance's name) */
     struct inv_scope scope; /* setting and list ops */
     const char *key;        /* dotted settings path: startAt, exclude, destinations.<n>.repo */
     const char *value;      /* a string value (quoted by the operation) ... */
@@ -377,6 +381,19 @@ int inventory_edit_preview_model(const struct inventory *inv, const struct inv_o
  * Refused as above, leaving everything as it was. */
 int inventory_edit(struct inventory *inv, const struct inv_op *op,
                    struct inv_alternatives *alts, struct diag_list *diags);
+/* Apply ops in order as one edit: one undo step (label, or the first op's description)
+ * undoes them all. Refused as a whole when one is refused (diags say which), leaving
+ * everything as it was; the redo stack is cleared once something was applied. */
+int inventory_edit_group(struct inventory *inv, const struct inv_op *ops, size_t n,
+                         const char *label, struct diag_list *diags);
+/* The inventory as it would be after ops (as inventory_edit_preview_model); NULL ops, n 0:
+ * a copy. Read-only, free it with inventory_free. */
+int inventory_edit_group_preview(const struct inventory *inv, const struct inv_op *ops, size_t n,
+                                 struct inventory **out, struct diag_list *diags);
+/* The unified diff (3 lines of context, a/ b/ names) of every file whose text differs
+ * between before and after (after: an edit or preview of before). */
+int inventory_diff(const struct inventory *before, const struct inventory *after,
+                   struct buf *out);
 /* One line describing op ("add tag employees to alice-laptop"); caller frees. */
 char *inv_op_describe(const struct inv_op *op);
 

@@ -20,3 +20,6 @@ EXTRA_DIST += tests/fileio-links.sh tests/fileio-faults.sh tests/fileio-full.sh
 # nothing (upward from the working directory); the files node of the UI.
 TESTS += tests/clan-open.sh
 EXTRA_DIST += tests/clan-open.sh
+# Setting up backups from nothing (issue 17): edit instance add/remove, the UI's setup flow
+TESTS += tests/backup-setup.sh
+EXTRA_DIST += tests/backup-setup.sh

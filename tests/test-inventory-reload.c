@@ -172,6 +172,56 @@ static void reload_one(const char *sample)
                              .tag = "reload-b"};
         applied += try_edit(sample, inv, &op), tried++;
     }
+    /* a new instance with roles, as one group; an instance removed */
+    struct inv_op grp[] = {
+        {.kind = INV_OP_INSTANCE_ADD, .instance = "reload-bb", .module = "borgbackup"},
+        {.kind = INV_OP_ROLE_MACHINE_ADD, .instance = "reload-bb", .role = "server",
+         .machine = names[0]},
+        {.kind = INV_OP_ROLE_TAG_ADD, .instance = "reload-bb", .role = "client",
+         .tag = "reload-a"},
+    };
+    size_t depth_g = inventory_undo_depth(inv);
+    dl = (struct diag_list){0};
+    if (nm && inventory_edit_group(inv, grp, 3, "set up reload-bb", &dl) == 0) {
+        assert_int_equal(inventory_undo_depth(inv), depth_g + 3);
+        assert_string_equal(inventory_undo_label(inv), "set up reload-bb");
+        same_as_reload(sample, inv, "the group");
+        struct diag gd = {0};
+        assert_int_equal(inventory_undo(inv, &gd), 0); /* one undo takes the group back */
+        assert_int_equal(inventory_undo_depth(inv), depth_g);
+        same_as_reload(sample, inv, "undo of the group");
+        assert_int_equal(inventory_redo(inv, &gd), 0);
+        assert_int_equal(inventory_undo_depth(inv), depth_g + 3);
+        same_as_reload(sample, inv, "redo of the group");
+        applied++;
+    }
+    diag_list_free(&dl);
+    tried++;
+    /* a group with a refused step applies nothing */
+    struct inv_op bad[] = {
+        {.kind = INV_OP_INSTANCE_ADD, .instance = "reload-bad"},
+        {.kind = INV_OP_ROLE_MACHINE_ADD, .instance = "reload-bad", .role = "client",
+         .machine = "no-such-machine"},
+    };
+    size_t blen0;
+    const char *bt0 = inventory_text(inv, &blen0);
+    char *bbefore = malloc(blen0 + 1);
+    memcpy(bbefore, bt0, blen0);
+    size_t bdepth = inventory_undo_depth(inv);
+    assert_true(inventory_edit_group(inv, bad, 2, NULL, &dl) < 0);
+    diag_list_free(&dl);
+    size_t blen1;
+    const char *bt1 = inventory_text(inv, &blen1);
+    assert_true(blen1 == blen0 && !memcmp(bt1, bbefore, blen0));
+    assert_int_equal(inventory_undo_depth(inv), bdepth);
+    free(bbefore);
+    same_as_reload(sample, inv, "a refused group");
+    if (inst) {
+        op = (struct inv_op){.kind = INV_OP_INSTANCE_REMOVE, .instance = inst};
+        applied += try_edit(sample, inv, &op), tried++;
+    }
+    op = (struct inv_op){.kind = INV_OP_INSTANCE_ADD, .instance = "reload-plain"};
+    applied += try_edit(sample, inv, &op), tried++;
     /* undo half, redo a quarter: each state equals its reload */
     struct diag d = {0};
     size_t depth = inventory_undo_depth(inv);
@@ -237,7 +287,7 @@ static void random_one(const char *sample, size_t steps)
     for (size_t step = 0; step < steps; step++) {
         char where[64];
         snprintf(where, sizeof(where), "step %zu", step);
-        size_t k = rnd(18);
+        size_t k = rnd(20);
         if (k == 0 && inventory_undo_depth(inv)) {
             assert_int_equal(inventory_undo(inv, &d), 0);
             same_as_reload(sample, inv, "undo");
@@ -320,6 +370,15 @@ static void random_one(const char *sample, size_t steps)
                                  .target_host = "root@10.7.7.7", .tag = rnd(2) ? tag : NULL};
             break;
         }
+        case 18:
+            op = (struct inv_op){.kind = INV_OP_INSTANCE_ADD,
+                                 .instance = rnd(2) ? "rnd-instance" : inst,
+                                 .module = rnd(2) ? "borgbackup" : NULL};
+            break;
+        case 19:
+            op = (struct inv_op){.kind = INV_OP_INSTANCE_REMOVE,
+                                 .instance = rnd(2) ? "rnd-instance" : inst};
+            break;
         default:
             sc.role = "server";
             sc.level = INV_LEVEL_MACHINE;

@@ -21,6 +21,7 @@ static void edit_help(void)
           "Operations:\n"
           "  tag add|remove MACHINE TAG                 inventory.machines.MACHINE.tags\n"
           "  machine add NAME [--target-host H] [--tag T]\n"
+          "  instance add NAME [--module M] | instance remove NAME    inventory.instances\n"
           "  role add-machine|remove-machine INSTANCE ROLE MACHINE\n"
           "  role add-tag|remove-tag INSTANCE ROLE TAG\n"
           "  schedule set TARGET EXPR | schedule clear TARGET         (settings.startAt)\n"
@@ -49,12 +50,16 @@ static void edit_help(void)
           "      --expr           VALUE is a Nix expression, not a string\n"
           "      --target-host H  machine add: deploy.targetHost\n"
           "      --tag T          machine add: a first tag\n"
+          "      --module M       instance add: the instance's module (default: its name,\n"
+          "                       as Clan reads it)\n"
           "  -h, --help           show this help and exit\n"
           "\n"
           "Examples:\n"
           "  clan-tui edit clan.nix tag add alice-laptop employees\n"
           "  clan-tui edit schedule set alice-laptop '*-*-* 04:00:00'\n"
           "  clan-tui edit ~/my-clan exclude add tag:employees '*.bak' --dry-run\n"
+          "  clan-tui edit instance add borgbackup && clan-tui edit role add-machine \\\n"
+          "      borgbackup server backup-server\n"
           "\n"
           "Exit status: 0 done, 1 refused (nothing written), 2 usage error.\n",
           stdout);
@@ -65,7 +70,7 @@ struct args {
     int npos;
     bool dry_run, expr;
     int priority;
-    const char *instance, *role, *target_host, *tag;
+    const char *instance, *role, *target_host, *tag, *module;
 };
 
 static int parse_index(const char *s, size_t *out)
@@ -178,7 +183,7 @@ static void format_op(struct buf *b, const char *file, const struct inv_op *op)
 }
 
 /* The first word of every operation: the word before it, if any, is the clan. */
-static const char *const op_groups[] = {"tag", "machine", "role", "schedule", "exclude",
+static const char *const op_groups[] = {"tag", "machine", "instance", "role", "schedule", "exclude",
                                         "destination", "server", "setting", NULL};
 
 static bool is_op_group(const char *w)
@@ -227,6 +232,20 @@ static int build_op(struct args *a, struct inv_op *op, char *keybuf, size_t keyl
         op->machine = a->pos[2];
         op->target_host = a->target_host;
         op->tag = a->tag;
+        return 0;
+    }
+    if (!strcmp(g, "instance")) {
+        NEED(3, "instance add NAME [--module M] | instance remove NAME");
+        if (!strcmp(v, "add"))
+            op->kind = INV_OP_INSTANCE_ADD;
+        else if (!strcmp(v, "remove"))
+            op->kind = INV_OP_INSTANCE_REMOVE;
+        else
+            return cli_usage_error("edit", "unknown instance operation '%s' (expected add or remove)", v);
+        if (a->module && op->kind == INV_OP_INSTANCE_REMOVE)
+            return cli_usage_error("edit", "--module goes with instance add");
+        op->instance = a->pos[2];
+        op->module = a->module;
         return 0;
     }
     if (!strcmp(g, "role")) {
@@ -372,10 +391,10 @@ static int build_op(struct args *a, struct inv_op *op, char *keybuf, size_t keyl
         return 0;
     }
     if (!*g)
-        return cli_usage_error("edit", "missing OPERATION (tag, machine, role, schedule, "
-                               "exclude, destination, server or setting)");
-    return cli_usage_error("edit", "unknown operation '%s' (expected tag, machine, role, "
-                           "schedule, exclude, destination, server or setting)", g);
+        return cli_usage_error("edit", "missing OPERATION (tag, machine, instance, role, "
+                               "schedule, exclude, destination, server or setting)");
+    return cli_usage_error("edit", "unknown operation '%s' (expected tag, machine, instance, "
+                           "role, schedule, exclude, destination, server or setting)", g);
 }
 
 int cmd_edit(int argc, char **argv)
@@ -404,6 +423,8 @@ int cmd_edit(int argc, char **argv)
             slot = &a.target_host;
         else if (!strcmp(s, "--tag"))
             slot = &a.tag;
+        else if (!strcmp(s, "--module"))
+            slot = &a.module;
         else if (!strcmp(s, "--")) {
             for (i++; i < argc; i++) {
                 if (!file && !a.npos && !is_op_group(argv[i]))

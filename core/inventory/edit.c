@@ -184,6 +184,12 @@ char *inv_op_describe(const struct inv_op *op)
         s = inv_asprintf("move element %zu of %s at %s to position %zu", op->index, op->key,
                          scope_level_text(&op->scope, lv, sizeof(lv)), op->to);
         break;
+    case INV_OP_INSTANCE_ADD:
+        s = op->module && op->instance && strcmp(op->module, op->instance)
+                ? inv_asprintf("add instance %s of module %s", op->instance, op->module)
+                : inv_asprintf("add instance %s", op->instance);
+        break;
+    case INV_OP_INSTANCE_REMOVE: s = inv_asprintf("remove instance %s", op->instance); break;
     }
     free(v);
     return s;
@@ -227,8 +233,10 @@ static const struct inv_instance *resolve_scope(const struct inventory *inv,
     if (instance) {
         long i = inv_index_get(&inv->instance_ix, instance);
         if (i < 0) {
-            refuse(diags, inv, none, "there is no instance '%s' in inventory.instances",
-                   instance);
+            refuse(diags, inv, none,
+                   "there is no instance '%s' in inventory.instances; add it first "
+                   "(instance add %s)",
+                   instance, instance);
             return NULL;
         }
         return &md->instances[i];
@@ -263,8 +271,8 @@ static const struct inv_instance *resolve_scope(const struct inventory *inv,
         return only;
     if (nborg == 0) {
         refuse(diags, inv, none,
-               "there is no borgbackup instance in inventory.instances; name one with "
-               "--instance");
+               "there is no borgbackup instance in inventory.instances; add one first "
+               "(instance add borgbackup) or name one with --instance");
         return NULL;
     }
     refuse(diags, inv, none,
@@ -658,6 +666,54 @@ static unsigned machine_file(const struct inventory *inv, const struct inv_machi
     return fi;
 }
 
+/* Where a new instance goes: beside the other instances, else beside the machines, else
+ * into the main clan module -- the first of these that clan-tui edits. */
+static unsigned new_instance_file(const struct inventory *inv)
+{
+    const struct inv_model *md = &inv->model;
+    for (size_t i = 0; i <= md->ninstances + md->nmachines; i++) {
+        unsigned f = 0;
+        if (i < md->ninstances)
+            f = md->instances[i].loc.file;
+        else if (i < md->ninstances + md->nmachines && md->machines[i - md->ninstances].node)
+            f = machine_file(inv, &md->machines[i - md->ninstances]);
+        else if (i < md->ninstances + md->nmachines)
+            continue;
+        struct nix_file *nf;
+        bool json;
+        struct diag d = {0};
+        int r = f ? inv_edit_file(inv, f, &nf, &json, &d) : 0;
+        diag_clear(&d);
+        if (r == 0)
+            return f;
+    }
+    return 0;
+}
+
+/* The indentation of the first instance written in the target file, or NULL (none there,
+ * or it shares its line with others). */
+static char *instance_indent(const struct inventory *inv, const struct target *tg)
+{
+    const struct inv_model *md = &inv->model;
+    size_t len;
+    const char *t = nix_file_text(tg->f, &len);
+    for (size_t i = 0; i < md->ninstances; i++) {
+        const struct inv_loc *l = &md->instances[i].loc;
+        if (l->file != tg->file || l->start > len)
+            continue;
+        size_t s = l->start;
+        while (s > 0 && t[s - 1] != '\n')
+            s--;
+        size_t e = s;
+        while (e < len && (t[e] == ' ' || t[e] == '\t'))
+            e++;
+        if (e != l->start)
+            return NULL;
+        return inv_strndup(t + s, e - s);
+    }
+    return NULL;
+}
+
 static int build_edit(const struct inventory *cinv, const struct inv_op *op,
                       struct nix_edit *out, unsigned *out_file, struct diag_list *diags)
 {
@@ -729,6 +785,56 @@ static int build_edit(const struct inventory *cinv, const struct inv_op *op,
         path_push(&p, op->machine);
         expr = machine_expr(inv, op);
         r = t_set(&tg, &p, p.n, expr, &e, &d);
+        break;
+    }
+    case INV_OP_INSTANCE_ADD:
+    case INV_OP_INSTANCE_REMOVE: {
+        if (!op->instance || !*op->instance)
+            return refuse(diags, inv, none, "an instance edit needs the instance's name");
+        long ii = inv_index_get(&inv->instance_ix, op->instance);
+        if (op->kind == INV_OP_INSTANCE_ADD) {
+            if (ii >= 0)
+                return refuse(diags, inv, md->instances[ii].loc, "instance %s already exists",
+                              op->instance);
+            if (op->module && !*op->module)
+                return refuse(diags, inv, none, "the module name is empty");
+            if (choose_target(inv, new_instance_file(inv), &tg, diags) < 0)
+                return -EINVAL;
+            /* a set of its own lines (as its sibling instances are written), so what goes
+             * into it later is written a binding a line */
+            char *ind = tg.json ? NULL : instance_indent(inv, &tg);
+            char *q = op->module && strcmp(op->module, op->instance)
+                          ? nix_quote_string(op->module) : NULL;
+            if (ind && q)
+                expr = inv_asprintf("{\n%s  module.name = %s;\n%s}", ind, q, ind);
+            else if (q)
+                expr = inv_asprintf("{ module.name = %s; }", q);
+            else if (ind)
+                expr = inv_asprintf("{\n%s}", ind);
+            else
+                expr = inv_strdup("{ }");
+            free(ind);
+            free(q);
+            if (!expr)
+                return -ENOMEM;
+        } else {
+            if (ii < 0)
+                return refuse(diags, inv, none, "there is no instance '%s' in inventory.instances",
+                              op->instance);
+            const struct inv_instance *in = &md->instances[ii];
+            if (in->merged)
+                return refuse(diags, inv, in->loc,
+                              "instance %s is written in several files of the clan; remove "
+                              "each part by hand",
+                              op->instance);
+            if (choose_target(inv, in->loc.file, &tg, diags) < 0)
+                return -EINVAL;
+        }
+        path_push(&p, "inventory");
+        path_push(&p, "instances");
+        path_push(&p, op->instance);
+        r = op->kind == INV_OP_INSTANCE_ADD ? t_set(&tg, &p, p.n, expr, &e, &d)
+                                            : t_delete(&tg, &p, p.n, &e, &d);
         break;
     }
     case INV_OP_ROLE_MACHINE_ADD:
@@ -1085,7 +1191,7 @@ static void add_alternative(struct inv_alternatives *alts, const char *label,
     a->op = *op;
     /* copy the strings the op points to */
     const char **fields[] = {&a->op.machine, &a->op.tag, &a->op.target_host, &a->op.instance,
-                             &a->op.role, &a->op.scope.instance, &a->op.scope.role,
+                             &a->op.role, &a->op.module, &a->op.scope.instance, &a->op.scope.role,
                              &a->op.scope.name, &a->op.key, &a->op.value, &a->op.expr};
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         if (!*fields[i])
@@ -1783,10 +1889,8 @@ static int move_top(struct inv_undo **from, size_t *nfrom, struct inv_undo **to,
     return 0;
 }
 
-int inventory_undo(struct inventory *inv, struct diag *d)
+static int undo_one(struct inventory *inv, struct diag *d)
 {
-    if (!inv->nundo)
-        return diag_set(d, DIAG_ERROR, inv->name, 0, 0, "nothing to undo"), -ENOENT;
     struct inv_undo *u = &inv->undo[inv->nundo - 1];
     int r = u->file ? replace_other(inv, u->file, u->back, u->nback, d)
                     : replace_text(inv, u->back, u->nback, d);
@@ -1799,10 +1903,8 @@ int inventory_undo(struct inventory *inv, struct diag *d)
     return 0;
 }
 
-int inventory_redo(struct inventory *inv, struct diag *d)
+static int redo_one(struct inventory *inv, struct diag *d)
 {
-    if (!inv->nredo)
-        return diag_set(d, DIAG_ERROR, inv->name, 0, 0, "nothing to redo"), -ENOENT;
     struct inv_undo *u = &inv->redo[inv->nredo - 1];
     int r = u->file ? replace_other(inv, u->file, u->fwd, u->nfwd, d)
                     : replace_text(inv, u->fwd, u->nfwd, d);
@@ -1811,6 +1913,126 @@ int inventory_redo(struct inventory *inv, struct diag *d)
     if (move_top(&inv->redo, &inv->nredo, &inv->undo, &inv->nundo) < 0)
         inv_undo_free(&inv->redo[--inv->nredo]);
     return 0;
+}
+
+/* A group's records are undone and redone together (inventory_edit_group). */
+static int step(struct inventory *inv, bool redo, struct diag *d)
+{
+    struct inv_undo *v = redo ? inv->redo : inv->undo;
+    size_t *n = redo ? &inv->nredo : &inv->nundo;
+    if (!*n)
+        return diag_set(d, DIAG_ERROR, inv->name, 0, 0, redo ? "nothing to redo" : "nothing to undo"),
+               -ENOENT;
+    unsigned long g = v[*n - 1].group;
+    int r;
+    do {
+        r = redo ? redo_one(inv, d) : undo_one(inv, d);
+        v = redo ? inv->redo : inv->undo;
+    } while (r == 0 && g && *n && v[*n - 1].group == g);
+    return r;
+}
+
+int inventory_undo(struct inventory *inv, struct diag *d)
+{
+    return step(inv, false, d);
+}
+
+int inventory_redo(struct inventory *inv, struct diag *d)
+{
+    return step(inv, true, d);
+}
+
+int inventory_edit_group(struct inventory *inv, const struct inv_op *ops, size_t n,
+                         const char *label, struct diag_list *diags)
+{
+    size_t base = inv->nundo;
+    for (size_t i = 0; i < n; i++) {
+        int r = inventory_edit(inv, &ops[i], NULL, diags);
+        if (r < 0) {
+            /* put back what the group applied; its records leave no redo behind */
+            struct diag d = {0};
+            while (inv->nundo > base && undo_one(inv, &d) == 0)
+                inv_undo_free(&inv->redo[--inv->nredo]);
+            if (d.msg)
+                diag_list_push(diags, &d);
+            diag_clear(&d);
+            char *desc = inv_op_describe(&ops[i]);
+            diag_list_add(diags, DIAG_NOTE, inv->name, 0, 0,
+                          "step %zu of %zu (%s) was refused, so none of them is applied", i + 1,
+                          n, desc ? desc : "an edit");
+            free(desc);
+            return r;
+        }
+    }
+    if (inv->nundo == base)
+        return 0;
+    unsigned long g = inv->undo[base].id;
+    char *first = inv_strdup(label ? label : inv->undo[base].label);
+    for (size_t i = base; i < inv->nundo; i++) {
+        inv->undo[i].group = g;
+        if (first && i + 1 < inv->nundo) {
+            char *c = inv_strdup(first);
+            if (c) {
+                free(inv->undo[i].label);
+                inv->undo[i].label = c;
+            }
+        }
+    }
+    if (first) {
+        free(inv->undo[inv->nundo - 1].label);
+        inv->undo[inv->nundo - 1].label = first;
+    }
+    return 0;
+}
+
+int inventory_edit_group_preview(const struct inventory *inv, const struct inv_op *ops, size_t n,
+                                 struct inventory **out, struct diag_list *diags)
+{
+    if (!n)
+        return diag_list_add(diags, DIAG_ERROR, inv->name, 0, 0, "no edit to preview"), -EINVAL;
+    struct inventory *p = NULL;
+    int r = inventory_edit_preview_model(inv, &ops[0], &p, NULL, diags);
+    for (size_t i = 1; r == 0 && i < n; i++)
+        r = inventory_edit(p, &ops[i], NULL, diags);
+    if (r < 0) {
+        inventory_free(p);
+        return r;
+    }
+    *out = p;
+    return 0;
+}
+
+int inventory_diff(const struct inventory *before, const struct inventory *after,
+                   struct buf *out)
+{
+    size_t al, bl;
+    const char *at = inventory_text(before, &al), *bt = inventory_text(after, &bl);
+    int r = 0;
+    const char *name = inventory_file_name(after, 0);
+    if (al != bl || memcmp(at, bt, al)) {
+        char *la = inv_asprintf("a/%s", name[0] == '/' ? name + 1 : name);
+        char *lb = inv_asprintf("b/%s", name[0] == '/' ? name + 1 : name);
+        r = la && lb ? diff_unified(at, al, bt, bl, la, lb, 3, out) : -ENOMEM;
+        free(la);
+        free(lb);
+    }
+    for (size_t i = 1; r == 0 && after->clan && i < after->clan->nfiles; i++) {
+        const struct inv_srcfile *f = &after->clan->files[i];
+        if (!f->edited || !f->nix)
+            continue;
+        long k = inv_file_by_real(before, f->real);
+        size_t ol = 0, nl;
+        const char *ot = k > 0 ? inv_file_text(before, (unsigned)k, &ol) : NULL;
+        const char *nt = nix_file_text(f->nix, &nl);
+        if (ot && ol == nl && !memcmp(ot, nt, nl))
+            continue;
+        char *la = inv_asprintf("a/%s", f->path[0] == '/' ? f->path + 1 : f->path);
+        char *lb = inv_asprintf("b/%s", f->path[0] == '/' ? f->path + 1 : f->path);
+        r = la && lb ? diff_unified(ot ? ot : "", ot ? ol : 0, nt, nl, la, lb, 3, out) : -ENOMEM;
+        free(la);
+        free(lb);
+    }
+    return r;
 }
 
 size_t inventory_undo_depth(const struct inventory *inv)

@@ -29,6 +29,7 @@ struct inv_undo {
     char *label;
     char *file;       /* realpath of the file it patches; NULL: the main file */
     unsigned long id; /* identifies the text after this edit (for inventory_dirty) */
+    unsigned long group; /* nonzero: undone and redone with its neighbours of this group */
     struct inv_patch *fwd, *back;
     size_t nfwd, nback;
 };
