@@ -63,6 +63,30 @@ if have nix-instantiate; then
     check "the edited clan parses" nixok "$T/c/clan.nix"
 fi
 
+# ---- the UI's setup flow (its screens: tests/screens/edit/setup-*.keys in tui-edit.sh) ----
+ui_setup() { # ui_setup KEYS: run the flow on a copy of the bare clan in $T/ui/clan.nix
+    rm -rf "$T/ui"; mkdir -p "$T/ui"; cp "$T/bare.nix" "$T/ui/clan.nix"
+    (cd "$T/ui" && TERM=xterm-256color CLAN_TUI_NOW="2026-11-26 12:00:00 UTC" \
+        "$CLAN_TUI" screen --keys "$top_srcdir/tests/screens/edit/$1.keys" clan.nix > "$T/ui/screens")
+}
+ui_setup setup-server
+check "setup flow: the screens say it was written" grep -q "written: set up instance borgbackup" "$T/ui/screens"
+if have nix-instantiate; then
+    check "setup flow: the file parses (nix-instantiate --parse)" nixok "$T/ui/clan.nix"
+fi
+"$CLAN_TUI" plan --json "$T/ui/clan.nix" > "$T/ui/plan.json"
+check "setup flow: its plan equals the seed's two-machines example" cmp "$T/ui/plan.json" "$T/want.json"
+ui_setup setup-external
+if have nix-instantiate; then
+    check "setup flow, external: the file parses" nixok "$T/ui/clan.nix"
+fi
+check "setup flow, external: postgres-server's job to the storage box, at 04:00" sh -c '"$0" plan --json "$1" | jq -e "
+    .machines[\"postgres-server\"].jobs == [.machines[\"postgres-server\"].jobs[0]] and
+    (.machines[\"postgres-server\"].jobs[0] | .unit == \"borgbackup-job-storagebox\" and
+     .repo == \"u1@u1.your-storagebox.de:/./borgbackup\" and .startAt == \"*-*-* 04:00:00\" and
+     (.rsh | startswith(\"ssh -p 23 \")))" >/dev/null' "$CLAN_TUI" "$T/ui/clan.nix"
+check "setup flow, external: no other machine has a job" sh -c '"$0" plan --json "$1" | jq -e "[.machines[].jobs[]] | length == 1" >/dev/null' "$CLAN_TUI" "$T/ui/clan.nix"
+
 # ---- clan directories: the instance goes where the instances are ----
 shape() { # shape FIXTURE FILE-THAT-CHANGES
     rm -rf "$T/s"; cp -r "$top_srcdir/tests/clans/$1" "$T/s"

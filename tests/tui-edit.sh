@@ -3,7 +3,8 @@
 # tests/screens/edit/NAME.keys runs on a fresh copy of the sample named on its `# file:`
 # line (as ./clan.nix in a temporary directory), and its screens followed by the change
 # to the file (`=== file` and diff -u, empty when the file is unchanged) must equal
-# tests/screens/edit/NAME.screen (`# args:` adds UI options). `# setup: ro-dir` puts the copy on a tmpfs remounted
+# tests/screens/edit/NAME.screen (`# args:` adds UI options; `# setup: edit OP...` changes
+# the copy with clan-tui edit first). `# setup: ro-dir` puts the copy on a tmpfs remounted
 # read-only (a real EROFS for the write; needs mount rights in a private mount namespace,
 # else that script is skipped). Then `clan-tui exclude-test` against the installed borg.
 # UPDATE_SCREENS=1 rewrites the expected screens (review them with git diff).
@@ -21,6 +22,9 @@ run_one() { # run_one NAME KEYS OUT
     setup=$(sed -n 's/^# setup: //p' "$keys")
     mkdir -p "$d"
     local cmd="cp '$top_srcdir/$file' clan.nix && chmod 644 clan.nix"
+    case $setup in # `# setup: edit OP...`: the copy is changed by clan-tui edit first
+    edit\ *) cmd="$cmd && '$CLAN_TUI' edit clan.nix ${setup#edit } >/dev/null" ;;
+    esac
     if [ "$setup" = ro-dir ]; then
         cmd="mount -t tmpfs -o size=1m tmpfs '$d' && cd '$d' && $cmd && mount -o remount,ro '$d'"
         if ! unshare -m true 2>/dev/null; then return 77; fi

@@ -41,6 +41,7 @@
     X(EDIT_EXCLUDE, "edit-exclude", "x", "exclude", "Exclude patterns of the selected client: origin, add, edit, delete, reorder, a path tester") \
     X(EDIT_DESTINATIONS, "edit-destinations", "d", "dest", "Explicit destinations of the selected client: add, edit, remove, with unit names") \
     X(EDIT_SCHEDULE, "edit-schedule", "s", "schedule", "Schedule (startAt) of the selected client with a live calendar preview") \
+    X(SETUP_BACKUPS, "setup-backups", "I", "", "Set up a borgbackup instance: a server machine or an external destination, clients, schedule; the plan and the diff before y writes") \
     X(UNDO, "undo", "u", "undo", "Undo the last edit")                                    \
     X(REDO, "redo", "C-r", "", "Redo the last undone edit")                               \
     X(WRITE, "write", "w", "write", "Show the diff of the file and write it after y")     \

@@ -16,6 +16,9 @@
 #include "tui/widget-dialog.h"
 #include "tui/widget-diff.h"
 
+static bool save(struct app *a);
+static void snapshot_base(struct app *a);
+
 static struct edit_state *state(struct app *a)
 {
     if (!a->edit)
@@ -88,6 +91,45 @@ void edit_draw(struct app *a, int H, int W)
 {
     if (a->edit && a->edit->top)
         draw_stack(a, a->edit->top, H, W);
+}
+
+void edit_plan_lines(const struct plan *p, struct buf *b)
+{
+    for (size_t i = 0; p && i < p->nmachines; i++) {
+        const struct plan_machine *pm = &p->machines[i];
+        for (size_t j = 0; j < pm->njobs; j++)
+            buf_printf(b, "%s: %s to %s\n", pm->name, pm->jobs[j].unit, pm->jobs[j].repo ? pm->jobs[j].repo : "?");
+        for (size_t j = 0; j < pm->nclients; j++)
+            buf_printf(b, "%s: accepts %s in %s\n", pm->name, pm->clients[j].client,
+                       pm->clients[j].directory ? pm->clients[j].directory : "?");
+    }
+}
+
+bool edit_save(struct app *a)
+{
+    return save(a);
+}
+
+int edit_apply_group(struct app *a, const struct inv_op *ops, size_t n, const char *label, char **why)
+{
+    *why = NULL;
+    if (a->opt.readonly) {
+        *why = strdup("read-only (--readonly): editing is off");
+        return -EROFS;
+    }
+    snapshot_base(a);
+    struct diag_list dl = {0};
+    int r = inventory_edit_group(a->inv, ops, n, label, &dl);
+    if (r < 0) {
+        struct buf b = {0};
+        for (size_t i = 0; i < dl.n; i++)
+            buf_printf(&b, "%s%s", i ? "; " : "", dl.v[i].msg ? dl.v[i].msg : "refused");
+        *why = buf_steal(&b);
+    } else {
+        app_model_changed(a);
+    }
+    diag_list_free(&dl);
+    return r;
 }
 
 /* ---- selection ---- */
@@ -587,6 +629,7 @@ bool edit_action(struct app *a, enum action act)
     case ACT_EDIT_ROLES: open = roles_editor_open; break;
     case ACT_EDIT_EXCLUDE: open = exclude_editor_open; break;
     case ACT_EDIT_DESTINATIONS: open = destinations_editor_open; break;
+    case ACT_SETUP_BACKUPS: open = setup_flow_open; break;
     default: return false;
     }
     if (!a->inv || edit_readonly(a))

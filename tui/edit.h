@@ -78,6 +78,14 @@ void edit_level_label(const struct edit_level *l, char *buf, size_t n);
  * done. Refused: <0, *why (caller frees) has the reason and alts (if given) the choices
  * that do not conflict. */
 int edit_apply(struct app *a, const struct inv_op *op, struct inv_alternatives *alts, char **why);
+/* Apply ops as one undoable edit (inventory_edit_group); refused: <0 and *why. */
+int edit_apply_group(struct app *a, const struct inv_op *ops, size_t n, const char *label, char **why);
+/* Write every changed file now (as y in the write dialog); true when written. Failures
+ * become a dialog. */
+bool edit_save(struct app *a);
+/* "machine: unit to repo" for every job, "server: accepts client in dir" lines. */
+struct buf;
+void edit_plan_lines(const struct plan *p, struct buf *b);
 /* Refuse editing in --readonly (true after saying so). */
 bool edit_readonly(struct app *a);
 /* The current time (µs); $CLAN_TUI_NOW ("2026-11-26 12:00:00 UTC", "@SECONDS") pins it
@@ -92,5 +100,11 @@ bool tags_editor_open(struct app *a);
 bool roles_editor_open(struct app *a);
 bool exclude_editor_open(struct app *a);
 bool destinations_editor_open(struct app *a);
+/* I: set up a borgbackup instance (server or external destination, clients, schedule). */
+bool setup_flow_open(struct app *a);
+/* The schedule editor as a picker: Enter hands the expression to done (role-wide startAt
+ * of a setup) instead of editing the clan. */
+bool schedule_editor_pick(struct app *a, const char *what, const char *initial,
+                          void (*done)(struct app *a, const char *expr, void *ctx), void *ctx);
 
 #endif

@@ -2,7 +2,8 @@
 # It is part of the UI, so it joins TUI_UI_SOURCES (the binary, the UI benchmark).
 TUI_EDIT_SOURCES = tui/edit.c tui/edit.h tui/view-schedule.c tui/view-tags.c tui/view-roles.c \
 	tui/view-exclude.c tui/view-destinations.c tui/widget-dialog.c tui/widget-dialog.h \
-	tui/widget-diff.c tui/widget-diff.h tui/schedule-preview.c tui/schedule-preview.h
+	tui/widget-diff.c tui/widget-diff.h tui/schedule-preview.c tui/schedule-preview.h \
+	tui/view-setup.c
 TUI_UI_SOURCES += $(TUI_EDIT_SOURCES)
 clan_tui_SOURCES += tui/cmd-exclude-test.c
 

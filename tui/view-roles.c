@@ -104,19 +104,6 @@ static void roles_rebuild(struct roles *r, struct app *a)
         r->sel = r->n ? r->n - 1 : 0;
 }
 
-/* "machine: unit -> repo" for every job, and "server: accepts client" lines. */
-static void plan_lines(const struct plan *p, struct buf *b)
-{
-    for (size_t i = 0; p && i < p->nmachines; i++) {
-        const struct plan_machine *pm = &p->machines[i];
-        for (size_t j = 0; j < pm->njobs; j++)
-            buf_printf(b, "%s: %s to %s\n", pm->name, pm->jobs[j].unit, pm->jobs[j].repo ? pm->jobs[j].repo : "?");
-        for (size_t j = 0; j < pm->nclients; j++)
-            buf_printf(b, "%s: accepts %s in %s\n", pm->name, pm->clients[j].client,
-                       pm->clients[j].directory ? pm->clients[j].directory : "?");
-    }
-}
-
 static bool has_line(const char *text, const char *line, size_t len)
 {
     for (const char *p = text; *p;) {
@@ -168,8 +155,8 @@ static void propose(struct roles *r, struct app *a)
     struct plan *p2 = NULL;
     struct buf before = {0}, now = {0}, change = {0};
     if (inventory_plan(after, &p2, &dl) == 0) {
-        plan_lines(a->plan, &before);
-        plan_lines(p2, &now);
+        edit_plan_lines(a->plan, &before);
+        edit_plan_lines(p2, &now);
         missing_lines(now.p ? now.p : "", before.p ? before.p : "", '+', &change);
         missing_lines(before.p ? before.p : "", now.p ? now.p : "", '-', &change);
         if (!change.len)

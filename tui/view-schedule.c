@@ -38,6 +38,9 @@ struct sched {
     size_t nlevels, level;
     char conflict[512];
     struct inv_alternatives alts;
+    /* a picker (schedule_editor_pick): Enter hands the expression over, nothing is edited */
+    void (*pick)(struct app *a, const char *expr, void *ctx);
+    void *pick_ctx;
 };
 
 static void sched_free(struct overlay *o)
@@ -89,7 +92,7 @@ static struct inv_op make_op(const struct sched *s, const char *value)
 static void check_conflict(struct sched *s, struct app *a)
 {
     clear_conflict(s);
-    if (!s->pv.valid)
+    if (!s->pv.valid || s->pick)
         return;
     struct inv_op op = make_op(s, s->in.buf);
     struct diag_list dl = {0};
@@ -226,6 +229,10 @@ static bool sched_key(struct overlay *o, struct app *a, uint32_t key)
             app_message(a, true, "not applied: the expression is invalid at column %u", s->pv.err_col);
             return true;
         }
+        if (s->pick) {
+            s->pick(a, s->in.buf, s->pick_ctx);
+            return false;
+        }
         struct inv_op op = make_op(s, s->in.buf);
         return apply_op(s, a, &op);
     }
@@ -308,7 +315,10 @@ static void sched_draw(struct overlay *o, struct app *a, int H, int W)
     struct sched *s = o->data;
     struct ui *ui = &a->ui;
     char title[256];
-    snprintf(title, sizeof(title), "Schedule %s %s %s %s client", ui->g->dot, s->machine, ui->g->dot, s->instance);
+    if (s->pick)
+        snprintf(title, sizeof(title), "Schedule %s %s", ui->g->dot, s->machine);
+    else
+        snprintf(title, sizeof(title), "Schedule %s %s %s %s client", ui->g->dot, s->machine, ui->g->dot, s->instance);
     struct rect r = dialog_frame(ui, H, W, 27, 110, title);
     int y = r.y;
     char lv[80];
@@ -403,7 +413,8 @@ static void sched_draw(struct overlay *o, struct app *a, int H, int W)
         dialog_hints(ui, y, r.x, r.w, keys);
     }
     static const char *const keys2[] = {"Enter", "apply", "Esc", "cancel", NULL};
-    int c = dialog_hints(ui, y + 1, r.x, r.w, keys2);
+    static const char *const keys_pick[] = {"Enter", "use it", "Esc", "cancel", NULL};
+    int c = dialog_hints(ui, y + 1, r.x, r.w, s->pick ? keys_pick : keys2);
     if (s->alts.n)
         dialog_text(ui, y + 1, r.x + c, r.w - c, THEME_DIALOG_NORMAL, "1-9 choose an edit that does not conflict");
     if (!s->keys_mode) {
@@ -413,6 +424,7 @@ static void sched_draw(struct overlay *o, struct app *a, int H, int W)
 }
 
 static const struct overlay_ops sched_ops = {"schedule", sched_draw, sched_key, sched_free};
+static void sched_start(struct app *a, struct sched *s);
 
 bool schedule_editor_open(struct app *a)
 {
@@ -452,6 +464,13 @@ bool schedule_editor_open(struct app *a)
         s->current = strdup(SCHED_DEFAULT);
         s->origin = strdup("the default of clan's borgbackup module");
     }
+    sched_start(a, s);
+    return true;
+}
+
+/* Today, the field, the preview; then the editor is on top. */
+static void sched_start(struct app *a, struct sched *s)
+{
     s->now = edit_now();
     time_t secs = (time_t)(s->now / CALENDAR_USEC_PER_SEC);
     struct tm tm;
@@ -462,5 +481,31 @@ bool schedule_editor_open(struct app *a)
     input_set(&s->in, s->current ? s->current : SCHED_DEFAULT);
     recompute(s);
     edit_push(a, &sched_ops, s);
+}
+
+bool schedule_editor_pick(struct app *a, const char *what, const char *initial,
+                          void (*done)(struct app *a, const char *expr, void *ctx), void *ctx)
+{
+    struct sched *s = calloc(1, sizeof(*s));
+    if (!s)
+        return false;
+    s->pick = done;
+    s->pick_ctx = ctx;
+    s->machine = strdup(what);
+    s->instance = strdup("new");
+    s->ctx = calendar_ctx_new();
+    s->levels = calloc(1, sizeof(*s->levels));
+    s->nlevels = 1;
+    if (s->levels)
+        s->levels[0].level = INV_LEVEL_ROLE;
+    s->current = strdup(initial ? initial : SCHED_DEFAULT);
+    s->origin = strdup(initial ? "chosen in this setup" : "the default of clan's borgbackup module");
+    if (!s->machine || !s->instance || !s->ctx || !s->levels || !s->current || !s->origin) {
+        struct overlay tmp = {&sched_ops, s, NULL};
+        sched_free(&tmp);
+        app_message(a, true, "out of memory");
+        return false;
+    }
+    sched_start(a, s);
     return true;
 }

@@ -455,6 +455,12 @@ static void build_plan(struct tree *t, struct app *a, struct tnode *sec)
         }
     }
     sec->extra = arena_printf(&t->ar, "%zu job%s", njobs, njobs == 1 ? "" : "s");
+    const struct inv_model *md = inventory_model(a->inv);
+    bool borg = false;
+    for (size_t i = 0; i < md->ninstances && !borg; i++)
+        borg = md->instances[i].module.s && !strcmp(md->instances[i].module.s, "borgbackup");
+    if (!borg) /* where the seed's walk-through starts: say how to begin */
+        sec->extra = "none yet: I sets up";
 }
 
 /* The files of a clan directory (a lone file has only itself: no section) and, under
