@@ -49,13 +49,13 @@ struct setup {
     size_t ntags;
     bool *client_tag;
     char *schedule;         /* NULL: Clan's default */
-    struct row rows[256];
+    struct row *rows;       /* 8 + tags + machines */
     size_t nrows, sel;
     int editing;            /* the field being typed into, or -1 */
     /* the preview of what y does */
-    struct inv_op ops[64];
-    size_t nops;
-    char *strings[64];      /* owned strings the ops point to */
+    struct inv_op *ops;     /* room for every choice: 8 + tags + machines */
+    size_t nops, capops;
+    char *strings[2];       /* owned strings the ops point to (destination keys) */
     size_t nstrings;
     struct olines out;
     bool valid;             /* the ops apply */
@@ -87,13 +87,13 @@ static void clear_ops(struct setup *s)
 
 static void push_op(struct setup *s, struct inv_op op)
 {
-    if (s->nops < sizeof(s->ops) / sizeof(s->ops[0]))
+    if (s->nops < s->capops) /* capops counts every op the choices can make */
         s->ops[s->nops++] = op;
 }
 
 static void build_rows(struct setup *s)
 {
-    size_t n = 0, max = sizeof(s->rows) / sizeof(s->rows[0]) - 1;
+    size_t n = 0;
     s->rows[n++] = (struct row){ROW_NAME, 0};
     s->rows[n++] = (struct row){ROW_KIND, 0};
     if (!s->external) {
@@ -105,9 +105,9 @@ static void build_rows(struct setup *s)
         s->rows[n++] = (struct row){ROW_REPO, 0};
         s->rows[n++] = (struct row){ROW_RSH, 0};
     }
-    for (size_t i = 0; i < s->ntags && n < max; i++)
+    for (size_t i = 0; i < s->ntags; i++)
         s->rows[n++] = (struct row){ROW_TAG, i};
-    for (size_t i = 0; i < s->nmachines && n < max; i++)
+    for (size_t i = 0; i < s->nmachines; i++)
         if (s->external || i != s->server)
             s->rows[n++] = (struct row){ROW_MACHINE, i};
     s->rows[n++] = (struct row){ROW_SCHEDULE, 0};
@@ -564,6 +564,8 @@ static void setup_free(struct overlay *o)
     free(s->client_machine);
     free(s->client_tag);
     free(s->schedule);
+    free(s->rows);
+    free(s->ops);
     free(s);
 }
 
@@ -583,11 +585,14 @@ bool setup_flow_open(struct app *a)
     s->nmachines = m->nmachines;
     s->machines = calloc(m->nmachines, sizeof(*s->machines));
     s->client_machine = calloc(m->nmachines, sizeof(*s->client_machine));
-    s->tags = calloc(256, sizeof(*s->tags));
+    size_t alltags = 1;
+    for (size_t i = 0; i < m->nmachines; i++)
+        alltags += m->machines[i].ntags;
+    s->tags = calloc(alltags, sizeof(*s->tags));
     bool oom = !s->machines || !s->client_machine || !s->tags;
     for (size_t i = 0; !oom && i < m->nmachines; i++) {
         oom = !(s->machines[i] = strdup(m->machines[i].name));
-        for (size_t k = 0; !oom && k < m->machines[i].ntags && s->ntags < 256; k++) {
+        for (size_t k = 0; !oom && k < m->machines[i].ntags; k++) {
             const char *t = m->machines[i].tags[k].s;
             bool seen = !t || m->machines[i].tags[k].opaque;
             for (size_t j = 0; j < s->ntags && !seen; j++)
@@ -597,7 +602,10 @@ bool setup_flow_open(struct app *a)
         }
     }
     s->client_tag = calloc(s->ntags ? s->ntags : 1, sizeof(*s->client_tag));
-    if (oom || !s->client_tag) {
+    s->capops = 8 + s->ntags + s->nmachines;
+    s->rows = calloc(s->capops, sizeof(*s->rows));
+    s->ops = calloc(s->capops, sizeof(*s->ops));
+    if (oom || !s->client_tag || !s->rows || !s->ops) {
         struct overlay tmp = {&setup_ops, s, NULL};
         setup_free(&tmp);
         app_message(a, true, "out of memory");
