@@ -1951,8 +1951,13 @@ int inventory_edit_group(struct inventory *inv, const struct inv_op *ops, size_t
         if (r < 0) {
             /* put back what the group applied; its records leave no redo behind */
             struct diag d = {0};
-            while (inv->nundo > base && undo_one(inv, &d) == 0)
-                inv_undo_free(&inv->redo[--inv->nredo]);
+            while (inv->nundo > base) {
+                size_t nredo = inv->nredo;
+                if (undo_one(inv, &d) < 0)
+                    break;
+                if (inv->nredo > nredo) /* (without memory the record was dropped already) */
+                    inv_undo_free(&inv->redo[--inv->nredo]);
+            }
             if (d.msg)
                 diag_list_push(diags, &d);
             diag_clear(&d);

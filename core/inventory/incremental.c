@@ -515,8 +515,10 @@ static int update_instance(struct inventory *inv, size_t ii, const struct nix_va
         return -ENOMEM;
     }
     /* the old members leave the array (oldv owns them now) */
-    memcpy(oldv, md->members + lo, nold * sizeof(*oldv));
-    memmove(md->members + lo, md->members + hi, (md->nmembers - hi) * sizeof(*md->members));
+    if (nold) /* (an instance of no member in a model of none: members is NULL) */
+        memcpy(oldv, md->members + lo, nold * sizeof(*oldv));
+    if (md->nmembers > hi)
+        memmove(md->members + lo, md->members + hi, (md->nmembers - hi) * sizeof(*md->members));
     md->nmembers -= nold;
 
     struct inv_instance old = md->instances[ii];
