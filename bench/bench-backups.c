@@ -59,9 +59,11 @@ int main(int argc, char **argv)
         t[i] = (struct backups_target){.machine = argv[optind + (int)i],
                                        .target = argv[optind + (int)i], .units = units,
                                        .nunits = 2};
+    /* generous timeouts: 100 sshd on the same host answer slowly when it is busy, and a
+     * machine that timed out would make the refresh look fast */
     struct backups_options o = {.ssh = {.identity = key, .known_hosts = kh,
-                                        .connect_timeout_s = 60},
-                                .command_timeout_s = 60};
+                                        .connect_timeout_s = 600},
+                                .command_timeout_s = 600};
     int ret = 0;
     for (int r = -1; r < refreshes; r++) { /* r = -1: a warm-up that records the host keys */
         struct backups_op *op = NULL;
