@@ -17,7 +17,7 @@ ssh-keygen -q -t ed25519 -N "" -C "" -f "$W/host"
 ssh-keygen -q -t ed25519 -N "" -C "" -f "$W/id"
 cp "$W/id.pub" "$W/authorized_keys"
 chmod 600 "$W/authorized_keys"
-mkdir -p "$W/bin"
+mkdir -p "$W/bin" "$W/home"
 cp "$top_srcdir/tests/backups-show/failed.txt" "$W/show.txt"
 cat > "$W/bin/systemctl" <<EOS
 #!/bin/sh
@@ -35,7 +35,8 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 PubkeyAuthentication yes
-SetEnv PATH=$W/bin:/usr/bin:/bin
+# HOME: the session shell must not read the invoking user's ~/.bashrc (it may be slow)
+SetEnv PATH=$W/bin:/usr/bin:/bin HOME=$W/home
 MaxStartups 200
 LogLevel ERROR
 EOC
