@@ -416,9 +416,15 @@ static void test_nix_functions(void **state)
     assert_true(nix_edit_list_replace(f, pa, 1, 0, "2", &e, &d) < 0);
     assert_non_null(strstr(d.msg, "JSON document"));
     assert_null(e.v);
-    struct nix_patch p = {1, 1, (char *)" "};
+    /* in place only inside an object's or array's brackets (test-nix-splice compares) */
+    struct nix_patch p = {0, 0, (char *)" "};
     struct nix_change ch;
     assert_int_equal(nix_file_patch_local(f, &p, 1, &ch), 0);
+    p.start = p.end = 1;
+    assert_int_equal(nix_file_patch_local(f, &p, 1, &ch), 1);
+    size_t tl;
+    const char *t = nix_file_text(f, &tl);
+    assert_string_equal(t, "{ \"a\": [1], \"b\": {}}");
     nix_file_free(f);
 
     struct diag_list dl = {0};
