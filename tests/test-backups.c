@@ -228,6 +228,34 @@ static void test_restore_command(void **state)
     diag_clear(&d);
 }
 
+/* a restore whose second machine's second state has a folder with ':' is refused by
+ * backups_op_start, before any connection, and what was copied for the machines so far is
+ * freed (the sanitizer pass checks the leak) */
+static void test_restore_refused_early(void **state)
+{
+    (void)state;
+    char *ok[] = {"/srv/ok"};
+    char *colon[] = {"/srv/ok", "/srv/a:b"};
+    char *job[] = {"borgbackup-job-d"};
+    struct backups_state sts[] = {
+        {.name = "fine", .folders = ok, .nfolders = 1, .pre_restore = "pre"},
+        {.name = "bad", .folders = colon, .nfolders = 2, .post_restore = "post"},
+    };
+    struct backups_target t[] = {
+        {.machine = "a", .target = "127.0.0.1", .units = job, .nunits = 1,
+         .states = sts, .nstates = 1},
+        {.machine = "b", .target = "127.0.0.1", .units = job, .nunits = 1,
+         .states = sts, .nstates = 2},
+    };
+    struct backups_options o = {.archive = "arch"};
+    struct backups_op *op = NULL;
+    struct diag d = {0};
+    assert_true(backups_op_start(BACKUPS_RESTORE, &o, t, 2, &op, &d) < 0);
+    assert_null(op);
+    assert_non_null(strstr(d.msg, "state bad: folder '/srv/a:b' holds ':'"));
+    diag_clear(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_status_command),
         cmocka_unit_test(test_list_parse),
         cmocka_unit_test(test_restore_command),
+        cmocka_unit_test(test_restore_refused_early),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

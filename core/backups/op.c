@@ -154,7 +154,8 @@ static int copy_target(struct mach *m, const struct backups_target *t)
         m->units[m->nunits++] = xstrdup(t->units[u], &oom);
     if (t->nstates && !(m->states = calloc(t->nstates, sizeof *m->states)))
         return -ENOMEM;
-    for (size_t s = 0; s < t->nstates; s++, m->nstates++) {
+    for (size_t s = 0; s < t->nstates; s++) {
+        m->nstates = s + 1; /* counted first: a failure below frees what was filled */
         const struct backups_state *src = &t->states[s];
         struct backups_state *dst = &m->states[s];
         dst->name = xstrdup(src->name, &oom);
@@ -188,7 +189,8 @@ int backups_op_start(enum backups_kind kind, const struct backups_options *o,
         goto fail;
     if (n && (!(op->m = calloc(n, sizeof *op->m)) || !(op->fd_owner = calloc(n, sizeof(size_t)))))
         goto fail;
-    for (size_t i = 0; i < n; i++, op->n++) {
+    for (size_t i = 0; i < n; i++) {
+        op->n = i + 1; /* counted first: a refusal below frees this machine's copy too */
         struct mach *m = &op->m[i];
         if ((r = copy_target(m, &targets[i])) < 0)
             goto fail;
