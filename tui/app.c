@@ -16,6 +16,7 @@
 
 #include "tui/cli.h"
 #include "tui/edit.h"
+#include "tui/heap.h"
 #include "tui/view-tree.h"
 
 #define APP_MOUSE_EVENTS (BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED)
@@ -459,6 +460,7 @@ int app_new(const struct app_options *opt, struct app **out, struct diag *d)
     a->opt = *opt;
     a->input_fd = -1;
     struct diag_list ld = {0};
+    heap_expect_clan(opt->file);
     int r = inventory_open(opt->file, &a->inv, &ld);
     if (r < 0) {
         if (ld.n)

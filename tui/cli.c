@@ -10,6 +10,7 @@
 #include "core/clan.h"
 #include "core/inventory.h"
 #include "core/keys.h"
+#include "tui/heap.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -60,6 +61,7 @@ int cli_open_clan(const char *cmd, const char *arg, struct inventory **inv,
     struct diag_list *dl = diags ? diags : &own;
     size_t before = dl->n;
     *inv = NULL;
+    heap_expect_clan(arg);
     int r = inventory_open(arg, inv, dl);
     if (r < 0) {
         /* nothing to report later: say why now, whoever collects the rest */

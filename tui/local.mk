@@ -1,1 +1,1 @@
-clan_tui_SOURCES += tui/main.c tui/cli.c tui/cli.h tui/commands.def tui/heap.c tui/heap.h
+clan_tui_SOURCES += tui/main.c tui/cli.c tui/cli.h tui/commands.def

@@ -44,9 +44,6 @@ static void usage(FILE *f)
           "Run 'clan-tui COMMAND --help' for a command's options; 'man clan-tui' for all.\n", f);
 }
 
-/* about what a 1000-machine clan directory's model, plan and views take */
-#define HEAP_RESERVE ((size_t)48 << 20)
-
 int main(int argc, char **argv)
 {
     if (argc >= 2) {
@@ -59,7 +56,7 @@ int main(int argc, char **argv)
             printf("clan-tui %s\n", CLAN_TUI_VERSION);
             return 0;
         }
-        heap_prefer_huge_pages(HEAP_RESERVE);
+        heap_prefer_huge_pages(HEAP_BASE_RESERVE);
         for (const struct command *c = commands; c->name; c++)
             if (!strcmp(a, c->name))
                 return c->run(argc - 1, argv + 1);
@@ -69,6 +66,6 @@ int main(int argc, char **argv)
             return cli_usage_error(NULL, "unknown command or file '%s'", a);
     }
     if (argc < 2)
-        heap_prefer_huge_pages(HEAP_RESERVE);
+        heap_prefer_huge_pages(HEAP_BASE_RESERVE);
     return tui_main(argc, argv);
 }
