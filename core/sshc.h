@@ -24,6 +24,10 @@ struct sshc_options {
     const char *known_hosts;     /* NULL: ~/.ssh/known_hosts */
     enum sshc_host_key_policy policy;
     unsigned connect_timeout_s;  /* 0: 10 */
+    /* STRICT: an unknown host that offers exactly this key ("TYPE SHA256:...", as
+     * sshc_offered_fingerprint gives it) is trusted and added to known_hosts -- the key an
+     * operator was shown and accepted, and no other */
+    const char *trusted_fingerprint;
 };
 
 /* [user@]host[:port]; user NULL and port 0 when absent. */
@@ -80,6 +84,11 @@ short sshc_events(const struct sshc *c);
 int sshc_timeout_ms(const struct sshc *c);
 
 enum sshc_phase sshc_phase(const struct sshc *c);
+/* The host key the server offered at the last connection ("ssh-ed25519 SHA256:..."), or
+ * NULL; kept after a failure. */
+const char *sshc_offered_fingerprint(const struct sshc *c);
+/* Did the last connection fail because the host is not in known_hosts (STRICT)? */
+bool sshc_host_unknown(const struct sshc *c);
 /* "user@host:port" as given. */
 const char *sshc_target(const struct sshc *c);
 /* A notice since the last call (a new host key was added to known_hosts), or NULL; caller

@@ -2,6 +2,7 @@
 # script tests). Sets SSHD_PORT, SSHD_PID, SSHD_HOSTKEY (public key file); clients
 # authorize by appending to DIR/authorized_keys. The server stops with sshd_stop
 # (tests/lib.sh's EXIT trap calls it when SSHD_PID is set).
+# SSHD_EXTRA_CONFIG: lines appended to its sshd_config (SetEnv HOME=..., ForceCommand ...).
 # Needs openssh-server; returns 77 (skip) when sshd is not installed.
 sshd_start() {
     dir=$1
@@ -31,6 +32,7 @@ PermitRootLogin prohibit-password
 PubkeyAuthentication yes
 LogLevel VERBOSE
 Subsystem sftp internal-sftp
+${SSHD_EXTRA_CONFIG:-}
 EOC
         "$sshd_bin" -D -e -f "$dir/sshd_config" 2>>"$dir/sshd.log" &
         SSHD_PID=$!

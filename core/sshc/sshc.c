@@ -19,6 +19,9 @@ struct sshc {
     struct sshc_target t;
     char *identity, *known_hosts;
     enum sshc_host_key_policy policy;
+    char *trusted;      /* trusted_fingerprint */
+    char *offered;      /* the host key offered at the last connection */
+    bool unknown;       /* the last connection failed on an unknown host */
     unsigned timeout_s;
     ssh_key key;
     ssh_session ssh;
@@ -111,8 +114,10 @@ int sshc_new(const struct sshc_options *o, struct sshc **out, struct diag *d)
     c->identity = o->identity ? strdup(o->identity) : NULL;
     c->known_hosts = o->known_hosts ? strdup(o->known_hosts) : NULL;
     c->policy = o->policy;
+    c->trusted = o->trusted_fingerprint ? strdup(o->trusted_fingerprint) : NULL;
     c->timeout_s = o->connect_timeout_s ? o->connect_timeout_s : 10;
-    if (!c->target_text || (o->identity && !c->identity) || (o->known_hosts && !c->known_hosts)) {
+    if (!c->target_text || (o->identity && !c->identity) || (o->known_hosts && !c->known_hosts) ||
+        (o->trusted_fingerprint && !c->trusted)) {
         sshc_free(c);
         return -ENOMEM;
     }
@@ -153,6 +158,8 @@ void sshc_free(struct sshc *c)
     free(c->target_text);
     free(c->identity);
     free(c->known_hosts);
+    free(c->trusted);
+    free(c->offered);
     free(c->command);
     free(c->notice);
     free(c);
@@ -225,6 +232,9 @@ static int check_host_key(struct sshc *c, struct diag *d)
     ssh_options_get(c->ssh, SSH_OPTIONS_KNOWNHOSTS, &kh);
     char *fp = fingerprint(c->ssh);
     const char *khs = kh ? kh : "known_hosts";
+    free(c->offered);
+    c->offered = fp ? strdup(fp) : NULL;
+    c->unknown = false;
     int ret = 0;
     switch (st) {
     case SSH_KNOWN_HOSTS_OK:
@@ -245,7 +255,8 @@ static int check_host_key(struct sshc *c, struct diag *d)
     }
     case SSH_KNOWN_HOSTS_UNKNOWN:
     case SSH_KNOWN_HOSTS_NOT_FOUND:
-        if (c->policy == SSHC_HOSTKEY_STRICT) {
+        if (c->policy == SSHC_HOSTKEY_STRICT && !(c->trusted && fp && !strcmp(c->trusted, fp))) {
+            c->unknown = true;
             ret = fail(c, d, true, "unknown host key (%s) and strict host key checking: add it "
                        "to %s first", fp ? fp : "?", khs);
             break;
@@ -461,6 +472,16 @@ int sshc_timeout_ms(const struct sshc *c)
 enum sshc_phase sshc_phase(const struct sshc *c)
 {
     return c->phase;
+}
+
+const char *sshc_offered_fingerprint(const struct sshc *c)
+{
+    return c->offered;
+}
+
+bool sshc_host_unknown(const struct sshc *c)
+{
+    return c->unknown;
 }
 
 const char *sshc_target(const struct sshc *c)
