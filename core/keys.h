@@ -314,4 +314,66 @@ int keys_run(const struct keys_store *s, const struct plan *p, const char *const
              size_t nmachines, unsigned flags, int64_t now, struct keys_report *rep,
              struct diag *d);
 
+/* ---- uploading a client's key to an external destination ----
+ * The seed's storage box step (`clan vars get M borgbackup/borgbackup.ssh.pub | ssh -p23
+ * U@U.your-storagebox.de install-ssh-key`), for any SSH-reachable borg server. */
+struct keys_upload_target {
+    char *user, *host;  /* user NULL: the login name; host without [ ] */
+    unsigned port;      /* 0: 22 */
+    bool storage_box;   /* a Hetzner storage box (*.your-storagebox.de): install-ssh-key */
+};
+/* The user, host and port borg reaches for repo (user@host:path, ssh://user@host:port/path)
+ * and rsh (-p PORT, -o Port=N, -l USER), as borg passes them to ssh: the URL's port wins over
+ * rsh's. Local repositories and malformed values are refused with what was expected. */
+int keys_upload_target_parse(const char *repo, const char *rsh, struct keys_upload_target *out,
+                             struct diag *d);
+void keys_upload_target_clear(struct keys_upload_target *t);
+/* "user@host:port" ([v6] bracketed; no port when 0); caller frees. */
+char *keys_upload_target_text(const struct keys_upload_target *t);
+/* The shell command an ordinary SSH server runs to authorize pub_line: appended to
+ * $HOME/.ssh/authorized_keys (created 0600 in a 0700 .ssh) unless the key (type and
+ * base64, any comment or options) is there already; prints "clan-tui: added" or
+ * "clan-tui: present". Every value is one quoted shell word. */
+int keys_upload_command(const char *pub_line, size_t len, char **command, struct diag *d);
+/* Does authorized_keys text hold the key of pub_line (type and base64 as one entry)? */
+bool keys_upload_line_present(const char *authorized_keys, size_t len, const char *pub_line,
+                              size_t plen);
+
+/* The upload itself, over one SSH connection (core/sshc.h), driven by poll(): an ordinary
+ * server runs keys_upload_command; a storage box (or method INSTALL_SSH_KEY) is read
+ * (cat .ssh/authorized_keys) and, when the key is not there, runs install-ssh-key with the
+ * key on its standard input. Host keys are checked against known_hosts: an unknown host is
+ * refused (keys_upload_host_unknown, keys_upload_fingerprint say so and which key it
+ * offered) unless accept_new_host_key, or trusted_fingerprint names the key it offers. */
+enum keys_upload_method { KEYS_UPLOAD_AUTO, KEYS_UPLOAD_AUTHORIZED_KEYS, KEYS_UPLOAD_INSTALL_SSH_KEY };
+enum keys_upload_outcome { KEYS_UPLOAD_ADDED, KEYS_UPLOAD_PRESENT };
+struct keys_upload_options {
+    const char *pub_line;            /* the client's borgbackup.ssh.pub */
+    size_t pub_len;
+    const char *identity;            /* NULL: the agent and the default keys */
+    const char *known_hosts;         /* NULL: ~/.ssh/known_hosts */
+    bool accept_new_host_key;
+    const char *trusted_fingerprint; /* "TYPE SHA256:..." the operator accepted, or NULL */
+    enum keys_upload_method method;  /* AUTO: storage box by its host name */
+    unsigned timeout_s;              /* connecting (0: 10); a command gets three times it */
+};
+struct keys_upload;
+int keys_upload_new(const struct keys_upload_target *t, const struct keys_upload_options *o,
+                    struct keys_upload **out, struct diag *d);
+void keys_upload_free(struct keys_upload *u);
+/* 1 done (keys_upload_outcome), 0 waiting (poll keys_upload_fd/events/timeout_ms), <0 failed
+ * (d: "user@host:port: what went wrong"). */
+int keys_upload_process(struct keys_upload *u, struct diag *d);
+int keys_upload_fd(const struct keys_upload *u);
+short keys_upload_events(const struct keys_upload *u);
+int keys_upload_timeout_ms(const struct keys_upload *u);
+enum keys_upload_outcome keys_upload_outcome(const struct keys_upload *u);
+bool keys_upload_host_unknown(const struct keys_upload *u);
+const char *keys_upload_fingerprint(const struct keys_upload *u);
+const char *keys_upload_target_name(const struct keys_upload *u);
+/* "new host key ... added to ..." once, or NULL; caller frees. */
+char *keys_upload_take_notice(struct keys_upload *u);
+/* Run to the end with its own poll loop (the CLI): 0 done, <0 failed. */
+int keys_upload_run(struct keys_upload *u, struct diag *d);
+
 #endif

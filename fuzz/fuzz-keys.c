@@ -1,6 +1,7 @@
 /* libFuzzer target for core/keys' parsers: public key lines (fingerprint, key-only form,
  * which must agree with each other), OpenSSH private key files (whose derived public line
- * must parse again to the same key), and path-component names. */
+ * must parse again to the same key), path-component names, and an external destination's
+ * repo and rsh (first line, the rest) as upload-key reads them. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (strchr(name, '/') || !strcmp(name, "..") || name[0] == '.'))
         abort();
     free(name);
+    /* repo NEWLINE rsh: a parsed target has a host without shell metacharacters */
+    char *repo = strndup(s, size);
+    if (repo) {
+        char *nl = strchr(repo, '\n');
+        char *rsh = nl ? nl + 1 : NULL;
+        if (nl)
+            *nl = 0;
+        struct keys_upload_target t = {0};
+        if (keys_upload_target_parse(repo, rsh, &t, &d) == 0) {
+            if (!t.host || !t.host[0] || strpbrk(t.host, " /'\"\\@") || t.port > 65535)
+                abort();
+            char *text = keys_upload_target_text(&t);
+            free(text);
+            keys_upload_target_clear(&t);
+        }
+        diag_clear(&d);
+        free(repo);
+    }
+    char *cmd = NULL;
+    if (keys_upload_command(s, size, &cmd, &d) == 0 && !strstr(cmd, "clan-tui: added"))
+        abort();
+    free(cmd);
+    diag_clear(&d);
     free(fp);
     free(fp2);
     free(only);

@@ -1089,9 +1089,82 @@ static void test_install_order_clan_vars(void **state)
     free(hdir);
 }
 
+/* keys_upload_target_parse: repo and rsh as borg hands them to ssh. */
+static void check_target(const char *repo, const char *rsh, const char *want, bool box)
+{
+    struct keys_upload_target t = {0};
+    struct diag d = {0};
+    if (keys_upload_target_parse(repo, rsh, &t, &d) < 0)
+        fail_msg("%s / %s: %s", repo, rsh ? rsh : "-", d.msg);
+    char *text = keys_upload_target_text(&t);
+    if (strcmp(text, want))
+        fail_msg("%s / %s: got %s, expected %s", repo, rsh ? rsh : "-", text, want);
+    assert_int_equal(t.storage_box, box);
+    free(text);
+    keys_upload_target_clear(&t);
+}
+
+static void refuse_target(const char *repo, const char *rsh, const char *msg)
+{
+    struct keys_upload_target t = {0};
+    struct diag d = {0};
+    assert_true(keys_upload_target_parse(repo, rsh, &t, &d) < 0);
+    if (!d.msg || !strstr(d.msg, msg))
+        fail_msg("%s / %s: message '%s' lacks '%s'", repo, rsh ? rsh : "-", d.msg, msg);
+    diag_clear(&d);
+}
+
+static void test_upload_target(void **state)
+{
+    (void)state;
+    check_target("u1@u1.your-storagebox.de:/./borgbackup",
+                 "ssh -p 23 -oStrictHostKeyChecking=accept-new -i /run/secrets/vars/borgbackup/borgbackup.ssh",
+                 "u1@u1.your-storagebox.de:23", true);
+    check_target("borg@192.168.56.104:.", NULL, "borg@192.168.56.104", false);
+    check_target("ssh://borg@host.example:2222/./repo", "ssh -p 23", "borg@host.example:2222", false);
+    check_target("ssh://[2001:db8::1]:23/r", NULL, "[2001:db8::1]:23", false);
+    check_target("borg@[2001:db8::2]:repo", "ssh -o Port=2200", "borg@[2001:db8::2]:2200", false);
+    check_target("host:repo", "ssh -oPort=24 -l backup", "backup@host:24", false);
+    check_target("me@host:repo", "ssh -l other -p24", "me@host:24", false);
+    check_target("me@host:repo", "'ssh' -o 'Port 25' -i \"/k ey\"", "me@host:25", false);
+    check_target("U@U.YOUR-STORAGEBOX.DE:x", "", "U@U.YOUR-STORAGEBOX.DE", true);
+    refuse_target("/var/lib/borg", NULL, "not reached over SSH");
+    refuse_target("file:///x", NULL, "not reached over SSH");
+    refuse_target("", NULL, "is empty");
+    refuse_target("nohost", NULL, "has no host");
+    refuse_target("u@h:r", "ssh -p", "without its value");
+    refuse_target("u@h:r", "ssh -p 70000", "no port");
+    refuse_target("u@h:r", "ssh -i 'unclosed", "unclosed quote");
+    refuse_target("ssh://h:0/r", NULL, "no number");
+    refuse_target("@h:r", NULL, "no usable user@host");
+}
+
+/* The remote command carries the key as single shell words, and the presence check sees
+ * the key with any comment or options. */
+static void test_upload_command(void **state)
+{
+    (void)state;
+    static const char pub[] = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAZGMNlooljzJfmzQKaVcmj4tRYW+gqBIfdWbG0NU3XL it's $(me)\n";
+    char *cmd = NULL;
+    struct diag d = {0};
+    assert_int_equal(keys_upload_command(pub, strlen(pub), &cmd, &d), 0);
+    assert_non_null(strstr(cmd, "k='ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAZGMNlooljzJfmzQKaVcmj4tRYW+gqBIfdWbG0NU3XL'"));
+    assert_non_null(strstr(cmd, "'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAZGMNlooljzJfmzQKaVcmj4tRYW+gqBIfdWbG0NU3XL it'\\''s $(me)'"));
+    free(cmd);
+    assert_true(keys_upload_command("not a key", 9, &cmd, &d) < 0);
+    diag_clear(&d);
+    const char *ak = "from=\"10.0.0.1\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAZGMNlooljzJfmzQKaVcmj4tRYW+gqBIfdWbG0NU3XL other\n";
+    assert_true(keys_upload_line_present(ak, strlen(ak), pub, strlen(pub)));
+    const char *longer = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAZGMNlooljzJfmzQKaVcmj4tRYW+gqBIfdWbG0NU3XLx\n";
+    assert_false(keys_upload_line_present(longer, strlen(longer), pub, strlen(pub)));
+    assert_false(keys_upload_line_present("", 0, pub, strlen(pub)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_upload_target),
+        cmocka_unit_test(test_upload_command),
         cmocka_unit_test(test_passphrase_encode),
         cmocka_unit_test(test_passphrase_generate),
         cmocka_unit_test(test_keypair),

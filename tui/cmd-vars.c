@@ -16,6 +16,7 @@ static void vars_help(void)
 {
     fputs("Usage: clan-tui vars get [DIR|FILE] MACHINE GENERATOR/FILE [--secrets DIR]\n"
           "       clan-tui vars list|check|fix [DIR|FILE] MACHINE [--group G]...\n"
+          "       clan-tui vars upload-key [DIR|FILE] MACHINE DEST [--accept-new-host-key]\n"
           "\n"
           "get prints the value of a var of MACHINE, byte for byte, like `clan vars get`:\n"
           "  clan-tui vars get postgres-server borgbackup/borgbackup.ssh.pub\n"
@@ -32,15 +33,31 @@ static void vars_help(void)
           "and exits 1 when there are any. fix re-encrypts those secrets to the full\n"
           "recipient set without changing them (sops updatekeys; atomic).\n"
           "\n"
+          "upload-key sends MACHINE's borgbackup.ssh.pub to the host of its external\n"
+          "destination DEST (settings.destinations.DEST: user, host and port from repo and\n"
+          "rsh, as borg uses them), over SSH as you (the agent, your default keys, or\n"
+          "--identity): a Hetzner storage box (*.your-storagebox.de) gets it through\n"
+          "install-ssh-key, any other SSH server appended to ~/.ssh/authorized_keys; a key\n"
+          "already there is left as it is. The host key is checked against known_hosts; a\n"
+          "host not in it is refused with its fingerprint unless --accept-new-host-key.\n"
+          "\n"
           CLI_CLAN_HELP
           "\n"
           "Options:\n"
           "  -s, --secrets DIR  get: a plain secrets directory instead of sops\n"
           "  -g, --group G      list/check/fix: a default group of the machine (repeatable)\n"
+          "      --accept-new-host-key  upload-key: trust a host not in known_hosts (its\n"
+          "                     fingerprint is printed) and add it there\n"
+          "  -i, --identity KEY upload-key: log in with this private key (default: the agent,\n"
+          "                     ~/.ssh/id_*)\n"
+          "      --known-hosts F  upload-key: the known_hosts file (default ~/.ssh/known_hosts)\n"
+          "      --method M     upload-key: install-ssh-key or authorized-keys (default: by\n"
+          "                     the host's name)\n"
           "  -h, --help         show this help and exit\n"
           "\n"
-          "Exit status: 0 printed (check: nothing to fix), 1 not generated yet, unreadable or\n"
-          "(check) secrets to fix, 2 usage error.\n", stdout);
+          "Exit status: 0 printed (check: nothing to fix; upload-key: the key is there), 1 not\n"
+          "generated yet, unreadable, (check) secrets to fix or (upload-key) not uploaded,\n"
+          "2 usage error.\n", stdout);
 }
 
 static int vars_get(const struct keys_env *env, const char *file, const char *machine,
@@ -107,18 +124,27 @@ done:
 
 enum vars_mode { VARS_LIST, VARS_CHECK, VARS_FIX };
 
+/* The clan, its errors printed (they do not stop a listing); NULL when it cannot be read. */
+static struct inventory *vars_open(const char *file, struct diag_list *diags)
+{
+    struct inventory *inv = NULL;
+    cli_open_clan("vars", file, &inv, diags);
+    if (!inv) {
+        diag_list_free(diags);
+        return NULL;
+    }
+    if (diag_list_count(diags, DIAG_ERROR))
+        cli_print_diags(stderr, diags);
+    return inv;
+}
+
 static int vars_scan(const struct keys_env *env, const char *file, const char *machine,
                      enum vars_mode mode, const char *const *groups, size_t ngroups)
 {
     struct diag_list diags = {0};
-    struct inventory *inv = NULL;
-    cli_open_clan("vars", file, &inv, &diags);
-    if (!inv) {
-        diag_list_free(&diags);
+    struct inventory *inv = vars_open(file, &diags);
+    if (!inv)
         return 1;
-    }
-    if (diag_list_count(&diags, DIAG_ERROR))
-        cli_print_diags(stderr, &diags);
     const char *main_file = inventory_name(inv);
     char *anchor = cli_clan_anchor(inv);
     struct keys_store *store = NULL;
@@ -207,26 +233,142 @@ done:
     return status;
 }
 
+struct upload_args {
+    bool accept_new;
+    const char *identity, *known_hosts;
+    enum keys_upload_method method;
+};
+
+/* upload-key: MACHINE's borgbackup.ssh.pub to the host of its destination DEST. */
+static int vars_upload_key(const char *file, const char *machine, const char *dest,
+                           const struct upload_args *ua)
+{
+    struct diag_list diags = {0};
+    struct inventory *inv = vars_open(file, &diags);
+    if (!inv)
+        return 1;
+    const char *main_file = inventory_name(inv);
+    struct plan *plan = NULL;
+    struct keys_store *store = NULL;
+    struct keys_upload *up = NULL;
+    struct keys_upload_target t = {0};
+    char *anchor = cli_clan_anchor(inv), *pubpath = NULL, *pub = NULL;
+    size_t plen = 0;
+    struct diag d = {0};
+    int status = 1;
+    diag_list_free(&diags);
+    if (inventory_plan(inv, &plan, &diags) < 0) {
+        cli_print_diags(stderr, &diags);
+        goto done;
+    }
+    const struct plan_machine *pm = plan_find_machine(plan, machine);
+    const struct plan_job *job = NULL;
+    for (size_t i = 0; pm && i < pm->njobs && !job; i++)
+        if (!strcmp(pm->jobs[i].destination, dest))
+            job = &pm->jobs[i];
+    if (!job) {
+        fprintf(stderr, "%s: error: %s has no backup job to a destination '%s'; expected one of:",
+                main_file, machine, dest);
+        for (size_t i = 0; pm && i < pm->njobs; i++)
+            fprintf(stderr, " %s", pm->jobs[i].destination);
+        fputs(pm && pm->njobs ? "\n" : " (none)\n", stderr);
+        goto done;
+    }
+    if (!job->explicit_dest)
+        fprintf(stderr, "%s: note: %s is a backup server of the clan: keygen and units "
+                "authorize the key there already; uploading it anyway\n", main_file, dest);
+    if (keys_upload_target_parse(job->repo, job->rsh, &t, &d) < 0)
+        goto fail;
+    if (!anchor || keys_store_open(anchor, NULL, &store, &d) < 0)
+        goto fail;
+    pubpath = keys_public_path(store, machine, keys_gen_borgbackup.name, keys_gen_borgbackup.public_file);
+    if (!pubpath || file_read(pubpath, &pub, &plen, NULL, &d) < 0) {
+        fprintf(stderr, "%s: error: %s has no %s yet (%s); generate it first: clan-tui keygen "
+                "--machine %s\n", main_file, machine, keys_gen_borgbackup.public_file,
+                pubpath ? pubpath : "?", machine);
+        goto done;
+    }
+    struct keys_upload_options o = {pub, plen, ua->identity, ua->known_hosts, ua->accept_new,
+                                    NULL, ua->method, 0};
+    if (keys_upload_new(&t, &o, &up, &d) < 0)
+        goto fail;
+    int r = keys_upload_run(up, &d);
+    char *notice = keys_upload_take_notice(up);
+    if (notice)
+        fprintf(stderr, "%s: %s\n", keys_upload_target_name(up), notice);
+    free(notice);
+    if (r < 0) {
+        if (keys_upload_host_unknown(up))
+            fprintf(stderr, "%s: error: %s is not in known_hosts; it offers the host key %s. "
+                    "Check that fingerprint with the destination's provider, then run again with "
+                    "--accept-new-host-key\n", main_file, keys_upload_target_name(up),
+                    keys_upload_fingerprint(up) ? keys_upload_fingerprint(up) : "?");
+        else
+            fprintf(stderr, "%s: error: %s\n", main_file, d.msg ? d.msg : "upload failed");
+        goto done;
+    }
+    printf("%s: %s's %s %s %s\n", keys_upload_target_name(up), machine,
+           keys_gen_borgbackup.public_file,
+           keys_upload_outcome(up) == KEYS_UPLOAD_PRESENT ? "is there already:" : "added:",
+           o.method == KEYS_UPLOAD_INSTALL_SSH_KEY || (o.method == KEYS_UPLOAD_AUTO && t.storage_box)
+               ? "install-ssh-key" : "~/.ssh/authorized_keys");
+    status = 0;
+    goto done;
+fail:
+    fprintf(stderr, "%s: error: %s\n", main_file, d.msg ? d.msg : "out of memory");
+done:
+    keys_upload_free(up);
+    keys_upload_target_clear(&t);
+    keys_store_free(store);
+    plan_free(plan);
+    free(anchor);
+    free(pubpath);
+    free(pub);
+    diag_clear(&d);
+    diag_list_free(&diags);
+    inventory_free(inv);
+    return status;
+}
+
 int cmd_vars(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"secrets", required_argument, NULL, 's'},
         {"group", required_argument, NULL, 'g'},
+        {"accept-new-host-key", no_argument, NULL, 'A'},
+        {"identity", required_argument, NULL, 'i'},
+        {"known-hosts", required_argument, NULL, 'K'},
+        {"method", required_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *secrets = NULL;
     const char *groups[64];
     size_t ngroups = 0;
+    struct upload_args ua = {0};
+    bool upload_opt = false;
     int c;
     const struct keys_env env = {getenv("SOPS_AGE_KEY"), getenv("SOPS_AGE_KEY_FILE"),
                                  getenv("XDG_CONFIG_HOME"), getenv("HOME")};
     optind = 1;
     opterr = 0;
     /* options may come anywhere: `vars get [F] M V --secrets DIR` */
-    while ((c = getopt_long(argc, argv, ":s:g:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":s:g:i:h", longopts, NULL)) != -1) {
+        upload_opt |= c == 'A' || c == 'i' || c == 'K' || c == 'M';
         switch (c) {
         case 's': secrets = optarg; break;
+        case 'A': ua.accept_new = true; break;
+        case 'i': ua.identity = optarg; break;
+        case 'K': ua.known_hosts = optarg; break;
+        case 'M':
+            if (!strcmp(optarg, "install-ssh-key"))
+                ua.method = KEYS_UPLOAD_INSTALL_SSH_KEY;
+            else if (!strcmp(optarg, "authorized-keys"))
+                ua.method = KEYS_UPLOAD_AUTHORIZED_KEYS;
+            else
+                return cli_usage_error("vars", "--method is install-ssh-key or authorized-keys, "
+                                       "not '%s'", optarg);
+            break;
         case 'g':
             if (ngroups == 64)
                 return cli_usage_error("vars", "at most 64 --group options");
@@ -238,8 +380,21 @@ int cmd_vars(int argc, char **argv)
         }
     }
     if (optind >= argc)
-        return cli_usage_error("vars", "missing subcommand; expected get, list, check or fix");
+        return cli_usage_error("vars", "missing subcommand; expected get, list, check, fix or "
+                               "upload-key");
     const char *sub = argv[optind];
+    if (!strcmp(sub, "upload-key")) {
+        int k = argc - optind - 1;
+        if (k < 2 || k > 3)
+            return cli_usage_error("vars", "upload-key needs [DIR|FILE] MACHINE DEST");
+        if (secrets || ngroups)
+            return cli_usage_error("vars", "--secrets and --group are not for upload-key");
+        return vars_upload_key(k == 3 ? argv[optind + 1] : NULL, argv[optind + k - 1],
+                               argv[optind + k], &ua);
+    }
+    if (upload_opt)
+        return cli_usage_error("vars", "--accept-new-host-key, --identity, --known-hosts and "
+                               "--method are for upload-key");
     if (!strcmp(sub, "list") || !strcmp(sub, "check") || !strcmp(sub, "fix")) {
         int k = argc - optind - 1;
         if (k < 1 || k > 2)
@@ -251,8 +406,8 @@ int cmd_vars(int argc, char **argv)
                          groups, ngroups);
     }
     if (strcmp(sub, "get"))
-        return cli_usage_error("vars", "unknown subcommand '%s'; expected get, list, check or "
-                               "fix", sub);
+        return cli_usage_error("vars", "unknown subcommand '%s'; expected get, list, check, "
+                               "fix or upload-key", sub);
     int n = argc - optind - 1; /* the words after get: [DIR|FILE] MACHINE GENERATOR/FILE */
     const char *var = argv[optind + n];
     /* two words without GENERATOR/FILE: `get FILE MACHINE`, the var left out */

@@ -1,10 +1,17 @@
 /* The destinations editor (d): a client's jobs, the explicit destinations
  * (settings.destinations.<name> with repo and rsh) editable, the ones from the
  * instance's servers shown; a form with live validation of the name (clan's pattern),
- * the repo syntax and the resulting unit name. */
+ * the repo syntax and the resulting unit name; K sends the client's borgbackup key to an
+ * external destination's host (vars upload-key) through the UI's poll loop, asking before
+ * it trusts a host key it has not seen. */
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/keys.h"
+#include "core/util.h"
+#include "tui/cli.h"
 #include "tui/edit.h"
 #include "tui/widget-dialog.h"
 
@@ -17,6 +24,15 @@ struct dests {
     int field;
     struct input in[NFIELDS];
     char *old_rsh;            /* editing: rsh had a value */
+    /* K: the key upload under way (or the question before trusting a new host) */
+    struct app *app;
+    struct keys_upload *up;
+    int up_fd, up_timer;
+    short up_events;
+    char *up_dest;            /* the destination it goes to */
+    char *up_fp;              /* asking: the host key the host offered */
+    char up_status[600];
+    bool up_error;
 };
 
 static const struct plan_machine *pm_of(struct app *a, const char *m)
@@ -66,6 +82,135 @@ static const char *repo_error(const char *s)
     if (colon == s || colon[-1] == '@')
         return "no host before ':': expected user@host:path";
     return NULL;
+}
+
+/* ---- K: upload the client's key ---- */
+
+static void up_on_fd(struct app *a, int fd, short revents, void *data);
+static void up_on_timer(struct app *a, void *data);
+
+static void up_stop(struct dests *d)
+{
+    if (d->up_fd >= 0)
+        app_unwatch_fd(d->app, d->up_fd);
+    if (d->up_timer)
+        app_timer_cancel(d->app, d->up_timer);
+    d->up_fd = -1;
+    d->up_timer = 0;
+    keys_upload_free(d->up);
+    d->up = NULL;
+}
+
+/* Watch what the upload waits for now. */
+static void up_rearm(struct dests *d)
+{
+    int fd = keys_upload_fd(d->up);
+    short ev = fd >= 0 ? keys_upload_events(d->up) : 0;
+    if (d->up_fd >= 0 && (fd != d->up_fd || ev != d->up_events))
+        app_unwatch_fd(d->app, d->up_fd);
+    if (fd >= 0 && (fd != d->up_fd || ev != d->up_events))
+        app_watch_fd(d->app, fd, ev ? ev : POLLIN, up_on_fd, d);
+    d->up_fd = fd;
+    d->up_events = ev;
+    if (d->up_timer)
+        app_timer_cancel(d->app, d->up_timer);
+    d->up_timer = 0;
+    int t = keys_upload_timeout_ms(d->up);
+    if (t >= 0)
+        d->up_timer = app_timer_add(d->app, (unsigned)t, up_on_timer, d);
+}
+
+static void up_process(struct dests *d)
+{
+    struct diag dg = {0};
+    int r = keys_upload_process(d->up, &dg);
+    if (r == 0) {
+        up_rearm(d);
+        diag_clear(&dg);
+        return;
+    }
+    const char *target = keys_upload_target_name(d->up);
+    if (r > 0) {
+        snprintf(d->up_status, sizeof(d->up_status), "%s: the key of %s %s", target, d->up_dest,
+                 keys_upload_outcome(d->up) == KEYS_UPLOAD_PRESENT ? "was there already" : "was added");
+        d->up_error = false;
+    } else if (keys_upload_host_unknown(d->up) && keys_upload_fingerprint(d->up)) {
+        free(d->up_fp);
+        d->up_fp = strdup(keys_upload_fingerprint(d->up));
+        snprintf(d->up_status, sizeof(d->up_status),
+                 "%s is not in known_hosts; it offers %s. Trust it and upload? y/N", target,
+                 d->up_fp ? d->up_fp : "?");
+        d->up_error = false;
+    } else {
+        snprintf(d->up_status, sizeof(d->up_status), "not uploaded: %s", dg.msg ? dg.msg : "failed");
+        d->up_error = true;
+    }
+    diag_clear(&dg);
+    up_stop(d);
+    app_set_dirty(d->app);
+}
+
+static void up_on_fd(struct app *a, int fd, short revents, void *data)
+{
+    (void)a;
+    (void)fd;
+    (void)revents;
+    up_process(data);
+}
+
+static void up_on_timer(struct app *a, void *data)
+{
+    (void)a;
+    struct dests *d = data;
+    d->up_timer = 0;
+    up_process(d);
+}
+
+/* Send the machine's borgbackup.ssh.pub to the host of destination j; trusted: the host key
+ * the operator accepted. */
+static void up_start(struct dests *d, struct app *a, const struct plan_job *j, const char *trusted)
+{
+    if (!j->explicit_dest) {
+        app_message(a, true, "%s is a backup server of the clan: its authorized_keys come from the units (U)",
+                    j->destination);
+        return;
+    }
+    up_stop(d);
+    struct diag dg = {0};
+    struct keys_upload_target t = {0};
+    struct keys_store *store = NULL;
+    char *anchor = cli_clan_anchor(a->inv), *path = NULL, *pub = NULL;
+    size_t plen = 0;
+    d->up_error = true;
+    if (keys_upload_target_parse(j->repo, j->rsh, &t, &dg) < 0) {
+        snprintf(d->up_status, sizeof(d->up_status), "not uploaded: %s", dg.msg ? dg.msg : "bad repo");
+    } else if (!anchor || keys_store_open(anchor, NULL, &store, &dg) < 0 ||
+               !(path = keys_public_path(store, d->machine, keys_gen_borgbackup.name,
+                                         keys_gen_borgbackup.public_file)) ||
+               file_read(path, &pub, &plen, NULL, &dg) < 0) {
+        snprintf(d->up_status, sizeof(d->up_status), "%s has no %s yet: K in the tree generates it",
+                 d->machine, keys_gen_borgbackup.public_file);
+    } else {
+        struct keys_upload_options o = {pub, plen, a->opt.ops.identity, a->opt.ops.known_hosts,
+                                        false, trusted, KEYS_UPLOAD_AUTO, 0};
+        diag_clear(&dg);
+        if (keys_upload_new(&t, &o, &d->up, &dg) < 0) {
+            snprintf(d->up_status, sizeof(d->up_status), "not uploaded: %s", dg.msg ? dg.msg : "failed");
+        } else {
+            free(d->up_dest);
+            d->up_dest = strdup(d->machine);
+            snprintf(d->up_status, sizeof(d->up_status), "sending %s's key to %s ...", d->machine,
+                     keys_upload_target_name(d->up));
+            d->up_error = false;
+            up_process(d); /* starts connecting; then the poll loop carries it */
+        }
+    }
+    diag_clear(&dg);
+    keys_upload_target_clear(&t);
+    keys_store_free(store);
+    free(anchor);
+    free(path);
+    free(pub);
 }
 
 static bool dests_key(struct overlay *o, struct app *a, uint32_t key)
@@ -131,7 +276,21 @@ static bool dests_key(struct overlay *o, struct app *a, uint32_t key)
         return true;
     }
     const struct plan_job *j = d->sel < n ? &pm->jobs[d->sel] : NULL;
+    if (d->up_fp) { /* the question: trust the host key it offers? */
+        char *fp = d->up_fp;
+        d->up_fp = NULL;
+        if ((key == 'y' || key == 'Y') && j)
+            up_start(d, a, j, fp);
+        else
+            snprintf(d->up_status, sizeof(d->up_status), "not uploaded: the host key was not trusted");
+        free(fp);
+        return true;
+    }
     switch (key) {
+    case 'K':
+        if (j)
+            up_start(d, a, j, NULL);
+        return true;
     case KEYSYM_ESC: case 'q': return false;
     case 'j': case KEYSYM_DOWN: if (d->sel + 1 < n) d->sel++; return true;
     case 'k': case KEYSYM_UP: if (d->sel) d->sel--; return true;
@@ -246,7 +405,23 @@ static void dests_draw(struct overlay *o, struct app *a, int H, int W)
         wmove(ui->win, cy, cx);
         curs_set(1);
     } else {
-        static const char *const keys[] = {"a", "add", "e", "edit", "D", "remove", "u/C-r", "undo/redo", "Esc", "close", NULL};
+        if (d->up_status[0]) { /* the upload's state, on two lines when it is long */
+            enum theme_role role = d->up_error ? THEME_STATUS_ERROR : d->up_fp ? THEME_DIAG_WARNING : THEME_DIALOG_NORMAL;
+            size_t len = strlen(d->up_status), cut = len;
+            if ((int)len > r.w) {
+                cut = (size_t)r.w;
+                while (cut > 0 && d->up_status[cut] != ' ')
+                    cut--;
+                if (!cut)
+                    cut = (size_t)r.w;
+            }
+            int y2 = r.y + r.h - (cut < len ? 3 : 2);
+            ui_textn(ui, y2, r.x, r.w, role, d->up_status, cut);
+            if (cut < len)
+                ui_text(ui, y2 + 1, r.x, r.w, role, d->up_status + cut + (d->up_status[cut] == ' '));
+        }
+        static const char *const keys[] = {"a", "add", "e", "edit", "D", "remove", "K", "upload key", "u/C-r", "undo/redo",
+                                           "Esc", "close", NULL};
         dialog_hints(ui, r.y + r.h - 1, r.x, r.w, keys);
     }
 }
@@ -254,9 +429,12 @@ static void dests_draw(struct overlay *o, struct app *a, int H, int W)
 static void dests_free(struct overlay *o)
 {
     struct dests *d = o->data;
+    up_stop(d);
     free(d->machine);
     free(d->instance);
     free(d->old_rsh);
+    free(d->up_dest);
+    free(d->up_fp);
     free(d);
 }
 
@@ -271,6 +449,8 @@ bool destinations_editor_open(struct app *a)
     struct dests *d = calloc(1, sizeof(*d));
     if (!d)
         return false;
+    d->app = a;
+    d->up_fd = -1;
     d->machine = strdup(m);
     d->instance = strdup(inventory_model(a->inv)->instances[mb->instance].name);
     if (!d->machine || !d->instance) {
