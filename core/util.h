@@ -13,9 +13,21 @@
 #define CLAN_CLEANUP(f) __attribute__((cleanup(f)))
 
 /* ---- growable byte buffer (always NUL-terminated when p != NULL) ---- */
+struct buf_sink;
 struct buf {
     char *p;
     size_t len, cap;
+    /* NULL: the buffer holds everything written. Else a stream: once `chunk` bytes are
+     * held, the next growth hands them to the sink first (a 58 MB plan --json is written
+     * through 64 KiB, never held). Only for writers that never look back at what they
+     * wrote; buf_drain hands over the rest. */
+    struct buf_sink *sink;
+};
+struct buf_sink {
+    int (*write)(void *ctx, const char *p, size_t n); /* < 0: a negative errno */
+    void *ctx;
+    size_t chunk;
+    int err; /* the first error of write; later bytes are dropped */
 };
 
 int buf_reserve(struct buf *b, size_t extra);
@@ -24,6 +36,9 @@ int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_reset(struct buf *b);
+/* A streaming buffer: hand what it holds to its sink (nothing without one). Returns the
+ * sink's first error, or 0. */
+int buf_drain(struct buf *b);
 /* Hand the bytes to the caller (NUL-terminated, never NULL unless out of memory). */
 char *buf_steal(struct buf *b);
 void buf_free(struct buf *b);

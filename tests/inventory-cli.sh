@@ -181,4 +181,19 @@ expect_status 2 "unknown operation" "$CLAN_TUI" edit "$F" frobnicate
 expect_status 2 "missing arguments" "$CLAN_TUI" edit "$F" tag add alice-laptop
 expect_status 2 "bad target" "$CLAN_TUI" edit "$F" schedule set x:y "*-*-* 01:00:00"
 check "edit --help" "$CLAN_TUI" edit --help
+# plan --json and dump stream their output (64 KiB at a time): the bytes are those of the
+# whole document, and a full disk is an error, not a short file
+"$top_srcdir/samples/gen-fleet" 300 > "$T/fleet.nix"
+"$CLAN_TUI" plan --json "$T/fleet.nix" > "$T/plan.json" 2> /dev/null || true
+check "a streamed plan --json is one JSON document" python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["machines"]) >= 300' "$T/plan.json"
+"$CLAN_TUI" dump "$T/fleet.nix" > "$T/dump.json" 2> /dev/null || true
+check "a streamed dump is one JSON document" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/dump.json"
+for c in "plan --json" dump; do
+    # shellcheck disable=SC2086
+    expect_status 1 "$c to a full disk fails" sh -c '"$0" $1 "$2" > /dev/full 2> /dev/null' \
+        "$CLAN_TUI" "$c" "$T/fleet.nix"
+    # shellcheck disable=SC2086
+    "$CLAN_TUI" $c "$T/fleet.nix" > /dev/full 2> "$T/err" || true
+    check "$c to a full disk says so" grep -q "cannot write to standard output: No space left on device" "$T/err"
+done
 finish

@@ -52,6 +52,30 @@ int cli_write_stdout(const char *data, size_t len)
     return 0;
 }
 
+static int stdout_write(void *ctx, const char *p, size_t n)
+{
+    (void)ctx;
+    return fwrite(p, 1, n, stdout) == n ? 0 : -(errno ? errno : EIO);
+}
+
+void cli_stdout_stream(struct buf *b, struct buf_sink *s)
+{
+    *s = (struct buf_sink){.write = stdout_write, .chunk = (size_t)64 << 10};
+    *b = (struct buf){.sink = s};
+}
+
+int cli_stdout_finish(struct buf *b)
+{
+    int r = buf_drain(b);
+    buf_free(b);
+    if (r < 0 || fflush(stdout) != 0) {
+        fprintf(stderr, "clan-tui: cannot write to standard output: %s\n",
+                strerror(r < 0 ? -r : errno));
+        return 1;
+    }
+    return 0;
+}
+
 /* ---- the clan a command reads ---- */
 
 int cli_open_clan(const char *cmd, const char *arg, struct inventory **inv,

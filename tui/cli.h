@@ -24,6 +24,11 @@ void cli_print_diag(FILE *f, const struct diag *d);
 void cli_print_diags(FILE *f, const struct diag_list *l);
 /* Write all of buf to stdout; returns 0 or 1 on a write error (reported). */
 int cli_write_stdout(const char *data, size_t len);
+/* Large outputs (plan --json, dump) are streamed: b becomes an empty buffer whose bytes go
+ * to stdout every 64 KiB (struct buf's sink s); cli_stdout_finish writes the rest, frees b
+ * and returns 0, or 1 on a write error (reported). */
+void cli_stdout_stream(struct buf *b, struct buf_sink *s);
+int cli_stdout_finish(struct buf *b);
 
 /* ---- the clan a command reads ---- */
 

@@ -62,9 +62,15 @@ int cmd_dump(int argc, char **argv)
     int st = cli_open_clan("dump", file, &inv, NULL);
     if (!inv)
         return st;
-    struct buf b = {0};
-    int wst = inventory_dump_json(inv, &b) < 0 ? 1 : cli_write_stdout(b.p, b.len);
-    buf_free(&b);
+    struct buf b;
+    struct buf_sink sink;
+    cli_stdout_stream(&b, &sink);
+    int dr = inventory_dump_json(inv, &b);
+    int wst = cli_stdout_finish(&b);
+    if (dr < 0 && !wst) {
+        fprintf(stderr, "clan-tui: dump: out of memory\n");
+        wst = 1;
+    }
     inventory_free(inv);
     return wst ? wst : st;
 }

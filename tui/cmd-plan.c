@@ -147,13 +147,14 @@ int cmd_plan(int argc, char **argv)
         st = 1;
         goto out;
     }
-    struct buf b = {0};
+    struct buf b;
+    struct buf_sink sink;
+    cli_stdout_stream(&b, &sink);
     if (json)
         plan_to_json(p, machine, &b);
     else
         text_plan(&b, p, machine);
-    st = cli_write_stdout(b.p ? b.p : "", b.len);
-    buf_free(&b);
+    st = cli_stdout_finish(&b);
     if (!st && ne)
         st = 1;
 out:

@@ -7,8 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+int buf_drain(struct buf *b)
+{
+    if (!b->sink)
+        return 0;
+    if (b->len && !b->sink->err) {
+        int r = b->sink->write(b->sink->ctx, b->p, b->len);
+        if (r < 0)
+            b->sink->err = r;
+    }
+    buf_reset(b);
+    return b->sink->err;
+}
+
 int buf_reserve(struct buf *b, size_t extra)
 {
+    if (b->sink && b->len && b->len + extra >= b->sink->chunk)
+        buf_drain(b);
     if (extra > SIZE_MAX / 2 - b->len)
         return -ENOMEM;
     size_t need = b->len + extra + 1;
@@ -128,11 +143,24 @@ int buf_put_shell_word(struct buf *b, const char *s)
     return r < 0 ? -ENOMEM : 0;
 }
 
+static bool json_plain(unsigned char c)
+{
+    return c >= 0x20 && c != 0x7f && c != '"' && c != '\\';
+}
+
 void json_put_stringn(struct buf *b, const char *s, size_t n)
 {
     buf_putc(b, '"');
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (json_plain(c)) { /* the run of bytes that need no escape, at once */
+            size_t j = i + 1;
+            while (j < n && json_plain((unsigned char)s[j]))
+                j++;
+            buf_append(b, s + i, j - i);
+            i = j - 1;
+            continue;
+        }
         switch (c) {
         case '"': buf_puts(b, "\\\""); break;
         case '\\': buf_puts(b, "\\\\"); break;
