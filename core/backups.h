@@ -82,6 +82,10 @@ struct backups_archive {
     char *destination;  /* the part before the first "::" */
     char *repo;         /* between the first "::" and the next one */
     char *archive;      /* the rest, after the second "::" (may itself contain "::") */
+    /* from the repository (`borg info --json` through borg-job-DEST), where it answered: */
+    char *time;         /* the archive's start as borg gives it ("2026-12-07T21:46:42.000000",
+                           the machine's local time), or NULL */
+    int64_t original_size, compressed_size, deduplicated_size, nfiles; /* -1: unknown */
 };
 
 /* Parse borgbackup-list's output (a JSON array of objects with a "name" string; other
@@ -89,6 +93,18 @@ struct backups_archive {
 int backups_list_parse(const char *name, const char *text, size_t len,
                        struct backups_archive **out, size_t *n, struct diag *d);
 void backups_archives_free(struct backups_archive *a, size_t n);
+/* The remote command asking DEST's repository for its archives' times and sizes:
+ * `echo y | borg-job-DEST info --json --glob-archives '*'` (DEST a single-quoted word). */
+int backups_info_command(const char *destination, struct buf *out);
+/* Fill time and sizes of the archives of a (n of them) whose destination is DEST from that
+ * command's output (borg's {"archives": [{"name", "start", "stats": {...}}, ...]}); archives
+ * the answer does not name are left as they are. Refused (d) when it is not that JSON. */
+/* For people: "2026-12-07 21:46:42" from borg's time (NULL or unreadable: "-"), and a size
+ * in B, KiB, MiB, GiB or TiB with three significant digits ("-" when -1). */
+void backups_format_time(const char *borg_time, char *out, size_t size);
+void backups_format_size(int64_t bytes, char *out, size_t size);
+int backups_info_parse(const char *name, const char *text, size_t len, const char *destination,
+                       struct backups_archive *a, size_t n, struct diag *d);
 
 /* ---- restore: what runs for one state ---- */
 
@@ -150,6 +166,7 @@ struct backups_machine {
     /* list */
     struct backups_archive *archives;
     size_t narchives;
+    char *details_error;               /* list: why some archives lack time and size, or NULL */
     /* create, restore */
     struct backups_step *steps;
     size_t nsteps;

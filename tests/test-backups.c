@@ -207,6 +207,82 @@ static void test_list_parse(void **state)
     diag_clear(&d);
 }
 
+/* borg info --json of a repository (info-local.json: Debian 12's borg 1.2.4, two archives,
+ * one named with a space, quotes and $()) fills time and sizes of that destination's
+ * archives only; an archive it does not name and another destination's keep -1 and NULL */
+static void test_info_parse(void **state)
+{
+    (void)state;
+    const char *list = "[{\"name\": \"local::/var/lib/borg-local::clan-test-local-2026-12-07T21:50:01\"},"
+                       " {\"name\": \"local::/var/lib/borg-local::a b 'q' $(x)\"},"
+                       " {\"name\": \"local::/var/lib/borg-local::gone\"},"
+                       " {\"name\": \"second::/srv/b::a b 'q' $(x)\"}]";
+    struct backups_archive *a = NULL;
+    size_t n = 0;
+    struct diag d = {0};
+    assert_int_equal(backups_list_parse("l", list, strlen(list), &a, &n, &d), 0);
+    assert_int_equal(n, 4);
+    assert_null(a[0].time);
+    assert_int_equal(a[0].original_size, -1);
+    char *path = NULL, *text = NULL;
+    size_t len = 0;
+    const char *top = getenv("top_srcdir");
+    assert_true(asprintf(&path, "%s/tests/backups-show/info-local.json", top ? top : TOP_SRCDIR) > 0);
+    assert_int_equal(file_read(path, &text, &len, NULL, &d), 0);
+    assert_int_equal(backups_info_parse("i", text, len, "local", a, n, &d), 0);
+    assert_string_equal(a[0].time, "2026-12-07T21:48:21.000000");
+    assert_int_equal(a[0].original_size, 108897);
+    assert_int_equal(a[0].compressed_size, 89086);
+    assert_int_equal(a[0].deduplicated_size, 89822);
+    assert_int_equal(a[0].nfiles, 2);
+    assert_string_equal(a[1].time, "2026-12-07T21:48:22.000000");
+    assert_int_equal(a[1].original_size, 108902);
+    assert_null(a[2].time);
+    assert_int_equal(a[2].original_size, -1);
+    assert_null(a[3].time);
+    assert_int_equal(a[3].nfiles, -1);
+    char t[32], sz[32];
+    backups_format_time(a[0].time, t, sizeof t);
+    assert_string_equal(t, "2026-12-07 21:48:21");
+    backups_format_time(a[2].time, t, sizeof t);
+    assert_string_equal(t, "-");
+    backups_format_time("2026-12-07 21", t, sizeof t);
+    assert_string_equal(t, "-");
+    backups_format_size(a[0].original_size, sz, sizeof sz);
+    assert_string_equal(sz, "106 KiB");
+    static const struct { int64_t b; const char *s; } sizes[] = {
+        {-1, "-"}, {0, "0 B"}, {1023, "1023 B"}, {1024, "1.00 KiB"}, {10 * 1024, "10.0 KiB"},
+        {1023 * 1024, "1.00 MiB"}, {1000 * 1024, "0.98 MiB"}, {(int64_t)5 << 40, "5.00 TiB"}, {INT64_MAX, "8.00 EiB"}};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        backups_format_size(sizes[i].b, sz, sizeof sz);
+        assert_string_equal(sz, sizes[i].s);
+    }
+    /* the remote command: the destination one quoted word */
+    struct buf b = {0};
+    assert_int_equal(backups_info_command("a'b $(x)", &b), 0);
+    buf_putc(&b, '\0');
+    assert_string_equal(b.p, "echo y | borg-job-'a'\\''b $(x)' info --json --glob-archives '*'");
+    buf_free(&b);
+    static const char *const bad[] = {"", "[]", "{}", "{\"archives\": {}}",
+                                      "{\"archives\": [{\"start\": \"x\"}]}",
+                                      "{\"archives\": [3]}"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_true(backups_info_parse("i", bad[i], strlen(bad[i]), "local", a, n, &d) < 0);
+        assert_non_null(strstr(d.msg, "borg info"));
+    }
+    /* members of other types are ignored, not trusted */
+    const char *odd = "{\"archives\": [{\"name\": \"gone\", \"start\": 5, \"stats\": "
+                      "{\"original_size\": -4, \"nfiles\": \"2\"}}]}";
+    assert_int_equal(backups_info_parse("i", odd, strlen(odd), "local", a, n, &d), 0);
+    assert_null(a[2].time);
+    assert_int_equal(a[2].original_size, -1);
+    assert_int_equal(a[2].nfiles, -1);
+    diag_clear(&d);
+    free(text);
+    free(path);
+    backups_archives_free(a, n);
+}
+
 static void test_restore_command(void **state)
 {
     (void)state;
@@ -267,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_status_errors),
         cmocka_unit_test(test_status_command),
         cmocka_unit_test(test_list_parse),
+        cmocka_unit_test(test_info_parse),
         cmocka_unit_test(test_restore_command),
         cmocka_unit_test(test_restore_refused_early),
     };

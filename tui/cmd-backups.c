@@ -30,7 +30,10 @@ static void backups_help(void)
           "  status   per job of each client (every client when no MACHINE is given, all at\n"
           "           once): the last run's result, start and end, and the timer's last and\n"
           "           next elapse, from `systemctl show` of its .service and .timer\n"
-          "  list     the archives, as borgbackup-list gives them (DEST::REPO::ARCHIVE)\n"
+          "  list     the archives, as borgbackup-list gives them (DEST::REPO::ARCHIVE),\n"
+          "           with each one's time and original size where the repository answers\n"
+          "           `borg-job-DEST info --json` (--json: time, original_size,\n"
+          "           compressed_size, deduplicated_size, nfiles beside the name)\n"
           "  create   back up now: borgbackup-create (every job), or with --job DEST\n"
           "           `systemctl start borgbackup-job-DEST`; the jobs' journals are shown\n"
           "           live, then their result\n"
@@ -240,8 +243,21 @@ static void put_list_json(struct buf *b, const struct backups_machine *bm)
     }
     buf_puts(b, "[\n");
     for (size_t i = 0; i < bm->narchives; i++) {
+        const struct backups_archive *a = &bm->archives[i];
         buf_puts(b, "  {\n    \"name\": ");
-        json_put_string(b, bm->archives[i].name);
+        json_put_string(b, a->name);
+        /* what the repository told, beyond borgbackup-list's name */
+        if (a->time) {
+            buf_puts(b, ",\n    \"time\": ");
+            json_put_string(b, a->time);
+        }
+        const int64_t num[] = {a->original_size, a->compressed_size, a->deduplicated_size,
+                               a->nfiles};
+        static const char *const key[] = {"original_size", "compressed_size",
+                                          "deduplicated_size", "nfiles"};
+        for (size_t k = 0; k < 4; k++)
+            if (num[k] >= 0)
+                buf_printf(b, ",\n    \"%s\": %lld", key[k], (long long)num[k]);
         buf_puts(b, i + 1 < bm->narchives ? "\n  },\n" : "\n  }\n");
     }
     buf_puts(b, "]\n");
@@ -728,10 +744,17 @@ int cmd_backups(int argc, char **argv)
                         put_list_json(&b, bm);
                     else
                         for (size_t i = 0; i < bm->narchives; i++) {
-                            journal_sanitize(bm->archives[i].name,
-                                             strlen(bm->archives[i].name), false, &b);
+                            const struct backups_archive *a = &bm->archives[i];
+                            char t[32], sz[32];
+                            backups_format_time(a->time, t, sizeof t);
+                            backups_format_size(a->original_size, sz, sizeof sz);
+                            buf_printf(&b, "%-19s  %9s  ", t, sz);
+                            journal_sanitize(a->name, strlen(a->name), false, &b);
                             buf_putc(&b, '\n');
                         }
+                    if (bm->details_error)
+                        fprintf(stderr, "%s: note: time and size unknown for some archives: "
+                                "%s\n", c.clan_file, bm->details_error);
                     ret = b.len && cli_write_stdout(b.p, b.len) ? 1 : 0;
                     buf_free(&b);
                 }

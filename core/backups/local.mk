@@ -10,7 +10,8 @@ TESTS += tests/test-backups
 EXTRA_DIST += tests/backups-show/README tests/backups-show/never-started.txt \
 	tests/backups-show/succeeded.txt tests/backups-show/failed.txt \
 	tests/backups-show/running.txt tests/backups-show/deactivating.txt \
-	tests/backups-show/timer-elapsed.txt tests/backups-show/not-found.txt
+	tests/backups-show/timer-elapsed.txt tests/backups-show/not-found.txt \
+	tests/backups-show/info-local.json
 if ENABLE_FUZZING
 noinst_PROGRAMS += fuzz/fuzz-backups
 fuzz_fuzz_backups_SOURCES = fuzz/fuzz-backups.c

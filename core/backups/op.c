@@ -24,6 +24,8 @@ struct mach {
     size_t state_i;                /* restore: the state being restored */
     int stage;                     /* restore: 0 pre, 1 restore, 2 post, 3 next state */
     bool state_failed;
+    size_t info_k;                 /* list: archives before it had their destination asked */
+    bool in_info;                  /* list: borg info of a destination runs */
     struct buf out, err;           /* status and list: the command's stdout, stderr */
     uint64_t cmd_deadline;         /* status and list: CLOCK_MONOTONIC ms, 0 none */
     bool started;
@@ -130,6 +132,7 @@ void backups_op_free(struct backups_op *op)
         buf_free(&m->out);
         buf_free(&m->err);
         free(m->pub.error);
+        free(m->pub.details_error);
         for (size_t j = 0; j < m->pub.njobs; j++)
             backups_job_status_clear(&m->pub.jobs[j]);
         free(m->pub.jobs);
@@ -226,6 +229,19 @@ fail:
 
 /* ---- steps ---- */
 
+/* a message as one terminal-safe line (control characters as spaces), or NULL */
+static char *one_line(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+static char *one_line(const char *fmt, va_list ap)
+{
+    char *msg = NULL;
+    if (vasprintf(&msg, fmt, ap) < 0)
+        return NULL;
+    for (char *p = msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
+    return msg;
+}
+
 static void machine_fail(struct backups_op *op, size_t i, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void machine_fail(struct backups_op *op, size_t i, const char *fmt, ...)
@@ -233,14 +249,8 @@ static void machine_fail(struct backups_op *op, size_t i, const char *fmt, ...)
     struct mach *m = &op->m[i];
     va_list ap;
     va_start(ap, fmt);
-    char *msg = NULL;
-    if (vasprintf(&msg, fmt, ap) < 0)
-        msg = NULL;
+    char *msg = one_line(fmt, ap);
     va_end(ap);
-    if (msg)
-        for (char *p = msg; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                *p = ' ';
     free(m->pub.error);
     m->pub.error = msg ? msg : strdup("failed");
     m->pub.state = BACKUPS_FAILED;
@@ -376,12 +386,87 @@ static int begin(struct backups_op *op, size_t i)
     return r < 0 ? -ENOMEM : 0;
 }
 
+/* list: why time and size are missing for some archives (the first reason is kept) */
+static void details_fail(struct mach *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void details_fail(struct mach *m, const char *fmt, ...)
+{
+    if (m->pub.details_error)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    m->pub.details_error = one_line(fmt, ap);
+    va_end(ap);
+}
+
+/* list: ask the next destination's repository for times and sizes, or done. */
+static int list_next_info(struct backups_op *op, size_t i)
+{
+    struct mach *m = &op->m[i];
+    const struct backups_archive *a = m->pub.archives;
+    m->in_info = false;
+    for (size_t k = m->info_k; k < m->pub.narchives; k++) {
+        bool seen = false;
+        for (size_t j = 0; j < k && !seen; j++)
+            seen = !strcmp(a[j].destination, a[k].destination);
+        if (seen)
+            continue;
+        m->info_k = k + 1;
+        struct buf cmd = {0};
+        int r = backups_info_command(a[k].destination, &cmd);
+        if (r >= 0)
+            r = buf_putc(&cmd, '\0');
+        if (r >= 0) {
+            m->in_info = true;
+            r = start_command(op, i, NULL, "borg info", cmd.p);
+        }
+        buf_free(&cmd);
+        return r < 0 ? -ENOMEM : 0;
+    }
+    m->info_k = m->pub.narchives;
+    machine_done(op, i);
+    return 0;
+}
+
+/* list: the borg info of the destination of archive info_k - 1 ended */
+static int info_ended(struct backups_op *op, size_t i, int status)
+{
+    struct mach *m = &op->m[i];
+    const char *dest = m->pub.archives[m->info_k - 1].destination;
+    if (status != 0) {
+        struct buf why = {0};
+        if (m->err.len)
+            journal_sanitize(m->err.p, m->err.len, false, &why);
+        details_fail(m, "borg-job-%s info exited with status %d%s%s", dest, status,
+                     why.len ? ": " : "", why.len ? why.p : "");
+        buf_free(&why);
+    } else {
+        struct diag d = {0};
+        char name[300];
+        snprintf(name, sizeof name, "%s:borg-job-%s info", m->machine, dest);
+        int r = backups_info_parse(name, m->out.p ? m->out.p : "", m->out.len, dest,
+                                   m->pub.archives, m->pub.narchives, &d);
+        if (r == -ENOMEM) {
+            diag_clear(&d);
+            return r;
+        }
+        if (r < 0) {
+            char *f = diag_format(&d);
+            details_fail(m, "%s", f ? f : "cannot read borg info's answer");
+            free(f);
+        }
+        diag_clear(&d);
+    }
+    return list_next_info(op, i);
+}
+
 /* The command of machine i ended with status (-1: none arrived). */
 static int command_ended(struct backups_op *op, size_t i, int status)
 {
     struct mach *m = &op->m[i];
     sshc_close_channel(m->c);
     struct backups_step *s = cur_step(m);
+    if (m->in_info)
+        return info_ended(op, i, status);
     if (op->kind == BACKUPS_STATUS || op->kind == BACKUPS_LIST) {
         struct buf why = {0};
         if (m->err.len)
@@ -408,10 +493,12 @@ static int command_ended(struct backups_op *op, size_t i, int status)
             char *f = diag_format(&d);
             machine_fail(op, i, "%s", f ? f : "cannot read the answer");
             free(f);
-        } else
+        } else if (op->kind == BACKUPS_LIST)
+            r = list_next_info(op, i);
+        else
             machine_done(op, i);
         diag_clear(&d);
-        return 0;
+        return r < 0 ? r : 0;
     }
     s->exit_status = status;
     s->ok = status == 0;
@@ -489,6 +576,13 @@ static int process_machine(struct backups_op *op, size_t i)
     if (r < 0) {
         if (r == -ENOMEM)
             return r;
+        if (m->in_info) {
+            details_fail(m, "%s: %s during borg info", m->target, d.msg ? d.msg : "failed");
+            diag_clear(&d);
+            m->in_info = false;
+            machine_done(op, i);
+            return 0;
+        }
         struct backups_step *s = cur_step(m);
         if (s && s->exit_status < 0 && op->kind == BACKUPS_RESTORE && m->pub.nsteps > 1)
             machine_fail(op, i, "%s: %s; the restore is incomplete", m->target, d.msg);
@@ -508,6 +602,14 @@ static int process_machine(struct backups_op *op, size_t i)
     int n = read_output(op, i);
     if (n == -ENOMEM)
         return n;
+    if (m->in_info && (n == -EIO || n == -E2BIG || sshc_connection_lost(m->c))) {
+        /* the archives are in hand: only their times and sizes are lost */
+        details_fail(m, "%s: %s during borg info", m->target,
+                     n == -E2BIG ? "the answer is too large" : "connection lost");
+        m->in_info = false;
+        machine_done(op, i);
+        return 0;
+    }
     if (n == -E2BIG) {
         machine_fail(op, i, "%s: the answer is too large", m->target);
         return 0;
@@ -535,6 +637,12 @@ static int process_machine(struct backups_op *op, size_t i)
     }
     if (m->cmd_deadline && now_ms() >= m->cmd_deadline) {
         unsigned t = op->o.command_timeout_s ? op->o.command_timeout_s : 60;
+        if (m->in_info) {
+            details_fail(m, "%s: borg info gave no answer within %u s", m->target, t);
+            m->in_info = false;
+            machine_done(op, i);
+            return 0;
+        }
         machine_fail(op, i, "%s: no answer within %u s", m->target, t);
     }
     return 0;
