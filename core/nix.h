@@ -61,30 +61,32 @@ enum nix_kind {
 /* One node of the logical tree. Ranges are byte offsets into the source. */
 struct nix_value {
     enum nix_kind kind;
+    bool implicit;             /* ATTRS created only by dotted keys (`a.b = 1;` makes a);
+                                  once a literal `a = { ... };` joins, it is not implicit */
     char *name;               /* attribute name (decoded key), NULL for list items/root */
     struct nix_value *parent; /* NULL for the root */
 
-    /* where it is defined */
-    size_t key_start, key_end; /* the key segment of the first definition (0,0 if none) */
+    /* where it is defined (byte offsets: a file is under 4 GiB; nix_parse refuses more) */
+    uint32_t key_start, key_end; /* the key segment of the first definition (0,0 if none) */
     unsigned key_line, key_col;
-    bool implicit;             /* ATTRS created only by dotted keys (`a.b = 1;` makes a);
-                                  once a literal `a = { ... };` joins, it is not implicit */
-    size_t val_start, val_end; /* the value expression's source text; for ATTRS from a
+    uint32_t val_start, val_end; /* the value expression's source text; for ATTRS from a
                                   literal: from '{' to '}' (the wrapper is in wrap_start);
                                   for a LIST behind `with pkgs;`/let/parens: '[' to ']';
                                   for an implicit ATTRS: its first dotted binding, key to
                                   ';'; for an inherited attribute: the inherited name */
-    size_t wrap_start;         /* start of the wrapper (lambda, let, with, call, rec...),
+    uint32_t wrap_start;       /* start of the wrapper (lambda, let, with, call, rec...),
                                   else = val_start; [wrap_start, val_end) is the whole value */
     unsigned val_line, val_col;
 
     /* contents */
     struct nix_value **children; /* ATTRS: attributes in source order; LIST: elements */
     size_t nchildren;
-    char *str;      /* STRING: decoded value; PATH: the path text */
-    int64_t ival;   /* INT */
-    double fval;    /* FLOAT */
-    bool bval;      /* BOOL */
+    char *str;      /* STRING: decoded value; PATH: the path text; FLOAT: its text */
+    union {         /* by kind: */
+        int64_t ival; /* INT */
+        double fval;  /* FLOAT */
+        bool bval;    /* BOOL */
+    };
 };
 
 /* Build the logical tree of the whole file (the root is the top-level attrset after

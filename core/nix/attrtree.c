@@ -13,7 +13,7 @@ struct builder {
     size_t line_hint;
 };
 
-static void *grow(struct builder *b, void *old, size_t n, size_t *cap, size_t elem)
+static void *grow(struct builder *b, void *old, size_t n, uint32_t *cap, size_t elem)
 {
     if (n < *cap)
         return old;
@@ -132,6 +132,10 @@ static void add_child_value(struct builder *b, struct nix_ivalue *parent, struct
 static void add_def(struct builder *b, struct nix_ivalue *v, uint32_t node, uint32_t seg,
                     uint32_t name_node)
 {
+    if (!v->capdefs) { /* the first one lives in the value */
+        v->defs = &v->def0;
+        v->capdefs = 1;
+    }
     struct nix_def *d = grow(b, v->defs, v->ndefs, &v->capdefs, sizeof *d);
     if (!d)
         return;
@@ -315,9 +319,12 @@ static struct nix_ivalue *build_value(struct builder *b, uint32_t node, bool cal
         return NULL;
     v->node = node;
     v->pub.str = str;
-    v->pub.ival = ival;
-    v->pub.fval = fval;
-    v->pub.bval = bval;
+    if (kind == NIX_INT)
+        v->pub.ival = ival;
+    else if (kind == NIX_FLOAT)
+        v->pub.fval = fval;
+    else if (kind == NIX_BOOL)
+        v->pub.bval = bval;
     set_val(b, v, nix_node_start(f, node), nix_node_end(f, node), nix_node_start(f, node));
     if (kind == NIX_LIST) {
         for (uint32_t c = nd->first_child; c != NIX_NONE; c = f->nodes[c].next_sibling) {

@@ -142,16 +142,18 @@ struct nix_ivalue {
     struct nix_value pub;
     uint32_t node;      /* the value's CST node after unwrapping (NIX_NONE for implicit) */
     uint32_t lit;       /* ATTRS: the N_ATTRSET literal (first one), else NIX_NONE */
+    /* defs[0 .. ndefs): while there is one, defs points at def0 (most values have exactly
+     * one definition: no array of its own); a struct copy of a value must re-point it */
+    struct nix_def def0;
     bool mergeable;     /* ATTRS that Nix would merge (a literal or an implicit set) */
     bool inherited;
+    uint32_t ndefs, capdefs;
+    uint32_t nlits, caplits; /* lits: every literal set that contributes (in source order) */
+    uint32_t capchildren;
+    uint32_t hcap;      /* name index for large sets: hidx[hcap] */
     struct nix_def *defs;
-    size_t ndefs, capdefs;
-    uint32_t *lits;     /* ATTRS: every literal set that contributes (in source order) */
-    size_t nlits, caplits;
-    size_t capchildren;
-    /* name index for large sets */
+    uint32_t *lits;
     uint32_t *hidx;
-    size_t hcap;
 };
 
 struct nix_file {

@@ -685,7 +685,7 @@ struct mover {
     unsigned old_line, old_col, new_line, new_col;
 };
 
-static inline void move_off(const struct mover *m, size_t *off)
+static inline void move_off(const struct mover *m, uint32_t *off)
 {
     if (*off >= m->old_end)
         *off = *off - m->old_end + m->new_end;
@@ -693,7 +693,7 @@ static inline void move_off(const struct mover *m, size_t *off)
 
 /* An end (exclusive) moves only when past the change: one at a pure insertion's point is
  * the end of something before it. */
-static inline void move_end(const struct mover *m, size_t *off)
+static inline void move_end(const struct mover *m, uint32_t *off)
 {
     if (*off > m->old_end)
         *off = *off - m->old_end + m->new_end;
@@ -912,9 +912,10 @@ static void replace_value(struct nix_file *f, struct nix_file *g, struct nix_iva
     move_all(&mv, &f->tree->pub, ring);
     free(ring);
     struct nix_value keep = V->pub;
-    struct nix_def *defs = V->defs;
-    size_t ndefs = V->ndefs, capdefs = V->capdefs;
+    struct nix_def *defs = V->defs, def0 = V->def0;
+    uint32_t ndefs = V->ndefs, capdefs = V->capdefs;
     *V = *W;
+    V->def0 = def0; /* V's own definitions stay, also the one kept in V */
     V->pub.name = keep.name;
     V->pub.parent = keep.parent;
     V->pub.key_start = keep.key_start;
@@ -1285,7 +1286,7 @@ int nix_file_patch_local(struct nix_file *f, const struct nix_patch *v, size_t n
 
 static void dump_value(struct buf *out, const struct nix_value *v, unsigned depth)
 {
-    buf_printf(out, "%*s%d %s k=%zu-%zu@%u:%u v=%zu-%zu w=%zu @%u:%u%s", (int)(2 * depth), "",
+    buf_printf(out, "%*s%d %s k=%u-%u@%u:%u v=%u-%u w=%u @%u:%u%s", (int)(2 * depth), "",
                (int)v->kind, v->name ? v->name : "-", v->key_start, v->key_end, v->key_line,
                v->key_col, v->val_start, v->val_end, v->wrap_start, v->val_line, v->val_col,
                v->implicit ? " implicit" : "");
