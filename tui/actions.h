@@ -50,7 +50,8 @@
     X(VIEW_UNITS, "view-units", "U", "", "Units of the selected machine: service, timer, scripts, authorized_keys; diff with the output directory; write after y") \
     X(VIEW_KEYS, "view-keys", "K", "", "Vars of every machine: each generator's files, secrets readable by you, recipients, what is missing; generate after y") \
     X(VIEW_JOURNAL, "view-journal", "J", "", "Live journal of the selected machine's or job's borgbackup-job units (local, over SSH, or --journal-dir/--journal-file)") \
-    X(SCHEDULE_MAP, "schedule-map", "S", "", "Fleet schedule map: a week of job starts per backup server, collisions, a staggered proposal to apply")
+    X(SCHEDULE_MAP, "schedule-map", "S", "", "Fleet schedule map: a week of job starts per backup server, collisions, a staggered proposal to apply") \
+    X(VIEW_BACKUPS, "view-backups", "B", "", "Fleet backups: every client job's last result, last success, next run; r asks every machine (over SSH), b/m back up a job/machine now")
 
 enum action {
     ACT_NONE = 0,

@@ -571,6 +571,7 @@ void app_attach(struct app *a, int input_fd)
     a->help = view_help_new(a);
     if (a->tree && a->details)
         view_tree_rebuild(a->tree, a);
+    backups_status_attach(a); /* --status-every (tui/view-backups.c) */
     a->dirty = true;
 }
 
@@ -582,6 +583,7 @@ void app_free(struct app *a)
     view_free(a->details);
     view_free(a->help);
     edit_free(a);
+    backups_status_free(a);
     inventory_free(a->inv);
     plan_free(a->plan);
     diag_list_free(&a->plan_diags);
@@ -1178,8 +1180,15 @@ static int turn(struct app *a, int timeout)
         a->quit = true;
     } else {
         /* EINTR is how SIGWINCH arrives: ncurses then has a KEY_RESIZE for us */
-        if (r < 0 || (fds[0].revents & (POLLIN | POLLHUP | POLLERR)))
+        if (r < 0 || (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
             read_input(a);
+            if (a->dirty && !a->quit) { /* the keys' frame first, then background work */
+                struct timespec ts;
+                app_draw(a, true);
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                a->input_frame_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+            }
+        }
         if (r > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) && !(fds[0].revents & POLLIN))
             a->quit = true; /* the terminal went away */
         size_t nw = a->nwatches;
@@ -1201,6 +1210,13 @@ int app_run(struct app *a)
             return 1;
     }
     return 0;
+}
+
+void app_wait(struct app *a, int timeout_ms)
+{
+    turn(a, timeout_ms);
+    if (a->dirty)
+        app_draw(a, true);
 }
 
 void app_pump(struct app *a)

@@ -127,6 +127,8 @@ struct app {
     int next_timer_id;
     uint64_t frames;  /* frames drawn (for tests and benchmarks) */
     struct edit_state *edit; /* editors, undo, write (tui/edit.h) */
+    struct backups_store *backups; /* the fleet's backup status (tui/view-backups.c) */
+    uint64_t input_frame_ns; /* CLOCK_MONOTONIC of the last frame drawn after keys (benchmarks) */
 };
 
 /* Minimum terminal size for the layout; smaller shows a message. */
@@ -156,6 +158,8 @@ int app_run(struct app *a);
 /* One turn of the loop without blocking: read all pending input, fire due timers and
  * ready fds, redraw when needed (for the test harness). */
 void app_pump(struct app *a);
+/* One turn of the loop that waits up to timeout_ms for input, fds or timers. */
+void app_wait(struct app *a, int timeout_ms);
 /* Handle one abstract key (see keyname_parse) as if typed. */
 void app_key(struct app *a, uint32_t key);
 /* Lay out and draw now; doupdate() is left to the caller when update is false. */

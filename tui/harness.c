@@ -7,6 +7,7 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -187,6 +188,8 @@ static void screen_usage(FILE *f)
           "  key K...        press keys (j, G, Enter, Esc, Tab, S-Tab, Down, PgDn, C-l, F1, ...)\n"
           "  type TEXT       type the rest of the line\n"
           "  resize CxR      resize the terminal\n"
+          "  wait TEXT       run the loop until the screen shows TEXT (a remote operation's\n"
+          "                  result; an error after 120 s)\n"
           "  click C R       click at column C, row R (0-based; needs --mouse)\n"
           "  wheel-up C R, wheel-down C R   turn the mouse wheel there\n"
           "  dump [TITLE]    print the screen (\"=== TITLE\", then the rows)\n"
@@ -216,6 +219,37 @@ static int parse_size(const char *s, int *cols, int *rows)
     *cols = (int)c;
     *rows = (int)r;
     return 0;
+}
+
+/* Does the screen show text? */
+static bool screen_has(struct harness *h, const char *text)
+{
+    char *p = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&p, &n);
+    if (!f)
+        return false;
+    harness_dump(h, f, false);
+    fclose(f);
+    bool has = p && strstr(p, text);
+    free(p);
+    return has;
+}
+
+/* Run the loop (input, watched fds, timers: a remote operation) until the screen shows text;
+ * false after HARNESS_WAIT_S seconds without it. */
+#define HARNESS_WAIT_S 120
+static bool wait_for(struct harness *h, const char *text)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (!screen_has(h, text)) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (t.tv_sec - t0.tv_sec > HARNESS_WAIT_S || h->app->quit)
+            return false;
+        app_wait(h->app, 200);
+    }
+    return true;
 }
 
 int harness_run_script(struct harness *h, const char *path, const char *text, FILE *out)
@@ -298,6 +332,16 @@ int harness_run_script(struct harness *h, const char *path, const char *text, FI
             } else {
                 harness_resize(h, c, r);
             }
+        } else if (!strcmp(s, "wait")) {
+            if (!*arg) {
+                fprintf(stderr, "%s:%u:5: error: wait needs the text to wait for\n", path, lineno);
+                bad = 1;
+            } else if (!wait_for(h, arg)) {
+                fprintf(stderr, "%s:%u:6: error: the screen did not show '%s' within %d s\n", path,
+                        lineno, arg, HARNESS_WAIT_S);
+                harness_dump(h, stderr, false);
+                bad = 1;
+            }
         } else if (!strcmp(s, "dump") || !strcmp(s, "dump-attrs")) {
             dumps++;
             if (*arg)
@@ -307,7 +351,7 @@ int harness_run_script(struct harness *h, const char *path, const char *text, FI
             harness_dump(h, out, s[4] == '-');
         } else {
             fprintf(stderr, "%s:%u:1: error: unknown step '%s'; expected key, type, resize, click, "
-                            "wheel-up, wheel-down, dump or dump-attrs\n", path, lineno, s);
+                            "wheel-up, wheel-down, wait, dump or dump-attrs\n", path, lineno, s);
             bad = 1;
         }
         free(ln);

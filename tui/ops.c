@@ -27,7 +27,12 @@ void ops_usage_options(FILE *f)
           "  --journal-dir DIR  the journal view (J) reads the journal files in DIR\n"
           "  --journal-file F   the journal view reads journal file F (repeatable)\n"
           "  --identity KEY     SSH key for remote journals (default: the agent, ~/.ssh/id_*)\n"
-          "  --known-hosts F    known_hosts file for remote journals (default ~/.ssh/known_hosts)\n",
+          "  --known-hosts F    known_hosts file for remote journals and backups (default\n"
+          "                     ~/.ssh/known_hosts)\n"
+          "  --status-every S   ask every machine for its backup status every S seconds (the\n"
+          "                     backups view B and the tree's marks; default: only on r in B)\n"
+          "  --ssh-timeout S    seconds to connect, and for a status to answer (default 10\n"
+          "                     and 60)\n",
           f);
 }
 
@@ -35,7 +40,7 @@ int ops_parse_option(int argc, char **argv, int *i, const char *cmd, struct ops_
 {
     static const char *const names[] = {"--units-dir", "--secrets", "--journal-dir",
                                         "--journal-file", "--identity", "--known-hosts",
-                                        "--script-dir"};
+                                        "--script-dir", "--status-every", "--ssh-timeout"};
     const char *s = argv[*i];
     for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
         size_t n = strlen(names[k]);
@@ -62,7 +67,17 @@ int ops_parse_option(int argc, char **argv, int *i, const char *cmd, struct ops_
             break;
         case 4: o->identity = val; break;
         case 5: o->known_hosts = val; break;
-        default: o->script_dir = val; break;
+        case 7:
+        case 8: {
+            char *end;
+            unsigned long v = strtoul(val, &end, 10);
+            if (*end || v == 0 || v > 86400)
+                return cli_usage_error(cmd, "invalid %s '%s': expected seconds (1 to 86400)", names[k], val), 2;
+            *(k == 7 ? &o->status_every : &o->ssh_timeout) = (unsigned)v;
+            break;
+        }
+        case 6: o->script_dir = val; break;
+        default: break;
         }
         if (o->journal_dir && o->njournal_files)
             return cli_usage_error(cmd, "choose --journal-dir or --journal-file, not both"), 2;
@@ -79,6 +94,7 @@ bool ops_action(struct app *a, enum action act)
     case ACT_VIEW_KEYS: open = keys_view_open; break;
     case ACT_VIEW_JOURNAL: open = journal_view_open; break;
     case ACT_SCHEDULE_MAP: open = map_view_open; break;
+    case ACT_VIEW_BACKUPS: open = backups_view_open; break;
     default: return false;
     }
     if (!a->inv || !a->plan) {
@@ -157,19 +173,24 @@ void olines_draw(struct olines *l, struct app *a, int y, int x, int h, int w, bo
     }
 }
 
-bool olines_key(struct olines *l, struct app *a, uint32_t key, int page)
+bool ops_move(struct app *a, uint32_t key, size_t *sel, size_t n, int page)
 {
     size_t p = page > 1 ? (size_t)page - 1 : 1;
     switch (bindings_lookup(&a->keys, key)) {
-    case ACT_MOVE_DOWN: if (l->sel + 1 < l->n) l->sel++; break;
-    case ACT_MOVE_UP: if (l->sel) l->sel--; break;
-    case ACT_PAGE_DOWN: l->sel = l->sel + p < l->n ? l->sel + p : l->n ? l->n - 1 : 0; break;
-    case ACT_PAGE_UP: l->sel = l->sel > p ? l->sel - p : 0; break;
-    case ACT_MOVE_FIRST: l->sel = 0; break;
-    case ACT_MOVE_LAST: l->sel = l->n ? l->n - 1 : 0; break;
+    case ACT_MOVE_DOWN: if (*sel + 1 < n) ++*sel; break;
+    case ACT_MOVE_UP: if (*sel) --*sel; break;
+    case ACT_PAGE_DOWN: *sel = *sel + p < n ? *sel + p : n ? n - 1 : 0; break;
+    case ACT_PAGE_UP: *sel = *sel > p ? *sel - p : 0; break;
+    case ACT_MOVE_FIRST: *sel = 0; break;
+    case ACT_MOVE_LAST: *sel = n ? n - 1 : 0; break;
     default: return false;
     }
     return true;
+}
+
+bool olines_key(struct olines *l, struct app *a, uint32_t key, int page)
+{
+    return ops_move(a, key, &l->sel, l->n, page);
 }
 
 bool olines_search(struct olines *l, const char *q, int dir, bool skip)

@@ -27,6 +27,8 @@ struct ops_options {
     const char *identity;     /* --identity: SSH key for remote journals */
     const char *known_hosts;  /* --known-hosts */
     const char *script_dir;   /* --script-dir: where the units' scripts live on the target */
+    unsigned status_every;    /* --status-every: seconds between fleet status refreshes (0: off) */
+    unsigned ssh_timeout;     /* --ssh-timeout: seconds to connect and for status to answer */
 };
 
 /* ---- hooks for app.c ---- */
@@ -56,6 +58,8 @@ void olines_clear(struct olines *l);
 void olines_draw(struct olines *l, struct app *a, int y, int x, int h, int w, bool select);
 /* j/k/arrows, PgUp/PgDn, g/G through the keymap; true when the key moved. */
 bool olines_key(struct olines *l, struct app *a, uint32_t key, int page);
+/* The same on a selection *sel among n rows, page rows a page. */
+bool ops_move(struct app *a, uint32_t key, size_t *sel, size_t n, int page);
 /* Case-insensitive search from the selection; true when found. */
 bool olines_search(struct olines *l, const char *q, int dir, bool skip);
 
@@ -98,5 +102,19 @@ bool units_view_open(struct app *a);
 bool keys_view_open(struct app *a);
 bool journal_view_open(struct app *a);
 bool map_view_open(struct app *a);
+/* The fleet's backups (B, tui/view-backups.c), and the status it fetched, which the tree's
+ * marks show. */
+bool backups_view_open(struct app *a);
+/* Arm the --status-every timer (app_attach), free the status (app_free). */
+void backups_status_attach(struct app *a);
+void backups_status_free(struct app *a);
+/* The mark of a tree node (a backup job, a machine, the backups section) once a status is
+ * known: text and colour; false when it has none. */
+struct tnode;
+bool backups_tree_mark(struct app *a, const struct tnode *n, char *out, size_t len,
+                       enum theme_role *role);
+/* The journal of a machine's jobs (job >= 0: only that one) in the lower half of the
+ * screen, under the backups view (a backup started there). */
+bool journal_view_open_split(struct app *a, const char *machine, long job);
 
 #endif

@@ -31,6 +31,7 @@ struct jview {
     int dest_filter;     /* -1 all, else index into dests */
     int prio_max;        /* show priorities <= this (7: all) */
     bool follow;
+    bool split;          /* the lower half, under the backups view */
     uint64_t seen;       /* ring entries looked at so far (status, visible list) */
     uint64_t *vis;       /* ring seqs of the visible entries */
     size_t nvis, capvis;
@@ -223,8 +224,17 @@ static void fmt_status_time(uint64_t usec, char *out, size_t n)
 static void jview_draw(struct overlay *o, struct app *a, int H, int W)
 {
     struct jview *v = o->data;
-    struct orect r = ops_frame(a, H, W, v->title);
     struct ui *ui = &a->ui;
+    struct orect r;
+    if (v->split) { /* the lower half: the backups view that started the job stays above */
+        int top = 1 + (H - 3) / 2, h = H - 2 - top;
+        for (int k = 0; k < h; k++)
+            ui_fill(ui, top + k, 0, W, THEME_UI_NORMAL);
+        ui_box(ui, top, 0, h, W, THEME_UI_BORDER_FOCUS, THEME_UI_TITLE_FOCUS, v->title);
+        r = (struct orect){top + 1, 1, h - 2, W - 2};
+    } else {
+        r = ops_frame(a, H, W, v->title);
+    }
     int y = r.y;
     /* per job: last run and next run */
     for (size_t i = 0; i < v->ndests && y < r.y + r.h - 2; i++, y++) {
@@ -337,17 +347,9 @@ static bool jview_key(struct overlay *o, struct app *a, uint32_t key)
     default:
         break;
     }
-    size_t p = v->page > 1 ? (size_t)v->page - 1 : 1;
     size_t before = v->sel;
-    switch (bindings_lookup(&a->keys, key)) {
-    case ACT_MOVE_DOWN: if (v->sel + 1 < v->nvis) v->sel++; break;
-    case ACT_MOVE_UP: if (v->sel) v->sel--; break;
-    case ACT_PAGE_DOWN: v->sel = v->sel + p < v->nvis ? v->sel + p : v->nvis ? v->nvis - 1 : 0; break;
-    case ACT_PAGE_UP: v->sel = v->sel > p ? v->sel - p : 0; break;
-    case ACT_MOVE_FIRST: v->sel = 0; break;
-    case ACT_MOVE_LAST: v->sel = v->nvis ? v->nvis - 1 : 0; break;
-    default: return true;
-    }
+    if (!ops_move(a, key, &v->sel, v->nvis, v->page))
+        return true;
     if (v->sel != before && v->follow) /* moving up pauses; G at the end keeps following */
         v->follow = v->sel + 1 == v->nvis;
     return true;
@@ -428,10 +430,8 @@ static void next_runs(struct jview *v, const struct plan_machine *pm, long job)
     calendar_ctx_free(ctx);
 }
 
-bool journal_view_open(struct app *a)
+static bool journal_open(struct app *a, const char *m, long job, bool split)
 {
-    long job;
-    const char *m = ops_selected_machine(a, &job);
     const struct ops_options *oo = &a->opt.ops;
     bool files = oo->journal_dir || oo->njournal_files;
     const struct plan_machine *pm = m ? plan_find_machine(a->plan, m) : NULL;
@@ -491,6 +491,7 @@ bool journal_view_open(struct app *a)
     v->dest_filter = -1;
     v->prio_max = 7;
     v->follow = true;
+    v->split = split;
     v->machine = pm ? strdup(pm->name) : NULL;
     if (pm)
         next_runs(v, pm, job >= 0 && (size_t)job < pm->njobs ? job : -1);
@@ -506,4 +507,16 @@ bool journal_view_open(struct app *a)
         process(v, 0);
     edit_push(a, &jview_ops, v);
     return true;
+}
+
+bool journal_view_open(struct app *a)
+{
+    long job;
+    const char *m = ops_selected_machine(a, &job);
+    return journal_open(a, m, job, false);
+}
+
+bool journal_view_open_split(struct app *a, const char *machine, long job)
+{
+    return journal_open(a, machine, job, true);
 }

@@ -1077,14 +1077,20 @@ static void tree_draw(struct view *v, struct app *a, int y, int x, int h, int w,
         if (n->diag >= 0)
             col += ui_text(ui, y + r, col, right - col, n->diag == DIAG_ERROR ? THEME_DIAG_ERROR : THEME_DIAG_WARNING,
                            n->diag == DIAG_ERROR ? " !" : " ?");
-        if (n->extra && *n->extra && right - col > 4) {
+        char mark[320];
+        enum theme_role mrole;
+        /* the last backup result (issue 17); a job's shows in place of its schedule */
+        bool marked = a->backups && backups_tree_mark(a, n, mark, sizeof(mark), &mrole);
+        if (n->extra && *n->extra && right - col > 4 && !(marked && n->kind == TK_JOB)) {
             int ec = col + 2;
             if (x + extra_col > ec)
                 ec = x + extra_col;
-            ui_text(ui, y + r, ec, right - ec - 1, n->kind == TK_MACHINE ? THEME_TREE_TAG
+            col = ec + ui_text(ui, y + r, ec, right - ec - 1, n->kind == TK_MACHINE ? THEME_TREE_TAG
                                                    : n->kind == TK_SECTION || n->kind == TK_GROUP ? THEME_TREE_COUNT
                                                    : THEME_TREE_VALUE, n->extra);
         }
+        if (marked && right - col > 6)
+            ui_text(ui, y + r, col + 2, right - col - 3, mrole, mark);
         if (i == t->sel)
             ui_overlay_attr(ui, y + r, x, w, focused ? THEME_TREE_SELECTED : THEME_TREE_SELECTED_INACTIVE);
         if (hw > 0)
