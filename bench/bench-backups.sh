@@ -2,7 +2,9 @@
 # 100 OpenSSH servers on loopback ports, each running, for the bench only, a stand-in
 # systemctl (a script on the session's PATH through sshd's SetEnv) that answers `systemctl
 # show` with the output of a real systemd 252 (tests/backups-show/failed.txt: one job ok,
-# one failed). Wall time and CPU per refresh, medians of 7.
+# one failed). Wall time and CPU per refresh, medians of 7. Then the UI on a clan of those
+# machines: the backups view while r asks all of them, keys typed from another thread at
+# random moments, key-to-frame p50/p99/max (bench-tui refresh; target p99 < 2 ms).
 set -eu
 : "${top_srcdir:?}" "${top_builddir:?}"
 N=${BENCH_BACKUPS_MACHINES:-100}
@@ -60,3 +62,37 @@ for p in $ports; do
 done
 : > "$W/known_hosts"
 ${BENCH_WRAP:-} "$top_builddir/bench/bench-backups" -i "$W/id" -k "$W/known_hosts" -n 7 "${targets[@]}"
+
+# ---- the UI while the status of the fleet comes in ----
+if [ -x "$top_builddir/bench/bench-tui" ]; then
+    {
+        echo '{'
+        echo '  meta.name = "bench-backups";'
+        echo '  inventory.instances.borgbackup.roles.client.tags.all.settings.destinations = {'
+        echo '    local = { repo = "/var/lib/borg-local"; rsh = "ssh"; };'
+        echo '    second = { repo = "/var/lib/borg-second"; rsh = "ssh"; };'
+        echo '  };'
+        i=0
+        for tg in "${targets[@]}"; do
+            echo "  inventory.machines.m$i.deploy.targetHost = \"$tg\";"
+            echo "  machines.m$i.clan.core.state.data.folders = [ \"/srv/data\" ];"
+            i=$((i + 1))
+        done
+        echo '}'
+    } > "$W/clan.nix"
+    R=${BENCH_BACKUPS_UI_REFRESHES:-3}
+    BENCH_IDENTITY="$W/id" BENCH_KNOWN_HOSTS="$W/known_hosts" \
+        ${BENCH_WRAP:-} "$top_builddir/bench/bench-tui" "$W/clan.nix" refresh "$R" > "$W/k2f" 2> "$W/k2f.err" ||
+        { cat "$W/k2f.err"; exit 1; }
+    cat "$W/k2f.err"
+    grep '^#' "$W/k2f" || true
+    for what in refresh idle; do
+        grep "^$what " "$W/k2f" | cut -d' ' -f2 | sort -g | awk -v n="$N" -v r="$R" -v what="$what" '{ v[NR] = $1 } END {
+            if (NR == 0) { print "no keys were drawn"; exit 1 }
+            p50 = v[int((NR - 1) * 0.50) + 1]; p99 = v[int((NR - 1) * 0.99) + 1]
+            if (what == "refresh")
+                printf "UI key-to-frame while %d refreshes of %d machines ran: %d keys, p50 %.3f ms, p99 %.3f ms, max %.3f ms (target p99 < 2 ms)\n", r, n, NR, p50, p99, v[NR]
+            else
+                printf "the same with the loop idle (what the host adds): %d keys, p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", NR, p50, p99, v[NR] }'
+    done
+fi

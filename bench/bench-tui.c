@@ -9,7 +9,16 @@
  *   bench-tui FILE change N  one edit (a tag added to the first machine), then N changes
  *                            of the model alternating undo (u) and redo (C-r), each as a
  *                            key through the loop (model, plan, tree rebuilt, frame drawn),
- *                            one line per change: wall ms, CPU ms */
+ *                            one line per change: wall ms, CPU ms
+ *   bench-tui FILE refresh N the backups view (B) while r asks every machine of FILE (real
+ *                            sshd; $BENCH_IDENTITY, $BENCH_KNOWN_HOSTS) for its status, N
+ *                            times: a second thread types j/k at random moments (2-8 ms
+ *                            apart) while the loop runs; key-to-frame is the time from a
+ *                            key's write to the frame drawn after the loop read it, so a
+ *                            key that arrives while the loop works for the refresh waits.
+ *                            One line per key: wall ms; then one per refresh: wall s */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,10 +65,100 @@ static struct harness *open_fleet(const char *file)
 static const uint32_t walk[] = {'j', 'j', 'j', 'l', 'j', 'j', 'l', 'j', 'j', KEYSYM_PGDN, 'k',
                                 'j', 'h', 'j', 'j', 'l', 'j', KEYSYM_PGDN, 'j', 'k', 'j', 'j'};
 
+/* ---- refresh: keys typed from another thread while the status of the fleet comes in ---- */
+
+struct typist {
+    struct harness *h;
+    atomic_bool stop;
+    atomic_ullong sent_ns;  /* CLOCK_MONOTONIC of the key not yet answered, 0 when none */
+    atomic_ulong nsent;
+};
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void *typist_run(void *arg)
+{
+    struct typist *t = arg;
+    unsigned seed = 1;
+    while (!atomic_load(&t->stop)) {
+        struct timespec d = {0, (long)(2 + rand_r(&seed) % 7) * 1000000L};
+        nanosleep(&d, NULL);
+        if (atomic_load(&t->sent_ns))
+            continue; /* the last key has not been drawn yet */
+        unsigned long k = atomic_load(&t->nsent);
+        atomic_store(&t->sent_ns, mono_ns());
+        harness_send_key(t->h, k % 2 ? 'k' : 'j');
+        atomic_store(&t->nsent, k + 1);
+    }
+    return NULL;
+}
+
+/* Type keys from another thread while the refresh runs (idle_ms 0), or for idle_ms with
+ * nothing else to do; print "refresh MS" or "idle MS" per key. Returns the keys sent. */
+static unsigned long type_keys(struct harness *h, struct app *a, double idle_ms)
+{
+    struct typist t = {.h = h};
+    pthread_t th;
+    uint64_t last = a->input_frame_ns;
+    double end = now_ms() + idle_ms;
+    pthread_create(&th, NULL, typist_run, &t);
+    while (idle_ms ? now_ms() < end : backups_status_busy(a)) {
+        app_wait(a, 50);
+        uint64_t sent = atomic_load(&t.sent_ns);
+        if (sent && a->input_frame_ns != last && a->input_frame_ns > sent) {
+            printf("%s %.4f\n", idle_ms ? "idle" : "refresh", (double)(a->input_frame_ns - sent) / 1e6);
+            last = a->input_frame_ns;
+            atomic_store(&t.sent_ns, 0);
+        }
+    }
+    atomic_store(&t.stop, true);
+    pthread_join(th, NULL);
+    app_pump(a); /* the key sent last, if any */
+    return (unsigned long)atomic_load(&t.nsent);
+}
+
+static int refresh_bench(const char *file, int n)
+{
+    struct app_options opt = {.file = file, .mouse = -1, .ncolors = -1,
+                              .ops = {.identity = getenv("BENCH_IDENTITY"),
+                                      .known_hosts = getenv("BENCH_KNOWN_HOSTS"),
+                                      .ssh_timeout = 600}};
+    struct harness *h = NULL;
+    struct diag d = {0};
+    if (harness_open(&opt, 120, 35, "xterm-256color", &h, &d) < 0) {
+        fprintf(stderr, "bench-tui: %s\n", d.msg ? d.msg : "cannot start");
+        return 1;
+    }
+    struct app *a = harness_app(h);
+    harness_key(h, 'B');
+    int ret = 0;
+    for (int r = 0; r < n; r++) {
+        harness_key(h, 'r');
+        if (!backups_status_busy(a)) {
+            fprintf(stderr, "bench-tui: r started no refresh: %s\n", a->message);
+            ret = 1;
+            break;
+        }
+        double w0 = now_ms();
+        unsigned long keys = type_keys(h, a, 0);
+        fprintf(stderr, "refresh %d: wall %.3f s, %lu keys\n", r + 1, (now_ms() - w0) / 1e3, keys);
+        /* the same keys with the loop idle for as long: what the host's scheduler adds */
+        type_keys(h, a, now_ms() - w0);
+    }
+    printf("# %s\n", a->message);
+    harness_close(h);
+    return ret;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: bench-tui FILE start|keys|rss|phases|change [N]\n");
+        fprintf(stderr, "usage: bench-tui FILE start|keys|rss|phases|change|refresh [N]\n");
         return 2;
     }
     const char *file = argv[1], *what = argv[2];
@@ -139,6 +238,8 @@ int main(int argc, char **argv)
         if (inventory_undo_depth(a->inv) + inventory_redo_depth(a->inv) != 1)
             fprintf(stderr, "bench-tui: undo/redo did not run\n");
         harness_close(h);
+    } else if (!strcmp(what, "refresh")) {
+        return refresh_bench(file, n);
     } else {
         fprintf(stderr, "bench-tui: unknown mode '%s'\n", what);
         return 2;

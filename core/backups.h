@@ -192,6 +192,9 @@ struct backups_options {
     unsigned command_timeout_s; /* status and list: a command that runs longer fails (0: 60);
                                    create and restore run as long as they need */
     const char *archive;      /* restore: NAME, as borgbackup-list gives it */
+    unsigned slice_us;        /* 0, or: backups_op_process returns once it has worked this
+                                 long (µs) and says 0 in backups_op_timeout_ms while work is
+                                 left, so a UI's loop reads its keys between slices */
     struct backups_callbacks cb;
 };
 

@@ -81,11 +81,16 @@ static bool send_bytes(struct harness *h, const char *bytes, size_t n)
     return true;
 }
 
-bool harness_key(struct harness *h, uint32_t key)
+bool harness_send_key(struct harness *h, uint32_t key)
 {
     char bytes[32];
     size_t n = key_to_bytes(key, bytes, sizeof(bytes));
-    if (!n || !send_bytes(h, bytes, n))
+    return n && send_bytes(h, bytes, n);
+}
+
+bool harness_key(struct harness *h, uint32_t key)
+{
+    if (!harness_send_key(h, key))
         return false;
     app_pump(h->app);
     return true;

@@ -20,6 +20,9 @@ int harness_open(const struct app_options *opt, int cols, int rows, const char *
  * Returns false when the terminal has no such key. */
 bool harness_key(struct harness *h, uint32_t key);
 void harness_resize(struct harness *h, int cols, int rows);
+/* Send a key's bytes without running the loop (another thread may: the caller runs it with
+ * app_wait). False when the terminal has no such key. */
+bool harness_send_key(struct harness *h, uint32_t key);
 /* A mouse event as an xterm sends it (SGR reports): button 0 clicks (press and release),
  * 64 and 65 turn the wheel up and down; col and row are 0-based. False when the terminal
  * type has no mouse. */

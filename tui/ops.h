@@ -108,6 +108,8 @@ bool backups_view_open(struct app *a);
 /* Arm the --status-every timer (app_attach), free the status (app_free). */
 void backups_status_attach(struct app *a);
 void backups_status_free(struct app *a);
+/* Is a status refresh running? (benchmarks) */
+bool backups_status_busy(const struct app *a);
 /* The mark of a tree node (a backup job, a machine, the backups section) once a status is
  * known: text and colour; false when it has none. */
 struct tnode;

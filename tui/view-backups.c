@@ -394,6 +394,7 @@ static void ssh_options(struct app *a, struct backups_options *o)
     o->ssh.known_hosts = a->opt.ops.known_hosts;
     o->ssh.connect_timeout_s = a->opt.ops.ssh_timeout;
     o->command_timeout_s = a->opt.ops.ssh_timeout;
+    o->slice_us = 1000; /* keys are read between slices of the fleet's SSH work */
 }
 
 /* ---- status ---- */
@@ -539,6 +540,11 @@ void backups_status_attach(struct app *a)
     struct backups_store *s = store_get(a);
     if (s && !s->every_timer) /* the first refresh after one period: opening contacts no host */
         s->every_timer = app_timer_add(a, a->opt.ops.status_every * 1000u, every_fire, NULL);
+}
+
+bool backups_status_busy(const struct app *a)
+{
+    return a->backups && a->backups->status.op;
 }
 
 void backups_status_free(struct app *a)

@@ -41,6 +41,7 @@ struct backups_op {
     size_t n;
     /* which machine each filled pollfd belongs to */
     size_t *fd_owner;
+    size_t next;                   /* with a slice: the machine to start the next call at */
 };
 
 static uint64_t now_ms(void)
@@ -679,7 +680,7 @@ static int machine_timeout(const struct mach *m, uint64_t now)
 {
     if (m->pub.state == BACKUPS_DONE || m->pub.state == BACKUPS_FAILED)
         return -1;
-    if (!m->started || m->more)
+    if (!m->started || m->more || m->due)
         return 0;
     if (sshc_phase(m->c) == SSHC_RUNNING)
         return m->cmd_deadline ? (m->cmd_deadline <= now ? 0 : (int)(m->cmd_deadline - now))
@@ -706,7 +707,10 @@ int backups_op_process(struct backups_op *op, const struct pollfd *fds, size_t n
         if (fds[k].revents && op->fd_owner[k] < op->n)
             op->m[op->fd_owner[k]].due = true;
     uint64_t now = now_ms();
-    for (size_t i = 0; i < op->n; i++) {
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (size_t k = 0; k < op->n; k++) {
+        size_t i = (op->next + k) % op->n;
         struct mach *m = &op->m[i];
         if (!m->due && machine_timeout(m, now) != 0)
             continue;
@@ -714,6 +718,21 @@ int backups_op_process(struct backups_op *op, const struct pollfd *fds, size_t n
         int r = process_machine(op, i);
         if (r < 0)
             return r;
+        if (!op->o.slice_us)
+            continue;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if ((uint64_t)(t.tv_sec - t0.tv_sec) * 1000000u + (uint64_t)(t.tv_nsec / 1000) -
+                (uint64_t)(t0.tv_nsec / 1000) >= op->o.slice_us) {
+            /* the slice is used up: the machines not reached yet keep their turn (due, or
+             * their time has come: backups_op_timeout_ms says 0) for the next call */
+            for (size_t j = k + 1; j < op->n; j++) {
+                struct mach *o = &op->m[(op->next + j) % op->n];
+                if (!o->due && machine_timeout(o, now) == 0 && !o->more && o->started)
+                    o->due = true;
+            }
+            op->next = (i + 1) % op->n;
+            return 0;
+        }
     }
     return 0;
 }
