@@ -77,6 +77,7 @@ cat > "$T/clan/clan.nix" <<EOF
 }
 EOF
 C=$T/clan/clan.nix
+cp "$C" "$T/clan-orig.nix" # the UI part below runs on the clan as written here
 O=(-i "$CT_KEY" --known-hosts "$CT_KNOWN_HOSTS")
 
 # ---- install what clan-tui units writes, as a deployment would ----
@@ -241,4 +242,35 @@ check "a dropped connection: the restore fails" test "$rc" -eq 1
 check "... saying it is incomplete" grep -q "restore is incomplete" "$T/drop.err"
 check "... and never reports success" sh -c "! grep -q 'borgbackup-restore done' '$T/drop.out'"
 check "the extract did not run" test "$(ct_ssh cat /srv/data/b)" = altered
+
+# ---- back up now from the UI (B, then b on clan-test's local job, y): real systemctl start,
+# the job's journal followed in the lower half, the result on the row, then its status ----
+cat > "$T/ui.keys" <<'EOK'
+key B
+key /
+type clan-test
+key Enter
+key b
+key y
+wait local done
+dump during
+key Esc
+wait status of
+dump after
+EOK
+mkdir -p "$T/uiclan" && cp "$T/clan-orig.nix" "$T/uiclan/clan.nix"
+nlocal() { "$CLAN_TUI" backups list "$T/uiclan/clan.nix" clan-test "${O[@]}" --json | jq '[.[] | select(.name | startswith("local::/var/lib/borg-local::"))] | length'; }
+before=$(nlocal)
+t0=$(date +%H:%M:%S)
+run env TERM=xterm-256color "$CLAN_TUI" screen --keys "$T/ui.keys" --size 150x40 --identity "$CT_KEY" \
+    --known-hosts "$CT_KNOWN_HOSTS" "$T/uiclan/clan.nix" > "$T/ui.out" 2> "$T/ui.err"
+check "UI back up now: the screen run ends (exit 0)" test "$rc" -eq 0
+[ "$rc" -eq 0 ] || { tail -50 "$T/ui.err"; cat "$T/ui.out"; }
+check "UI: the job's journal beside the view, from the start of this run" \
+    sh -c 'sed -n "/^=== during/,/^=== after/p" "$1" | grep -q "Journal .* clan-test .* borgbackup-job-local" &&
+           sed -n "/^=== during/,/^=== after/p" "$1" | grep "Starting borgbackup-job-local.service" |
+           awk -v t0="$2" "\$3 >= t0 { found = 1 } END { exit !found }"' _ "$T/ui.out" "$t0"
+check "UI: the result on the row" grep -q "clan-test .*local .*local done" "$T/ui.out"
+check "UI: then the job's status: ok" sh -c 'sed -n "/^=== after/,\$p" "$1" | grep -q "clan-test .*local .*ok "' _ "$T/ui.out"
+check "UI: one more archive of local" test "$(nlocal)" -eq $((before + 1))
 finish

@@ -685,8 +685,10 @@ static void create_done(struct backups_store *s)
     }
     backups_op_free(s->create.op);
     s->create.op = NULL;
-    if (m) /* the result as systemd has it now */
-        status_refresh(a, m->name);
+    char *name = m ? strdup(m->name) : NULL; /* the refresh rebuilds the list m is in */
+    if (name) /* the result as systemd has it now */
+        status_refresh(a, name);
+    free(name);
 }
 
 static void create_start(struct app *a, void *data)
