@@ -216,6 +216,10 @@ int backups_op_process(struct backups_op *op, const struct pollfd *fds, size_t n
 bool backups_op_done(const struct backups_op *op);
 size_t backups_op_count(const struct backups_op *op);
 const struct backups_machine *backups_op_machine(const struct backups_op *op, size_t i);
+/* list: hand machine i's archives to the caller (to free with backups_archives_free); the
+ * op keeps none. */
+void backups_op_take_archives(struct backups_op *op, size_t i, struct backups_archive **out,
+                              size_t *n);
 
 /* Run the op to the end with its own poll loop (for the CLI and tests). */
 int backups_op_run(struct backups_op *op);

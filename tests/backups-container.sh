@@ -174,6 +174,66 @@ ct_ssh cat /var/lib/marks > "$T/marks2"
 check "its post-restore hook did not run" sh -c "! grep -q 'post-restore broken' '$T/marks2'"
 check "the other states were restored" test "$(ct_ssh cat /srv/data/b)" = two
 
+# ---- the restore flow in the UI (X on the machine), in tmux ----
+if have tmux; then
+    . "$top_srcdir/tests/tui-tmux-lib.sh"
+    trap 'cleanup_tmux; ct_stop; rm -rf $cleanup_dirs' EXIT
+    ct_ssh 'rm /srv/data/a; echo altered > /srv/data/b; echo altered > /srv/broken/x; : > /var/lib/marks'
+    start -- --identity "$CT_KEY" --known-hosts "$CT_KNOWN_HOSTS" "$C"
+    check "ui: starts" wait_for 'backups-test'
+    tm send-keys -t t / clan-test Enter
+    check "ui: clan-test selected" wait_for '┌ clan-test'
+    tm send-keys -t t X
+    check "ui: X lists the archives with time and size" \
+        wait_for '[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} +[0-9.]+ (B|KiB|MiB)  local::/var/lib/borg-local::clan-test-local-' 30
+    check "ui: ... every one of them" wait_for '3 archives on clan-test'
+    tm send-keys -t t Enter
+    check "ui: Enter picks the first; its states, all chosen" wait_for '\[x\] data  /srv/data  \(preRestoreCommand\)  \(postRestoreCommand\)'
+    tm send-keys -t t a j Space
+    shows() { screen | grep -Eq -- "$1"; }
+    check "ui: a chooses none, Space data alone" wait_for '\[x\] data  /srv/data'
+    check "ui: ... broken not chosen" shows '\[ \] broken'
+    tm send-keys -t t Enter
+    check "ui: the confirmation names the host" wait_for "on clan-test, over SSH to root@127.0.0.1:$CT_PORT"
+    check "ui: ... the folders overwritten" wait_for 'state data: overwrites /srv/data'
+    # the command lines as sent (values shell-quoted where needed; wrapped at a space to the
+    # frame's width)
+    check "ui: ... the pre-restore hook's command line" \
+        shows "1\\. preRestoreCommand: NAME=local::/var/lib/borg-local::clan-test-local-[0-9T:-]* FOLDERS=/srv/data( exec)? +│"
+    check "ui: ... its command" shows '^│ +(exec )?pre-restore-data +│'
+    check "ui: ... borgbackup-restore" shows "2\\. borgbackup-restore: NAME=local::/var/lib/borg-local::clan-test-local-[0-9T:-]* FOLDERS=/srv/data"
+    check "ui: ... the post-restore hook" shows "3\\. postRestoreCommand: NAME=local::/var/lib/borg-local::"
+    check "ui: ... its command" shows '^│ +(exec )?post-restore-data +│'
+    check "ui: ... and no other state" sh -c '! tmux -S "$1" -f /dev/null capture-pane -p -t t | grep -q "state broken"' sh "$sock"
+    check "ui: nothing ran before y" test -z "$(ct_ssh cat /var/lib/marks)"
+    tm send-keys -t t y
+    check "ui: y restores, its steps shown live" wait_for 'every chosen state was restored' 60
+    check "ui: ... each step done" wait_for 'state data: postRestoreCommand done'
+    sums > "$T/sums.ui"
+    check "ui: the same bytes came back" cmp "$T/sums.before" "$T/sums.ui"
+    ct_ssh cat /var/lib/marks > "$T/marks.ui"
+    check "ui: the hooks ran around the extract, in order" cmp "$T/marks1.want" "$T/marks.ui"
+    check "ui: the unchosen state was left alone" test "$(ct_ssh cat /srv/broken/x)" = altered
+    tm send-keys -t t Escape
+    check "ui: Esc closes the flow" wait_gone 'Restore · clan-test'
+    # every state: the failing pre-restore hook stops its state, with its output
+    ct_ssh 'echo altered > /srv/data/b; : > /var/lib/marks'
+    tm send-keys -t t X
+    check "ui: X again" wait_for '3 archives on clan-test' 30
+    tm send-keys -t t Enter Enter
+    check "ui: every state in the confirmation" wait_for 'state broken: overwrites /srv/broken'
+    tm send-keys -t t y
+    check "ui: the failing hook: its state stops" wait_for 'state broken: preRestoreCommand FAILED \(exit status 3\)' 60
+    check "ui: ... with the hook's output" wait_for "the broken state's pre-restore hook fails"
+    check "ui: ... and the restore ends failed, naming how many states" wait_for '1 of 3 states were not restored' 60
+    check "ui: its folders are untouched" test "$(ct_ssh cat /srv/broken/x)" = altered
+    check "ui: the other states were restored" test "$(ct_ssh cat /srv/data/b)" = two
+    tm send-keys -t t Escape q
+    check "ui: quits" wait_exit 0
+else
+    echo "note: tmux not installed: the restore flow's screens are skipped"
+fi
+
 # ---- hostile names reach borg literally ----
 printf '%s' "$HARCHIVE" | ct_ssh 'n=$(cat); cd /; borg-job-local create "::$n" /srv' 2> "$T/hcreate.err"
 "$CLAN_TUI" backups list "$C" clan-test "${O[@]}" --json > "$T/hlist.json"

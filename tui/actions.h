@@ -51,7 +51,8 @@
     X(VIEW_KEYS, "view-keys", "K", "", "Vars of every machine: each generator's files, secrets readable by you, recipients, what is missing; generate after y") \
     X(VIEW_JOURNAL, "view-journal", "J", "", "Live journal of the selected machine's or job's borgbackup-job units (local, over SSH, or --journal-dir/--journal-file)") \
     X(SCHEDULE_MAP, "schedule-map", "S", "", "Fleet schedule map: a week of job starts per backup server, collisions, a staggered proposal to apply") \
-    X(VIEW_BACKUPS, "view-backups", "B", "", "Fleet backups: every client job's last result, last success, next run; r asks every machine (over SSH), b/m back up a job/machine now")
+    X(VIEW_BACKUPS, "view-backups", "B", "", "Fleet backups: every client job's last result, last success, next run; r asks every machine (over SSH), b/m back up a job/machine now") \
+    X(RESTORE, "restore", "X", "", "Restore the selected machine: pick an archive (time, size), the states, see every command and hook and the folders overwritten, y runs it live")
 
 enum action {
     ACT_NONE = 0,

@@ -11,6 +11,7 @@
 #include "tui/app.h"
 #include "tui/cli.h"
 #include "tui/edit.h"
+#include "tui/view-restore.h"
 #include "tui/view-tree.h"
 #include "tui/widget-dialog.h"
 
@@ -26,7 +27,8 @@ void ops_usage_options(FILE *f)
           "                     of keygen --secrets DIR (default: Clan's sops vars)\n"
           "  --journal-dir DIR  the journal view (J) reads the journal files in DIR\n"
           "  --journal-file F   the journal view reads journal file F (repeatable)\n"
-          "  --identity KEY     SSH key for remote journals (default: the agent, ~/.ssh/id_*)\n"
+          "  --identity KEY     SSH key for remote journals, backups and restore (X)\n"
+          "                     (default: the agent, ~/.ssh/id_*)\n"
           "  --known-hosts F    known_hosts file for remote journals and backups (default\n"
           "                     ~/.ssh/known_hosts)\n"
           "  --status-every S   ask every machine for its backup status every S seconds (the\n"
@@ -95,6 +97,7 @@ bool ops_action(struct app *a, enum action act)
     case ACT_VIEW_JOURNAL: open = journal_view_open; break;
     case ACT_SCHEDULE_MAP: open = map_view_open; break;
     case ACT_VIEW_BACKUPS: open = backups_view_open; break;
+    case ACT_RESTORE: open = restore_view_open_selected; break;
     default: return false;
     }
     if (!a->inv || !a->plan) {

@@ -13,3 +13,6 @@ EXTRA_DIST += tests/tui-ops.sh tests/tui-ops-tmux.sh tests/screens/ops tests/key
 # The backups view (B) and the tree's marks against real sshd with saved systemctl output.
 TESTS += tests/tui-backups.sh
 EXTRA_DIST += tests/tui-backups.sh tests/screens/backups
+
+# The restore flow (X; issue 17): archives, states, the confirmation, the run.
+TUI_UI_SOURCES += tui/view-restore.c tui/view-restore.h

@@ -755,6 +755,19 @@ const struct backups_machine *backups_op_machine(const struct backups_op *op, si
     return i < op->n ? &op->m[i].pub : NULL;
 }
 
+void backups_op_take_archives(struct backups_op *op, size_t i, struct backups_archive **out,
+                              size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (i >= op->n)
+        return;
+    *out = op->m[i].pub.archives;
+    *n = op->m[i].pub.narchives;
+    op->m[i].pub.archives = NULL;
+    op->m[i].pub.narchives = 0;
+}
+
 int backups_op_run(struct backups_op *op)
 {
     struct pollfd *fds = op->n ? calloc(op->n, sizeof *fds) : NULL;
