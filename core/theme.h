@@ -221,6 +221,7 @@ struct ui_config {
     struct keymap *keymap; /* NULL: none */
     int mouse;    /* -1 not set, 0, 1 */
     enum line_drawing line_drawing;
+    long status_every; /* status-every: seconds between fleet status refreshes; -1 not set, 0 off */
 };
 /* The config file's path: $XDG_CONFIG_HOME/clan-tui/config.yaml, else
  * $HOME/.config/clan-tui/config.yaml (caller frees; NULL when neither is set). */

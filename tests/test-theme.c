@@ -364,7 +364,8 @@ static void test_keymap(void **state)
 static void test_config(void **state)
 {
     (void)state;
-    const char *text = "theme: light\nmouse: yes\nline-drawing: ascii\nkeymap:\n  quit: x\n";
+    const char *text = "theme: light\nmouse: yes\nline-drawing: ascii\nkeymap:\n  quit: x\n"
+                       "status-every: 600\n";
     struct ui_config *c = NULL;
     struct diag d = {0};
     assert_int_equal(ui_config_parse("c.yaml", text, strlen(text), actions, NACTIONS, &c, &d), 0);
@@ -375,6 +376,10 @@ static void test_config(void **state)
     assert_int_equal(c->line_drawing, LINE_DRAWING_ASCII);
     assert_non_null(c->keymap);
     assert_int_equal(c->keymap->v[0].keys[0], 'x');
+    assert_int_equal(c->status_every, 600);
+    ui_config_free(c);
+    assert_int_equal(ui_config_parse("c.yaml", "mouse: no\n", 10, actions, NACTIONS, &c, &d), 0);
+    assert_int_equal(c->status_every, -1); /* not set: the option (or nothing) decides */
     ui_config_free(c);
 
     struct {
@@ -388,6 +393,9 @@ static void test_config(void **state)
         {"keymap:\n  quit: [q, nope]\n", 2, 13, "unknown key 'nope'"},
         {"theme: [a]\n", 1, 8, "'theme' must be"},
         {"theme: a\n  bad indent: x\n", 2, 13, "YAML syntax"},
+        {"status-every: soon\n", 1, 15, "'status-every' must be the seconds"},
+        {"status-every: -5\n", 1, 15, "0 (off) to 86400"},
+        {"status-every: 90000\n", 1, 15, "0 (off) to 86400"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         c = NULL;

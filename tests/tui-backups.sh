@@ -112,4 +112,14 @@ check "silent: timed out" grep -q "silent .*unreachable: .*timed out after 2 s" 
 check "changed: the host key change is refused" grep -q "changed .*unreachable: .*CHANGED" "$v"
 check "the clan file is unchanged" cmp -s "$T/clan.nix" "$T/clan.nix.orig"
 check "alpha's known key was not replaced" grep -q "$(cut -d' ' -f2 "$T/otherhost.pub")" "$T/kh-view"
+
+# status-every in the config: the view asks the fleet on its timer, no r pressed
+printf 'status-every: 1\n' > "$T/config.yaml"
+printf 'key B\nwait ok 1h 31min ago\ndump every\n' > "$T/every.keys"
+cp "$T/known_hosts" "$T/kh-every"
+(cd "$T" && env TERM=xterm-256color CLAN_TUI_NOW="2026-12-07 20:00:00 UTC" "$CLAN_TUI" screen --keys "$T/every.keys" --size 160x34 \
+    --identity "$T/id" --known-hosts "$T/kh-every" --ssh-timeout 2 --config "$T/config.yaml" \
+    clan.nix) > "$T/every.raw" 2>&1 || true
+check "status-every: 1 in the config: the status came without r" \
+    grep -q "local .*ok 1h 31min ago" "$T/every.raw"
 finish

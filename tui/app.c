@@ -502,6 +502,9 @@ int app_new(const struct app_options *opt, struct app **out, struct diag *d)
         a->config = ui_config_new();
     if (a->config && a->config->keymap)
         bindings_apply(&a->keys, a->config->keymap);
+    /* --status-every wins; else the config's (0 there: off) */
+    if (!a->opt.ops.status_every && a->config && a->config->status_every > 0)
+        a->opt.ops.status_every = (unsigned)a->config->status_every;
     const char *spec = opt->theme ? opt->theme : a->config && a->config->theme ? a->config->theme : "default";
     if (load_theme(a, spec, &cd) < 0) {
         if (!opt->theme && a->config && a->config->theme && cd.line == 0) /* point at the config */

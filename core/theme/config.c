@@ -314,7 +314,7 @@ struct ui_config *ui_config_new(void)
 {
     struct ui_config *c = calloc(1, sizeof(*c));
     if (c)
-        c->mouse = -1;
+        c->mouse = c->status_every = -1;
     return c;
 }
 
@@ -343,7 +343,8 @@ int ui_config_parse(const char *file, const char *text, size_t len, const char *
     const struct ynode *root = node_is_null(doc->root) ? NULL : doc->root;
     if (root && root->type != YNODE_MAP) {
         r = ydoc_error(doc, root, d, "the config is a mapping (theme, keymap, mouse, "
-                                     "line-drawing), not %s", ynode_type_name(root->type));
+                                     "line-drawing, status-every), not %s",
+                       ynode_type_name(root->type));
         goto out;
     }
     for (size_t i = 0; root && i < root->n; i++) {
@@ -410,9 +411,19 @@ int ui_config_parse(const char *file, const char *text, size_t len, const char *
                 r = ydoc_error(doc, v, d, "'line-drawing' must be auto, utf8 or ascii");
                 goto out;
             }
+        } else if (!strcmp(k, "status-every")) {
+            char *end = NULL;
+            long n = v->type == YNODE_SCALAR && *v->str ? strtol(v->str, &end, 10) : -1;
+            if (!end || *end || n < 0 || n > 86400) {
+                r = ydoc_error(doc, v, d, "'status-every' must be the seconds between fleet "
+                                          "status refreshes, 0 (off) to 86400");
+                goto out;
+            }
+            c->status_every = n;
         } else {
             r = ydoc_error(doc, root->keys[i], d,
-                           "unknown setting '%s'; expected theme, keymap, mouse or line-drawing", k);
+                           "unknown setting '%s'; expected theme, keymap, mouse, line-drawing "
+                           "or status-every", k);
             goto out;
         }
     }
