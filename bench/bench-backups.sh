@@ -4,7 +4,9 @@
 # show` with the output of a real systemd 252 (tests/backups-show/failed.txt: one job ok,
 # one failed). Wall time and CPU per refresh, medians of 7. Then the UI on a clan of those
 # machines: the backups view while r asks all of them, keys typed from another thread at
-# random moments, key-to-frame p50/p99/max (bench-tui refresh; target p99 < 2 ms).
+# random moments, key-to-frame p50/p99/max (bench-tui refresh; target p99 < 2 ms). The
+# servers stand in for remote machines, whose CPU the UI never competes with: SCHED_IDLE,
+# on a CPU of their own where there are two or more (BENCH_BACKUPS_SHARED=1: not pinned).
 set -eu
 : "${top_srcdir:?}" "${top_builddir:?}"
 N=${BENCH_BACKUPS_MACHINES:-100}
@@ -48,8 +50,19 @@ ss = [socket.socket() for _ in range($N)]
 for s in ss: s.bind(('127.0.0.1', 0))
 print(' '.join(str(s.getsockname()[1]) for s in ss))")
 targets=()
+# The servers stand in for other machines, whose CPU is not ours: SCHED_IDLE (their sessions
+# inherit it) and, with 2 or more CPUs, their own last CPU while the UI gets the others
+# (BENCH_BACKUPS_SHARED=1: no pinning, the fleet on the UI's cores as well)
+idle=""
+ui_cpus=""
+command -v chrt > /dev/null 2>&1 && chrt --idle 0 true 2> /dev/null && idle="chrt --idle 0"
+ncpu=$(nproc)
+if [ "${BENCH_BACKUPS_SHARED:-0}" != 1 ] && [ "$ncpu" -ge 2 ] && command -v taskset > /dev/null 2>&1; then
+    idle="taskset -c $((ncpu - 1)) $idle"
+    ui_cpus="taskset -c 0-$((ncpu - 2))"
+fi
 for p in $ports; do
-    "$sshd_bin" -D -e -f "$W/sshd_config" -o "Port=$p" -o "PidFile=$W/sshd.$p.pid" 2>>"$W/sshd.log" &
+    $idle "$sshd_bin" -D -e -f "$W/sshd_config" -o "Port=$p" -o "PidFile=$W/sshd.$p.pid" 2>>"$W/sshd.log" &
     pids+=($!)
     targets+=("$(id -un)@127.0.0.1:$p")
 done
@@ -81,8 +94,13 @@ if [ -x "$top_builddir/bench/bench-tui" ]; then
         echo '}'
     } > "$W/clan.nix"
     R=${BENCH_BACKUPS_UI_REFRESHES:-3}
+    if [ -n "$ui_cpus" ]; then
+        echo "the stand-in fleet on CPU $((ncpu - 1)) (SCHED_IDLE), the UI on CPUs 0-$((ncpu - 2)), as a remote fleet's CPU is not the UI's"
+    else
+        echo "the stand-in fleet (SCHED_IDLE where chrt can) shares the UI's CPUs"
+    fi
     BENCH_IDENTITY="$W/id" BENCH_KNOWN_HOSTS="$W/known_hosts" \
-        ${BENCH_WRAP:-} "$top_builddir/bench/bench-tui" "$W/clan.nix" refresh "$R" > "$W/k2f" 2> "$W/k2f.err" ||
+        $ui_cpus ${BENCH_WRAP:-} "$top_builddir/bench/bench-tui" "$W/clan.nix" refresh "$R" > "$W/k2f" 2> "$W/k2f.err" ||
         { cat "$W/k2f.err"; exit 1; }
     cat "$W/k2f.err"
     grep '^#' "$W/k2f" || true
