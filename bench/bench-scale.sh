@@ -18,18 +18,19 @@ trap 'rm -rf "$T"' EXIT
 runs=${BENCH_RUNS_N:-5}
 sizes=${BENCH_SCALE_SIZES:-1000 10000}
 export TERM=xterm-256color LC_ALL=C.UTF-8
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-# measure NAME CMD...: runs the command $runs times; T/NAME.wall, .cpu (ms) and .rss (KiB)
+median() { sort -n | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; if (m == int(m)) print m; else printf "%.1f\n", m }'; }
+# measure NAME CMD...: runs the command $runs times under bench/runstat (nanosecond wall
+# clock, the child's rusage); T/NAME.wall, .cpu (ms), .rss (KiB) and .flt (minor faults)
+RUNSTAT=${RUNSTAT:-$top_builddir/bench/runstat}
 measure() {
     local name=$1; shift
-    : > "$T/$name.wall"; : > "$T/$name.cpu"; : > "$T/$name.rss"
-    for _ in $(seq "$runs"); do
-        /usr/bin/time -f '%e %U %S %M' -o "$T/time" "$@" > /dev/null 2>&1 || true
-        read -r e u s m < "$T/time"
-        echo "$e" | awk '{ printf "%.1f\n", $1 * 1000 }' >> "$T/$name.wall"
-        echo "$u $s" | awk '{ printf "%.1f\n", ($1 + $2) * 1000 }' >> "$T/$name.cpu"
-        echo "$m" >> "$T/$name.rss"
-    done
+    local k w c r p
+    "$RUNSTAT" "$runs" "$@" > "$T/runs" || true
+    for k in wall cpu rss flt; do : > "$T/$name.$k"; done
+    while read -r w c r p; do
+        echo "$w" >> "$T/$name.wall"; echo "$c" >> "$T/$name.cpu"
+        echo "$r" >> "$T/$name.rss"; echo "$p" >> "$T/$name.flt"
+    done < "$T/runs"
 }
 med() { median < "$T/$1.$2"; }
 echo "fleet scale: sizes $sizes, $runs runs each, load average $(cut -d' ' -f1 /proc/loadavg)"
@@ -51,7 +52,7 @@ for n in $sizes; do
     echo "== $n machines ($(wc -c < "$f") bytes)"
     $have_ni && echo "  nix-instantiate --parse  $(med "ni-$n" wall) ms wall, $(med "ni-$n" cpu) ms CPU, $(med "ni-$n" rss) KiB"
     for w in parse check plan frame dump; do
-        line=$(printf '  %-24s %s ms wall, %s ms CPU, %s KiB' "$w" "$(med "$w-$n" wall)" "$(med "$w-$n" cpu)" "$(med "$w-$n" rss)")
+        line=$(printf '  %-24s %s ms wall, %s ms CPU, %s KiB, %s faults' "$w" "$(med "$w-$n" wall)" "$(med "$w-$n" cpu)" "$(med "$w-$n" rss)" "$(med "$w-$n" flt)")
         if $have_ni; then
             line="$line, $(echo "scale=2; $(med "$w-$n" wall) / $(med "ni-$n" wall)" | bc)x nix-instantiate"
         fi
