@@ -31,9 +31,34 @@ struct buf_sink {
 };
 
 int buf_reserve(struct buf *b, size_t extra);
-int buf_append(struct buf *b, const void *data, size_t len);
+int buf_append_slow(struct buf *b, const void *data, size_t len);
 int buf_puts(struct buf *b, const char *s);
-int buf_putc(struct buf *b, char c);
+/* Is there room for n more bytes (and the NUL) without growing or handing a chunk to the
+ * sink? The writers below take their fast path then: a byte or a short run stored in
+ * place, no call (a 58 MB plan --json is tens of millions of them). */
+static inline bool buf_has_room(const struct buf *b, size_t n)
+{
+    return b->cap - b->len > n && (!b->sink || b->len + n < b->sink->chunk);
+}
+static inline int buf_append(struct buf *b, const void *data, size_t len)
+{
+    if (!b->p || !buf_has_room(b, len))
+        return buf_append_slow(b, data, len);
+    __builtin_memcpy(b->p + b->len, data, len);
+    b->len += len;
+    b->p[b->len] = '\0';
+    return 0;
+}
+static inline int buf_putc(struct buf *b, char c)
+{
+    if (!b->p || !buf_has_room(b, 1))
+        return buf_append_slow(b, &c, 1);
+    b->p[b->len++] = c;
+    b->p[b->len] = '\0';
+    return 0;
+}
+/* The decimal digits of x. */
+int buf_put_uint(struct buf *b, unsigned long long x);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_reset(struct buf *b);
 /* A streaming buffer: hand what it holds to its sink (nothing without one). Returns the

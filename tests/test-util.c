@@ -81,6 +81,62 @@ static void test_buf(void **state)
     buf_free(&b);
 }
 
+/* the escaping of json_put_stringn, byte by byte as RFC 8259 asks (the reference the
+ * word-at-a-time scan must equal) */
+static void json_reference(struct buf *b, const unsigned char *s, size_t n)
+{
+    buf_append(b, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        const char *e = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n"
+                      : c == '\r' ? "\\r" : c == '\t' ? "\\t" : c == '\b' ? "\\b"
+                      : c == '\f' ? "\\f" : NULL;
+        if (e)
+            buf_puts(b, e);
+        else if (c < 0x20 || c == 0x7f)
+            buf_printf(b, "\\u%04x", c);
+        else
+            buf_append(b, &c, 1);
+    }
+    buf_append(b, "\"", 1);
+}
+
+static void test_json_escape_random(void **state)
+{
+    (void)state;
+    /* strings of every length up to 40 from an alphabet rich in the bytes that matter,
+     * each written into buffers of every fill level (the fast path and the growth) */
+    static const unsigned char alpha[] = {'a', 'Z', '0', ' ', '"', '\\', 0x1f, 0x20, 0x7f,
+                                          0x80, 0xff, '\n', 0x01, 0x21, 0x5b, 0x5d, 0xc3};
+    unsigned seed = 12345;
+    unsigned char s[48];
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t n = (size_t)(iter % 41);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            s[i] = (seed >> 16) % 4 ? (unsigned char)('a' + (seed >> 20) % 26)
+                                    : alpha[(seed >> 20) % sizeof alpha];
+        }
+        struct buf got = {0}, want = {0};
+        size_t pre = (size_t)(iter % 70);
+        for (size_t i = 0; i < pre; i++)
+            buf_putc(&got, 'x'), buf_putc(&want, 'x');
+        json_put_stringn(&got, (const char *)s, n);
+        json_reference(&want, s, n);
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.p, want.p, want.len);
+        assert_int_equal(got.p[got.len], 0);
+        buf_free(&got);
+        buf_free(&want);
+    }
+    struct buf b = {0};
+    buf_put_uint(&b, 0);
+    buf_putc(&b, ' ');
+    buf_put_uint(&b, 18446744073709551615ull);
+    assert_string_equal(b.p, "0 18446744073709551615");
+    buf_free(&b);
+}
+
 static void test_atomic_write_roundtrip(void **state)
 {
     (void)state;
@@ -1024,6 +1080,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_txn_unwritable_dir, three_abc, three_free),
         cmocka_unit_test_setup_teardown(test_txn_rollback, three_abc, three_free),
         cmocka_unit_test(test_mkdir_parents),
+        cmocka_unit_test(test_json_escape_random),
         cmocka_unit_test(test_diff_basic),
         cmocka_unit_test(test_diff_against_gnu_diff),
     };

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void put_key(struct buf *b, bool *first, const char *k)
+static inline void put_key(struct buf *b, bool *first, const char *k)
 {
     if (!*first)
         buf_putc(b, ',');
@@ -27,9 +27,9 @@ static void put_loc(const struct inventory *inv, struct buf *b, bool *first,
                     const struct inv_loc *l)
 {
     put_key(b, first, "line");
-    buf_printf(b, "%u", l->line);
+    buf_put_uint(b, l->line);
     put_key(b, first, "col");
-    buf_printf(b, "%u", l->col);
+    buf_put_uint(b, l->col);
     long k = l->file ? inventory_listing_index(inv, l->file) : 0;
     if (k) { /* index into the top-level "files" (absent: the main file, 0) */
         put_key(b, first, "file");
@@ -193,7 +193,7 @@ static void put_entries(const struct inventory *inv, struct buf *b,
         put_loc(inv, b, &f, &e[i].loc);
         if (tags) {
             put_key(b, &f, "selects");
-            buf_printf(b, "%zu", e[i].nselected);
+            buf_put_uint(b, e[i].nselected);
         }
         put_key(b, &f, "settings");
         put_value(inv, b, e[i].settings);
@@ -400,9 +400,9 @@ int inventory_dump_json(const struct inventory *inv, struct buf *out)
         put_key(b, &g, "severity");
         json_put_string(b, diag_severity_name(d->severity));
         put_key(b, &g, "line");
-        buf_printf(b, "%u", d->line);
+        buf_put_uint(b, d->line);
         put_key(b, &g, "col");
-        buf_printf(b, "%u", d->col);
+        buf_put_uint(b, d->col);
         put_key(b, &g, "message");
         put_str_or_null(b, d->msg);
         buf_putc(b, '}');
@@ -440,9 +440,9 @@ static void put_origin(struct buf *b, const struct plan_origin *o)
     put_key(b, &f, "level");
     put_str_or_null(b, o->level);
     put_key(b, &f, "line");
-    buf_printf(b, "%u", o->line);
+    buf_put_uint(b, o->line);
     put_key(b, &f, "col");
-    buf_printf(b, "%u", o->col);
+    buf_put_uint(b, o->col);
     if (o->file) {
         put_key(b, &f, "file");
         json_put_string(b, o->file);

@@ -383,7 +383,7 @@ static int scan_string(struct jparser *p, char **out)
         if (c == '"')
             break;
         if (c == '\\') {
-            size_t adv;
+            size_t adv = 0;
             if ((r = check_escape(p, j, &adv)) < 0)
                 return r;
             esc = true;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@ int buf_reserve(struct buf *b, size_t extra)
     return 0;
 }
 
-int buf_append(struct buf *b, const void *data, size_t len)
+int buf_append_slow(struct buf *b, const void *data, size_t len)
 {
     if (buf_reserve(b, len) < 0)
         return -ENOMEM;
@@ -57,9 +58,13 @@ int buf_puts(struct buf *b, const char *s)
     return buf_append(b, s, strlen(s));
 }
 
-int buf_putc(struct buf *b, char c)
+int buf_put_uint(struct buf *b, unsigned long long x)
 {
-    return buf_append(b, &c, 1);
+    char d[24], *e = d + sizeof d, *q = e;
+    do
+        *--q = (char)('0' + x % 10);
+    while ((x /= 10));
+    return buf_append(b, q, (size_t)(e - q));
 }
 
 int buf_printf(struct buf *b, const char *fmt, ...)
@@ -148,33 +153,80 @@ static bool json_plain(unsigned char c)
     return c >= 0x20 && c != 0x7f && c != '"' && c != '\\';
 }
 
+/* the escaped form of a byte that JSON does not take as it is */
+static void json_put_escape(struct buf *b, unsigned char c)
+{
+    switch (c) {
+    case '"': buf_append(b, "\\\"", 2); break;
+    case '\\': buf_append(b, "\\\\", 2); break;
+    case '\n': buf_append(b, "\\n", 2); break;
+    case '\r': buf_append(b, "\\r", 2); break;
+    case '\t': buf_append(b, "\\t", 2); break;
+    case '\b': buf_append(b, "\\b", 2); break;
+    case '\f': buf_append(b, "\\f", 2); break;
+    default: {
+        static const char hex[] = "0123456789abcdef";
+        char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        buf_append(b, u, sizeof u);
+    }
+    }
+}
+
+/* Does any of the 8 bytes in w need an escape (below 0x20, 0x7f, '"' or '\\')? Exact for
+ * the first such byte; a "yes" only sends the word to the byte-wise check. */
+static bool json_word_special(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    uint64_t below = (w - 0x20 * ones) & ~w & high;
+    uint64_t q = w ^ ('"' * ones), bs = w ^ ('\\' * ones), del = w ^ (0x7f * ones);
+    uint64_t eq = ((q - ones) & ~q) | ((bs - ones) & ~bs) | ((del - ones) & ~del);
+    return (below | (eq & high)) != 0;
+}
+
+/* the length of the longest prefix of s[0, n) that needs no escape */
+static size_t json_plain_prefix(const char *s, size_t n)
+{
+    size_t j = 0;
+    for (uint64_t w; j + 8 <= n; j += 8) {
+        memcpy(&w, s + j, 8);
+        if (json_word_special(w))
+            break;
+    }
+    while (j < n && json_plain((unsigned char)s[j]))
+        j++;
+    return j;
+}
+
 void json_put_stringn(struct buf *b, const char *s, size_t n)
 {
+    size_t plain = json_plain_prefix(s, n);
+    if (plain == n && b->p && buf_has_room(b, n + 2)) { /* the common case: quoted as it is */
+        char *o = b->p + b->len;
+        *o++ = '"';
+        memcpy(o, s, n);
+        o += n;
+        *o++ = '"';
+        *o = '\0';
+        b->len += n + 2;
+        return;
+    }
     buf_putc(b, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (json_plain(c)) { /* the run of bytes that need no escape, at once */
-            size_t j = i + 1;
-            while (j < n && json_plain((unsigned char)s[j]))
-                j++;
+    size_t i = 0;
+    while (i < n) {
+        /* the run of bytes that need no escape, copied at once (8 bytes at a time) */
+        size_t j = i;
+        for (uint64_t w; j + 8 <= n; j += 8) {
+            memcpy(&w, s + j, 8);
+            if (json_word_special(w))
+                break;
+        }
+        while (j < n && json_plain((unsigned char)s[j]))
+            j++;
+        if (j > i)
             buf_append(b, s + i, j - i);
-            i = j - 1;
-            continue;
-        }
-        switch (c) {
-        case '"': buf_puts(b, "\\\""); break;
-        case '\\': buf_puts(b, "\\\\"); break;
-        case '\n': buf_puts(b, "\\n"); break;
-        case '\r': buf_puts(b, "\\r"); break;
-        case '\t': buf_puts(b, "\\t"); break;
-        case '\b': buf_puts(b, "\\b"); break;
-        case '\f': buf_puts(b, "\\f"); break;
-        default:
-            if (c < 0x20 || c == 0x7f)
-                buf_printf(b, "\\u%04x", c);
-            else
-                buf_putc(b, (char)c);
-        }
+        if (j < n)
+            json_put_escape(b, (unsigned char)s[j++]);
+        i = j;
     }
     buf_putc(b, '"');
 }
