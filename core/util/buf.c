@@ -211,22 +211,13 @@ void json_put_stringn(struct buf *b, const char *s, size_t n)
         return;
     }
     buf_putc(b, '"');
-    size_t i = 0;
-    while (i < n) {
-        /* the run of bytes that need no escape, copied at once (8 bytes at a time) */
-        size_t j = i;
-        for (uint64_t w; j + 8 <= n; j += 8) {
-            memcpy(&w, s + j, 8);
-            if (json_word_special(w))
-                break;
-        }
-        while (j < n && json_plain((unsigned char)s[j]))
-            j++;
-        if (j > i)
-            buf_append(b, s + i, j - i);
-        if (j < n)
-            json_put_escape(b, (unsigned char)s[j++]);
-        i = j;
+    for (size_t i = 0; i < n;) {
+        /* the run of bytes that need no escape, copied at once, then one escape */
+        buf_append(b, s + i, plain);
+        i += plain;
+        if (i < n)
+            json_put_escape(b, (unsigned char)s[i++]);
+        plain = json_plain_prefix(s + i, n - i);
     }
     buf_putc(b, '"');
 }
