@@ -86,16 +86,27 @@ static int add_def(struct inventory *inv, struct inv_eff *e, const struct src *s
 
 static int merge(struct inventory *inv, struct inv_eff *e, struct src *srcs, size_t n)
 {
-    /* unwrap priorities first */
-    const struct nix_value **vals = calloc(n ? n : 1, sizeof(*vals));
-    int *prios = calloc(n ? n : 1, sizeof(*prios));
-    size_t *inner = calloc(n ? n : 1, sizeof(*inner));
+    /* unwrap priorities first; a few definitions (the usual case: a member's role, tag
+     * and machine levels) in arrays on the stack, merged once per member and setting */
+    enum { FEW = 8 };
+    const struct nix_value *vals_few[FEW];
+    int prios_few[FEW];
+    size_t inner_few[FEW];
+    struct src sub_few[FEW];
+    bool few = n <= FEW;
+    const struct nix_value **vals = few ? vals_few : calloc(n, sizeof(*vals));
+    int *prios = few ? prios_few : calloc(n, sizeof(*prios));
+    size_t *inner = few ? inner_few : calloc(n, sizeof(*inner));
     if (!vals || !prios || !inner) {
-        free(vals);
-        free(prios);
-        free(inner);
+        if (!few) {
+            free(vals);
+            free(prios);
+            free(inner);
+        }
         return -ENOMEM;
     }
+    for (size_t i = 0; few && i < n; i++)
+        inner[i] = 0;
     bool any_attrs = false, any_list = false;
     for (size_t i = 0; i < n; i++) {
         if (srcs[i].default_text) {
@@ -150,7 +161,7 @@ static int merge(struct inventory *inv, struct inv_eff *e, struct src *srcs, siz
         }
         if (e->nchildren > 1)
             qsort(e->children, e->nchildren, sizeof(*e->children), cmp_eff);
-        struct src *sub = calloc(n ? n : 1, sizeof(*sub));
+        struct src *sub = few ? sub_few : calloc(n, sizeof(*sub));
         if (!sub) {
             r = -ENOMEM;
             goto out;
@@ -172,7 +183,8 @@ static int merge(struct inventory *inv, struct inv_eff *e, struct src *srcs, siz
             if (merge(inv, &e->children[j], sub, m) < 0)
                 r = -ENOMEM;
         }
-        free(sub);
+        if (!few)
+            free(sub);
         goto out;
     }
     /* a list or a single value: keep every definition; the best priority counts */
@@ -243,9 +255,11 @@ static int merge(struct inventory *inv, struct inv_eff *e, struct src *srcs, siz
             e->value = win->value;
     }
 out:
-    free(vals);
-    free(prios);
-    free(inner);
+    if (!few) {
+        free(vals);
+        free(prios);
+        free(inner);
+    }
     return r;
 }
 
