@@ -258,6 +258,9 @@ struct inv_model {
 };
 
 const struct inv_model *inventory_model(const struct inventory *inv);
+/* The members of role r of instance i are members[*first, *first + n), n returned (the
+ * members are ordered by instance, then role): a binary search. */
+size_t inv_model_role_members(const struct inv_model *md, size_t i, size_t r, size_t *first);
 /* Index of a machine / instance by name, or -1. */
 long inventory_machine_index(const struct inventory *inv, const char *name);
 long inventory_instance_index(const struct inventory *inv, const char *name);

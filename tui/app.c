@@ -171,16 +171,16 @@ int tui_main(int argc, char **argv)
 static size_t *line_table(const char *t, size_t len, size_t *nlines)
 {
     size_t n = 1;
-    for (size_t i = 0; i < len; i++)
-        n += t[i] == '\n';
+    const char *e = t + len;
+    for (const char *q = t; (q = memchr(q, '\n', (size_t)(e - q))); q++)
+        n++;
     size_t *v = malloc(n * sizeof(size_t));
     *nlines = 0;
     if (!v)
         return NULL;
     v[(*nlines)++] = 0;
-    for (size_t i = 0; i < len; i++)
-        if (t[i] == '\n')
-            v[(*nlines)++] = i + 1;
+    for (const char *q = t; (q = memchr(q, '\n', (size_t)(e - q))); q++)
+        v[(*nlines)++] = (size_t)(q - t) + 1;
     return v;
 }
 

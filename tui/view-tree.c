@@ -178,14 +178,17 @@ static const char *member_via(struct tree *t, const struct inv_member *mb)
 {
     if (mb->direct && mb->nvia_tags == 0)
         return "direct";
-    struct buf b = {0};
-    if (mb->direct)
-        buf_puts(&b, "direct, ");
-    buf_printf(&b, "via tag%s ", mb->nvia_tags > 1 ? "s" : "");
+    /* "direct, via tags a, b": measured, then written once into the arena */
+    const char *head = mb->direct ? "direct, " : "", *via = mb->nvia_tags > 1 ? "via tags " : "via tag ";
+    size_t len = strlen(head) + strlen(via) + 1;
     for (size_t i = 0; i < mb->nvia_tags; i++)
-        buf_printf(&b, "%s%s", i ? ", " : "", mb->via_tags[i]);
-    char *r = b.p ? arena_printf(&t->ar, "%s", b.p) : NULL;
-    buf_free(&b);
+        len += strlen(mb->via_tags[i]) + (i ? 2 : 0);
+    char *r = arena_alloc(&t->ar, len);
+    if (!r)
+        return NULL;
+    char *o = stpcpy(stpcpy(r, head), via);
+    for (size_t i = 0; i < mb->nvia_tags; i++)
+        o = stpcpy(i ? stpcpy(o, ", ") : o, mb->via_tags[i]);
     return r;
 }
 
@@ -306,26 +309,49 @@ static void build_machine(struct tree *t, struct app *a, struct tnode *n)
     }
 }
 
+/* The tag nodes by name (open addressing; cap a power of two above twice the tags). */
+struct tag_ix {
+    struct tnode **v;
+    size_t cap;
+};
+
+static struct tnode **tag_slot(const struct tag_ix *x, const char *name)
+{
+    size_t j = hash_bytes(name, strlen(name)) & (x->cap - 1);
+    while (x->v[j] && strcmp(x->v[j]->label, name))
+        j = (j + 1) & (x->cap - 1);
+    return &x->v[j];
+}
+
 /* Every distinct tag, in first-seen order: machines' tags, then tags used by roles. */
 static void build_tags(struct tree *t, struct app *a, struct tnode *sec)
 {
     const struct inv_model *m = inventory_model(a->inv);
-    size_t ntags = 0;
+    size_t ntags = 0, most = 1;
+    for (size_t i = 0; i < m->nmachines; i++)
+        most += m->machines[i].ntags;
+    for (size_t i = 0; i < m->ninstances; i++)
+        for (size_t r = 0; r < m->instances[i].nroles; r++)
+            most += m->instances[i].roles[r].ntags;
+    struct tag_ix ix = {NULL, 16};
+    while (ix.cap < most * 2)
+        ix.cap *= 2;
+    if (!(ix.v = calloc(ix.cap, sizeof(*ix.v)))) {
+        t->oom = true;
+        return;
+    }
     for (size_t i = 0; i < m->nmachines; i++)
         for (size_t j = 0; j < m->machines[i].ntags; j++) {
             const char *tag = m->machines[i].tags[j].s;
             if (!tag)
                 continue;
-            struct tnode *found = NULL;
-            for (struct tnode *c = sec->child; c && !found; c = c->next)
-                if (!strcmp(c->label, tag))
-                    found = c;
-            if (!found) {
-                found = add(t, sec, TK_TAG, THEME_TREE_TAG, tag, NULL);
-                at_loc(found, &m->machines[i].tags[j].loc);
+            struct tnode **slot = tag_slot(&ix, tag);
+            if (!*slot) {
+                *slot = add(t, sec, TK_TAG, THEME_TREE_TAG, tag, NULL);
+                at_loc(*slot, &m->machines[i].tags[j].loc);
                 ntags++;
             }
-            struct tnode *mn = add(t, found, TK_TAG_MACHINE, THEME_TREE_MACHINE, m->machines[i].name, NULL);
+            struct tnode *mn = add(t, *slot, TK_TAG_MACHINE, THEME_TREE_MACHINE, m->machines[i].name, NULL);
             mn->a = (long)i;
             at_loc(mn, &m->machines[i].tags[j].loc);
         }
@@ -333,15 +359,14 @@ static void build_tags(struct tree *t, struct app *a, struct tnode *sec)
         for (size_t r = 0; r < m->instances[i].nroles; r++)
             for (size_t e = 0; e < m->instances[i].roles[r].ntags; e++) {
                 const struct inv_role_entry *re = &m->instances[i].roles[r].tags[e];
-                bool seen = false;
-                for (struct tnode *c = sec->child; c && !seen; c = c->next)
-                    seen = !strcmp(c->label, re->name);
-                if (!seen) {
-                    struct tnode *tn = add(t, sec, TK_TAG, THEME_TREE_TAG, re->name, NULL);
-                    at_loc(tn, &re->loc);
+                struct tnode **slot = tag_slot(&ix, re->name);
+                if (!*slot) {
+                    *slot = add(t, sec, TK_TAG, THEME_TREE_TAG, re->name, NULL);
+                    at_loc(*slot, &re->loc);
                     ntags++;
                 }
             }
+    free(ix.v);
     for (struct tnode *c = sec->child; c; c = c->next)
         c->extra = c->nchildren ? arena_printf(&t->ar, "%u machine%s", c->nchildren, c->nchildren == 1 ? "" : "s")
                                 : (!strcmp(c->label, "all") || !strcmp(c->label, "nixos") ? "built-in: every machine" : "no machine");
@@ -404,14 +429,10 @@ static void build_role(struct tree *t, struct app *a, struct tnode *in_node, siz
         at_loc(s, &r->settings_loc);
         add_settings(t, a, s, r->settings, r->settings_loc.file);
     }
-    size_t nm = 0;
-    for (size_t i = 0; i < m->nmembers; i++)
-        nm += m->members[i].instance == ii && m->members[i].role == ri;
+    size_t first, nm = inv_model_role_members(m, ii, ri, &first);
     struct tnode *g = add(t, rn, TK_GROUP, THEME_TREE_SECTION, count_label(t, "members", nm), NULL);
-    for (size_t i = 0; i < m->nmembers; i++) {
+    for (size_t i = first; i < first + nm; i++) {
         const struct inv_member *mb = &m->members[i];
-        if (mb->instance != ii || mb->role != ri)
-            continue;
         struct tnode *mn = add(t, g, TK_MEMBER, THEME_TREE_MACHINE, m->machines[mb->machine].name,
                                member_via(t, mb));
         mn->a = (long)i;
@@ -436,23 +457,9 @@ static void build_plan(struct tree *t, struct app *a, struct tnode *sec)
             extra = arena_printf(&t->ar, "server, %zu client%s", pm->nclients, pm->nclients == 1 ? "" : "s");
         struct tnode *n = add(t, sec, TK_PLAN_MACHINE, THEME_TREE_MACHINE, pm->name, extra);
         n->a = (long)i;
-        for (size_t j = 0; j < pm->njobs; j++) {
-            const struct plan_job *jb = &pm->jobs[j];
-            struct tnode *jn = add(t, n, TK_JOB, THEME_TREE_JOB, jb->unit, jb->start_at);
-            jn->a = (long)i;
-            jn->b = (long)j;
-            at_origin(a, jn, &jb->start_at_origin);
-            njobs++;
-        }
-        if (pm->is_server && pm->nclients) {
-            for (size_t c = 0; c < pm->nclients; c++) {
-                struct tnode *cn = add(t, n, TK_SERVER_CLIENT, THEME_TREE_MACHINE,
-                                       arena_printf(&t->ar, "%s %s", a->ui.g->arrow, pm->clients[c].client),
-                                       pm->clients[c].directory);
-                cn->a = (long)i;
-                cn->b = (long)c;
-            }
-        }
+        /* its jobs and clients (a server of a big fleet has thousands) wait for an expand */
+        n->lazy = pm->njobs || (pm->is_server && pm->nclients);
+        njobs += pm->njobs;
     }
     sec->extra = arena_printf(&t->ar, "%zu job%s", njobs, njobs == 1 ? "" : "s");
     const struct inv_model *md = inventory_model(a->inv);
@@ -461,6 +468,31 @@ static void build_plan(struct tree *t, struct app *a, struct tnode *sec)
         borg = md->instances[i].module.s && !strcmp(md->instances[i].module.s, "borgbackup");
     if (!borg) /* where the seed's walk-through starts: say how to begin */
         sec->extra = "none yet: I sets up";
+}
+
+/* A plan machine's children: its jobs, and a server's clients. */
+static void build_plan_machine(struct tree *t, struct app *a, struct tnode *n)
+{
+    size_t i = (size_t)n->a;
+    if (!a->plan || i >= a->plan->nmachines)
+        return;
+    const struct plan_machine *pm = &a->plan->machines[i];
+    for (size_t j = 0; j < pm->njobs; j++) {
+        const struct plan_job *jb = &pm->jobs[j];
+        struct tnode *jn = add(t, n, TK_JOB, THEME_TREE_JOB, jb->unit, jb->start_at);
+        jn->a = (long)i;
+        jn->b = (long)j;
+        at_origin(a, jn, &jb->start_at_origin);
+    }
+    if (pm->is_server && pm->nclients) {
+        for (size_t c = 0; c < pm->nclients; c++) {
+            struct tnode *cn = add(t, n, TK_SERVER_CLIENT, THEME_TREE_MACHINE,
+                                   arena_printf(&t->ar, "%s %s", a->ui.g->arrow, pm->clients[c].client),
+                                   pm->clients[c].directory);
+            cn->a = (long)i;
+            cn->b = (long)c;
+        }
+    }
 }
 
 /* The files of a clan directory (a lone file has only itself: no section) and, under
@@ -723,6 +755,8 @@ static bool materialize(struct tree *t, struct tnode *n)
     n->lazy = false;
     if (n->kind == TK_MACHINE)
         build_machine(t, t->app, n);
+    else if (n->kind == TK_PLAN_MACHINE)
+        build_plan_machine(t, t->app, n);
     return true;
 }
 

@@ -1513,6 +1513,8 @@ static void adopt(struct inventory *inv, struct inventory *n)
     inv->snippet_roots = n->snippet_roots;
     inv->snippet_delta = n->snippet_delta;
     inv->snippet_file = n->snippet_file;
+    inv->snippet_hidx = n->snippet_hidx;
+    inv->snippet_hcap = n->snippet_hcap;
     inv->no_local = n->no_local;
     inv->dseen = n->dseen;
     inv->fused = n->fused;

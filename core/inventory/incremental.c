@@ -213,6 +213,7 @@ static void drop_diags(struct inventory *inv, const struct dirty *d, size_t nold
         w++;
     }
     inv->diags.n = inv->nowned = w;
+    inv_diag_reseed(inv);
 }
 
 /* ---- conflicts: an edit may not bring a new one ---- */

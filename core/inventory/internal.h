@@ -6,6 +6,12 @@
 
 #include "core/inventory.h"
 
+/* A hash of a pointer for open-addressing tables (the low bits of an allocation are 0). */
+static inline size_t inv_ptr_hash(const void *p)
+{
+    return (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull);
+}
+
 /* name -> index, open addressing; names are borrowed. */
 struct inv_index {
     const char **keys;
@@ -227,6 +233,8 @@ struct inventory {
     const struct nix_value **snippet_roots; /* nix_file_root of each snippet */
     long *snippet_delta;                    /* offset of its text in its file */
     unsigned *snippet_file;                 /* which file of the clan */
+    uint32_t *snippet_hidx;                 /* root -> 1 + index, open addressing */
+    size_t snippet_hcap;                    /* a power of two, over twice nsnippets */
     struct inv_unwrap_cache unwrap;
     const struct nix_value *borg_defaults;
     struct inv_model model;
@@ -283,6 +291,9 @@ bool inv_lib_in_scope(const struct inventory *inv);
 void inv_undo_free(struct inv_undo *u);
 /* Give every diagnostic without an owner yet (those after the last one) this owner. */
 void inv_owners_sync(struct inventory *inv, struct inv_owner o);
+/* After diagnostics were dropped: "said once" forgets what is no longer said (a dropped
+ * diagnostic that an update finds again is said again). */
+void inv_diag_reseed(struct inventory *inv);
 /* Sort the diagnostics (and their owners) into file order; ties by severity and text, so
  * the order does not depend on the order they were made in. */
 void inv_sort_diags(struct inventory *inv);

@@ -1,6 +1,7 @@
 /* JSON output: the model (`dump --json`) and the plan (`plan --json`). */
 #include "core/inventory/internal.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,6 +255,24 @@ int inventory_dump_json(const struct inventory *inv, struct buf *out)
         put_text(inv, b, &md->meta.domain);
         buf_putc(b, '}');
     }
+    /* each machine's memberships, in member order: a counting sort, not a scan of every
+     * member per machine (that was quadratic in the fleet) */
+    size_t *mstart = calloc(md->nmachines + 1, sizeof(*mstart));
+    size_t *bym = malloc((md->nmembers ? md->nmembers : 1) * sizeof(*bym));
+    if (!mstart || !bym) {
+        free(mstart);
+        free(bym);
+        return -ENOMEM;
+    }
+    for (size_t k = 0; k < md->nmembers; k++)
+        mstart[md->members[k].machine + 1]++;
+    for (size_t i = 0; i < md->nmachines; i++)
+        mstart[i + 1] += mstart[i];
+    for (size_t k = 0, *fill = mstart; k < md->nmembers; k++)
+        bym[fill[md->members[k].machine]++] = k;
+    for (size_t i = md->nmachines; i > 0; i--) /* fill moved each start to the next one's */
+        mstart[i] = mstart[i - 1];
+    mstart[0] = 0;
     put_key(b, &f, "machines");
     buf_putc(b, '[');
     for (size_t i = 0; i < md->nmachines; i++) {
@@ -315,10 +334,8 @@ int inventory_dump_json(const struct inventory *inv, struct buf *out)
         put_key(b, &g, "roles");
         buf_putc(b, '[');
         bool first_role = true;
-        for (size_t k = 0; k < md->nmembers; k++) {
-            const struct inv_member *mb = &md->members[k];
-            if (mb->machine != i)
-                continue;
+        for (size_t x = mstart[i]; x < mstart[i + 1]; x++) {
+            const struct inv_member *mb = &md->members[bym[x]];
             bool h = true;
             buf_puts(b, first_role ? "{" : ",{");
             first_role = false;
@@ -344,6 +361,8 @@ int inventory_dump_json(const struct inventory *inv, struct buf *out)
         buf_putc(b, '}');
     }
     buf_putc(b, ']');
+    free(mstart);
+    free(bym);
     put_key(b, &f, "instances");
     buf_putc(b, '[');
     for (size_t i = 0; i < md->ninstances; i++) {
@@ -375,10 +394,9 @@ int inventory_dump_json(const struct inventory *inv, struct buf *out)
             put_key(b, &h, "selected");
             buf_putc(b, '[');
             bool fm = true;
-            for (size_t k = 0; k < md->nmembers; k++) {
+            size_t k0, nk = inv_model_role_members(md, i, j, &k0);
+            for (size_t k = k0; k < k0 + nk; k++) {
                 const struct inv_member *mb = &md->members[k];
-                if (mb->instance != i || mb->role != j)
-                    continue;
                 if (!fm)
                     buf_putc(b, ',');
                 fm = false;

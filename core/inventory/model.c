@@ -50,14 +50,18 @@ int inv_grow(void *pv, size_t *cap, size_t n, size_t sz)
     return 0;
 }
 
-/* Was this diagnostic made already (same file, place, severity, text)? Records it. */
-static bool inv_diag_seen(struct inventory *inv, enum diag_severity sev, struct inv_loc loc,
-                          const char *msg)
+/* The identity of a diagnostic for "said once": its file, place, severity and text. */
+static uint64_t diag_key(enum diag_severity sev, const char *file, unsigned line, unsigned col,
+                         const char *msg)
 {
-    uint64_t h = hash_bytes(msg, strlen(msg));
-    h ^= ((uint64_t)loc.file << 40) ^ ((uint64_t)loc.line << 16) ^ loc.col ^ ((uint64_t)sev << 60);
-    if (!h)
-        h = 1;
+    uint64_t h = hash_bytes(msg, strlen(msg)) ^ (hash_bytes(file, strlen(file)) * 31);
+    h ^= ((uint64_t)line << 16) ^ col ^ ((uint64_t)sev << 60);
+    return h ? h : 1;
+}
+
+/* Is key h among the diagnostics said? Records it. */
+static bool dseen_add(struct inventory *inv, uint64_t h)
+{
     if ((inv->ndseen + 1) * 2 > inv->capdseen) {
         size_t nc = inv->capdseen ? inv->capdseen * 2 : 64;
         uint64_t *nv = calloc(nc, sizeof(*nv));
@@ -82,6 +86,26 @@ static bool inv_diag_seen(struct inventory *inv, enum diag_severity sev, struct 
     inv->dseen[j] = h;
     inv->ndseen++;
     return false;
+}
+
+/* Was this diagnostic made already (same file, place, severity, text)? Records it. */
+static bool inv_diag_seen(struct inventory *inv, enum diag_severity sev, struct inv_loc loc,
+                          const char *msg)
+{
+    return dseen_add(inv, diag_key(sev, inventory_file_name(inv, loc.file), loc.line, loc.col, msg));
+}
+
+void inv_diag_reseed(struct inventory *inv)
+{
+    if (inv->dseen)
+        memset(inv->dseen, 0, inv->capdseen * sizeof(*inv->dseen));
+    inv->ndseen = 0;
+    const char *main = inventory_file_name(inv, 0);
+    for (size_t i = 0; i < inv->diags.n; i++) {
+        const struct diag *d = &inv->diags.v[i];
+        if (d->file && d->msg && (!main || strcmp(d->file, main)))
+            (void)dseen_add(inv, diag_key(d->severity, d->file, d->line, d->col, d->msg));
+    }
 }
 
 void inv_diag(struct inventory *inv, enum diag_severity sev, struct inv_loc loc,
@@ -275,6 +299,45 @@ static const struct nix_value *value_root(const struct nix_value *v)
     return v;
 }
 
+/* The snippet whose tree has this root, or -1 (a hash: values are asked for one by one,
+ * and a fleet may hold a snippet per machine). */
+static long snippet_index(const struct inventory *inv, const struct nix_value *root)
+{
+    if (!inv->snippet_hcap)
+        return -1;
+    size_t mask = inv->snippet_hcap - 1;
+    for (size_t j = inv_ptr_hash(root) & mask; inv->snippet_hidx[j]; j = (j + 1) & mask)
+        if (inv->snippet_roots[inv->snippet_hidx[j] - 1] == root)
+            return (long)inv->snippet_hidx[j] - 1;
+    return -1;
+}
+
+static int snippet_reindex(struct inventory *inv)
+{
+    if (inv->nsnippets * 2 < inv->snippet_hcap) {
+        size_t mask = inv->snippet_hcap - 1, i = inv->nsnippets - 1;
+        size_t j = inv_ptr_hash(inv->snippet_roots[i]) & mask;
+        while (inv->snippet_hidx[j])
+            j = (j + 1) & mask;
+        inv->snippet_hidx[j] = (uint32_t)i + 1;
+        return 0;
+    }
+    size_t cap = inv->snippet_hcap ? inv->snippet_hcap * 2 : 16;
+    uint32_t *h = calloc(cap, sizeof(*h));
+    if (!h)
+        return -ENOMEM;
+    free(inv->snippet_hidx);
+    inv->snippet_hidx = h;
+    inv->snippet_hcap = cap;
+    for (size_t i = 0; i < inv->nsnippets; i++) {
+        size_t j = inv_ptr_hash(inv->snippet_roots[i]) & (cap - 1);
+        while (h[j])
+            j = (j + 1) & (cap - 1);
+        h[j] = (uint32_t)i + 1;
+    }
+    return 0;
+}
+
 /* Where v's text lives: *file gets the tree holding it (NULL: the main file's own tree),
  * *fidx its file of the clan, *snip whether it is a snippet (its own text, whose offsets
  * are moved by the returned delta into the file's). */
@@ -287,13 +350,12 @@ static long value_delta(const struct inventory *inv, const struct nix_value *v,
     if (!inv->nsnippets && !inv->clan)
         return 0;
     const struct nix_value *r = value_root(v);
-    for (size_t i = 0; i < inv->nsnippets; i++) {
-        if (inv->snippet_roots[i] == r) {
-            *file = inv->snippets[i];
-            *fidx = inv->snippet_file[i];
-            *snip = true;
-            return inv->snippet_delta[i];
-        }
+    long i = snippet_index(inv, r);
+    if (i >= 0) {
+        *file = inv->snippets[i];
+        *fidx = inv->snippet_file[i];
+        *snip = true;
+        return inv->snippet_delta[i];
     }
     if (inv->clan) {
         const struct inv_tree *t = inv_clan_tree(inv->clan, r);
@@ -351,7 +413,7 @@ static int add_snippet(struct inventory *inv, struct nix_file *f, long inner_sta
     nr[inv->nsnippets] = nix_file_root(f);
     nd[inv->nsnippets] = inner_start < 0 ? 0 : inner_start - 6; /* "{ v = " */
     inv->nsnippets++;
-    return 0;
+    return snippet_reindex(inv);
 }
 
 int inv_add_snippet(struct inventory *inv, struct nix_file *f)
@@ -1679,6 +1741,9 @@ static void release_model(struct inventory *inv)
     free(inv->snippet_roots);
     free(inv->snippet_delta);
     free(inv->snippet_file);
+    free(inv->snippet_hidx);
+    inv->snippet_hidx = NULL;
+    inv->snippet_hcap = 0;
     inv->snippets = NULL;
     inv->snippet_roots = NULL;
     inv->snippet_delta = NULL;
@@ -1843,6 +1908,27 @@ void inv_sync_real(struct inventory *inv)
 struct nix_file *inventory_nix(const struct inventory *inv)
 {
     return inv->nix;
+}
+
+/* the first member whose (instance, role) is not below (i, r) */
+static size_t role_bound(const struct inv_model *md, size_t i, size_t r)
+{
+    size_t lo = 0, hi = md->nmembers;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct inv_member *x = &md->members[mid];
+        if (x->instance < i || (x->instance == i && x->role < r))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+size_t inv_model_role_members(const struct inv_model *md, size_t i, size_t r, size_t *first)
+{
+    *first = role_bound(md, i, r);
+    return role_bound(md, i, r + 1) - *first;
 }
 
 const struct inv_model *inventory_model(const struct inventory *inv)

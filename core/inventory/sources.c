@@ -23,16 +23,12 @@
 
 /* ---- the clan's files ---- */
 
-static size_t ptr_hash(const void *p)
-{
-    return (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull);
-}
 
 const struct inv_tree *inv_clan_tree(const struct inv_clan *c, const struct nix_value *root)
 {
     if (!c || !c->captrees)
         return NULL;
-    for (size_t j = ptr_hash(root) & (c->captrees - 1);; j = (j + 1) & (c->captrees - 1)) {
+    for (size_t j = inv_ptr_hash(root) & (c->captrees - 1);; j = (j + 1) & (c->captrees - 1)) {
         if (!c->trees[j].root)
             return NULL;
         if (c->trees[j].root == root)
@@ -53,7 +49,7 @@ static int add_tree(struct inv_clan *c, struct nix_file *nix, unsigned file)
         for (size_t i = 0; i < c->captrees; i++) {
             if (!c->trees[i].root)
                 continue;
-            size_t j = ptr_hash(c->trees[i].root) & (nc - 1);
+            size_t j = inv_ptr_hash(c->trees[i].root) & (nc - 1);
             while (nt[j].root)
                 j = (j + 1) & (nc - 1);
             nt[j] = c->trees[i];
@@ -62,7 +58,7 @@ static int add_tree(struct inv_clan *c, struct nix_file *nix, unsigned file)
         c->trees = nt;
         c->captrees = nc;
     }
-    size_t j = ptr_hash(root) & (c->captrees - 1);
+    size_t j = inv_ptr_hash(root) & (c->captrees - 1);
     while (c->trees[j].root)
         j = (j + 1) & (c->captrees - 1);
     c->trees[j] = (struct inv_tree){root, nix, file};
