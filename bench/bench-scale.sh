@@ -1,7 +1,8 @@
 #!/bin/bash
 # Fleet scale (issue 18): whole processes on gen-fleet clans of 1,000 and 10,000 machines
-# (and 30,000 with BENCH_SCALE_SIZES="1000 10000 30000"), each beside nix-instantiate
-# --parse of the same file in the same run. Medians of BENCH_RUNS_N runs (default 5) of:
+# (and 30,000 with BENCH_SCALE_SIZES="1000 10000 30000"), in one file each beside
+# nix-instantiate --parse of the same file in the same run, and in the directory form
+# (BENCH_SCALE_DIRS, default the same sizes). Medians of BENCH_RUNS_N runs (default 5) of:
 #   parse         nix-instantiate --parse (reference) and clan-tui nix parse
 #   check, plan   clan-tui check / plan --json (load, resolve, checks, plan, output)
 #   first frame   clan-tui screen (exec, load, plan, tree, first frame drawn, printed)
@@ -37,35 +38,51 @@ echo "fleet scale: sizes $sizes, $runs runs each, load average $(cut -d' ' -f1 /
 measure true /bin/true
 measure version "$CLAN_TUI" --version
 echo "clan-tui --version: median $(med version wall) ms wall ($(med true wall) ms for /bin/true; target < 4 ms)"
-first=""
-for n in $sizes; do
-    f="$T/fleet-$n.nix"
-    "$top_srcdir/samples/gen-fleet" "$n" > "$f"
-    have_ni=false
-    command -v nix-instantiate > /dev/null 2>&1 && have_ni=true
-    $have_ni && measure "ni-$n" nix-instantiate --parse --store dummy:// "$f"
-    measure "parse-$n" "$CLAN_TUI" nix parse "$f"
-    measure "check-$n" "$CLAN_TUI" check "$f"
-    measure "plan-$n" "$CLAN_TUI" plan --json "$f"
-    measure "frame-$n" "$CLAN_TUI" screen --size 120x35 "$f"
-    measure "dump-$n" "$CLAN_TUI" dump "$f"
-    echo "== $n machines ($(wc -c < "$f") bytes)"
-    $have_ni && echo "  nix-instantiate --parse  $(med "ni-$n" wall) ms wall, $(med "ni-$n" cpu) ms CPU, $(med "ni-$n" rss) KiB"
-    for w in parse check plan frame dump; do
-        line=$(printf '  %-24s %s ms wall, %s ms CPU, %s KiB, %s faults' "$w" "$(med "$w-$n" wall)" "$(med "$w-$n" cpu)" "$(med "$w-$n" rss)" "$(med "$w-$n" flt)")
-        if $have_ni; then
-            line="$line, $(echo "scale=2; $(med "$w-$n" wall) / $(med "ni-$n" wall)" | bc)x nix-instantiate"
+# the directory form (BENCH_SCALE_DIRS, default the same sizes): gen-fleet-dir's clan of
+# clan.nix, inventory.json and a machines/ directory per machine. No nix-instantiate
+# beside it: there is no one file to parse.
+dir_sizes=${BENCH_SCALE_DIRS-$sizes}
+have_ni=false
+command -v nix-instantiate > /dev/null 2>&1 && have_ni=true
+ratio() { echo "scale=2; $(med "$1" wall) / $(med "$2" wall)" | bc; }
+for form in file dir; do
+    first=""
+    [ "$form" = file ] && list=$sizes || list=$dir_sizes
+    for n in $list; do
+        if [ "$form" = file ]; then
+            f="$T/fleet-$n.nix"
+            "$top_srcdir/samples/gen-fleet" "$n" > "$f"
+            what="$n machines, one file ($(wc -c < "$f") bytes)"
+            ni=$have_ni works="parse check plan frame dump"
+            $ni && measure "ni-$n" nix-instantiate --parse --store dummy:// "$f"
+            measure "file-parse-$n" "$CLAN_TUI" nix parse "$f"
+        else
+            f="$T/fleet-$n-dir"
+            "$top_srcdir/samples/gen-fleet-dir" "$n" "$f" > /dev/null
+            what="$n machines, a directory ($(du -sb "$f" | cut -f1) bytes in $(find "$f" -type f | wc -l) files)"
+            ni=false works="check plan frame dump"
         fi
-        echo "$line"
-    done
-    if [ -z "$first" ]; then
-        first=$n
-    else
-        printf '  growth from %s machines (wall):' "$first"
-        for w in check plan frame dump; do
-            printf ' %s %sx' "$w" "$(echo "scale=1; $(med "$w-$n" wall) / $(med "$w-$first" wall)" | bc)"
+        measure "$form-check-$n" "$CLAN_TUI" check "$f"
+        measure "$form-plan-$n" "$CLAN_TUI" plan --json "$f"
+        measure "$form-frame-$n" "$CLAN_TUI" screen --size 120x35 "$f"
+        measure "$form-dump-$n" "$CLAN_TUI" dump "$f"
+        echo "== $what"
+        $ni && echo "  nix-instantiate --parse  $(med "ni-$n" wall) ms wall, $(med "ni-$n" cpu) ms CPU, $(med "ni-$n" rss) KiB"
+        for w in $works; do
+            line=$(printf '  %-24s %s ms wall, %s ms CPU, %s KiB, %s faults' "$w" "$(med "$form-$w-$n" wall)" \
+                "$(med "$form-$w-$n" cpu)" "$(med "$form-$w-$n" rss)" "$(med "$form-$w-$n" flt)")
+            $ni && line="$line, $(ratio "$form-$w-$n" "ni-$n")x nix-instantiate"
+            echo "$line"
         done
-        $have_ni && printf ' (nix-instantiate %sx)' "$(echo "scale=1; $(med "ni-$n" wall) / $(med "ni-$first" wall)" | bc)"
-        echo
-    fi
+        if [ -z "$first" ]; then
+            first=$n
+        else
+            printf '  growth from %s machines (wall):' "$first"
+            for w in check plan frame dump; do
+                printf ' %s %sx' "$w" "$(ratio "$form-$w-$n" "$form-$w-$first")"
+            done
+            $ni && printf ' (nix-instantiate %sx)' "$(ratio "ni-$n" "ni-$first")"
+            echo
+        fi
+    done
 done
