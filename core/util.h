@@ -93,6 +93,9 @@ void *arena_alloc(struct arena *a, size_t n);
 /* A copy of s (NULL for NULL or when out of memory). */
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The strings up to a NULL, one after the other: arena_printf's "%s%s" without a format to
+ * read (the plan names a unit and a directory for each of thousands of jobs). */
+char *arena_cat(struct arena *a, ...) __attribute__((sentinel));
 /* Free every allocation; the arena is empty and usable again. */
 void arena_free(struct arena *a);
 

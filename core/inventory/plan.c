@@ -140,7 +140,7 @@ static char *origin_level(struct plan *p, const struct inv_def *d)
     if (!d || d->level == INV_LEVEL_DEFAULT)
         return arena_strdup(&p->arena, "default");
     if (d->level == INV_LEVEL_TAG)
-        return arena_printf(&p->arena, "tag:%s", d->tag ? d->tag : "");
+        return arena_cat(&p->arena, "tag:", d->tag ? d->tag : "", (char *)NULL);
     return arena_strdup(&p->arena, inv_level_name(d->level));
 }
 
@@ -449,8 +449,8 @@ static int build_client(const struct inventory *inv, const struct plan_options *
         struct shared *ss = &all[s->machine];
         if (!ss->srv_repo) {
             const char *addr = p->machines[s->machine].address;
-            ss->srv_repo = arena_printf(&p->arena, "borg@%s:.", addr ? addr : sname);
-            ss->srv_unit = arena_printf(&p->arena, "borgbackup-job-%s", sname);
+            ss->srv_repo = arena_cat(&p->arena, "borg@", addr ? addr : sname, ":.", (char *)NULL);
+            ss->srv_unit = arena_cat(&p->arena, "borgbackup-job-", sname, (char *)NULL);
         }
         d->repo = ss->srv_repo;
         d->unit = ss->srv_unit;
@@ -597,7 +597,7 @@ static int build_client(const struct inventory *inv, const struct plan_options *
         j->repo = dv[d].repo;
         j->rsh = dv[d].rsh;
         j->server = dv[d].server ? dv[d].plan_name : NULL;
-        j->unit = dv[d].unit ? dv[d].unit : arena_printf(&p->arena, "borgbackup-job-%s", j->destination);
+        j->unit = dv[d].unit ? dv[d].unit : arena_cat(&p->arena, "borgbackup-job-", j->destination, (char *)NULL);
         j->paths = shared->paths;
         j->npaths = shared->npaths;
         j->machine_paths = shared->mpaths;
@@ -670,7 +670,7 @@ static int build_server(const struct inventory *inv, struct plan *p,
             continue;
         seen[c->machine] = mark;
         nc[pm->nclients].client = arena_strdup(&p->arena, cname);
-        nc[pm->nclients].directory = arena_printf(&p->arena, "%s/%s", pm->directory, cname);
+        nc[pm->nclients].directory = arena_cat(&p->arena, pm->directory, "/", cname, (char *)NULL);
         pm->nclients++;
     }
     return 0;

@@ -82,3 +82,21 @@ void arena_free(struct arena *a)
     }
     a->head = NULL;
 }
+
+char *arena_cat(struct arena *a, ...)
+{
+    va_list ap;
+    size_t n = 1;
+    va_start(ap, a);
+    for (const char *s; (s = va_arg(ap, const char *));)
+        n += strlen(s);
+    va_end(ap);
+    char *r = arena_alloc(a, n), *o = r;
+    if (!r)
+        return NULL;
+    va_start(ap, a);
+    for (const char *s; (s = va_arg(ap, const char *));)
+        o = stpcpy(o, s);
+    va_end(ap);
+    return r;
+}
