@@ -38,7 +38,8 @@ stdenv.mkDerivation {
     autoreconfHook
     pkg-config
   ];
-  # the six libraries configure.ac requires (cmocka only for the tests)
+  # the six libraries configure.ac requires (cmocka only for the tests); libssh, openssl's
+  # libcrypto and systemdLibs are dlopened by the store path configure finds (see below)
   buildInputs = [
     ncurses
     libyaml
@@ -84,6 +85,14 @@ stdenv.mkDerivation {
     test -f $out/share/bash-completion/completions/clan-tui
     test -f $out/share/zsh/site-functions/_clan-tui
     test -f $out/share/fish/vendor_completions.d/clan-tui.fish
+    # libssh, libsystemd and libcrypto are not linked but dlopened by absolute path on first
+    # use (tui/lazylib.c): configure takes the paths from these buildInputs' pkg-config libdir,
+    # and as strings in the binary they stay in its runtime closure. Each must be there.
+    for l in libssh libsystemd libcrypto; do
+      p=$(grep -aoE "/nix/store/[^/]+/lib/$l\.so\.[0-9]+" $out/bin/clan-tui | head -1)
+      test -n "$p" && test -e "$p"
+    done
+    $out/bin/clan-tui --help | grep -q '^Usage: clan-tui'
     runHook postInstallCheck
   '';
 

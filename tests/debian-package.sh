@@ -1,7 +1,7 @@
 # The Debian package: debian/ builds a .deb with `dpkg-buildpackage -us -uc -b` in a temporary
 # copy of the source, which unpacks (dpkg-deb -x) into a scratch root whose clan-tui runs
 # (--version, a screen dump, names, the completions), depends on exactly the libraries the
-# binary links, and passes lintian without errors. Skipped when the packaging tools are
+# binary links or dlopens, and passes lintian without errors. Skipped when the packaging tools are
 # missing, and in the sanitizer build (the package is built with Debian's flags, not the
 # sanitizers': the plain pass of CI runs it).
 . "$top_srcdir/tests/lib.sh"
@@ -53,11 +53,16 @@ check "the packaged bash completion completes commands" \
     sh -c "PATH='$root/usr/bin':\$PATH bash -c '. $root/usr/share/bash-completion/completions/clan-tui; COMP_WORDS=(clan-tui sched); COMP_CWORD=1; _clan_tui; test \"\${COMPREPLY[*]}\" = schedule-map'"
 check "man page readable" sh -c "zcat '$root/usr/share/man/man1/clan-tui.1.gz' | grep -q '^.SH COMMANDS'"
 
-# Depends: the packages of exactly the libraries the binary links (and no other).
+# Depends: the packages of exactly the libraries the binary links, and of those it dlopens
+# by absolute path on first use (libssh, libsystemd, libcrypto: tui/lazylib.c), and no other.
 needed=$(objdump -p "$root/usr/bin/clan-tui" | awk '$1 == "NEEDED" { print $2 }')
+dlopened=$(strings "$root/usr/bin/clan-tui" | grep -E '^/[^ ]*/lib[a-z0-9_-]*\.so\.[0-9]+$' | sort -u)
+check "the binary dlopens libssh, libsystemd and libcrypto, among others ($(echo $dlopened))" \
+    sh -c "echo '$dlopened' | grep -q /libssh && echo '$dlopened' | grep -q /libsystemd && echo '$dlopened' | grep -q /libcrypto"
+check "and links none of them" sh -c "! echo '$needed' | grep -Eq 'libssh|libsystemd|libcrypto'"
 depends=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/^ *//; s/ .*//' | sort -u)
-want=$(for l in $needed; do dpkg -S "*/$l" 2>/dev/null | head -1 | cut -d: -f1; done | sort -u)
-check "Depends = the packages of the linked libraries ($(echo $want))" test "$depends" = "$want"
+want=$(for l in $needed $dlopened; do dpkg -S "*/${l##*/}" 2>/dev/null | head -1 | cut -d: -f1; done | sort -u)
+check "Depends = the packages of the linked and dlopened libraries ($(echo $want))" test "$depends" = "$want"
 check "no test library in Depends (cmocka)" sh -c "! echo '$depends' | grep -q cmocka"
 
 st=0

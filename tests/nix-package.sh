@@ -72,6 +72,9 @@ check "package.nix: the source filter drops build directories only" \
 check "package.nix: the install check names what make install puts in place" \
     sh -c "nix-instantiate --eval --strict -E '($pkg).installCheckPhase' 2>/dev/null |
            grep -q 'bash-completion/completions/clan-tui.*site-functions/_clan-tui.*vendor_completions.d'"
+check "package.nix: the install check finds the dlopened libraries' store paths in the binary" \
+    sh -c "nix-instantiate --eval --strict -E '($pkg).installCheckPhase' 2>/dev/null |
+           grep -q 'for l in libssh libsystemd libcrypto.*/nix/store/.*clan-tui'"
 
 # The flake with stand-in inputs: self is the flake's own outputs.
 flake="let s = import $T/stubs.nix; f = import $src/flake.nix;

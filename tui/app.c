@@ -2,7 +2,7 @@
  * the `:` command line, the help overlay, resize and mouse. */
 #include "tui/app.h"
 
-#include <curses.h>
+#include "tui/lazycurses.h"
 #include <errno.h>
 #include <langinfo.h>
 #include <locale.h>

@@ -13,6 +13,7 @@
 #include "core/inventory.h"
 #include "core/keys.h"
 #include "tui/cli.h"
+#include "tui/lazylib.h"
 
 static void keygen_help(void)
 {
@@ -197,6 +198,14 @@ static int keygen_run(const char *file, const char *const *machines, size_t nmac
         else
             fprintf(stderr, "%s: error: %s\n", main_file, d.msg);
         fputs("clan-tui: keygen: no keys generated\n", stderr);
+        status = 1;
+        goto done;
+    }
+    /* both libraries loaded before the first file is written, so a missing one stops here */
+    char why[512];
+    if (lazylib_require(LAZYLIB_BIT(LAZYLIB_SSH) | LAZYLIB_BIT(LAZYLIB_CRYPTO), why,
+                        sizeof why) < 0) {
+        fprintf(stderr, "clan-tui: keygen: %s\nclan-tui: keygen: no keys generated\n", why);
         status = 1;
         goto done;
     }

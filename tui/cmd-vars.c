@@ -11,6 +11,7 @@
 #include "core/inventory.h"
 #include "core/keys.h"
 #include "tui/cli.h"
+#include "tui/lazylib.h"
 
 static void vars_help(void)
 {
@@ -401,6 +402,12 @@ int cmd_vars(int argc, char **argv)
             return cli_usage_error("vars", "%s needs [DIR|FILE] MACHINE", sub);
         if (secrets)
             return cli_usage_error("vars", "--secrets is for get");
+        /* fix rewrites sops files: libcrypto is loaded before the first one */
+        char err[512];
+        if (lazylib_require(LAZYLIB_BIT(LAZYLIB_CRYPTO), err, sizeof err) < 0) {
+            fprintf(stderr, "clan-tui: vars: %s\n", err);
+            return 1;
+        }
         return vars_scan(&env, k == 2 ? argv[optind + 1] : NULL, argv[optind + k], 
                          sub[0] == 'l' ? VARS_LIST : sub[0] == 'c' ? VARS_CHECK : VARS_FIX,
                          groups, ngroups);

@@ -10,7 +10,8 @@ clan_tui_SOURCES += tui/cmd-exclude-test.c
 # Tests: editor screens (tests/screens/edit/), the harness driven from C where the file
 # must change between keys, the real binary in tmux.
 check_PROGRAMS += tests/test-tui-edit
-tests_test_tui_edit_SOURCES = tests/test-tui-edit.c $(TUI_UI_SOURCES) tui/cli.c tui/cli.h
+tests_test_tui_edit_SOURCES = tests/test-tui-edit.c $(TUI_UI_SOURCES) tui/cli.c tui/cli.h \
+	$(TUI_LAZYLIB_LINKED)
 tests_test_tui_edit_CFLAGS = $(TEST_CFLAGS)
 tests_test_tui_edit_LDADD = $(TEST_LIBS) $(NCURSES_LIBS)
 TESTS += tests/test-tui-edit tests/tui-edit.sh tests/tui-edit-tmux.sh

@@ -1,7 +1,7 @@
 /* `clan-tui screen`: the UI headless, driven by a key script, screens printed as text. */
 #include "tui/harness.h"
 
-#include <curses.h>
+#include "tui/lazycurses.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>

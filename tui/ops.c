@@ -11,6 +11,7 @@
 #include "tui/app.h"
 #include "tui/cli.h"
 #include "tui/edit.h"
+#include "tui/lazylib.h"
 #include "tui/view-restore.h"
 #include "tui/view-tree.h"
 #include "tui/widget-dialog.h"
@@ -91,17 +92,29 @@ int ops_parse_option(int argc, char **argv, int *i, const char *cmd, struct ops_
 bool ops_action(struct app *a, enum action act)
 {
     bool (*open)(struct app *) = NULL;
+    unsigned libs = 0; /* loaded before the view opens (tui/lazylib.h) */
     switch (act) {
     case ACT_VIEW_UNITS: open = units_view_open; break;
-    case ACT_VIEW_KEYS: open = keys_view_open; break;
-    case ACT_VIEW_JOURNAL: open = journal_view_open; break;
+    case ACT_VIEW_KEYS:
+        open = keys_view_open;
+        libs = LAZYLIB_BIT(LAZYLIB_SSH) | LAZYLIB_BIT(LAZYLIB_CRYPTO);
+        break;
+    case ACT_VIEW_JOURNAL:
+        open = journal_view_open;
+        libs = LAZYLIB_BIT(LAZYLIB_SYSTEMD) | LAZYLIB_BIT(LAZYLIB_SSH);
+        break;
     case ACT_SCHEDULE_MAP: open = map_view_open; break;
-    case ACT_VIEW_BACKUPS: open = backups_view_open; break;
-    case ACT_RESTORE: open = restore_view_open_selected; break;
+    case ACT_VIEW_BACKUPS: open = backups_view_open; libs = LAZYLIB_BIT(LAZYLIB_SSH); break;
+    case ACT_RESTORE: open = restore_view_open_selected; libs = LAZYLIB_BIT(LAZYLIB_SSH); break;
     default: return false;
     }
     if (!a->inv || !a->plan) {
         app_message(a, true, "no backup plan: the file has errors (] goes to them)");
+        return true;
+    }
+    char err[512];
+    if (lazylib_require(libs, err, sizeof err) < 0) {
+        app_message(a, true, "%s", err);
         return true;
     }
     open(a);

@@ -15,6 +15,7 @@
 #include "core/calendar.h"
 #include "tui/app.h"
 #include "tui/edit.h"
+#include "tui/lazylib.h"
 #include "tui/ops.h"
 #include "tui/view-tree.h"
 
@@ -459,6 +460,11 @@ static void status_refresh(struct app *a, const char *only)
     }
     if (!a->plan) {
         app_message(a, true, "no backup plan: the file has errors");
+        return;
+    }
+    char err[512]; /* the --status-every timer may come first, before B loaded libssh */
+    if (lazylib_require(LAZYLIB_BIT(LAZYLIB_SSH), err, sizeof err) < 0) {
+        app_message(a, true, "status: %s", err);
         return;
     }
     if (store_sync(s) < 0) {

@@ -13,6 +13,7 @@
 #include "core/util.h"
 #include "tui/cli.h"
 #include "tui/edit.h"
+#include "tui/lazylib.h"
 #include "tui/widget-dialog.h"
 
 enum { F_NAME, F_REPO, F_RSH, NFIELDS };
@@ -182,7 +183,10 @@ static void up_start(struct dests *d, struct app *a, const struct plan_job *j, c
     char *anchor = cli_clan_anchor(a->inv), *path = NULL, *pub = NULL;
     size_t plen = 0;
     d->up_error = true;
-    if (keys_upload_target_parse(j->repo, j->rsh, &t, &dg) < 0) {
+    char err[512];
+    if (lazylib_require(LAZYLIB_BIT(LAZYLIB_SSH), err, sizeof err) < 0) {
+        snprintf(d->up_status, sizeof(d->up_status), "not uploaded: %s", err);
+    } else if (keys_upload_target_parse(j->repo, j->rsh, &t, &dg) < 0) {
         snprintf(d->up_status, sizeof(d->up_status), "not uploaded: %s", dg.msg ? dg.msg : "bad repo");
     } else if (!anchor || keys_store_open(anchor, NULL, &store, &dg) < 0 ||
                !(path = keys_public_path(store, d->machine, keys_gen_borgbackup.name,

@@ -3,7 +3,7 @@
 #ifndef CLAN_TUI_WIDGET_DRAW_H
 #define CLAN_TUI_WIDGET_DRAW_H
 
-#include <curses.h>
+#include "tui/lazycurses.h"
 #include <stdbool.h>
 #include <stddef.h>
 
