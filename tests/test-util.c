@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -129,6 +130,23 @@ static void test_json_escape_random(void **state)
         buf_free(&got);
         buf_free(&want);
     }
+    /* strings that end where a readable page ends: nothing past them may be read */
+    long pg = sysconf(_SC_PAGESIZE);
+    char *map = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(map != MAP_FAILED);
+    assert_int_equal(mprotect(map + pg, (size_t)pg, PROT_NONE), 0);
+    for (size_t n = 0; n <= 40; n++) {
+        char *at = map + pg - n;
+        memset(at, n % 3 ? 'q' : '"', n);
+        struct buf got = {0}, want = {0};
+        json_put_stringn(&got, at, n);
+        json_reference(&want, (const unsigned char *)at, n);
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.p, want.p, want.len);
+        buf_free(&got);
+        buf_free(&want);
+    }
+    munmap(map, (size_t)pg * 2);
     struct buf b = {0};
     buf_put_uint(&b, 0);
     buf_putc(&b, ' ');
