@@ -6,7 +6,7 @@
  *             default), tag-join (a tag a borgbackup client role selects: the machine
  *             joins it), schedule (startAt of a machine in its instance), exclude (an exclude
  *             pattern for a role's tag), role-add (a machine into a client role), machine-add
- *             (a new machine: not a local edit, the whole text is read again)
+ *             (a new machine: an edit in place too, its binding parsed alone)
  *   rss       one load + plan, then print the peak RSS in KiB
  * The driver bench/bench-inventory.sh computes medians and compares with nix-instantiate. */
 #include <stdio.h>
@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench/fleet-edits.h"
 #include "core/inventory.h"
 
 static double now_ms(void)
@@ -98,71 +99,13 @@ int main(int argc, char **argv)
         struct diag_list dl = {0};
         if (inventory_load(path, &inv, &dl) < 0)
             return 1;
-        const struct inv_model *md = inventory_model(inv);
-        /* a machine in the middle that is a direct client of a borgbackup instance */
-        size_t mi = md->nmachines / 2;
-        const struct inv_member *cm = NULL;
-        for (size_t k = 0; k < md->nmembers && !cm; k++) {
-            const struct inv_member *mb = &md->members[k];
-            const struct inv_instance *in = &md->instances[mb->instance];
-            if (mb->direct && mb->machine >= mi && in->module.s &&
-                !strcmp(in->module.s, "borgbackup") &&
-                !strcmp(in->roles[mb->role].name, "client"))
-                cm = mb;
-        }
-        if (!cm) {
+        struct fleet_edits pk;
+        if (fleet_edits_pick(inventory_model(inv), &pk) < 0) {
             fprintf(stderr, "bench-inventory: no direct client in the fleet\n");
             return 1;
         }
-        char *machine = strdup(md->machines[cm->machine].name);
-        char *inst = strdup(md->instances[cm->instance].name);
-        const struct inv_role *crole = &md->instances[cm->instance].roles[cm->role];
-        char *ctag = strdup(crole->ntags ? crole->tags[0].name : "all");
-        /* a client role tag of another instance, which the machine does not have */
-        char *join = NULL;
-        for (size_t i = 0; i < md->ninstances && !join; i++)
-            for (size_t j = 0; j < md->instances[i].nroles && !join; j++) {
-                const struct inv_role *r = &md->instances[i].roles[j];
-                if (strcmp(r->name, "client") || i == cm->instance)
-                    continue;
-                for (size_t k = 0; k < r->ntags && !join; k++) {
-                    bool has = false;
-                    const struct inv_machine *m = &md->machines[cm->machine];
-                    for (size_t t = 0; t < m->ntags; t++)
-                        has |= m->tags[t].s && !strcmp(m->tags[t].s, r->tags[k].name);
-                    if (!has)
-                        join = strdup(r->tags[k].name);
-                }
-            }
-        /* a machine not yet a direct member of the client role */
-        char *other = NULL;
-        for (size_t i = 0; i < md->nmachines && !other; i++) {
-            bool listed = false;
-            for (size_t k = 0; k < crole->nmachines; k++)
-                listed |= !strcmp(crole->machines[k].name, md->machines[i].name);
-            if (!listed && i >= mi)
-                other = strdup(md->machines[i].name);
-        }
-        struct inv_op op = {.kind = INV_OP_TAG_ADD, .machine = machine, .tag = "bench"};
-        if (!strcmp(kind, "tag-join")) {
-            op.tag = join ? join : "bench";
-        } else if (!strcmp(kind, "schedule")) {
-            op = (struct inv_op){.kind = INV_OP_SETTING_SET,
-                                 .scope = {.instance = inst, .role = "client",
-                                           .level = INV_LEVEL_MACHINE, .name = machine},
-                                 .key = "startAt", .value = "*-*-* 04:30:00"};
-        } else if (!strcmp(kind, "exclude")) {
-            op = (struct inv_op){.kind = INV_OP_LIST_ADD,
-                                 .scope = {.instance = inst, .role = "client",
-                                           .level = INV_LEVEL_TAG, .name = ctag},
-                                 .key = "exclude", .value = "*.bench"};
-        } else if (!strcmp(kind, "role-add")) {
-            op = (struct inv_op){.kind = INV_OP_ROLE_MACHINE_ADD, .instance = inst,
-                                 .role = "client", .machine = other ? other : machine};
-        } else if (!strcmp(kind, "machine-add")) {
-            op = (struct inv_op){.kind = INV_OP_MACHINE_ADD, .machine = "bench-new",
-                                 .target_host = "root@10.9.9.9"};
-        } else if (strcmp(kind, "tag-add")) {
+        struct inv_op op;
+        if (fleet_edits_op(&pk, kind, &op) < 0) {
             fprintf(stderr, "bench-inventory: unknown edit kind '%s'\n", kind);
             return 2;
         }
@@ -184,11 +127,7 @@ int main(int argc, char **argv)
         size_t local, full;
         inventory_update_counts(inv, &local, &full);
         fprintf(stderr, "%s: %zu updates in place, %zu full\n", kind, local, full);
-        free(machine);
-        free(inst);
-        free(ctag);
-        free(join);
-        free(other);
+        fleet_edits_free(&pk);
         diag_list_free(&dl);
         inventory_free(inv);
         return 0;

@@ -58,25 +58,13 @@ enum nix_kind {
     NIX_OPAQUE, /* anything else: calls, variables, interpolated strings, `//`, ... */
 };
 
-/* One node of the logical tree. Ranges are byte offsets into the source. */
+/* One node of the logical tree (its place in the source: nix_key_start & co. below). */
 struct nix_value {
     enum nix_kind kind;
     bool implicit;             /* ATTRS created only by dotted keys (`a.b = 1;` makes a);
                                   once a literal `a = { ... };` joins, it is not implicit */
     char *name;               /* attribute name (decoded key), NULL for list items/root */
     struct nix_value *parent; /* NULL for the root */
-
-    /* where it is defined (byte offsets: a file is under 4 GiB; nix_parse refuses more) */
-    uint32_t key_start, key_end; /* the key segment of the first definition (0,0 if none) */
-    unsigned key_line, key_col;
-    uint32_t val_start, val_end; /* the value expression's source text; for ATTRS from a
-                                  literal: from '{' to '}' (the wrapper is in wrap_start);
-                                  for a LIST behind `with pkgs;`/let/parens: '[' to ']';
-                                  for an implicit ATTRS: its first dotted binding, key to
-                                  ';'; for an inherited attribute: the inherited name */
-    uint32_t wrap_start;       /* start of the wrapper (lambda, let, with, call, rec...),
-                                  else = val_start; [wrap_start, val_end) is the whole value */
-    unsigned val_line, val_col;
 
     /* contents */
     struct nix_value **children; /* ATTRS: attributes in source order; LIST: elements */
@@ -88,6 +76,26 @@ struct nix_value {
         bool bval;    /* BOOL */
     };
 };
+
+/* Where a value is written, in its file as it is now (byte offsets: a file is under 4 GiB,
+ * nix_parse refuses more; lines and columns 1-based, columns in bytes). Read from the file's
+ * syntax tree and line table on each call (a local edit moves no value):
+ *   key: the key segment of the first definition (0, 0 and line 0 when there is none);
+ *   val: the value expression's source text; for ATTRS from a literal: from '{' to '}' (the
+ *        wrapper is in wrap_start); for a LIST behind `with pkgs;`/let/parens: '[' to ']';
+ *        for an implicit ATTRS: its first dotted binding, key to ';'; for an inherited
+ *        attribute: the inherited name;
+ *   wrap_start: the start of the wrapper (lambda, let, with, call, rec...), else val_start;
+ *        [wrap_start, val_end) is the whole value. */
+uint32_t nix_key_start(const struct nix_value *v);
+uint32_t nix_key_end(const struct nix_value *v);
+unsigned nix_key_line(const struct nix_value *v);
+unsigned nix_key_col(const struct nix_value *v);
+uint32_t nix_val_start(const struct nix_value *v);
+uint32_t nix_val_end(const struct nix_value *v);
+uint32_t nix_wrap_start(const struct nix_value *v);
+unsigned nix_val_line(const struct nix_value *v);
+unsigned nix_val_col(const struct nix_value *v);
 
 /* Build the logical tree of the whole file (the root is the top-level attrset after
  * unwrapping; kind OPAQUE when the file is not an attrset). The tree stays valid until

@@ -22,7 +22,8 @@ static void check_shapes(struct nix_file *f, const struct nix_value *v, unsigned
         return;
     size_t len;
     (void)nix_file_text(f, &len);
-    struct nix_span spans[2] = {{v->wrap_start, v->val_end}, {v->val_start, v->val_end}};
+    struct nix_span spans[2] = {{nix_wrap_start(v), nix_val_end(v)},
+                                {nix_val_start(v), nix_val_end(v)}};
     for (int k = 0; k < 2; k++) {
         struct nix_shape sh;
         if (nix_shape_at(f, spans[k], &sh) == 0) {
@@ -39,7 +40,7 @@ static void check_shapes(struct nix_file *f, const struct nix_value *v, unsigned
                 (b.start > b.end || b.end > len))
                 abort();
     }
-    if (depth < 3 && v->kind == NIX_ATTRS && !v->implicit && v->val_end <= len) {
+    if (depth < 3 && v->kind == NIX_ATTRS && !v->implicit && nix_val_end(v) <= len) {
         struct diag_list dl = {0};
         struct nix_file *view = NULL;
         if (nix_file_view(f, spans[1], &view, &dl) == 0) {
@@ -47,7 +48,7 @@ static void check_shapes(struct nix_file *f, const struct nix_value *v, unsigned
             /* the view's set is the original's literal: same place, its attributes (a set
              * merged from several literals has more) */
             if (!nix_file_has_errors(view) && r && r->kind == NIX_ATTRS &&
-                (r->val_start != v->val_start || r->nchildren > v->nchildren))
+                (nix_val_start(r) != nix_val_start(v) || r->nchildren > v->nchildren))
                 abort();
             nix_file_free(view);
         }

@@ -27,9 +27,10 @@ static void check_tree(const struct nix_file *f, const struct nix_value *v)
     st[sp++] = v;
     while (sp) {
         v = st[--sp];
-        if (v->val_start >= v->val_end || v->val_end > len || v->wrap_start != v->val_start)
+        if (nix_val_start(v) >= nix_val_end(v) || nix_val_end(v) > len ||
+            nix_wrap_start(v) != nix_val_start(v))
             abort();
-        char c = t[v->val_start], e = t[v->val_end - 1];
+        char c = t[nix_val_start(v)], e = t[nix_val_end(v) - 1];
         bool ok = v->kind == NIX_ATTRS ? c == '{' && e == '}'
                   : v->kind == NIX_LIST ? c == '[' && e == ']'
                   : v->kind == NIX_STRING ? c == '"' && e == '"' && v->str
@@ -38,7 +39,7 @@ static void check_tree(const struct nix_file *f, const struct nix_value *v)
                   : (c == '-' || (c >= '0' && c <= '9'));
         if (!ok)
             abort();
-        if (v->name && (t[v->key_start] != '"' || t[v->key_end - 1] != '"'))
+        if (v->name && (t[nix_key_start(v)] != '"' || t[nix_key_end(v) - 1] != '"'))
             abort();
         for (size_t i = 0; i < v->nchildren; i++) {
             if (v->children[i]->parent != v)
@@ -192,7 +193,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             char *own = NULL;
             if (v->kind == NIX_LIST && v->nchildren) {
                 const struct nix_value *el = v->children[v->nchildren / 2];
-                own = strndup(nix_file_text(f, NULL) + el->val_start, el->val_end - el->val_start);
+                own = strndup(nix_file_text(f, NULL) + nix_val_start(el),
+                              nix_val_end(el) - nix_val_start(el));
                 val = own;
             }
             try_edits(f, path, n, val);

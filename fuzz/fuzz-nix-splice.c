@@ -92,11 +92,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t s = (pd[1] | (size_t)pd[2] << 8), e = s + pd[3] % 16;
     if (nv && pd[0] < 0xf0) { /* inside a value (most often a local edit) */
         const struct nix_value *x = vals[pd[0] % nv];
-        size_t w = x->val_end - x->val_start + 1;
-        s = x->val_start + s % w;
-        e = s + pd[3] % (x->val_end - s + 1);
+        size_t w = nix_val_end(x) - nix_val_start(x) + 1;
+        s = nix_val_start(x) + s % w;
+        e = s + pd[3] % (nix_val_end(x) - s + 1);
         if (pd[4] & 1) /* the whole value */
-            s = x->wrap_start, e = x->val_end;
+            s = nix_wrap_start(x), e = nix_val_end(x);
     }
     if (pd[4] & 4) { /* whole bindings: between or over the items of a set literal */
         uint32_t sets = 0, set = NIX_NONE;

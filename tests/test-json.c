@@ -82,15 +82,17 @@ static void check_range(struct nix_file *f, size_t start, size_t end, const char
 static void check_key(struct nix_file *f, const struct nix_value *v, const char *text,
                       unsigned line, unsigned col)
 {
-    check_range(f, v->key_start, v->key_end, text, v->key_line, v->key_col, line, col);
+    check_range(f, nix_key_start(v), nix_key_end(v), text, nix_key_line(v), nix_key_col(v), line,
+                col);
 }
 
 static void check_val(struct nix_file *f, const struct nix_value *v, enum nix_kind kind,
                       const char *text, unsigned line, unsigned col)
 {
     assert_int_equal(v->kind, kind);
-    assert_int_equal(v->wrap_start, v->val_start);
-    check_range(f, v->val_start, v->val_end, text, v->val_line, v->val_col, line, col);
+    assert_int_equal(nix_wrap_start(v), nix_val_start(v));
+    check_range(f, nix_val_start(v), nix_val_end(v), text, nix_val_line(v), nix_val_col(v), line,
+                col);
 }
 
 static void test_positions(void **state)
@@ -121,16 +123,16 @@ static void test_positions(void **state)
     check_val(f, root, NIX_ATTRS, s, 1, 1);
     assert_null(root->name);
     assert_null(root->parent);
-    assert_int_equal(root->key_start, 0);
-    assert_int_equal(root->key_end, 0);
+    assert_int_equal(nix_key_start(root), 0);
+    assert_int_equal(nix_key_end(root), 0);
     assert_int_equal(root->nchildren, 3);
 
     const struct nix_value *meta = nix_value_get(root, "meta");
     assert_ptr_equal(meta, root->children[0]);
     assert_ptr_equal(meta->parent, root);
     check_key(f, meta, "\"meta\"", 2, 3);
-    assert_int_equal(meta->val_line, 2);
-    assert_int_equal(meta->val_col, 11);
+    assert_int_equal(nix_val_line(meta), 2);
+    assert_int_equal(nix_val_col(meta), 11);
     assert_int_equal(meta->nchildren, 6);
     const char *p1[] = {"meta", "name"};
     const struct nix_value *v = nix_value_lookup(root, p1, 2);
@@ -159,7 +161,7 @@ static void test_positions(void **state)
     assert_int_equal(tags->nchildren, 3);
     check_val(f, tags->children[0], NIX_STRING, "\"a\"", 11, 5);
     assert_null(tags->children[0]->name);
-    assert_int_equal(tags->children[0]->key_start, 0);
+    assert_int_equal(nix_key_start(tags->children[0]), 0);
     assert_ptr_equal(tags->children[0]->parent, tags);
     check_val(f, tags->children[1], NIX_LIST, "[]", 12, 5);
     check_val(f, tags->children[2], NIX_ATTRS, "{}", 13, 5);

@@ -221,7 +221,7 @@ static int try_patches(const char *text, size_t len, struct nix_file *orig, stru
             for (size_t i = 0; olds && i < ch.changed->nchildren; i++) {
                 const struct nix_value *x = ch.changed->children[i];
                 bool kept = bsearch(&x, olds, nolds, sizeof *olds, ptr_cmp) != NULL;
-                bool inside = x->key_start >= ch.start && x->key_start < ch.new_end;
+                bool inside = nix_key_start(x) >= ch.start && nix_key_start(x) < ch.new_end;
                 assert_true(!kept || !inside);
             }
         }
@@ -410,7 +410,7 @@ static void patch_file(const char *text, size_t len, size_t every, size_t nrepl,
     collect(root, &vals, &nv, &cap);
     for (size_t i = 1; i < nv; i += every) {
         const struct nix_value *v = vals[i];
-        size_t s = v->val_start, e = v->val_end, w = v->wrap_start;
+        size_t s = nix_val_start(v), e = nix_val_end(v), w = nix_wrap_start(v);
         if (v->implicit)
             continue;
         for (size_t k = 0; k < nrepl; k++)
@@ -423,13 +423,13 @@ static void patch_file(const char *text, size_t len, size_t every, size_t nrepl,
             one(text, len, orig, s + 1, s + 1, " \"first\"", st);
             if (v->nchildren) {
                 const struct nix_value *c0 = v->children[0];
-                one(text, len, orig, c0->val_start, c0->val_end, "", st);
-                one(text, len, orig, c0->wrap_start, c0->val_end, "(x: x)", st);
+                one(text, len, orig, nix_val_start(c0), nix_val_end(c0), "", st);
+                one(text, len, orig, nix_wrap_start(c0), nix_val_end(c0), "(x: x)", st);
             }
             if (v->nchildren >= 2) {
                 const struct nix_value *c0 = v->children[0], *cl = v->children[v->nchildren - 1];
-                struct nix_patch two[2] = {{c0->val_start, c0->val_end, "\"A\""},
-                                           {cl->val_start, cl->val_end, "{ b = 2; }"}};
+                struct nix_patch two[2] = {{nix_val_start(c0), nix_val_end(c0), "\"A\""},
+                                           {nix_val_start(cl), nix_val_end(cl), "{ b = 2; }"}};
                 try_patches(text, len, orig, two, 2, st);
             }
         }
@@ -854,7 +854,7 @@ static void test_machine_add(void **state)
     assert_non_null(f->kept);
     assert_true(f->kept->attrs);
     assert_true(f->kept->frag->len < 200);
-    assert_true(machines->val_end - machines->val_start > 20000);
+    assert_true(nix_val_end(machines) - nix_val_start(machines) > 20000);
     size_t nl;
     char *nt = patched(f, ed.v, ed.n, &nl);
     const struct nix_value *first = machines->children[0], *last = machines->children[nm - 1];
@@ -1142,9 +1142,10 @@ static void json_file(const char *text, size_t len, size_t every, struct stats *
     size_t n = 0, cap = 0;
     collect(nix_file_root(orig), &all, &n, &cap);
     for (size_t i = 0; i < n; i += 1 + rnd() % every) {
-        json_try(text, len, orig, all[i]->val_start, all[i]->val_end, jrepl[rnd() % nr], st);
+        json_try(text, len, orig, nix_val_start(all[i]), nix_val_end(all[i]), jrepl[rnd() % nr],
+                 st);
         const char *add = all[i]->parent && all[i]->parent->kind == NIX_LIST ? ", 5" : ", \"z\": 5";
-        json_try(text, len, orig, all[i]->val_end, all[i]->val_end, add, st);
+        json_try(text, len, orig, nix_val_end(all[i]), nix_val_end(all[i]), add, st);
     }
     free(all);
     nix_file_free(orig);

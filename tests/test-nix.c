@@ -220,8 +220,8 @@ static void test_tree(void **state)
     const struct nix_value *v = nix_value_lookup(r, P("meta", "name", 0, 0), 2);
     assert_int_equal(v->kind, NIX_STRING);
     assert_string_equal(v->str, "demo");
-    assert_int_equal(v->key_line, 7);
-    assert_int_equal(v->key_col, 8);
+    assert_int_equal(nix_key_line(v), 7);
+    assert_int_equal(nix_key_col(v), 8);
     v = nix_value_lookup(r, P("inventory", "machines", "bob-2", "deploy"), 4);
     assert_non_null(v);
     assert_string_equal(nix_value_get(v, "targetHost")->str, "root@bob");
@@ -243,8 +243,9 @@ static void test_tree(void **state)
     assert_int_equal(v->kind, NIX_OPAQUE);
     size_t len;
     const char *text = nix_file_text(f, &len);
-    assert_int_equal(v->val_end - v->val_start, strlen("lib.mkForce 3"));
-    assert_memory_equal(text + v->val_start, "lib.mkForce 3", v->val_end - v->val_start);
+    assert_int_equal(nix_val_end(v) - nix_val_start(v), strlen("lib.mkForce 3"));
+    assert_memory_equal(text + nix_val_start(v), "lib.mkForce 3",
+                        nix_val_end(v) - nix_val_start(v));
     assert_string_equal(nix_value_get(r, "s")->str, "line1\n  line2\n");
     assert_int_equal(nix_value_get(r, "x")->kind, NIX_OPAQUE);
     nix_file_free(f);

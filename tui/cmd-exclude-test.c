@@ -136,10 +136,10 @@ int cmd_exclude_test(int argc, char **argv)
             const char *fname = inventory_file_name(inv, d->loc.file);
             if (d->level == INV_LEVEL_TAG)
                 snprintf(pats[np].origin, sizeof(pats[np].origin), "tag %s, %s:%u:%u", d->tag, fname,
-                         v->val_line, v->val_col);
+                         nix_val_line(v), nix_val_col(v));
             else
                 snprintf(pats[np].origin, sizeof(pats[np].origin), "%s, %s:%u:%u", inv_level_name(d->level),
-                         fname, v->val_line, v->val_col);
+                         fname, nix_val_line(v), nix_val_col(v));
             np++;
         }
     }

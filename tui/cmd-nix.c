@@ -121,7 +121,8 @@ static bool spread(const struct nix_value *v)
     if (v->implicit)
         return true;
     for (size_t i = 0; i < v->nchildren; i++)
-        if (v->children[i]->key_start < v->val_start || v->children[i]->key_start >= v->val_end)
+        if (nix_key_start(v->children[i]) < nix_val_start(v) ||
+            nix_key_start(v->children[i]) >= nix_val_end(v))
             return true;
     return false;
 }
@@ -140,7 +141,7 @@ static void put_value(const char *text, const struct nix_value *v, struct buf *o
         buf_puts(out, "}");
         return;
     }
-    buf_append(out, text + v->wrap_start, v->val_end - v->wrap_start);
+    buf_append(out, text + nix_wrap_start(v), nix_val_end(v) - nix_wrap_start(v));
 }
 
 static int do_get(const char *path, const char *attrpath)

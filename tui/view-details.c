@@ -308,14 +308,14 @@ static void settings_lines(struct details *d, struct app *a, const struct nix_va
         size_t len = 0;
         const char *text = app_file_text(a, file, &len);
         char *src = c->kind == NIX_STRING && c->str ? strdup(c->str)
-                    : text && c->val_end > c->val_start && c->val_end <= len
-                        ? strndup(text + c->val_start, c->val_end - c->val_start)
+                    : text && nix_val_end(c) > nix_val_start(c) && nix_val_end(c) <= len
+                        ? strndup(text + nix_val_start(c), nix_val_end(c) - nix_val_start(c))
                         : strdup(c->kind == NIX_OPAQUE || c->kind == NIX_LIST ? "(expression)" : "");
         if (src && strchr(src, '\n')) {
-            kv(d, 0, path, NULL, where(a, w, sizeof(w), file, c->val_line, c->val_col));
+            kv(d, 0, path, NULL, where(a, w, sizeof(w), file, nix_val_line(c), nix_val_col(c)));
             block(d, 1, THEME_DETAILS_SOURCE, src);
         } else {
-            kv(d, 0, path, src, where(a, w, sizeof(w), file, c->val_line, c->val_col));
+            kv(d, 0, path, src, where(a, w, sizeof(w), file, nix_val_line(c), nix_val_col(c)));
         }
         free(src);
     }

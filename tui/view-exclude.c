@@ -65,7 +65,7 @@ static void excl_rebuild(struct excl *e, struct app *a)
         it->pattern = strdup(v->kind == NIX_STRING && v->str ? v->str : "(not a string)");
         it->level = d->level;
         it->tag = d->tag ? strdup(d->tag) : NULL;
-        app_where(a, d->loc.file, v->val_line ? v->val_line : 1, v->val_col, it->at,
+        app_where(a, d->loc.file, nix_val_line(v) ? nix_val_line(v) : 1, nix_val_col(v), it->at,
                   sizeof(it->at));
         for (size_t k = 0; k < i; k++)
             it->index += ex->item_def[k] == ex->item_def[i];

@@ -113,7 +113,7 @@ static const char *value_text(struct tree *t, struct app *a, const struct nix_va
     case NIX_OPAQUE: {
         size_t len = 0;
         const char *text = app_file_text(a, file, &len);
-        size_t s = v->val_start, e = v->val_end < len ? v->val_end : len;
+        size_t s = nix_val_start(v), e = nix_val_end(v) < len ? nix_val_end(v) : len;
         if (!text || s >= e)
             return "(expression)";
         size_t n = e - s > 80 ? 80 : e - s;
@@ -139,10 +139,10 @@ static void add_settings(struct tree *t, struct app *a, struct tnode *parent,
         struct tnode *n = add(t, parent, TK_SETTING, THEME_TREE_SETTING, label,
                               value_text(t, a, c, file));
         n->ptr = c;
-        if (c->key_line)
-            at(n, file, c->key_line, c->key_col);
+        if (nix_key_line(c))
+            at(n, file, nix_key_line(c), nix_key_col(c));
         else
-            at(n, file, c->val_line, c->val_col);
+            at(n, file, nix_val_line(c), nix_val_col(c));
         if (c->kind == NIX_ATTRS || c->kind == NIX_LIST)
             add_settings(t, a, n, c, file);
     }
@@ -395,7 +395,7 @@ static void add_role_entries(struct tree *t, struct app *a, struct tnode *rn, en
         at_loc(en, &re->loc);
         if (re->settings) {
             struct tnode *s = add(t, en, TK_GROUP, THEME_TREE_SECTION, "settings", NULL);
-            at(s, re->loc.file, re->settings->key_line, re->settings->key_col);
+            at(s, re->loc.file, nix_key_line(re->settings), nix_key_col(re->settings));
             add_settings(t, a, s, re->settings, re->loc.file);
         }
     }

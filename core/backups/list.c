@@ -64,7 +64,7 @@ int backups_list_parse(const char *name, const char *text, size_t len,
     struct backups_archive *v = NULL;
     size_t nv = 0;
     if (root->kind != NIX_LIST) {
-        r = diag_set(d, DIAG_ERROR, name, root->val_line, root->val_col,
+        r = diag_set(d, DIAG_ERROR, name, nix_val_line(root), nix_val_col(root),
                      "expected a JSON array of archives (borgbackup-list's output), got %s",
                      nix_kind_name(root->kind));
         goto out;
@@ -77,7 +77,7 @@ int backups_list_parse(const char *name, const char *text, size_t len,
         const struct nix_value *a = root->children[i];
         const struct nix_value *nm = a->kind == NIX_ATTRS ? nix_value_get(a, "name") : NULL;
         if (!nm || nm->kind != NIX_STRING) {
-            r = diag_set(d, DIAG_ERROR, name, a->val_line, a->val_col,
+            r = diag_set(d, DIAG_ERROR, name, nix_val_line(a), nix_val_col(a),
                          "expected an archive {\"name\": \"DEST::REPO::ARCHIVE\"} "
                          "(borgbackup-list's output)");
             goto out;
@@ -129,7 +129,7 @@ int backups_info_parse(const char *name, const char *text, size_t len, const cha
     const struct nix_value *archives =
         root->kind == NIX_ATTRS ? nix_value_get(root, "archives") : NULL;
     if (!archives || archives->kind != NIX_LIST) {
-        r = diag_set(d, DIAG_ERROR, name, root->val_line, root->val_col,
+        r = diag_set(d, DIAG_ERROR, name, nix_val_line(root), nix_val_col(root),
                      "expected an object with an \"archives\" array (%s)", what);
         goto out;
     }
@@ -137,7 +137,7 @@ int backups_info_parse(const char *name, const char *text, size_t len, const cha
         const struct nix_value *x = archives->children[i];
         const struct nix_value *nm = x->kind == NIX_ATTRS ? nix_value_get(x, "name") : NULL;
         if (!nm || nm->kind != NIX_STRING) {
-            r = diag_set(d, DIAG_ERROR, name, x->val_line, x->val_col,
+            r = diag_set(d, DIAG_ERROR, name, nix_val_line(x), nix_val_col(x),
                          "expected an archive {\"name\": ..., \"start\": ..., \"stats\": "
                          "{...}} (%s)", what);
             goto out;

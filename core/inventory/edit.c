@@ -1010,11 +1010,11 @@ static int build_edit(const struct inventory *cinv, const struct inv_op *op,
                 (void)inv_unwrap_priority(inv, cur, &cp, &inner);
                 size_t tl;
                 const char *src = nix_file_text(f, &tl);
-                if (cp != INV_PRIO_PLAIN && inner > cur->val_start && inner <= tl &&
-                    src[cur->val_start] != '(') {
+                if (cp != INV_PRIO_PLAIN && inner > nix_val_start(cur) && inner <= tl &&
+                    src[nix_val_start(cur)] != '(') {
                     free(expr);
-                    expr = inv_asprintf("%.*s%s", (int)(inner - cur->val_start),
-                                        src + cur->val_start, v);
+                    expr = inv_asprintf("%.*s%s", (int)(inner - nix_val_start(cur)),
+                                        src + nix_val_start(cur), v);
                 }
             }
             free(v);
@@ -1616,8 +1616,8 @@ static int patch_local(struct inventory *inv, const struct inv_patch *p, size_t 
     /* what the tree re-parsed in place; the parts it replaced stay allocated until the
      * next full parse (see compact) */
     size_t span = ch.new_end - ch.start;
-    if (ch.changed && !ch.attrs_only && ch.changed->val_end > ch.changed->wrap_start)
-        span += ch.changed->val_end - ch.changed->wrap_start;
+    if (ch.changed && !ch.attrs_only && nix_val_end(ch.changed) > nix_wrap_start(ch.changed))
+        span += nix_val_end(ch.changed) - nix_wrap_start(ch.changed);
     inv->local_bytes += span;
     int u = inv_update(inv, &ch, new_conflict);
     return u < 0 ? u : 1;
@@ -1648,7 +1648,8 @@ static int patch_local_file(struct inventory *inv, unsigned file, const struct i
     if (r <= 0)
         return r;
     sf->edited = true;
-    sf->parse->local_bytes += (ch.new_end - ch.start) + (ch.changed->val_end - ch.changed->val_start);
+    sf->parse->local_bytes +=
+        (ch.new_end - ch.start) + (nix_val_end(ch.changed) - nix_val_start(ch.changed));
     int u = inv_update_file(inv, file, &ch, new_conflict);
     return u < 0 ? u : 1;
 }

@@ -705,15 +705,13 @@ static int update_machine_set(struct inventory *inv, const struct nix_value *set
         inv_free_member(mb);
     }
     md->nmembers = w;
-    for (size_t mi = nc; mi < nold; mi++)
+    for (size_t mi = nc; mi < nold; mi++) {
+        /* the index holds the names of the machines gone */
+        inv_index_del(&inv->machine_ix, md->machines[mi].name, mi);
         inv_free_machine_inv(&md->machines[mi]);
+    }
     if (nc < nold) {
-        /* the index holds the names of the machines gone: build it again */
-        inv_index_free(&inv->machine_ix);
         md->nmachines = nc;
-        for (size_t mi = 0; mi < nc; mi++)
-            if (inv_index_put(&inv->machine_ix, md->machines[mi].name, mi) < 0)
-                return -ENOMEM;
         return 0;
     }
     /* machines added */

@@ -20,6 +20,8 @@ struct inv_index {
 };
 int inv_index_put(struct inv_index *ix, const char *key, size_t val);
 long inv_index_get(const struct inv_index *ix, const char *key);
+/* Take key out when it maps to val (its place freed for others). */
+void inv_index_del(struct inv_index *ix, const char *key, size_t val);
 void inv_index_free(struct inv_index *ix);
 
 /* One applied edit: patches that redo it (on the text before) and undo it (on the text

@@ -15,7 +15,7 @@ tests_test_inventory_edits_CFLAGS = $(TEST_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcd
 tests_test_inventory_edits_LDADD = $(TEST_LIBS)
 TESTS += tests/test-inventory-edits
 EXTRA_PROGRAMS += bench/bench-inventory
-bench_bench_inventory_SOURCES = bench/bench-inventory.c
+bench_bench_inventory_SOURCES = bench/bench-inventory.c bench/fleet-edits.h
 bench_bench_inventory_LDADD = $(CORE_LIBS)
 BENCH_PROGS += bench/bench-inventory
 BENCH_RUNS += bench/bench-inventory.sh

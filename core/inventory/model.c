@@ -268,6 +268,30 @@ int inv_index_put(struct inv_index *ix, const char *key, size_t val)
     return 0;
 }
 
+void inv_index_del(struct inv_index *ix, const char *key, size_t val)
+{
+    if (!ix->cap || !key)
+        return;
+    size_t mask = ix->cap - 1, j = hash_name(key) & mask;
+    while (ix->keys[j] && (strcmp(ix->keys[j], key) || ix->vals[j] != val))
+        j = (j + 1) & mask;
+    if (!ix->keys[j])
+        return;
+    /* linear probing: the entries after the hole that it cut from their home move back */
+    ix->keys[j] = NULL;
+    ix->n--;
+    for (size_t k = (j + 1) & mask; ix->keys[k]; k = (k + 1) & mask) {
+        size_t home = hash_name(ix->keys[k]) & mask;
+        bool stays = j < k ? home > j && home <= k : home > j || home <= k;
+        if (!stays) {
+            ix->keys[j] = ix->keys[k];
+            ix->vals[j] = ix->vals[k];
+            ix->keys[k] = NULL;
+            j = k;
+        }
+    }
+}
+
 long inv_index_get(const struct inv_index *ix, const char *key)
 {
     if (!ix->cap || !key)
@@ -439,12 +463,12 @@ struct inv_loc inv_loc_value(const struct inventory *inv, const struct nix_value
     bool snip;
     long d = value_delta(inv, v, &sf, &fi, &snip);
     l.file = fi;
-    l.start = (size_t)((long)v->wrap_start + d);
-    l.end = (size_t)((long)v->val_end + d);
+    l.start = (size_t)((long)nix_wrap_start(v) + d);
+    l.end = (size_t)((long)nix_val_end(v) + d);
     if (!snip) {
-        l.line = v->val_line;
-        l.col = v->val_col;
-        if (v->wrap_start != v->val_start)
+        l.line = nix_val_line(v);
+        l.col = nix_val_col(v);
+        if (nix_wrap_start(v) != nix_val_start(v))
             nix_file_linecol(sf ? sf : inv->nix, l.start, &l.line, &l.col);
     } else {
         nix_file_linecol(base_file(inv, fi), l.start, &l.line, &l.col);
@@ -457,18 +481,18 @@ struct inv_loc inv_loc_key(const struct inventory *inv, const struct nix_value *
     struct inv_loc l = {0};
     if (!v)
         return l;
-    if (v->key_end == 0 && v->key_start == 0)
+    if (nix_key_end(v) == 0 && nix_key_start(v) == 0)
         return inv_loc_value(inv, v);
     struct nix_file *sf;
     unsigned fi;
     bool snip;
     long d = value_delta(inv, v, &sf, &fi, &snip);
     l.file = fi;
-    l.start = (size_t)((long)v->key_start + d);
-    l.end = (size_t)((long)v->key_end + d);
+    l.start = (size_t)((long)nix_key_start(v) + d);
+    l.end = (size_t)((long)nix_key_end(v) + d);
     if (!snip) {
-        l.line = v->key_line;
-        l.col = v->key_col;
+        l.line = nix_key_line(v);
+        l.col = nix_key_col(v);
     } else {
         nix_file_linecol(base_file(inv, fi), l.start, &l.line, &l.col);
     }
@@ -479,7 +503,7 @@ char *inv_value_text(const struct inventory *inv, const struct nix_value *v)
 {
     size_t len;
     const char *t = nix_file_text(inv_value_file(inv, v, NULL), &len);
-    size_t a = v->wrap_start, b = v->val_end;
+    size_t a = nix_wrap_start(v), b = nix_val_end(v);
     if (a > len || b > len || a > b)
         return strdup("");
     return inv_strndup(t + a, b - a);
@@ -548,24 +572,24 @@ static const struct nix_value *unwrap_priority(struct inventory *inv, const stru
 {
     *prio = INV_PRIO_PLAIN;
     if (inner_start)
-        *inner_start = v->val_start;
+        *inner_start = nix_val_start(v);
     struct nix_file *sf;
     unsigned fidx;
     bool snip;
     (void)value_delta(inv, v, &sf, &fidx, &snip);
     size_t len;
     const char *src = nix_file_text(sf ? sf : inv->nix, &len);
-    if (v->kind == NIX_ATTRS && v->wrap_start < v->val_start) {
+    if (v->kind == NIX_ATTRS && nix_wrap_start(v) < nix_val_start(v)) {
         /* `lib.mkForce { ... }`: the tree already looked through the call */
         int p;
-        size_t w = match_wrapper(src + v->wrap_start, v->val_start - v->wrap_start, &p);
-        if (w && v->wrap_start + w == v->val_start)
+        size_t w = match_wrapper(src + nix_wrap_start(v), nix_val_start(v) - nix_wrap_start(v), &p);
+        if (w && nix_wrap_start(v) + w == nix_val_start(v))
             *prio = p;
         return v;
     }
     if (v->kind != NIX_OPAQUE || snip)
         return v;
-    size_t a = v->val_start, b = v->val_end;
+    size_t a = nix_val_start(v), b = nix_val_end(v);
     if (b > len || a >= b)
         return v;
     /* strip whole-expression parentheses */
@@ -618,10 +642,10 @@ const struct nix_value *inv_unwrap_priority(struct inventory *inv, const struct 
                                             int *prio, size_t *inner_start)
 {
     /* literals carry no wrapper: only expressions and wrapped attrsets are looked at */
-    if (v->kind != NIX_OPAQUE && !(v->kind == NIX_ATTRS && v->wrap_start < v->val_start)) {
+    if (v->kind != NIX_OPAQUE && !(v->kind == NIX_ATTRS && nix_wrap_start(v) < nix_val_start(v))) {
         *prio = INV_PRIO_PLAIN;
         if (inner_start)
-            *inner_start = v->val_start;
+            *inner_start = nix_val_start(v);
         return v;
     }
     struct inv_unwrap_cache *c = &inv->unwrap;
@@ -671,12 +695,12 @@ const struct nix_value *inv_unwrap_priority(struct inventory *inv, const struct 
 bool inv_lib_in_scope(const struct inventory *inv)
 {
     const struct nix_value *root = nix_file_root(inv->nix);
-    if (!root || root->wrap_start >= root->val_start)
+    if (!root || nix_wrap_start(root) >= nix_val_start(root))
         return false;
     size_t len;
     const char *t = nix_file_text(inv->nix, &len);
     /* a lambda `{ lib, ... }:` or `with lib;` before the top-level attrset */
-    for (size_t i = root->wrap_start; i + 3 <= root->val_start; i++) {
+    for (size_t i = nix_wrap_start(root); i + 3 <= nix_val_start(root); i++) {
         if (!memcmp(t + i, "lib", 3) && (i == 0 || !is_ident_char(t[i - 1])) &&
             (i + 3 == len || !is_ident_char(t[i + 3])))
             return true;

@@ -446,7 +446,7 @@ static char *static_path(struct inv_clan *c, unsigned fi, struct nix_file *base,
 
 static struct nix_span value_span(const struct nix_value *v)
 {
-    return (struct nix_span){v->wrap_start, v->val_end};
+    return (struct nix_span){nix_wrap_start(v), nix_val_end(v)};
 }
 
 /* ---- finding the clan modules ---- */
@@ -501,7 +501,7 @@ static const struct nix_value *value_at(struct inv_clan *c, unsigned fi, struct 
                                         struct nix_span s)
 {
     const struct nix_value *root = nix_file_root(base);
-    if (root && root->wrap_start == s.start && root->val_end == s.end)
+    if (root && nix_wrap_start(root) == s.start && nix_val_end(root) == s.end)
         return root;
     return clan_view(c, fi, base, s);
 }
@@ -519,7 +519,7 @@ static void each_import(struct finder *fd, unsigned fi, struct nix_file *base,
         char *p = static_path(fd->c, fi, base, value_span(e), 0);
         if (!p)
             continue;
-        char *w = where(fd->c, fi, base, e->val_start);
+        char *w = where(fd->c, fi, base, nix_val_start(e));
         char *why = NULL;
         if (str_printf(&why, "imported by %s", w ? w : "?") < 0)
             why = NULL;
@@ -599,7 +599,7 @@ static void flake_parts_value(struct finder *fd, unsigned fi, struct nix_file *b
             /* clan = import ./clan.nix; or a path */
             char *p = static_path(fd->c, fi, base, value_span(cl), 0);
             if (p) {
-                char *w = where(fd->c, fi, base, cl->val_start);
+                char *w = where(fd->c, fi, base, nix_val_start(cl));
                 char *why = NULL;
                 if (str_printf(&why, "the clan of %s", w ? w : "?") < 0)
                     why = NULL;
@@ -939,7 +939,8 @@ static int clan_build(const char *path, const char *ldir, const char *lfile, boo
     }
     if (!main.whole && f0->nix) {
         const struct nix_value *root = nix_file_root(f0->nix);
-        bool whole = root && root->wrap_start == main.span.start && root->val_end == main.span.end;
+        bool whole = root && nix_wrap_start(root) == main.span.start &&
+                     nix_val_end(root) == main.span.end;
         if (!whole && main.span.end <= len) {
             c->main_prefix = strndup(text, main.span.start);
             c->main_suffix = strndup(text + main.span.end, len - main.span.end);
@@ -1187,7 +1188,7 @@ static const struct nix_value *view_in(struct inventory *inv, unsigned fi,
                                        struct nix_file *base, struct nix_span s)
 {
     const struct nix_value *root = nix_file_root(base);
-    if (root && root->wrap_start == s.start && root->val_end == s.end)
+    if (root && nix_wrap_start(root) == s.start && nix_val_end(root) == s.end)
         return root;
     if (fi != 0 && inv->clan)
         return clan_view(inv->clan, fi, base, s);
@@ -1276,7 +1277,8 @@ static size_t expand_span(struct inventory *inv, unsigned fi, struct nix_file *b
         if (root && root->kind == NIX_ATTRS)
             out[n++] = root;
         else if (root)
-            n = expand_span(inv, (unsigned)nf, nb, (struct nix_span){root->wrap_start, root->val_end},
+            n = expand_span(inv, (unsigned)nf, nb,
+                            (struct nix_span){nix_wrap_start(root), nix_val_end(root)},
                             out, max, depth + 1);
         break;
     }
@@ -1302,7 +1304,8 @@ size_t inv_expand_attrs(struct inventory *inv, const struct nix_value *v,
     struct nix_file *base = inv_value_file(inv, v, &fi);
     if (nix_file_is_json(base))
         return 0;
-    return expand_span(inv, fi, base, (struct nix_span){v->val_start, v->val_end}, out, max, 0);
+    return expand_span(inv, fi, base, (struct nix_span){nix_val_start(v), nix_val_end(v)}, out,
+                       max, 0);
 }
 
 /* Is the function text t (a variable or selection) the lib function nm? */
@@ -1331,7 +1334,7 @@ static int expand(struct walk *w, const struct nix_value *v, const char *cond,
     unsigned fi;
     struct nix_file *base = inv_value_file(inv, v, &fi);
     struct nix_shape sh;
-    if (nix_shape_at(base, (struct nix_span){v->val_start, v->val_end}, &sh) < 0)
+    if (nix_shape_at(base, (struct nix_span){nix_val_start(v), nix_val_end(v)}, &sh) < 0)
         return 0;
     size_t tl;
     const char *t = nix_file_text(base, &tl);
@@ -1369,7 +1372,7 @@ static int expand(struct walk *w, const struct nix_value *v, const char *cond,
         } else if (fl == 6 && !memcmp(fn, "import", 6) && sh.nparts == 2 && inv->clan) {
             char *p = static_path(inv->clan, fi, base, last, 0);
             if (p) {
-                char *wh = where(inv->clan, fi, base, v->val_start);
+                char *wh = where(inv->clan, fi, base, nix_val_start(v));
                 char *why = NULL;
                 if (str_printf(&why, "imported by %s", wh ? wh : "?") < 0)
                     why = NULL;
@@ -1388,7 +1391,7 @@ static int expand(struct walk *w, const struct nix_value *v, const char *cond,
     } else if (sh.kind == NIX_SH_VAR && sh.text) {
         /* a let-bound attribute set */
         struct nix_span b;
-        if (nix_let_binding(base, v->val_start, sh.text, &b) == 0) {
+        if (nix_let_binding(base, nix_val_start(v), sh.text, &b) == 0) {
             const struct nix_value *x = view_near(inv, v, b);
             if (x && x != v)
                 found += expand(w, x, cond, cl, emit, ctx);
@@ -1498,7 +1501,7 @@ static void target_host(struct walk *w, const struct nix_value *v, const char *c
         unsigned fi;
         struct nix_file *base = inv_value_file(w->inv, v, &fi);
         struct nix_shape sh;
-        if (nix_shape_at(base, (struct nix_span){v->val_start, v->val_end}, &sh) < 0)
+        if (nix_shape_at(base, (struct nix_span){nix_val_start(v), nix_val_end(v)}, &sh) < 0)
             break;
         const char *t = nix_file_text(base, NULL);
         const struct nix_value *x = NULL;
@@ -1552,7 +1555,7 @@ static void import_one(struct walk *w, const struct nix_value *e, const char *co
     const char *wn = NULL;
     long nf = inv_index_get(&inv->clan->pathix, p); /* known: no text to make */
     if (nf < 0) {
-        char *wh = where(inv->clan, fi, base, e->val_start);
+        char *wh = where(inv->clan, fi, base, nix_val_start(e));
         char *why = NULL;
         if (str_printf(&why, "imported by %s", wh ? wh : "?") < 0)
             why = NULL;
@@ -1889,7 +1892,7 @@ int inv_edit_file(const struct inventory *inv, unsigned file, struct nix_file **
                 *f = c->views[k].nix;
                 return 0;
             }
-        return diag_set(d, DIAG_ERROR, sf->path, v->key_line, v->key_col,
+        return diag_set(d, DIAG_ERROR, sf->path, nix_key_line(v), nix_key_col(v),
                         "the clan module here is written with dotted keys (`clan.x = ...;`); "
                         "clan-tui cannot edit it in place: edit the file by hand");
     }

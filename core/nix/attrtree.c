@@ -10,7 +10,6 @@ struct builder {
     struct nix_file *f;
     struct nix_arena *a;
     bool oom;
-    size_t line_hint;
 };
 
 static void *grow(struct builder *b, void *old, size_t n, uint32_t *cap, size_t elem)
@@ -97,6 +96,109 @@ const struct nix_value *nix_value_lookup(const struct nix_value *v, const char *
     return v;
 }
 
+/* ---- positions: read from the file's tree ---- */
+
+static const struct nix_ivalue *civ(const struct nix_value *v)
+{
+    return (const struct nix_ivalue *)v;
+}
+
+/* The '{' of set literal n (rec and the wrappers are outside the value's range). */
+static size_t brace_of(const struct nix_file *f, uint32_t n)
+{
+    uint32_t brace = f->nodes[n].tok_start;
+    while (brace < f->nodes[n].tok_end && f->toks[brace].kind != T_LBRACE)
+        brace++;
+    return brace < f->ntoks ? f->toks[brace].start : nix_node_start(f, n);
+}
+
+uint32_t nix_key_start(const struct nix_value *v)
+{
+    const struct nix_ivalue *x = civ(v);
+    if (x->json)
+        return x->js.ks;
+    return x->key_node == NIX_NONE ? 0 : (uint32_t)nix_node_start(x->file, x->key_node);
+}
+
+uint32_t nix_key_end(const struct nix_value *v)
+{
+    const struct nix_ivalue *x = civ(v);
+    if (x->json)
+        return x->js.ke;
+    return x->key_node == NIX_NONE ? 0 : (uint32_t)nix_node_end(x->file, x->key_node);
+}
+
+uint32_t nix_wrap_start(const struct nix_value *v)
+{
+    const struct nix_ivalue *x = civ(v);
+    if (x->json)
+        return x->js.vs;
+    return x->wrap_node == NIX_NONE ? 0 : (uint32_t)nix_node_start(x->file, x->wrap_node);
+}
+
+uint32_t nix_val_start(const struct nix_value *v)
+{
+    const struct nix_ivalue *x = civ(v);
+    if (x->json)
+        return x->js.vs;
+    if (x->node == NIX_NONE) /* implicit: its first binding */
+        return nix_wrap_start(v);
+    if (x->file->nodes[x->node].kind == N_ATTRSET)
+        return (uint32_t)brace_of(x->file, x->node);
+    return (uint32_t)nix_node_start(x->file, x->node);
+}
+
+uint32_t nix_val_end(const struct nix_value *v)
+{
+    const struct nix_ivalue *x = civ(v);
+    if (x->json)
+        return x->js.ve;
+    uint32_t n = x->node != NIX_NONE ? x->node : x->wrap_node;
+    return n == NIX_NONE ? 0 : (uint32_t)nix_node_end(x->file, n);
+}
+
+/* Line and column of offset off in v's file (callers read in roughly ascending order: the
+ * file keeps the last line found as a cursor). */
+static void linecol(const struct nix_value *v, size_t off, unsigned *line, unsigned *col)
+{
+    struct nix_file *f = civ(v)->file;
+    nix_linecol_hint(f, off, &f->pos_hint, line, col);
+}
+
+unsigned nix_key_line(const struct nix_value *v)
+{
+    const struct nix_ivalue *x = civ(v);
+    if (x->json ? x->js.ke == 0 : x->key_node == NIX_NONE)
+        return 0;
+    unsigned l, c;
+    linecol(v, nix_key_start(v), &l, &c);
+    return l;
+}
+
+unsigned nix_key_col(const struct nix_value *v)
+{
+    const struct nix_ivalue *x = civ(v);
+    if (x->json ? x->js.ke == 0 : x->key_node == NIX_NONE)
+        return 0;
+    unsigned l, c;
+    linecol(v, nix_key_start(v), &l, &c);
+    return c;
+}
+
+unsigned nix_val_line(const struct nix_value *v)
+{
+    unsigned l, c;
+    linecol(v, nix_val_start(v), &l, &c);
+    return l;
+}
+
+unsigned nix_val_col(const struct nix_value *v)
+{
+    unsigned l, c;
+    linecol(v, nix_val_start(v), &l, &c);
+    return c;
+}
+
 static struct nix_ivalue *new_value(struct builder *b, enum nix_kind kind)
 {
     struct nix_ivalue *v = nix_arena_alloc(b->a, sizeof *v);
@@ -106,7 +208,8 @@ static struct nix_ivalue *new_value(struct builder *b, enum nix_kind kind)
     }
     memset(v, 0, sizeof *v);
     v->pub.kind = kind;
-    v->node = v->lit = NIX_NONE;
+    v->file = b->f;
+    v->node = v->lit = v->key_node = v->wrap_node = NIX_NONE;
     return v;
 }
 
@@ -194,19 +297,9 @@ static uint32_t unwrap_attrs(const struct nix_file *f, uint32_t n, bool calls)
     return NIX_NONE;
 }
 
-static void set_key(struct builder *b, struct nix_ivalue *v, uint32_t keynode)
+static void set_key(struct nix_ivalue *v, uint32_t keynode)
 {
-    v->pub.key_start = nix_node_start(b->f, keynode);
-    v->pub.key_end = nix_node_end(b->f, keynode);
-    nix_linecol_hint(b->f, v->pub.key_start, &b->line_hint, &v->pub.key_line, &v->pub.key_col);
-}
-
-static void set_val(struct builder *b, struct nix_ivalue *v, size_t start, size_t end, size_t wrap)
-{
-    v->pub.val_start = start;
-    v->pub.val_end = end;
-    v->pub.wrap_start = wrap;
-    nix_linecol_hint(b->f, start, &b->line_hint, &v->pub.val_line, &v->pub.val_col);
+    v->key_node = keynode;
 }
 
 static void fill_attrs(struct builder *b, struct nix_ivalue *v, uint32_t set);
@@ -222,12 +315,7 @@ static struct nix_ivalue *build_value(struct builder *b, uint32_t node, bool cal
             return NULL;
         v->node = set;
         v->mergeable = nix_unparen(f, node) == set;
-        /* the literal's range is from '{' to '}' (rec and the wrappers are outside) */
-        uint32_t brace = f->nodes[set].tok_start;
-        while (brace < f->nodes[set].tok_end && f->toks[brace].kind != T_LBRACE)
-            brace++;
-        set_val(b, v, brace < f->ntoks ? f->toks[brace].start : nix_node_start(f, set),
-                nix_node_end(f, set), nix_node_start(f, node));
+        v->wrap_node = node; /* the literal's range is from '{' to '}' (see brace_of) */
         add_lit(b, v, set);
         fill_attrs(b, v, set);
         return v;
@@ -246,7 +334,7 @@ static struct nix_ivalue *build_value(struct builder *b, uint32_t node, bool cal
     if (wrapped != node && f->nodes[wrapped].kind == N_LIST) {
         v = build_value(b, wrapped, false);
         if (v)
-            v->pub.wrap_start = nix_node_start(f, node);
+            v->wrap_node = node;
         return v;
     }
     const struct nix_node *nd = &f->nodes[node];
@@ -325,7 +413,7 @@ static struct nix_ivalue *build_value(struct builder *b, uint32_t node, bool cal
         v->pub.fval = fval;
     else if (kind == NIX_BOOL)
         v->pub.bval = bval;
-    set_val(b, v, nix_node_start(f, node), nix_node_end(f, node), nix_node_start(f, node));
+    v->wrap_node = node;
     if (kind == NIX_LIST) {
         for (uint32_t c = nd->first_child; c != NIX_NONE; c = f->nodes[c].next_sibling) {
             if (f->nodes[c].kind == N_ERROR)
@@ -368,9 +456,8 @@ static void add_binding(struct builder *b, struct nix_ivalue *v, uint32_t bind)
                 x->pub.name = name;
                 x->pub.implicit = true;
                 x->mergeable = true;
-                set_key(b, x, c);
-                set_val(b, x, nix_node_start(f, bind), nix_node_end(f, bind),
-                        nix_node_start(f, bind));
+                set_key(x, c);
+                x->wrap_node = bind; /* its range: the binding */
                 add_child_value(b, cur, x);
             } else if (x->pub.kind != NIX_ATTRS || x->inherited) {
                 return; /* conflict: reported by the parser */
@@ -384,7 +471,7 @@ static void add_binding(struct builder *b, struct nix_ivalue *v, uint32_t bind)
             if (!x)
                 return;
             x->pub.name = name;
-            set_key(b, x, c);
+            set_key(x, c);
             add_def(b, x, bind, i, NIX_NONE);
             add_child_value(b, cur, x);
             return;
@@ -395,12 +482,9 @@ static void add_binding(struct builder *b, struct nix_ivalue *v, uint32_t bind)
             add_lit(b, x, set);
             if (x->pub.implicit) {
                 /* the literal becomes the main definition */
-                uint32_t brace = f->nodes[set].tok_start;
-                while (brace < f->nodes[set].tok_end && f->toks[brace].kind != T_LBRACE)
-                    brace++;
                 x->node = set;
                 x->pub.implicit = false;
-                set_val(b, x, f->toks[brace].start, nix_node_end(f, set), nix_node_start(f, val));
+                x->wrap_node = val;
             }
             fill_attrs(b, x, set);
         }
@@ -424,8 +508,8 @@ static void add_inherit(struct builder *b, struct nix_ivalue *v, uint32_t inh)
         x->pub.name = name;
         x->inherited = true;
         x->node = c;
-        set_key(b, x, c);
-        set_val(b, x, nix_node_start(f, c), nix_node_end(f, c), nix_node_start(f, c));
+        set_key(x, c);
+        x->wrap_node = c;
         add_def(b, x, inh, 0, c);
         add_child_value(b, v, x);
     }
@@ -491,6 +575,35 @@ void nix_tree_index(struct nix_ivalue *v, uint32_t *table, size_t cap)
     }
 }
 
+void nix_tree_index_add(struct nix_ivalue *v, size_t i)
+{
+    if (v->pub.children[i]->name)
+        index_child(NULL, v, i);
+}
+
+void nix_tree_index_remove(struct nix_ivalue *v, size_t i)
+{
+    if (!v->hidx || !v->pub.children[i]->name)
+        return;
+    uint32_t mask = v->hcap - 1, *h = v->hidx;
+    uint32_t j = name_hash(v->pub.children[i]->name) & mask;
+    while (h[j] && h[j] != i + 1)
+        j = (j + 1) & mask;
+    if (!h[j])
+        return;
+    /* linear probing: entries after the hole that it cut from their home move back */
+    h[j] = 0;
+    for (uint32_t k = (j + 1) & mask; h[k]; k = (k + 1) & mask) {
+        uint32_t home = name_hash(v->pub.children[h[k] - 1]->name) & mask;
+        bool stays = j < k ? home > j && home <= k : home > j || home <= k;
+        if (!stays) {
+            h[j] = h[k];
+            h[k] = 0;
+            j = k;
+        }
+    }
+}
+
 const struct nix_value *nix_file_root(struct nix_file *f)
 {
     if (f->tree_built)
@@ -499,9 +612,7 @@ const struct nix_value *nix_file_root(struct nix_file *f)
     struct builder b = {.f = f, .a = &f->tree_arena};
     struct nix_ivalue *root;
     if (f->expr == NIX_NONE || f->nodes[f->expr].kind == N_ERROR) {
-        root = new_value(&b, NIX_OPAQUE);
-        if (root)
-            set_val(&b, root, 0, 0, 0);
+        root = new_value(&b, NIX_OPAQUE); /* no node: positions 0 */
     } else {
         root = build_value(&b, f->expr, true);
     }

@@ -523,18 +523,25 @@ static char *styled_binding(struct nix_file *f, uint32_t anchor, size_t best,
 
 /* Insert `key = expr;` into the literal set lit, after the binding that shares the longest
  * prefix with key (else after the last binding), matching the layout and, through
- * styled_binding, the way that sibling writes names and nested sets. */
+ * styled_binding, the way that sibling writes names and nested sets. fresh: no item of lit
+ * starts with key[0] (the set it makes has no such attribute): the last one is the anchor,
+ * found without reading every item's names (a machine added to ten thousand). */
 static int insert_binding(struct nix_file *f, uint32_t lit, const char *const *key, size_t nkey,
-                          const char *expr, struct nix_edit *ed)
+                          const char *expr, bool fresh, struct nix_edit *ed)
 {
     uint32_t lb = literal_brace(f, lit, T_LBRACE), rb = literal_brace(f, lit, T_RBRACE);
     if (lb == NIX_NONE || rb == NIX_NONE)
         return -EINVAL;
     size_t lbo = f->toks[lb].start, rbo = f->toks[rb].start;
     struct nix_arena a = {0};
-    uint32_t anchor = NIX_NONE;
+    uint32_t anchor = NIX_NONE, last = f->nodes[lit].last_child;
     size_t best = 0;
-    for (uint32_t c = f->nodes[lit].first_child; c != NIX_NONE; c = f->nodes[c].next_sibling) {
+    bool found = fresh && last != NIX_NONE &&
+                 (f->nodes[last].kind == N_BINDING || f->nodes[last].kind == N_INHERIT);
+    if (found)
+        anchor = last;
+    for (uint32_t c = f->nodes[lit].first_child; c != NIX_NONE && !found;
+         c = f->nodes[c].next_sibling) {
         int k = f->nodes[c].kind;
         if (k != N_BINDING && k != N_INHERIT)
             continue;
@@ -657,7 +664,7 @@ static int not_attrs_error(struct nix_file *f, const struct nix_value *v, const 
                            size_t k, struct diag *d)
 {
     char *ps = path_str(path, k);
-    int r = diag_set(d, DIAG_ERROR, f->name, v->val_line, v->val_col,
+    int r = diag_set(d, DIAG_ERROR, f->name, nix_val_line(v), nix_val_col(v),
                      "'%s' is %s%s; expected an attribute set to hold the new attribute",
                      ps ? ps : "?", nix_kind_name(v->kind),
                      ivx(v)->inherited ? " (inherited)" : "");
@@ -686,13 +693,15 @@ static int do_insert(struct nix_file *f, const struct nix_value *p, const char *
     }
     if (lit == NIX_NONE) {
         char *ps = path_str(path, depth_of(p));
-        int r = diag_set(d, DIAG_ERROR, f->name, p->val_line, p->val_col,
+        int r = diag_set(d, DIAG_ERROR, f->name, nix_val_line(p), nix_val_col(p),
                          "'%s' has no attribute set literal to insert into", ps ? ps : "?");
         free(ps);
         return r;
     }
     size_t from = depth_of(owner);
-    int r = insert_binding(f, lit, path + from, n - from, expr, ed);
+    /* into p's own literal: p has no attribute path[from], so no item of it starts so */
+    bool fresh = owner == p && lit == x->lit && !f->has_errors;
+    int r = insert_binding(f, lit, path + from, n - from, expr, fresh, ed);
     if (r < 0)
         diag_set(d, DIAG_ERROR, f->name, 0, 0, "cannot insert into this attribute set");
     return r;
@@ -714,7 +723,7 @@ static int set_patches(struct nix_file *f, const char *const *path, size_t n, co
     const struct nix_ivalue *xi = ivx(x);
     if (xi->inherited) {
         char *ps = path_str(path, n);
-        r = diag_set(d, DIAG_ERROR, f->name, x->key_line, x->key_col,
+        r = diag_set(d, DIAG_ERROR, f->name, nix_key_line(x), nix_key_col(x),
                      "'%s' is inherited; expected a binding (delete it first, then set it)",
                      ps ? ps : "?");
         free(ps);
@@ -774,7 +783,7 @@ int nix_edit_set(struct nix_file *f, const char *const *path, size_t n, const ch
         /* the new value must read back as exactly the given text */
         const char *nt;
         const struct nix_value *v = checked_lookup(&chk, path, n, &nt);
-        size_t vs = v ? v->wrap_start : 0, ve = v ? v->val_end : 0;
+        size_t vs = v ? nix_wrap_start(v) : 0, ve = v ? nix_val_end(v) : 0;
         if (!v || ve - vs != strlen(ex) || memcmp(nt + vs, ex, ve - vs)) {
             char *ps = path_str(path, n);
             r = diag_set(d, DIAG_ERROR, f->name, 0, 0,
@@ -870,7 +879,7 @@ static int find_list(struct nix_file *f, const char *const *path, size_t n,
         return r;
     if (x && x->kind != NIX_LIST) {
         char *ps = path_str(path, n);
-        r = diag_set(d, DIAG_ERROR, f->name, x->val_line, x->val_col,
+        r = diag_set(d, DIAG_ERROR, f->name, nix_val_line(x), nix_val_col(x),
                      "'%s' is %s; expected a list literal [ ... ]", ps ? ps : "?",
                      nix_kind_name(x->kind));
         free(ps);
@@ -951,7 +960,7 @@ static int list_insert_patch(struct nix_file *f, const struct nix_value *l, size
         }
     } else if (index >= l->nchildren) {
         const struct nix_value *last = l->children[l->nchildren - 1];
-        size_t as = last->val_start, ae = last->val_end;
+        size_t as = nix_val_start(last), ae = nix_val_end(last);
         if (multiline && only_ws_before(f, as) && only_ws_after(f, ae)) {
             size_t at = line_end(f, ae);
             buf_puts(&b, eol_at(f, ae));
@@ -964,7 +973,7 @@ static int list_insert_patch(struct nix_file *f, const struct nix_value *l, size
         }
     } else {
         const struct nix_value *at = l->children[index];
-        size_t as = at->val_start;
+        size_t as = nix_val_start(at);
         if (multiline && only_ws_before(f, as)) {
             size_t ls = line_start(f, as);
             buf_append(&b, f->text + ls, indent_len(f, as));
@@ -1008,7 +1017,7 @@ int nix_edit_list_insert(struct nix_file *f, const char *const *path, size_t n, 
     if (r < 0)
         return r;
     if (index > l->nchildren)
-        return diag_set(d, DIAG_ERROR, f->name, l->val_line, l->val_col,
+        return diag_set(d, DIAG_ERROR, f->name, nix_val_line(l), nix_val_col(l),
                         "index %zu is past the end of the list; expected at most %zu", index,
                         l->nchildren);
     char *el = element_text(expr);
@@ -1051,8 +1060,8 @@ static bool element_matches(struct nix_file *f, const struct nix_value *e, const
 {
     size_t ta, tb;
     trim(expr, &ta, &tb);
-    size_t len = e->val_end - e->val_start;
-    if (len == tb - ta && !memcmp(f->text + e->val_start, expr + ta, len))
+    size_t len = nix_val_end(e) - nix_val_start(e);
+    if (len == tb - ta && !memcmp(f->text + nix_val_start(e), expr + ta, len))
         return true;
     return want_str && e->kind == NIX_STRING && !strcmp(e->str, want_str);
 }
@@ -1079,14 +1088,14 @@ int nix_edit_list_remove(struct nix_file *f, const char *const *path, size_t n, 
         const struct nix_value *e = l->children[i];
         if (!element_matches(f, e, expr, want))
             continue;
-        r = delete_range(f, &ed, e->val_start, e->val_end);
+        r = delete_range(f, &ed, nix_val_start(e), nix_val_end(e));
         removed++;
     }
     nix_file_free(g);
     diag_list_free(&dl);
     if (r == 0 && !removed) {
         char *ps = path_str(path, n);
-        r = diag_set(d, DIAG_ERROR, f->name, l->val_line, l->val_col,
+        r = diag_set(d, DIAG_ERROR, f->name, nix_val_line(l), nix_val_col(l),
                      "no element %s in list '%s'", expr, ps ? ps : "?");
         free(ps);
         r = r < 0 ? -ENOENT : r;
@@ -1112,7 +1121,7 @@ int nix_edit_list_replace(struct nix_file *f, const char *const *path, size_t n,
         return -ENOMEM;
     struct nix_edit ed = {0};
     const struct nix_value *e = l->children[index];
-    r = add_patch(&ed, e->val_start, e->val_end, el, strlen(el));
+    r = add_patch(&ed, nix_val_start(e), nix_val_end(e), el, strlen(el));
     free(el);
     if (r < 0) {
         nix_edit_free(&ed);

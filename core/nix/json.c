@@ -142,7 +142,6 @@ struct jframe {
     /* objects: the key of the member whose value comes next */
     char *key;
     size_t ks, ke;
-    unsigned kl, kc;
 };
 
 struct jparser {
@@ -261,18 +260,16 @@ static struct nix_ivalue *new_value(struct jparser *p, enum nix_kind kind)
         return NULL;
     memset(v, 0, sizeof *v);
     v->pub.kind = kind;
-    v->pub.val_start = v->pub.wrap_start = p->i;
-    v->pub.val_line = p->line;
-    v->pub.val_col = (unsigned)(p->i - p->lstart + 1);
+    v->file = p->f;
+    v->json = true;
+    v->js.vs = (uint32_t)p->i;
     v->node = v->lit = NIX_NONE;
     if (p->depth) { /* the member's key, read before it */
         struct jframe *fr = &p->st[p->depth - 1];
         if (fr->v->pub.kind == NIX_ATTRS) {
             v->pub.name = fr->key;
-            v->pub.key_start = fr->ks;
-            v->pub.key_end = fr->ke;
-            v->pub.key_line = fr->kl;
-            v->pub.key_col = fr->kc;
+            v->js.ks = (uint32_t)fr->ks;
+            v->js.ke = (uint32_t)fr->ke;
         }
     }
     return v;
@@ -465,7 +462,7 @@ static int scan_number(struct jparser *p, struct nix_ivalue *v)
                     "(-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?)",
                     (int)(e - p->i > 40 ? 40 : e - p->i), (const char *)s + p->i);
     }
-    v->pub.val_end = i;
+    v->js.ve = (uint32_t)i;
     if (!frac) {
         uint64_t x = 0, lim = neg ? UINT64_C(9223372036854775808) : UINT64_C(9223372036854775807);
         bool fits = true;
@@ -506,7 +503,7 @@ static int scan_scalar(struct jparser *p, struct nix_ivalue *v)
     if (c == '"') {
         v->pub.kind = NIX_STRING;
         int r = scan_string(p, &v->pub.str);
-        v->pub.val_end = p->i;
+        v->js.ve = (uint32_t)p->i;
         return r;
     }
     if (c == '-' || (c >= '0' && c <= '9'))
@@ -517,7 +514,7 @@ static int scan_scalar(struct jparser *p, struct nix_ivalue *v)
         if (p->n - i >= l && !memcmp(s + i, lits[k], l) && delimited(p, i + l)) {
             v->pub.kind = k == 2 ? NIX_NULL : NIX_BOOL;
             v->pub.bval = k == 0;
-            v->pub.val_end = i + l;
+            v->js.ve = (uint32_t)i + l;
             p->i = i + l;
             return tok(p, i, T_ID);
         }
@@ -558,8 +555,6 @@ static int scan_key(struct jparser *p)
                     describe(p, i, d, sizeof d));
     }
     fr->ks = i;
-    fr->kl = p->line;
-    fr->kc = (unsigned)(i - p->lstart + 1);
     int r = scan_string(p, &fr->key);
     if (r < 0)
         return r;
@@ -619,7 +614,7 @@ static int close_container(struct jparser *p, struct nix_ivalue **done)
     if (r < 0)
         return r;
     p->i++;
-    v->pub.val_end = p->i;
+    v->js.ve = (uint32_t)p->i;
     size_t n = p->npend - fr->first;
     if (n) {
         struct nix_value **ch = nix_arena_alloc(p->a, n * sizeof *ch);
@@ -646,11 +641,11 @@ static int close_container(struct jparser *p, struct nix_ivalue **done)
             const struct nix_value *c = v->pub.children[k];
             const struct nix_value *first = nix_value_get(&v->pub, c->name);
             if (first != c) {
-                size_t kl = c->key_end - c->key_start;
-                return fail(p, c->key_start, "duplicate key %.*s%s (first at %u:%u); expected "
+                size_t kl = nix_key_end(c) - nix_key_start(c);
+                return fail(p, nix_key_start(c), "duplicate key %.*s%s (first at %u:%u); expected "
                             "each key once in an object", (int)(kl > 60 ? 60 : kl),
-                            (const char *)p->s + c->key_start, kl > 60 ? "..." : "",
-                            first->key_line, first->key_col);
+                            (const char *)p->s + nix_key_start(c), kl > 60 ? "..." : "",
+                            nix_key_line(first), nix_key_col(first));
             }
         }
     }
@@ -688,7 +683,8 @@ static int after_value(struct jparser *p, bool *want_value, struct nix_ivalue **
         return fail(p, i, "comment; expected ',' or '%c' (JSON has no comments)", close);
     if (i >= p->n)
         return fail(p, i, "unexpected end of file; expected ',' or '%c' (the %s opened at "
-                    "%u:%u is not closed)", close, what, fr->v->pub.val_line, fr->v->pub.val_col);
+                    "%u:%u is not closed)", close, what, nix_val_line(&fr->v->pub),
+                    nix_val_col(&fr->v->pub));
     return fail(p, i, "unexpected %s; expected ',' or '%c'", describe(p, i, d, sizeof d), close);
 }
 
@@ -846,7 +842,7 @@ static bool starts_line(const struct nix_file *f, size_t off)
 /* Where a member (its key) or an element begins. */
 static size_t child_start(const struct nix_value *parent, const struct nix_value *c)
 {
-    return parent->kind == NIX_ATTRS ? c->key_start : c->val_start;
+    return parent->kind == NIX_ATTRS ? nix_key_start(c) : nix_val_start(c);
 }
 
 /* An object or array whose members share the line of its opening bracket. */
@@ -872,7 +868,7 @@ static struct span indent_unit(const struct nix_file *f, const struct nix_value 
         size_t cs = child_start(v, v->children[0]);
         if (!starts_line(f, cs))
             continue;
-        struct span ci = indent_of(f, cs), pi = indent_of(f, v->val_start);
+        struct span ci = indent_of(f, cs), pi = indent_of(f, nix_val_start(v));
         if (ci.n > pi.n && !memcmp(ci.p, pi.p, pi.n))
             return (struct span){ci.p + pi.n, ci.n - pi.n};
     }
@@ -919,7 +915,7 @@ static void put_value(struct jfmt *o, const struct nix_value *v, size_t level)
         return;
     }
     if (v->kind != NIX_ATTRS && v->kind != NIX_LIST) {
-        buf_append(o->b, o->src->text + v->val_start, v->val_end - v->val_start);
+        buf_append(o->b, o->src->text + nix_val_start(v), nix_val_end(v) - nix_val_start(v));
         return;
     }
     bool obj = v->kind == NIX_ATTRS;
@@ -1011,7 +1007,7 @@ __attribute__((format(printf, 5, 6))) static int refuse(struct jedit *e,
     if (vasprintf(&msg, fmt, ap) < 0)
         msg = NULL;
     va_end(ap);
-    diag_set(e->d, DIAG_ERROR, e->f->name, v ? v->val_line : 0, v ? v->val_col : 0,
+    diag_set(e->d, DIAG_ERROR, e->f->name, v ? nix_val_line(v) : 0, v ? nix_val_col(v) : 0,
              "'%s' %s", ps ? ps : "?", msg ? msg : "cannot be edited");
     free(ps);
     free(msg);
@@ -1104,9 +1100,9 @@ static int replace_value(struct jedit *e, const struct nix_value *x)
     struct buf b = {0};
     struct jfmt o = {.b = &b, .eol = eol_of(f), .unit = indent_unit(f, x), .src = e->arg,
                      .pretty = !is_inline(f, p ? p : x),
-                     .base = indent_of(f, p ? child_start(p, x) : x->val_start)};
+                     .base = indent_of(f, p ? child_start(p, x) : nix_val_start(x))};
     put_value(&o, e->val, 0);
-    return patch_with(e, &o, x->val_start, x->val_end);
+    return patch_with(e, &o, nix_val_start(x), nix_val_end(x));
 }
 
 /* Add the given value at the end of the object or array c: as the member keys[0] (holding
@@ -1120,13 +1116,13 @@ static int insert_child(struct jedit *e, const struct nix_value *c, const char *
     struct jfmt o = {.b = &b, .eol = eol_of(f), .unit = indent_unit(f, c), .src = e->arg};
     if (!c->nchildren) {
         o.pretty = !c->parent || !is_inline(f, c->parent);
-        o.base = indent_of(f, c->val_start);
+        o.base = indent_of(f, nix_val_start(c));
         buf_putc(&b, obj ? '{' : '[');
         put_newline(&o, 1);
         put_child(&o, keys, nk, e->val, 1);
         put_newline(&o, 0);
         buf_putc(&b, obj ? '}' : ']');
-        return patch_with(e, &o, c->val_start, c->val_end);
+        return patch_with(e, &o, nix_val_start(c), nix_val_end(c));
     }
     const struct nix_value *last = c->children[c->nchildren - 1];
     o.pretty = !is_inline(f, c);
@@ -1134,7 +1130,7 @@ static int insert_child(struct jedit *e, const struct nix_value *c, const char *
     buf_puts(&b, o.pretty ? "," : ", ");
     put_newline(&o, 0);
     put_child(&o, keys, nk, e->val, 0);
-    return patch_with(e, &o, last->val_end, last->val_end);
+    return patch_with(e, &o, nix_val_end(last), nix_val_end(last));
 }
 
 /* Remove child i of c with the comma and the line break that go with it. */
@@ -1144,11 +1140,11 @@ static int remove_child(struct jedit *e, const struct nix_value *c, size_t i)
     const struct nix_value *x = c->children[i];
     if (c->nchildren == 1) {
         buf_puts(&b, c->kind == NIX_ATTRS ? "{}" : "[]");
-        return add_patch(e, c->val_start, c->val_end, &b);
+        return add_patch(e, nix_val_start(c), nix_val_end(c), &b);
     }
     buf_puts(&b, "");
     if (i + 1 == c->nchildren)
-        return add_patch(e, c->children[i - 1]->val_end, x->val_end, &b);
+        return add_patch(e, nix_val_end(c->children[i - 1]), nix_val_end(x), &b);
     return add_patch(e, child_start(c, x), child_start(c, c->children[i + 1]), &b);
 }
 

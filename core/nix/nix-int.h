@@ -140,13 +140,25 @@ struct nix_def {
 };
 struct nix_ivalue {
     struct nix_value pub;
+    struct nix_file *file; /* where it is written (its positions are read from there) */
     uint32_t node;      /* the value's CST node after unwrapping (NIX_NONE for implicit) */
     uint32_t lit;       /* ATTRS: the N_ATTRSET literal (first one), else NIX_NONE */
+    union {
+        struct {              /* a Nix file: positions are its nodes' */
+            uint32_t key_node;  /* the key segment (NIX_NONE: no key) */
+            uint32_t wrap_node; /* the whole value, wrappers included; an implicit ATTRS:
+                                   its first binding (NIX_NONE: none, positions 0) */
+        };
+        struct {              /* a JSON document (json): byte offsets, moved by its edits */
+            uint32_t ks, ke, vs, ve;
+        } js;
+    };
     /* defs[0 .. ndefs): while there is one, defs points at def0 (most values have exactly
      * one definition: no array of its own); a struct copy of a value must re-point it */
     struct nix_def def0;
     bool mergeable;     /* ATTRS that Nix would merge (a literal or an implicit set) */
     bool inherited;
+    bool json;          /* read from a JSON document: positions in js */
     uint32_t ndefs, capdefs;
     uint32_t nlits, caplits; /* lits: every literal set that contributes (in source order) */
     uint32_t capchildren;
@@ -173,6 +185,9 @@ struct nix_file {
     struct nix_arena arena;       /* decoded names for checks */
     struct nix_arena tree_arena;  /* the logical tree */
     struct nix_ivalue *tree;      /* built on demand */
+    size_t pos_hint;              /* the line last found for a value's position (a cursor) */
+    unsigned long nvisits;        /* logical values local edits looked at or changed (tests:
+                                     an edit's share must not grow with the file) */
     bool tree_built;
     struct nix_local *kept;       /* a local edit checked, not applied yet (splice.c) */
 };
@@ -243,6 +258,10 @@ struct nix_ivalue *nix_tree_build_binds(struct nix_file *f, struct nix_arena *a,
  * index of v's children built in table (cap entries; NULL: v gets none). */
 size_t nix_tree_index_cap(size_t nchildren);
 void nix_tree_index(struct nix_ivalue *v, uint32_t *table, size_t cap);
+/* Take child i out of v's name index (v->children[i] still there), or put it in (room for
+ * it is there): a change at the end of a large set leaves the other entries. */
+void nix_tree_index_remove(struct nix_ivalue *v, size_t i);
+void nix_tree_index_add(struct nix_ivalue *v, size_t i);
 
 /* splice.c: a local edit, checked (nix_local_check: 1 when local, 0 not, <0 ENOMEM; f
  * unchanged but for its logical tree, built when it was not) and then applied

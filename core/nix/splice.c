@@ -118,6 +118,83 @@ static bool contains(const struct nix_file *f, uint32_t a, uint32_t b)
            f->nodes[b].tok_end <= f->nodes[a].tok_end;
 }
 
+/* Where the search for a value goes in a set or list of n children: the last child whose
+ * start (pos) is at or before `at`, when the children are in source order (a probe: the
+ * caller checks it, and looks at every child when it does not fit). */
+static size_t probe(const struct nix_value *x, size_t at,
+                    size_t (*pos)(const struct nix_file *, const struct nix_value *),
+                    struct nix_file *f)
+{
+    size_t lo = 0, hi = x->nchildren;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        f->nvisits++;
+        if (pos(f, x->children[mid]) <= at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? lo - 1 : 0;
+}
+
+static size_t def_start(const struct nix_file *f, const struct nix_value *v)
+{
+    const struct nix_ivalue *c = (const struct nix_ivalue *)v;
+    return c->ndefs ? nix_node_start(f, c->defs[0].node) : SIZE_MAX;
+}
+
+static size_t wrap_start(const struct nix_file *f, const struct nix_value *v)
+{
+    (void)f;
+    return nix_wrap_start(v);
+}
+
+/* Is child c of a set where binding u (nseg segments) defines a value? 0: no; 1: below c;
+ * 2: c itself (*hit: c when u is its only definition, else NULL). */
+static int def_match(struct nix_file *f, struct nix_ivalue *c, uint32_t u, unsigned nseg,
+                     bool *in_tree, struct nix_ivalue **hit)
+{
+    f->nvisits++;
+    for (size_t j = 0; j < c->ndefs; j++) {
+        const struct nix_def *d = &c->defs[j];
+        if (d->node == u) {
+            *in_tree = true;
+            if (d->seg + 1 == nseg) {
+                *hit = c->ndefs == 1 && !c->inherited && c->nlits <= 1 ? c : NULL;
+                return 2;
+            }
+            return 1;
+        }
+        if (f->nodes[d->node].kind == N_BINDING && contains(f, d->node, u))
+            return 1;
+    }
+    return 0;
+}
+
+/* The child of x (a set or list) whose range holds [s, e), or NULL. */
+static struct nix_ivalue *child_holding(struct nix_file *f, const struct nix_value *x, size_t s,
+                                        size_t e)
+{
+    if (!x->nchildren)
+        return NULL;
+    size_t p = probe(x, s, wrap_start, f);
+    if (p > 0) { /* the first one that holds it, as a scan would find */
+        const struct nix_value *c = x->children[p - 1];
+        f->nvisits++;
+        if (nix_wrap_start(c) <= s && e <= nix_val_end(c))
+            return (struct nix_ivalue *)c;
+    }
+    for (size_t i = 0; i <= x->nchildren; i++) {
+        const struct nix_value *c = x->children[i ? i - 1 : p];
+        if (i && i - 1 == p)
+            continue;
+        f->nvisits++;
+        if (nix_wrap_start(c) <= s && e <= nix_val_end(c))
+            return (struct nix_ivalue *)c;
+    }
+    return NULL;
+}
+
 /* The logical value binding u defines, when u is its only definition; else NULL, with
  * *in_tree telling whether u is one of the logical tree's definitions at all. */
 static struct nix_ivalue *find_value(struct nix_file *f, uint32_t u, unsigned nseg, bool *in_tree)
@@ -127,30 +204,22 @@ static struct nix_ivalue *find_value(struct nix_file *f, uint32_t u, unsigned ns
     *in_tree = false;
     for (unsigned guard = 0; x && guard < 100000; guard++) {
         struct nix_ivalue *next = NULL;
-        if (x->pub.kind == NIX_ATTRS) {
-            for (size_t i = 0; i < x->pub.nchildren && !next; i++) {
-                struct nix_ivalue *c = (struct nix_ivalue *)x->pub.children[i];
-                for (size_t j = 0; j < c->ndefs; j++) {
-                    const struct nix_def *d = &c->defs[j];
-                    if (d->node == u) {
-                        *in_tree = true;
-                        if (d->seg + 1 == nseg)
-                            return c->ndefs == 1 && !c->inherited && c->nlits <= 1 ? c : NULL;
-                        next = c;
-                        break;
-                    }
-                    if (f->nodes[d->node].kind == N_BINDING && contains(f, d->node, u)) {
-                        next = c;
-                        break;
-                    }
-                }
+        if (x->pub.kind == NIX_ATTRS && x->pub.nchildren) {
+            /* the probe first: every child only when it misses */
+            size_t p = probe(&x->pub, us, def_start, f);
+            for (size_t i = 0; i <= x->pub.nchildren && !next; i++) {
+                if (i && i - 1 == p)
+                    continue;
+                struct nix_ivalue *c = (struct nix_ivalue *)x->pub.children[i ? i - 1 : p];
+                struct nix_ivalue *hit = NULL;
+                int m = def_match(f, c, u, nseg, in_tree, &hit);
+                if (m == 2)
+                    return hit;
+                if (m == 1)
+                    next = c;
             }
         } else if (x->pub.kind == NIX_LIST) {
-            for (size_t i = 0; i < x->pub.nchildren && !next; i++) {
-                const struct nix_value *c = x->pub.children[i];
-                if (c->wrap_start <= us && ue <= c->val_end)
-                    next = (struct nix_ivalue *)c;
-            }
+            next = child_holding(f, &x->pub, us, ue);
         }
         x = next;
     }
@@ -477,6 +546,26 @@ static bool find_attrs(const struct nix_file *f, const struct nix_patch *v, size
     return true;
 }
 
+/* The child of set x one of whose bindings holds node n (a set's attributes are found by
+ * their definitions: an implicit one's range is its first dotted binding alone), or NULL. */
+static struct nix_ivalue *child_defining(struct nix_file *f, const struct nix_value *x,
+                                         uint32_t n)
+{
+    if (!x->nchildren)
+        return NULL;
+    size_t p = probe(x, nix_node_start(f, n), def_start, f);
+    for (size_t i = 0; i <= x->nchildren; i++) {
+        if (i && i - 1 == p)
+            continue;
+        struct nix_ivalue *c = (struct nix_ivalue *)x->children[i ? i - 1 : p];
+        f->nvisits++;
+        for (size_t j = 0; j < c->ndefs; j++)
+            if (f->nodes[c->defs[j].node].kind == N_BINDING && contains(f, c->defs[j].node, n))
+                return c;
+    }
+    return NULL;
+}
+
 /* The logical value whose node is the set literal `set` (NULL when the tree has none). */
 static struct nix_ivalue *set_value(struct nix_file *f, uint32_t set)
 {
@@ -486,12 +575,10 @@ static struct nix_ivalue *set_value(struct nix_file *f, uint32_t set)
         if (x->node == set)
             return x->pub.kind == NIX_ATTRS ? x : NULL;
         struct nix_ivalue *next = NULL;
-        if (x->pub.kind == NIX_ATTRS || x->pub.kind == NIX_LIST)
-            for (size_t i = 0; i < x->pub.nchildren && !next; i++) {
-                const struct nix_value *c = x->pub.children[i];
-                if (c->wrap_start <= s && e <= c->val_end)
-                    next = (struct nix_ivalue *)c;
-            }
+        if (x->pub.kind == NIX_ATTRS)
+            next = child_defining(f, &x->pub, set);
+        if (!next && (x->pub.kind == NIX_ATTRS || x->pub.kind == NIX_LIST))
+            next = child_holding(f, &x->pub, s, e);
         x = next;
     }
     return NULL;
@@ -677,18 +764,20 @@ int nix_local_check_forms(struct nix_file *f, const struct nix_patch *v, size_t 
 
 /* ---- applying ---- */
 
-/* The logical tree outside the rebuilt value: positions moved by the change. */
+/* A Nix file's values read their positions from its tree (nix_val_start & co.): nothing
+ * outside the rebuilt value moves. A JSON document's values keep byte offsets, moved here:
+ * the whole tree but the rebuilt value, each edit (a JSON document is small next to a
+ * clan.nix; its lines and columns are read from the line table). */
 struct mover {
-    const struct nix_file *f;
+    struct nix_file *f;
     const struct nix_value *skip;
-    size_t lo, old_end, new_end;
-    unsigned old_line, old_col, new_line, new_col;
+    size_t old_end, new_end;
 };
 
 static inline void move_off(const struct mover *m, uint32_t *off)
 {
     if (*off >= m->old_end)
-        *off = *off - m->old_end + m->new_end;
+        *off = (uint32_t)(*off - m->old_end + m->new_end);
 }
 
 /* An end (exclusive) moves only when past the change: one at a pure insertion's point is
@@ -696,78 +785,24 @@ static inline void move_off(const struct mover *m, uint32_t *off)
 static inline void move_end(const struct mover *m, uint32_t *off)
 {
     if (*off > m->old_end)
-        *off = *off - m->old_end + m->new_end;
+        *off = (uint32_t)(*off - m->old_end + m->new_end);
 }
 
-static inline void move_lc(const struct mover *m, size_t off, unsigned *line, unsigned *col)
+/* Depth first; recursion as deep as the tree, which the nesting limit bounds. */
+static void move_json(const struct mover *m, struct nix_value *v)
 {
-    if (off < m->old_end)
-        return;
-    if (*line == m->old_line)
-        *col = *col - m->old_col + m->new_col;
-    *line = *line - m->old_line + m->new_line;
-}
-
-/* Does nothing of x's subtree reach the change? Its values come from its own range and its
- * definitions (bindings: the spliced CST gives their ends, unchanged before the change). */
-static bool before_change(const struct mover *m, const struct nix_ivalue *x)
-{
-    if (x->pub.val_end >= m->lo || x->pub.key_end >= m->lo)
-        return false;
-    for (size_t i = 0; i < x->ndefs; i++)
-        if (nix_node_end(m->f, x->defs[i].node) >= m->lo)
-            return false;
-    return true;
-}
-
-static inline void move_fields(const struct mover *m, struct nix_value *v)
-{
-    move_lc(m, v->key_start, &v->key_line, &v->key_col);
-    move_lc(m, v->val_start, &v->val_line, &v->val_col);
-    move_off(m, &v->key_start);
-    move_end(m, &v->key_end);
-    move_off(m, &v->val_start);
-    move_end(m, &v->val_end);
-    move_off(m, &v->wrap_start);
-}
-
-/* Depth first; recursion as deep as the tree, which the parser's nesting limit bounds. */
-static void move_values(const struct mover *m, struct nix_value *v)
-{
-    if (v == m->skip || before_change(m, (const struct nix_ivalue *)v))
-        return;
-    move_fields(m, v);
-    for (size_t i = 0; i < v->nchildren; i++)
-        move_values(m, v->children[i]);
-}
-
-/* The walk is bound by memory latency (tens of thousands of values, cold after the
- * splice): breadth first through a ring of values fetched ahead when queued, so many
- * fetches are under way at once; when the ring is full, depth first. */
-#define MOVE_RING 65536 /* a power of two */
-static void move_all(const struct mover *m, struct nix_value *root, struct nix_value **ring)
-{
-    size_t head = 0, tail = 0;
-    ring[tail++] = root;
-    while (head != tail) {
-        struct nix_value *v = ring[head++ & (MOVE_RING - 1)];
-        if (before_change(m, (const struct nix_ivalue *)v))
-            continue;
-        move_fields(m, v);
-        struct nix_value **ch = v->children;
-        for (size_t i = 0, n = v->nchildren; i < n; i++) {
-            struct nix_value *c = ch[i];
-            if (c == m->skip)
-                continue;
-            if (tail - head == MOVE_RING) {
-                move_values(m, c);
-                continue;
-            }
-            __builtin_prefetch(c);
-            __builtin_prefetch((char *)c + 64);
-            ring[tail++ & (MOVE_RING - 1)] = c;
-        }
+    struct nix_ivalue *x = (struct nix_ivalue *)v;
+    m->f->nvisits++;
+    if (v == m->skip || (x->js.ve < m->old_end && x->js.ke < m->old_end))
+        return; /* before the change: so is all it holds */
+    if (x->js.ke) {
+        move_off(m, &x->js.ks);
+        move_end(m, &x->js.ke);
     }
+    move_off(m, &x->js.vs);
+    move_end(m, &x->js.ve);
+    for (size_t i = 0; i < v->nchildren; i++)
+        move_json(m, v->children[i]);
 }
 
 static uint32_t map_node(uint32_t i, uint32_t bind, uint32_t u, uint32_t base)
@@ -777,11 +812,11 @@ static uint32_t map_node(uint32_t i, uint32_t bind, uint32_t u, uint32_t base)
     return i == bind ? u : base + (i - 2);
 }
 
-/* The fragment's logical values in f's coordinates: offsets after the binding's start,
- * lines and columns from its line, node indices as the nodes were copied. */
+/* The fragment's logical values in f: node indices as the nodes were copied (a JSON
+ * document's offsets: after the container's start). */
 struct xlate {
+    struct nix_file *f;
     size_t us;
-    unsigned line, col;
     uint32_t bind, u, base;
     uint32_t skip; /* fragment nodes before the first one copied to base (root, binding) */
 };
@@ -793,24 +828,21 @@ static uint32_t xnode(const struct xlate *x, uint32_t i)
     return i == x->bind ? x->u : x->base + (i - x->skip);
 }
 
-static void xlate_lc(const struct xlate *x, unsigned *line, unsigned *col)
-{
-    if (*line == 1)
-        *col = x->col + *col - 1;
-    *line = x->line + *line - 1;
-}
-
 static void xlate_value(const struct xlate *x, struct nix_ivalue *v)
 {
-    if (v->pub.key_line) { /* 0: no key (a list element, the value itself) */
-        v->pub.key_start += x->us;
-        v->pub.key_end += x->us;
-        xlate_lc(x, &v->pub.key_line, &v->pub.key_col);
+    x->f->nvisits++;
+    v->file = x->f;
+    if (v->json) {
+        if (v->js.ke) { /* 0: no key (an element, the value itself) */
+            v->js.ks += (uint32_t)x->us;
+            v->js.ke += (uint32_t)x->us;
+        }
+        v->js.vs += (uint32_t)x->us;
+        v->js.ve += (uint32_t)x->us;
+    } else {
+        v->key_node = xnode(x, v->key_node);
+        v->wrap_node = xnode(x, v->wrap_node);
     }
-    v->pub.val_start += x->us;
-    v->pub.val_end += x->us;
-    v->pub.wrap_start += x->us;
-    xlate_lc(x, &v->pub.val_line, &v->pub.val_col);
     v->node = xnode(x, v->node);
     v->lit = xnode(x, v->lit);
     for (size_t i = 0; i < v->nlits; i++)
@@ -895,11 +927,8 @@ static size_t count_nl(const char *t, size_t len)
 }
 
 
-/* The rebuilt value's new contents W (the fragment g's, in f's coordinates) replace V's: g's
- * tree memory handed to f, every position outside V moved by c, V keeping its address, name,
- * parent, key and definitions. Takes ring. */
-static void replace_value(struct nix_file *f, struct nix_file *g, struct nix_ivalue *V,
-                          struct nix_ivalue *W, struct nix_change *c, struct nix_value **ring)
+/* Hand the fragment g's tree memory over to f's tree. */
+static void take_tree_memory(struct nix_file *f, struct nix_file *g)
 {
     struct nix_arena_chunk **tailp = &g->tree_arena.head;
     while (*tailp)
@@ -907,27 +936,49 @@ static void replace_value(struct nix_file *f, struct nix_file *g, struct nix_iva
     *tailp = f->tree_arena.head;
     f->tree_arena.head = g->tree_arena.head;
     g->tree_arena.head = NULL;
-    struct mover mv = {f, &V->pub, c->start, c->old_end, c->new_end,
-                       c->old_line, c->old_col, c->new_line, c->new_col};
-    move_all(&mv, &f->tree->pub, ring);
-    free(ring);
+}
+
+/* The rebuilt value's new contents W (the fragment g's, translated into f) replace V's: g's
+ * tree memory handed to f, V keeping its address, name, parent, key and definitions (a
+ * JSON document's other values moved by c). */
+static void replace_value(struct nix_file *f, struct nix_file *g, struct nix_ivalue *V,
+                          struct nix_ivalue *W, struct nix_change *c)
+{
+    take_tree_memory(f, g);
+    if (V->json) {
+        struct mover mv = {f, &V->pub, c->old_end, c->new_end};
+        move_json(&mv, &f->tree->pub);
+    }
     struct nix_value keep = V->pub;
     struct nix_def *defs = V->defs, def0 = V->def0;
     uint32_t ndefs = V->ndefs, capdefs = V->capdefs;
+    uint32_t key_node = V->key_node, ks = V->js.ks, ke = V->js.ke;
     *V = *W;
     V->def0 = def0; /* V's own definitions stay, also the one kept in V */
     V->pub.name = keep.name;
     V->pub.parent = keep.parent;
-    V->pub.key_start = keep.key_start;
-    V->pub.key_end = keep.key_end;
-    V->pub.key_line = keep.key_line;
-    V->pub.key_col = keep.key_col;
+    if (V->json) {
+        V->js.ks = ks;
+        V->js.ke = ke;
+    } else {
+        V->key_node = key_node;
+    }
     V->defs = defs;
     V->ndefs = ndefs;
     V->capdefs = capdefs;
     for (size_t i = 0; i < V->pub.nchildren; i++)
         V->pub.children[i]->parent = &V->pub;
     c->changed = &V->pub;
+}
+
+/* Binding u was re-parsed in its slot: the values it defines from its attribute path (V and
+ * the sets its dotted key implies above V) take their keys from the new path's nodes. */
+static void rekey(struct nix_file *f, struct nix_ivalue *V, uint32_t u)
+{
+    uint32_t ap = f->nodes[u].first_child;
+    for (struct nix_ivalue *x = V; x; x = (struct nix_ivalue *)x->pub.parent, f->nvisits++)
+        if (x->ndefs && x->defs[0].node == u && x->key_node != NIX_NONE)
+            x->key_node = nix_child(f, ap, x->defs[0].seg);
 }
 
 static int attrs_apply(struct nix_file *f, struct nix_local *l, struct nix_change *ch);
@@ -953,9 +1004,6 @@ int nix_local_apply(struct nix_file *f, struct nix_local *l, struct nix_change *
     /* everything that can fail, first: capacities, the line/col of the change's end */
     struct nix_change c = {.start = l->lo, .old_end = l->hi};
     if (reserve(f, newlen, newtoks, gnodes, nnl, &c) < 0)
-        return -ENOMEM;
-    struct nix_value **ring = malloc(MOVE_RING * sizeof *ring);
-    if (!ring)
         return -ENOMEM;
 
     /* text and tokens */
@@ -990,38 +1038,24 @@ int nix_local_apply(struct nix_file *f, struct nix_local *l, struct nix_change *
     splice_lines(f, us, ue, g->text, flen, nnl, db);
     nix_file_linecol(f, c.new_end, &c.new_line, &c.new_col);
 
-    /* the logical tree: every position outside the value moved; the value's new contents
-     * are the fragment's (built when it was checked), moved into f's coordinates, their
-     * memory handed over to f's tree */
+    /* the logical tree: the value's new contents are the fragment's (built when it was
+     * checked), translated into f, their memory handed over to f's tree */
     struct nix_ivalue *V = l->value, *W = l->after;
     if (!V) {
         /* a binding the tree does not hold: no value changes but the innermost one around
          * the change (an opaque expression, or a set behind a let, ...), which keeps its
-         * contents; every position moves */
+         * contents */
         struct nix_value *in = &f->tree->pub;
-        for (bool deeper = true; deeper;) {
-            deeper = false;
-            for (size_t i = 0; i < in->nchildren; i++) {
-                struct nix_value *ci = in->children[i];
-                if (ci->wrap_start <= c.start && c.old_end <= ci->val_end) {
-                    in = ci;
-                    deeper = true;
-                    break;
-                }
-            }
-        }
-        struct mover mv = {f, NULL, c.start, c.old_end, c.new_end,
-                           c.old_line, c.old_col, c.new_line, c.new_col};
-        move_all(&mv, &f->tree->pub, ring);
-        free(ring);
+        for (struct nix_ivalue *ci; (ci = child_holding(f, in, c.start, c.new_end));)
+            in = &ci->pub;
         c.changed = in;
         *ch = c;
         return 1;
     }
-    struct xlate x = {.us = us, .bind = bind, .u = u, .base = base, .skip = 2};
-    nix_file_linecol(f, us, &x.line, &x.col);
+    struct xlate x = {.f = f, .us = us, .bind = bind, .u = u, .base = base, .skip = 2};
     xlate_value(&x, W);
-    replace_value(f, g, V, W, &c, ring);
+    replace_value(f, g, V, W, &c);
+    rekey(f, V, u);
     *ch = c;
     return 1;
 }
@@ -1062,9 +1096,6 @@ static int attrs_apply(struct nix_file *f, struct nix_local *l, struct nix_chang
     } else if (hcap && !(hidx = nix_arena_alloc(&f->tree_arena, hcap * sizeof *hidx))) {
         return -ENOMEM;
     }
-    struct nix_value **ring = malloc(MOVE_RING * sizeof *ring);
-    if (!ring)
-        return -ENOMEM;
 
     /* text and tokens */
     ptrdiff_t db = splice_text(f, us, ue, ts, te, g);
@@ -1110,28 +1141,21 @@ static int attrs_apply(struct nix_file *f, struct nix_local *l, struct nix_chang
     splice_lines(f, us, ue, g->text, flen, nnl, db);
     nix_file_linecol(f, c.new_end, &c.new_line, &c.new_col);
 
-    /* the logical tree: V's deleted children dropped, every position after the change
-     * moved, the new children (the fragment's, moved into f's coordinates, their memory
-     * handed over to f's tree) put in their place */
-    struct xlate x = {.us = us, .bind = NIX_NONE, .u = NIX_NONE, .base = base, .skip = 1};
-    nix_file_linecol(f, us, &x.line, &x.col);
+    /* the logical tree: V's deleted children dropped, the new children (the fragment's,
+     * translated into f, their memory handed over to f's tree) put in their place */
+    struct xlate x = {.f = f, .us = us, .bind = NIX_NONE, .u = NIX_NONE, .base = base, .skip = 1};
     for (size_t i = 0; i < W->pub.nchildren; i++)
         xlate_value(&x, (struct nix_ivalue *)W->pub.children[i]);
-    struct nix_arena_chunk **tailp = &g->tree_arena.head;
-    while (*tailp)
-        tailp = nix_arena_next(*tailp);
-    *tailp = f->tree_arena.head;
-    f->tree_arena.head = g->tree_arena.head;
-    g->tree_arena.head = NULL;
+    take_tree_memory(f, g);
     size_t at = l->at, nold = V->pub.nchildren, nw = W->pub.nchildren;
+    /* children added or deleted at the end keep the others' places in the name index */
+    bool at_end = hidx && hidx == V->hidx && hcap == V->hcap && at + l->ndel == nold;
+    for (size_t i = at; at_end && i < nold; i++)
+        nix_tree_index_remove(V, i);
     if (l->ndel && nold > at + l->ndel)
         memmove(V->pub.children + at, V->pub.children + at + l->ndel,
                 (nold - at - l->ndel) * sizeof *V->pub.children);
     V->pub.nchildren = nold - l->ndel;
-    struct mover mv = {f, NULL, c.start, c.old_end, c.new_end,
-                       c.old_line, c.old_col, c.new_line, c.new_col};
-    move_all(&mv, &f->tree->pub, ring);
-    free(ring);
     size_t keep = nold - l->ndel;
     if (children != V->pub.children && at)
         memcpy(children, V->pub.children, at * sizeof *children);
@@ -1144,7 +1168,14 @@ static int attrs_apply(struct nix_file *f, struct nix_local *l, struct nix_chang
     V->pub.children = children;
     V->capchildren = capchildren;
     V->pub.nchildren = nch;
-    nix_tree_index(V, hidx, hcap);
+    if (at_end) {
+        for (size_t i = at; i < nch; i++)
+            nix_tree_index_add(V, i);
+        f->nvisits += nold - at + nch - at;
+    } else {
+        nix_tree_index(V, hidx, hcap);
+        f->nvisits += nch;
+    }
     c.changed = &V->pub;
     *ch = c;
     return 1;
@@ -1170,7 +1201,8 @@ static unsigned json_depth(const struct nix_value *v)
 
 static bool json_holds(const struct nix_value *c, size_t lo, size_t hi)
 {
-    return (c->kind == NIX_ATTRS || c->kind == NIX_LIST) && c->val_start < lo && hi < c->val_end;
+    return (c->kind == NIX_ATTRS || c->kind == NIX_LIST) && nix_val_start(c) < lo &&
+           hi < nix_val_end(c);
 }
 
 static int json_patch_local(struct nix_file *f, const struct nix_patch *v, size_t n,
@@ -1186,7 +1218,7 @@ static int json_patch_local(struct nix_file *f, const struct nix_patch *v, size_
         size_t a = 0, b = in->nchildren; /* the last child starting before lo */
         while (a < b) {
             size_t mid = a + (b - a) / 2;
-            if (in->children[mid]->val_start < lo)
+            if (nix_val_start(in->children[mid]) < lo)
                 a = mid + 1;
             else
                 b = mid;
@@ -1196,7 +1228,7 @@ static int json_patch_local(struct nix_file *f, const struct nix_patch *v, size_
         in = in->children[a - 1];
         above++;
     }
-    size_t us = in->val_start, ue = in->val_end;
+    size_t us = nix_val_start(in), ue = nix_val_end(in);
     struct nix_file *t = NULL, *g = NULL;
     int r = new_frag(f, us, ue, v, n, &t);
     if (r <= 0)
@@ -1207,7 +1239,7 @@ static int json_patch_local(struct nix_file *f, const struct nix_patch *v, size_
     diag_list_free(&dl);
     if (r < 0)
         return r == -ENOMEM ? r : 0;
-    if (!g->tree || g->tree->pub.val_start != 0 || g->tree->pub.val_end != g->len ||
+    if (!g->tree || nix_val_start(&g->tree->pub) != 0 || nix_val_end(&g->tree->pub) != g->len ||
         above + json_depth(&g->tree->pub) > NIX_MAX_DEPTH) {
         nix_file_free(g);
         return 0;
@@ -1230,12 +1262,11 @@ static int json_patch_local(struct nix_file *f, const struct nix_patch *v, size_
     }
     size_t newlen = f->len - (ue - us) + flen, newtoks = f->ntoks - (te - ts) + g->ntoks - 1;
     struct nix_change c = {.start = lo, .old_end = hi};
-    struct nix_value **ring = NULL;
     if (newlen >= UINT32_MAX - 1 || newtoks >= UINT32_MAX - 1) {
         nix_file_free(g);
         return 0;
     }
-    if (reserve(f, newlen, newtoks, 0, nnl, &c) < 0 || !(ring = malloc(MOVE_RING * sizeof *ring))) {
+    if (reserve(f, newlen, newtoks, 0, nnl, &c) < 0) {
         nix_file_free(g);
         return -ENOMEM;
     }
@@ -1247,10 +1278,9 @@ static int json_patch_local(struct nix_file *f, const struct nix_patch *v, size_
 
     /* the container's new contents in f's coordinates, their memory handed to f */
     struct nix_ivalue *V = (struct nix_ivalue *)in, *W = g->tree;
-    struct xlate x = {.us = us, .bind = NIX_NONE, .u = NIX_NONE};
-    nix_file_linecol(f, us, &x.line, &x.col);
+    struct xlate x = {.f = f, .us = us, .bind = NIX_NONE, .u = NIX_NONE};
     xlate_value(&x, W);
-    replace_value(f, g, V, W, &c, ring);
+    replace_value(f, g, V, W, &c);
     nix_file_free(g);
     *ch = c;
     return 1;
@@ -1287,8 +1317,9 @@ int nix_file_patch_local(struct nix_file *f, const struct nix_patch *v, size_t n
 static void dump_value(struct buf *out, const struct nix_value *v, unsigned depth)
 {
     buf_printf(out, "%*s%d %s k=%u-%u@%u:%u v=%u-%u w=%u @%u:%u%s", (int)(2 * depth), "",
-               (int)v->kind, v->name ? v->name : "-", v->key_start, v->key_end, v->key_line,
-               v->key_col, v->val_start, v->val_end, v->wrap_start, v->val_line, v->val_col,
+               (int)v->kind, v->name ? v->name : "-", nix_key_start(v), nix_key_end(v),
+               nix_key_line(v), nix_key_col(v), nix_val_start(v), nix_val_end(v),
+               nix_wrap_start(v), nix_val_line(v), nix_val_col(v),
                v->implicit ? " implicit" : "");
     if (v->str) {
         buf_puts(out, " str=");
