@@ -23,3 +23,7 @@ EXTRA_DIST += tests/clan-open.sh
 # Setting up backups from nothing (issue 17): edit instance add/remove, the UI's setup flow
 TESTS += tests/backup-setup.sh
 EXTRA_DIST += tests/backup-setup.sh
+# Fleet scale (issue 18): instructions per function at N and 10N machines under callgrind;
+# the work that must stay linear fails the test by name if it grows faster
+TESTS += tests/scale-work.sh
+EXTRA_DIST += tests/scale-work.sh
