@@ -261,6 +261,10 @@ const struct inv_model *inventory_model(const struct inventory *inv);
 /* The members of role r of instance i are members[*first, *first + n), n returned (the
  * members are ordered by instance, then role): a binary search. */
 size_t inv_model_role_members(const struct inv_model *md, size_t i, size_t r, size_t *first);
+/* The members grouped by machine, in member order (a counting sort): machine m's are
+ * members[by[k]] for k in [first[m], first[m + 1]). *first has nmachines + 1 entries, *by
+ * nmembers; the caller frees both. 0, or -ENOMEM with both NULL. */
+int inv_model_members_by_machine(const struct inv_model *md, size_t **first, size_t **by);
 /* Index of a machine / instance by name, or -1. */
 long inventory_machine_index(const struct inventory *inv, const char *name);
 long inventory_instance_index(const struct inventory *inv, const char *name);

@@ -568,30 +568,8 @@ static void build(struct tree *t, struct app *a)
     ms->a = SEC_MACHINES;
     ms->expanded = true;
     /* members grouped by machine, in member order, so each machine finds its roles at once */
-    t->machine_first = calloc(m->nmachines + 1, sizeof(size_t));
-    t->by_machine = malloc((m->nmembers ? m->nmembers : 1) * sizeof(size_t));
-    if (t->machine_first && t->by_machine) {
-        for (size_t i = 0; i < m->nmembers; i++)
-            if (m->members[i].machine < m->nmachines)
-                t->machine_first[m->members[i].machine + 1]++;
-        for (size_t i = 0; i < m->nmachines; i++)
-            t->machine_first[i + 1] += t->machine_first[i];
-        size_t *fill = calloc(m->nmachines + 1, sizeof(size_t));
-        for (size_t i = 0; fill && i < m->nmembers; i++) {
-            size_t mc = m->members[i].machine;
-            if (mc < m->nmachines)
-                t->by_machine[t->machine_first[mc] + fill[mc]++] = i;
-        }
-        if (!fill) {
-            free(t->machine_first);
-            t->machine_first = NULL;
-        }
-        free(fill);
-    } else {
-        free(t->machine_first);
-        t->machine_first = NULL;
+    if (inv_model_members_by_machine(m, &t->machine_first, &t->by_machine) < 0)
         t->oom = true;
-    }
     for (size_t i = 0; i < m->nmachines; i++)
         add_machine(t, a, ms, i);
     struct tnode *ts = add(t, &t->root, TK_SECTION, THEME_TREE_SECTION, "tags", NULL);

@@ -255,24 +255,10 @@ int inventory_dump_json(const struct inventory *inv, struct buf *out)
         put_text(inv, b, &md->meta.domain);
         buf_putc(b, '}');
     }
-    /* each machine's memberships, in member order: a counting sort, not a scan of every
-     * member per machine (that was quadratic in the fleet) */
-    size_t *mstart = calloc(md->nmachines + 1, sizeof(*mstart));
-    size_t *bym = malloc((md->nmembers ? md->nmembers : 1) * sizeof(*bym));
-    if (!mstart || !bym) {
-        free(mstart);
-        free(bym);
+    /* each machine's memberships at once, not a scan of every member per machine */
+    size_t *mstart, *bym;
+    if (inv_model_members_by_machine(md, &mstart, &bym) < 0)
         return -ENOMEM;
-    }
-    for (size_t k = 0; k < md->nmembers; k++)
-        mstart[md->members[k].machine + 1]++;
-    for (size_t i = 0; i < md->nmachines; i++)
-        mstart[i + 1] += mstart[i];
-    for (size_t k = 0, *fill = mstart; k < md->nmembers; k++)
-        bym[fill[md->members[k].machine]++] = k;
-    for (size_t i = md->nmachines; i > 0; i--) /* fill moved each start to the next one's */
-        mstart[i] = mstart[i - 1];
-    mstart[0] = 0;
     put_key(b, &f, "machines");
     buf_putc(b, '[');
     for (size_t i = 0; i < md->nmachines; i++) {

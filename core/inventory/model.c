@@ -1955,6 +1955,31 @@ size_t inv_model_role_members(const struct inv_model *md, size_t i, size_t r, si
     return role_bound(md, i, r + 1) - *first;
 }
 
+int inv_model_members_by_machine(const struct inv_model *md, size_t **first, size_t **by)
+{
+    size_t *start = calloc(md->nmachines + 2, sizeof(*start));
+    size_t *v = malloc((md->nmembers ? md->nmembers : 1) * sizeof(*v));
+    *first = *by = NULL;
+    if (!start || !v) {
+        free(start);
+        free(v);
+        return -ENOMEM;
+    }
+    /* start[m + 2] counts machine m; the prefix sums make start[m + 1] its first slot,
+     * which the fill advances to start[m + 2]'s first slot, i.e. machine m + 1's start */
+    for (size_t k = 0; k < md->nmembers; k++)
+        if (md->members[k].machine < md->nmachines)
+            start[md->members[k].machine + 2]++;
+    for (size_t m = 1; m < md->nmachines + 2; m++)
+        start[m] += start[m - 1];
+    for (size_t k = 0; k < md->nmembers; k++)
+        if (md->members[k].machine < md->nmachines)
+            v[start[md->members[k].machine + 1]++] = k;
+    *first = start;
+    *by = v;
+    return 0;
+}
+
 const struct inv_model *inventory_model(const struct inventory *inv)
 {
     return &inv->model;
